@@ -1,0 +1,120 @@
+// Operations as the pipeline sees them: model metadata, the declarations next to each implementation, and a call.
+
+/// What an operation declares next to its implementation; the pipeline reads only this.
+public struct OperationTraits: Sendable {
+    public enum EventCategory: String, Sendable { case management = "Management", data = "Data" }
+    /// How the audit record's `responseElements` is filled.
+    public enum ResponseRecording: Sendable { case full, omitted }
+
+    /// The IAM action, e.g. `kms:Encrypt`; the policy engine will authorize against it.
+    public var iamAction: String
+    public var readOnly: Bool
+    public var category: EventCategory
+    /// Members (model names, any depth) never written to the audit record, beyond those the model marks sensitive.
+    public var redactedRequestMembers: Set<String>
+    public var redactedResponseMembers: Set<String>
+    public var responseRecording: ResponseRecording
+    /// The resources an audit record names (`resources`), derived from the input.
+    public var resources: @Sendable (AWSValue, RequestContext) -> [AuditResource]
+
+    public init(iamAction: String, readOnly: Bool, category: EventCategory = .management,
+                redactedRequestMembers: Set<String> = [], redactedResponseMembers: Set<String> = [],
+                responseRecording: ResponseRecording = .full,
+                resources: @escaping @Sendable (AWSValue, RequestContext) -> [AuditResource] = { _, _ in [] }) {
+        self.iamAction = iamAction
+        self.readOnly = readOnly
+        self.category = category
+        self.redactedRequestMembers = redactedRequestMembers
+        self.redactedResponseMembers = redactedResponseMembers
+        self.responseRecording = responseRecording
+        self.resources = resources
+    }
+}
+
+/// A resource named by an audit record.
+public struct AuditResource: Sendable, Equatable {
+    public var type: String
+    public var arn: String
+    public var account: String
+    public init(type: String, arn: String, account: String) {
+        self.type = type
+        self.arn = arn
+        self.account = account
+    }
+}
+
+/// The model facts about one operation (generated).
+public protocol OperationSpec {
+    associatedtype Input: AWSShape
+    associatedtype Output: AWSShape
+    static var name: String { get }
+    /// Query protocol: the element wrapping the output (`GetCallerIdentityResult`).
+    static var resultWrapper: String? { get }
+}
+
+/// An operation with its types erased, ready for the dispatch table.
+public struct AnyOperation: Sendable {
+    public let name: String
+    public let inputShape: Shape
+    public let outputShape: Shape
+    public let resultWrapper: String?
+    public let traits: OperationTraits
+    public let call: @Sendable (AWSValue, RequestContext) async throws -> AWSValue
+
+    public init<Spec: OperationSpec>(
+        _ spec: Spec.Type, traits: OperationTraits,
+        _ body: @escaping @Sendable (Spec.Input, RequestContext) async throws -> Spec.Output
+    ) {
+        self.name = Spec.name
+        self.inputShape = Spec.Input.shape
+        self.outputShape = Spec.Output.shape
+        self.resultWrapper = Spec.resultWrapper
+        self.traits = traits
+        self.call = { value, context in
+            let input = try Spec.Input(from: value)
+            return try await body(input, context).toValue()
+        }
+    }
+}
+
+/// The wire protocol a service speaks.
+public enum WireProtocol: Sendable, Equatable {
+    /// AWS JSON 1.0 or 1.1, dispatched by `X-Amz-Target: <prefix>.<Operation>`.
+    case json(version: String, targetPrefix: String)
+    /// AWS Query: form-encoded `Action`, XML responses in `xmlNamespace`.
+    case query(apiVersion: String, xmlNamespace: String)
+}
+
+/// The model facts about one service (generated).
+public struct ServiceModel: Sendable {
+    public let signingName: String
+    public let endpointPrefix: String
+    public let wireProtocol: WireProtocol
+    public let operationNames: Set<String>
+    public init(signingName: String, endpointPrefix: String, wireProtocol: WireProtocol, operationNames: Set<String>) {
+        self.signingName = signingName
+        self.endpointPrefix = endpointPrefix
+        self.wireProtocol = wireProtocol
+        self.operationNames = operationNames
+    }
+}
+
+/// One service as the server mounts it: its model, its validation error, its implemented operations.
+public struct ServiceDescriptor: Sendable {
+    public let model: ServiceModel
+    /// `eventSource` of its audit records, e.g. `sts.amazonaws.com`.
+    public let eventSource: String
+    /// The error the service answers model validation failures with.
+    public let validationError: (code: String, queryCode: String?, status: Int)
+    public let operations: [String: AnyOperation]
+
+    public init(model: ServiceModel, eventSource: String, validationError: (code: String, queryCode: String?, status: Int),
+                operations: [AnyOperation]) {
+        self.model = model
+        self.eventSource = eventSource
+        self.validationError = validationError
+        var table: [String: AnyOperation] = [:]
+        for op in operations { table[op.name] = op }
+        self.operations = table
+    }
+}

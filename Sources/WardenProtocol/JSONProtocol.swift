@@ -1,0 +1,126 @@
+// AWS JSON 1.0/1.1: request bodies into model values, model values and errors into response bodies.
+import Foundation
+import WardenCore
+
+public enum JSONProtocol {
+    static func serialization(_ message: String) -> AWSError {
+        AWSError(code: "SerializationException", status: 400, message: message)
+    }
+
+    /// Decodes a request body against the operation's input shape. An empty body means `{}`.
+    public static func decode(_ body: [UInt8], shape: Shape) throws(AWSError) -> AWSValue {
+        if body.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return .structure([:]) }
+        let json: JSONValue
+        do {
+            json = try JSONParser.parse(body)
+        } catch {
+            throw serialization("Could not parse request body into json: \(error.message) at offset \(error.offset)")
+        }
+        guard case .object = json else { throw serialization("Start of structure or map found where not expected.") }
+        return try value(json, shape: shape)
+    }
+
+    static func value(_ json: JSONValue, shape: Shape) throws(AWSError) -> AWSValue {
+        switch shape.kind {
+        case .structure:
+            guard case .object(let pairs) = json else { throw serialization("Start of structure or map found where not expected.") }
+            var fields: [String: AWSValue] = [:]
+            for (key, item) in pairs {
+                guard let m = shape.member(named: key) else { continue }  // AWS ignores unknown members
+                if case .null = item { continue }
+                fields[key] = try value(item, shape: m.shape)
+            }
+            return .structure(fields)
+        case .list:
+            guard case .array(let items) = json, let m = shape.member else {
+                throw serialization("Start of list found where not expected")
+            }
+            var out: [AWSValue] = []
+            out.reserveCapacity(items.count)
+            for item in items {
+                if case .null = item { continue }
+                out.append(try value(item, shape: m.shape))
+            }
+            return .list(out)
+        case .map:
+            guard case .object(let pairs) = json, let v = shape.value else {
+                throw serialization("Start of structure or map found where not expected.")
+            }
+            var out: [String: AWSValue] = [:]
+            for (key, item) in pairs {
+                if case .null = item { continue }
+                out[key] = try value(item, shape: v.shape)
+            }
+            return .map(out)
+        case .string:
+            guard case .string(let s) = json else { throw serialization("STRING_VALUE can not be converted to a String") }
+            return .string(s)
+        case .boolean:
+            guard case .bool(let b) = json else { throw serialization("Expected a boolean value") }
+            return .boolean(b)
+        case .integer, .long:
+            guard case .number(let n) = json else { throw serialization("Expected a numeric value") }
+            if let i = Int64(n) {
+                if shape.kind == .integer, i < Int64(Int32.min) || i > Int64(Int32.max) {
+                    throw serialization("Numeric value (\(n)) out of range of int")
+                }
+                return .integer(i)
+            }
+            throw serialization("Expected an integer value but found \(n)")
+        case .float, .double:
+            guard case .number(let n) = json, let d = Double(n) else { throw serialization("Expected a numeric value") }
+            return .double(d)
+        case .timestamp:
+            switch json {
+            case .number(let n):
+                guard let d = Double(n) else { throw serialization("Invalid timestamp") }
+                return .timestamp(Date(timeIntervalSince1970: d))
+            case .string(let s):
+                if let d = Double(s) { return .timestamp(Date(timeIntervalSince1970: d)) }
+                guard let d = Timestamps.parseISO8601(s) else { throw serialization("Invalid timestamp \(s)") }
+                return .timestamp(d)
+            default:
+                throw serialization("Expected a timestamp")
+            }
+        case .blob:
+            guard case .string(let s) = json else { throw serialization("Expected a base64 string") }
+            guard let data = Data(base64Encoded: s) else {
+                throw serialization("Could not decode base64 value")
+            }
+            return .blob([UInt8](data))
+        }
+    }
+
+    /// The JSON tree of a model value (response bodies; also used for audit records).
+    public static func json(_ value: AWSValue, shape: Shape) -> JSONValue {
+        switch value {
+        case .string(let s): return .string(s)
+        case .integer(let i): return .int(i)
+        case .double(let d): return .double(d)
+        case .boolean(let b): return .bool(b)
+        case .timestamp(let d): return .double((d.timeIntervalSince1970 * 1000).rounded() / 1000)
+        case .blob(let b): return .string(Data(b).base64EncodedString())
+        case .list(let items):
+            let m = shape.member?.shape ?? shape
+            return .array(items.map { json($0, shape: m) })
+        case .map(let entries):
+            let v = shape.value?.shape ?? shape
+            return .object(entries.sorted { $0.key < $1.key }.map { ($0.key, json($0.value, shape: v)) })
+        case .structure(let fields):
+            var out: [(String, JSONValue)] = []
+            for m in shape.members {
+                if let f = fields[m.name] { out.append((m.name, json(f, shape: m.shape))) }
+            }
+            return .object(out)
+        }
+    }
+
+    public static func encode(_ value: AWSValue, shape: Shape) -> [UInt8] {
+        JSONWriter.write(json(value, shape: shape))
+    }
+
+    /// `{"__type": "...", "message": "..."}`; the caller adds `x-amzn-ErrorType` with the same code.
+    public static func encodeError(_ error: AWSError) -> [UInt8] {
+        JSONWriter.write(.object([("__type", .string(error.code)), ("message", .string(error.message))]))
+    }
+}

@@ -1,0 +1,225 @@
+// AWS Query: form parameters into model values; model values and errors into XML.
+import Foundation
+import WardenCore
+
+public enum QueryProtocol {
+    /// Parses `application/x-www-form-urlencoded` text (body or query string). `+` is a space.
+    /// Returns nil when the percent-encoding or the UTF-8 underneath is invalid.
+    public static func parseForm(_ bytes: some Collection<UInt8>) -> [String: String]? {
+        var out: [String: String] = [:]
+        for pair in bytes.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
+            guard let key = percentDecode(parts[0]) else { return nil }
+            let value = parts.count > 1 ? percentDecode(parts[1]) : ""
+            guard let value else { return nil }
+            if out[key] == nil { out[key] = value }
+        }
+        return out
+    }
+
+    static func hexValue(_ c: UInt8) -> UInt8? {
+        switch c {
+        case 0x30...0x39: return c - 0x30
+        case 0x41...0x46: return c - 0x41 + 10
+        case 0x61...0x66: return c - 0x61 + 10
+        default: return nil
+        }
+    }
+
+    public static func percentDecode(_ bytes: some Collection<UInt8>) -> String? {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var it = bytes.makeIterator()
+        while let c = it.next() {
+            if c == UInt8(ascii: "+") {
+                out.append(0x20)
+            } else if c == UInt8(ascii: "%") {
+                guard let h = it.next(), let l = it.next(), let hv = hexValue(h), let lv = hexValue(l) else { return nil }
+                out.append(hv << 4 | lv)
+            } else {
+                out.append(c)
+            }
+        }
+        return String(validating: out, as: UTF8.self)
+    }
+
+    /// Decodes the parameters of one operation. `invalid` builds the service's error for a malformed value.
+    public static func decode(_ params: [String: String], shape: Shape,
+                              invalid: @escaping (String) -> AWSError) throws(AWSError) -> AWSValue {
+        let reader = Reader(params: params, invalid: invalid)
+        return try reader.structure(prefix: "", shape: shape)
+    }
+
+    struct Reader {
+        let params: [String: String]
+        let prefixes: Set<String>
+        let invalid: (String) -> AWSError
+
+        init(params: [String: String], invalid: @escaping (String) -> AWSError) {
+            self.params = params
+            self.invalid = invalid
+            var p = Set<String>()
+            for key in params.keys {
+                var idx = key.startIndex
+                while let dot = key[idx...].firstIndex(of: ".") {
+                    p.insert(String(key[..<dot]))
+                    idx = key.index(after: dot)
+                }
+            }
+            self.prefixes = p
+        }
+
+        func present(_ key: String) -> Bool { params[key] != nil || prefixes.contains(key) }
+
+        func structure(prefix: String, shape: Shape) throws(AWSError) -> AWSValue {
+            var fields: [String: AWSValue] = [:]
+            for m in shape.members {
+                let key = prefix.isEmpty ? m.wireName : "\(prefix).\(m.wireName)"
+                if let v = try value(key: key, member: m) { fields[m.name] = v }
+            }
+            return .structure(fields)
+        }
+
+        func value(key: String, member: Member) throws(AWSError) -> AWSValue? {
+            let shape = member.shape
+            switch shape.kind {
+            case .structure:
+                guard prefixes.contains(key) else { return nil }
+                return try structure(prefix: key, shape: shape)
+            case .list:
+                guard let element = shape.member else { return nil }
+                if params[key] == "" && !prefixes.contains(key) { return .list([]) }
+                let flattened = member.flattened || shape.flattened
+                let base = flattened ? key : "\(key).\(element.locationName ?? "member")"
+                var items: [AWSValue] = []
+                var n = 1
+                while present("\(base).\(n)") {
+                    if let v = try value(key: "\(base).\(n)", member: element) { items.append(v) }
+                    n += 1
+                }
+                return items.isEmpty && !present(key) ? nil : .list(items)
+            case .map:
+                guard let k = shape.key, let v = shape.value else { return nil }
+                let flattened = member.flattened || shape.flattened
+                let base = flattened ? key : "\(key).entry"
+                var out: [String: AWSValue] = [:]
+                var n = 1
+                while present("\(base).\(n)") {
+                    let entry = "\(base).\(n)"
+                    guard let name = params["\(entry).\(k.locationName ?? "key")"] else {
+                        throw invalid("Map entry \(entry) has no key")
+                    }
+                    if let item = try value(key: "\(entry).\(v.locationName ?? "value")", member: v) { out[name] = item }
+                    n += 1
+                }
+                return out.isEmpty && !present(key) ? nil : .map(out)
+            default:
+                guard let text = params[key] else { return nil }
+                return try scalar(text, key: key, shape: shape)
+            }
+        }
+
+        func scalar(_ text: String, key: String, shape: Shape) throws(AWSError) -> AWSValue {
+            switch shape.kind {
+            case .string: return .string(text)
+            case .boolean:
+                switch text.lowercased() {
+                case "true": return .boolean(true)
+                case "false": return .boolean(false)
+                default: throw invalid("Value '\(text)' for parameter \(key) is invalid. Expected a boolean.")
+                }
+            case .integer, .long:
+                guard let i = Int64(text) else { throw invalid("Value '\(text)' for parameter \(key) is invalid. Expected an integer.") }
+                return .integer(i)
+            case .float, .double:
+                guard let d = Double(text) else { throw invalid("Value '\(text)' for parameter \(key) is invalid. Expected a number.") }
+                return .double(d)
+            case .timestamp:
+                if let d = Timestamps.parseISO8601(text) { return .timestamp(d) }
+                if let e = Double(text) { return .timestamp(Date(timeIntervalSince1970: e)) }
+                throw invalid("Value '\(text)' for parameter \(key) is invalid. Expected a timestamp.")
+            case .blob:
+                guard let data = Data(base64Encoded: text) else {
+                    throw invalid("Value for parameter \(key) is invalid. Expected base64.")
+                }
+                return .blob([UInt8](data))
+            case .structure, .list, .map:
+                throw invalid("Value for parameter \(key) is invalid.")
+            }
+        }
+    }
+
+    /// `<OpResponse xmlns=…><OpResult>…</OpResult><ResponseMetadata><RequestId>…` as Query services answer.
+    public static func encodeResponse(operation: String, resultWrapper: String?, value: AWSValue, shape: Shape,
+                                      xmlNamespace: String, requestId: String) -> [UInt8] {
+        var w = XMLWriter()
+        w.open("\(operation)Response", xmlns: xmlNamespace)
+        if let resultWrapper {
+            w.open(resultWrapper)
+            writeMembers(value, shape: shape, into: &w)
+            w.close(resultWrapper)
+        }
+        w.open("ResponseMetadata")
+        w.element("RequestId", requestId)
+        w.close("ResponseMetadata")
+        w.close("\(operation)Response")
+        return w.bytes
+    }
+
+    static func writeMembers(_ value: AWSValue, shape: Shape, into w: inout XMLWriter) {
+        guard case .structure(let fields) = value else { return }
+        for m in shape.members {
+            if let f = fields[m.name] { write(f, name: m.wireName, member: m, into: &w) }
+        }
+    }
+
+    static func write(_ value: AWSValue, name: String, member: Member, into w: inout XMLWriter) {
+        let shape = member.shape
+        switch value {
+        case .structure:
+            w.open(name)
+            writeMembers(value, shape: shape, into: &w)
+            w.close(name)
+        case .list(let items):
+            guard let element = shape.member else { return }
+            if member.flattened || shape.flattened {
+                for item in items { write(item, name: name, member: element, into: &w) }
+            } else {
+                w.open(name)
+                for item in items { write(item, name: element.locationName ?? "member", member: element, into: &w) }
+                w.close(name)
+            }
+        case .map(let entries):
+            guard let k = shape.key, let v = shape.value else { return }
+            let flattened = member.flattened || shape.flattened
+            if !flattened { w.open(name) }
+            for (key, item) in entries.sorted(by: { $0.key < $1.key }) {
+                w.open(flattened ? name : "entry")
+                w.element(k.locationName ?? "key", key)
+                write(item, name: v.locationName ?? "value", member: v, into: &w)
+                w.close(flattened ? name : "entry")
+            }
+            if !flattened { w.close(name) }
+        case .string(let s): w.element(name, s)
+        case .integer(let i): w.element(name, String(i))
+        case .double(let d): w.element(name, String(d))
+        case .boolean(let b): w.element(name, b ? "true" : "false")
+        case .timestamp(let d): w.element(name, Timestamps.iso8601(d))
+        case .blob(let b): w.element(name, Data(b).base64EncodedString())
+        }
+    }
+
+    /// `<ErrorResponse><Error><Type>Sender</Type><Code>…</Code><Message>…</Message></Error><RequestId>…`.
+    public static func encodeError(_ error: AWSError, xmlNamespace: String?, requestId: String) -> [UInt8] {
+        var w = XMLWriter()
+        w.open("ErrorResponse", xmlns: xmlNamespace)
+        w.open("Error")
+        w.element("Type", error.senderFault ? "Sender" : "Receiver")
+        w.element("Code", error.queryCode ?? error.code)
+        w.element("Message", error.message)
+        w.close("Error")
+        w.element("RequestId", requestId)
+        w.close("ErrorResponse")
+        return w.bytes
+    }
+}
