@@ -1,0 +1,119 @@
+// Versioned schema migrations, written for both dialects side by side.
+
+public struct Migration: Sendable {
+    public let version: Int
+    public let name: String
+    public let sqlite: [String]
+    public let postgres: [String]
+}
+
+public enum Migrations {
+    /// Tables holding state that `/_warden/reset` wipes (everything but the migration ledger).
+    public static let stateTables = ["audit_events", "access_keys"]
+
+    public static let all: [Migration] = [
+        Migration(
+            version: 1, name: "audit log and access keys",
+            sqlite: [
+                """
+                CREATE TABLE audit_events (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    event_id TEXT NOT NULL UNIQUE,
+                    account_id TEXT NOT NULL,
+                    region TEXT NOT NULL,
+                    event_time_ms INTEGER NOT NULL,
+                    event_source TEXT NOT NULL,
+                    event_name TEXT NOT NULL,
+                    read_only INTEGER NOT NULL,
+                    management INTEGER NOT NULL,
+                    username TEXT,
+                    access_key_id TEXT,
+                    request_id TEXT NOT NULL,
+                    error_code TEXT,
+                    record TEXT NOT NULL)
+                """,
+                "CREATE INDEX audit_events_time ON audit_events (account_id, region, event_time_ms)",
+                "CREATE INDEX audit_events_request ON audit_events (request_id)",
+                """
+                CREATE TABLE access_keys (
+                    access_key_id TEXT PRIMARY KEY,
+                    account_id TEXT NOT NULL,
+                    user_name TEXT,
+                    status TEXT NOT NULL,
+                    created_at_ms INTEGER NOT NULL,
+                    secret_sealed BLOB NOT NULL)
+                """,
+            ],
+            postgres: [
+                """
+                CREATE TABLE audit_events (
+                    seq BIGSERIAL PRIMARY KEY,
+                    event_id TEXT NOT NULL UNIQUE,
+                    account_id TEXT NOT NULL,
+                    region TEXT NOT NULL,
+                    event_time_ms BIGINT NOT NULL,
+                    event_source TEXT NOT NULL,
+                    event_name TEXT NOT NULL,
+                    read_only BIGINT NOT NULL,
+                    management BIGINT NOT NULL,
+                    username TEXT,
+                    access_key_id TEXT,
+                    request_id TEXT NOT NULL,
+                    error_code TEXT,
+                    record TEXT NOT NULL)
+                """,
+                "CREATE INDEX audit_events_time ON audit_events (account_id, region, event_time_ms)",
+                "CREATE INDEX audit_events_request ON audit_events (request_id)",
+                """
+                CREATE TABLE access_keys (
+                    access_key_id TEXT PRIMARY KEY,
+                    account_id TEXT NOT NULL,
+                    user_name TEXT,
+                    status TEXT NOT NULL,
+                    created_at_ms BIGINT NOT NULL,
+                    secret_sealed BYTEA NOT NULL)
+                """,
+            ]),
+    ]
+
+    /// Applies every migration not yet recorded, each in its own transaction. Safe to run from several nodes
+    /// at once on PostgreSQL (an advisory lock serializes them).
+    public static func migrate(_ db: any SQLDatabase) async throws {
+        let dialect = db.dialect
+        try await db.transaction { tx in
+            try await tx.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at_ms BIGINT NOT NULL)")
+        }
+        for m in all {
+            try await db.transaction { tx in
+                if dialect == .postgres { _ = try await tx.query("SELECT pg_advisory_xact_lock(727172)", []) }
+                let done = try await tx.query("SELECT version FROM schema_migrations WHERE version = ?", [.int(Int64(m.version))])
+                guard done.isEmpty else { return }
+                for sql in dialect == .sqlite ? m.sqlite : m.postgres { try await tx.execute(sql) }
+                try await tx.execute("INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES (?, ?, ?)",
+                                     [.int(Int64(m.version)), .text(m.name), .int(Clock.nowMillis())])
+            }
+        }
+    }
+
+    /// The newest applied version.
+    public static func currentVersion(_ db: any SQLDatabase) async throws -> Int {
+        try await db.read { tx in
+            let rows = try await tx.query("SELECT MAX(version) FROM schema_migrations", [])
+            return Int(rows.first?[0].int ?? 0)
+        }
+    }
+
+    /// Wipes all state (dev mode's reset), keeping the schema.
+    public static func wipe(_ db: any SQLDatabase) async throws {
+        try await db.transaction { tx in
+            for table in stateTables { try await tx.execute("DELETE FROM \(table)") }
+        }
+    }
+}
+
+import Foundation
+
+public enum Clock {
+    public static func nowMillis() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
+}

@@ -1,0 +1,56 @@
+// The one SQL seam both backends implement; repositories are written once against it.
+
+/// A bound parameter or a column value.
+public enum SQLValue: Sendable, Equatable {
+    case null
+    case int(Int64)
+    case double(Double)
+    case text(String)
+    case blob([UInt8])
+
+    public var int: Int64? { if case .int(let i) = self { return i }; return nil }
+    public var text: String? { if case .text(let s) = self { return s }; return nil }
+    public var blob: [UInt8]? { if case .blob(let b) = self { return b }; return nil }
+    public var bool: Bool? { int.map { $0 != 0 } }
+}
+
+extension SQLValue {
+    public init(_ s: String?) { self = s.map { .text($0) } ?? .null }
+    public init(_ i: Int64?) { self = i.map { .int($0) } ?? .null }
+    public init(_ b: Bool) { self = .int(b ? 1 : 0) }
+}
+
+/// One result row, by column position.
+public struct SQLRow: Sendable {
+    public let values: [SQLValue]
+    public init(_ values: [SQLValue]) { self.values = values }
+    public subscript(_ i: Int) -> SQLValue { i < values.count ? values[i] : .null }
+}
+
+/// Runs statements inside a transaction. SQL uses `?` placeholders; backends translate them.
+public protocol SQLExecutor: Sendable {
+    func execute(_ sql: String, _ binds: [SQLValue]) async throws
+    func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow]
+}
+
+extension SQLExecutor {
+    public func execute(_ sql: String) async throws { try await execute(sql, []) }
+}
+
+public enum SQLDialect: Sendable { case sqlite, postgres }
+
+/// A database: transactions for writes, plain reads that see committed data.
+public protocol SQLDatabase: Sendable {
+    var dialect: SQLDialect { get }
+    /// Runs `body` in one transaction, committed durably before this returns; rolled back if it throws.
+    func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T
+    /// Runs read-only statements outside any write transaction.
+    func read<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T
+    func close() async
+}
+
+public struct StorageError: Error, Sendable, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
