@@ -19,14 +19,15 @@ public struct OperationTraits: Sendable {
 
     public init(iamAction: String, readOnly: Bool, category: EventCategory = .management,
                 redactedRequestMembers: Set<String> = [], redactedResponseMembers: Set<String> = [],
-                responseRecording: ResponseRecording = .full,
+                responseRecording: ResponseRecording? = nil,
                 resources: @escaping @Sendable (AWSValue, RequestContext) -> [AuditResource] = { _, _ in [] }) {
         self.iamAction = iamAction
         self.readOnly = readOnly
         self.category = category
         self.redactedRequestMembers = redactedRequestMembers
         self.redactedResponseMembers = redactedResponseMembers
-        self.responseRecording = responseRecording
+        // CloudTrail leaves responseElements null for read-only calls unless an operation says otherwise.
+        self.responseRecording = responseRecording ?? (readOnly ? .omitted : .full)
         self.resources = resources
     }
 }

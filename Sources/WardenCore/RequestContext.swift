@@ -22,6 +22,14 @@ public struct Principal: Sendable, Equatable {
         self.userName = userName
     }
 
+    /// The same identity with its ARN in `partition` (a key is not tied to one partition; the request's region is).
+    public func inPartition(_ partition: Partition) -> Principal {
+        guard let arn = ARN(self.arn), arn.partition != partition else { return self }
+        var copy = self
+        copy.arn = ARN(partition: partition, service: arn.service, region: arn.region, account: arn.account, resource: arn.resource).description
+        return copy
+    }
+
     /// The root identity of an account in a partition.
     public static func root(account: String, partition: Partition, accessKeyId: String?) -> Principal {
         Principal(kind: .root, account: account, arn: "arn:\(partition.rawValue):iam::\(account):root",

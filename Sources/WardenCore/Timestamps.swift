@@ -8,8 +8,12 @@ public enum Timestamps {
         let secs = ms >= 0 ? ms / 1000 : (ms - 999) / 1000
         let frac = ms - secs * 1000
         let (y, mo, d, h, mi, s) = civil(secs)
-        let base = String(format: "%04d-%02d-%02dT%02d:%02d:%02d", y, mo, d, h, mi, s)
-        return fractional ? base + String(format: ".%03dZ", Int(frac)) : base + "Z"
+        func pad(_ v: Int, _ width: Int) -> String {
+            let t = String(v)
+            return t.count >= width ? t : String(repeating: "0", count: width - t.count) + t
+        }
+        let base = "\(pad(y, 4))-\(pad(mo, 2))-\(pad(d, 2))T\(pad(h, 2)):\(pad(mi, 2)):\(pad(s, 2))"
+        return fractional ? base + "." + pad(Int(frac), 3) + "Z" : base + "Z"
     }
 
     /// Parses ISO-8601 with optional fractional seconds and `Z` or `±hh:mm`.
@@ -22,7 +26,7 @@ public enum Timestamps {
     }
 
     /// Days-from-civil inverse (Howard Hinnant's algorithm): no Calendar, no locale.
-    static func civil(_ epochSeconds: Int64) -> (Int, Int, Int, Int, Int, Int) {
+    public static func civil(_ epochSeconds: Int64) -> (Int, Int, Int, Int, Int, Int) {
         let days = epochSeconds >= 0 ? epochSeconds / 86400 : (epochSeconds - 86399) / 86400
         let rem = Int(epochSeconds - days * 86400)
         let z = days + 719_468

@@ -1,0 +1,223 @@
+// The one request path: route → authenticate → authorize → decode/validate → operation → encode → audit → respond.
+import Crypto
+import Foundation
+import Logging
+import WardenAudit
+import WardenAuth
+import WardenCore
+import WardenProtocol
+
+/// Decides whether a caller may perform an action; allow-all until IAM arrives, but every call goes through it.
+public protocol Authorizer: Sendable {
+    func authorize(action: String, resources: [AuditResource], context: RequestContext) async throws
+}
+
+public struct AllowAllAuthorizer: Authorizer {
+    public init() {}
+    public func authorize(action: String, resources: [AuditResource], context: RequestContext) async throws {}
+}
+
+public final class RequestPipeline: Sendable {
+    let services: ServiceTable
+    let verifier: SigV4Verifier
+    let audit: AuditWriter
+    let authorizer: any Authorizer
+    let metrics: RequestMetrics
+    let logger: Logger
+    let defaultAccount: String
+    let defaultRegion: String
+    let now: @Sendable () -> Date
+
+    public init(services: [ServiceDescriptor], verifier: SigV4Verifier, audit: AuditWriter, authorizer: any Authorizer,
+                metrics: RequestMetrics, logger: Logger, defaultAccount: String, defaultRegion: String,
+                now: @escaping @Sendable () -> Date = Date.init) {
+        self.services = ServiceTable(services)
+        self.verifier = verifier
+        self.audit = audit
+        self.authorizer = authorizer
+        self.metrics = metrics
+        self.logger = logger
+        self.defaultAccount = defaultAccount
+        self.defaultRegion = defaultRegion
+        self.now = now
+    }
+
+    /// Handles one AWS API request. Never throws: every failure becomes an AWS error response, and every
+    /// request that gets a response other than an audit failure has its CloudTrail record committed first.
+    public func handle(_ request: WardenRequest) async -> WardenResponse {
+        let started = ContinuousClock.now
+        let requestId = UUID().uuidString.lowercased()
+        let route = services.route(request)
+        var context = RequestContext(requestId: requestId, account: defaultAccount, region: defaultRegion, principal: nil,
+                                     sourceIP: request.sourceIP, userAgent: request.header("user-agent") ?? "",
+                                     receivedAt: now(), tls: request.tls)
+        var event = AuditEvent(context: context, eventSource: route.eventSource, eventName: route.operationName,
+                               readOnly: route.operation?.traits.readOnly ?? false,
+                               category: route.operation?.traits.category ?? .management)
+        let outcome = await execute(request, route: route, context: &context, event: &event)
+        event.context = context
+        let response: WardenResponse
+        switch outcome {
+        case .success(let body):
+            response = success(body, route: route, requestId: requestId)
+        case .failure(let error):
+            event.errorCode = route.family == .query ? (error.queryCode ?? error.code) : error.code
+            event.errorMessage = error.message
+            event.responseElements = nil
+            response = render(error, route: route, requestId: requestId)
+        }
+        let final: WardenResponse
+        do {
+            try await audit.record(event.stored)
+            final = response
+        } catch {
+            logger.error("audit record not written; failing the request", metadata: ["requestId": "\(requestId)"])
+            final = render(.internalFailure("The request could not be recorded."), route: route, requestId: requestId)
+        }
+        let service = route.service?.model.signingName ?? "unknown"
+        let elapsed = ContinuousClock.now - started
+        metrics.record(service: service, operation: route.operationName, status: final.status, duration: elapsed)
+        logger.info("request", metadata: [
+            "requestId": "\(requestId)", "service": "\(service)", "operation": "\(route.operationName)",
+            "status": "\(final.status)", "account": "\(context.account)",
+            "durationMs": "\(String(format: "%.3f", Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000))",
+        ])
+        return final
+    }
+
+    enum Outcome {
+        case success([UInt8])
+        case failure(AWSError)
+    }
+
+    private func execute(_ request: WardenRequest, route: Route, context: inout RequestContext,
+                         event: inout AuditEvent) async -> Outcome {
+        // Authenticate first: even an unroutable request is answered only after we know who sent it.
+        let sigRequest = SigV4Request(method: request.method, rawPath: request.path, rawQuery: request.query,
+                                      headers: request.headers, bodySHA256: SigV4Canonical.sha256Hex(request.body))
+        let caller: AuthenticatedCaller
+        do {
+            caller = try await verifier.verify(sigRequest, now: context.receivedAt)
+        } catch {
+            if let region = ServiceTable.scopeRegion(request), RegionName.isValid(region) { context.region = region }
+            context.partition = Partition(region: context.region)
+            return .failure(error.awsError(for: route.family))
+        }
+        context.region = caller.scope.region
+        context.partition = Partition(region: caller.scope.region)
+        context.account = caller.principal.account
+        context.principal = caller.principal.inPartition(context.partition)
+        if let failure = route.failure { return .failure(failure) }
+        guard let service = route.service, let op = route.operation else {
+            return .failure(.internalFailure())
+        }
+        guard caller.scope.service == service.model.signingName else {
+            return .failure(AuthFailure.signatureMismatch(
+                "Credential should be scoped to correct service: '\(service.model.signingName)'. ").awsError(for: route.family))
+        }
+        // Decode and validate against the model.
+        let input: AWSValue
+        do {
+            input = try decode(request, route: route, service: service, op: op)
+        } catch {
+            return .failure(error)
+        }
+        event.requestParameters = Redaction.record(input, shape: op.inputShape, dropped: op.traits.redactedRequestMembers)
+        let resources = op.traits.resources(input, context)
+        event.resources = resources
+        do {
+            try await authorizer.authorize(action: op.traits.iamAction, resources: resources, context: context)
+            let output = try await op.call(input, context)
+            if op.traits.responseRecording == .full {
+                event.responseElements = Redaction.record(output, shape: op.outputShape, dropped: op.traits.redactedResponseMembers)
+            }
+            return .success(encode(output, route: route, op: op, requestId: context.requestId))
+        } catch let error as AWSError {
+            return .failure(error)
+        } catch {
+            logger.error("operation failed unexpectedly", metadata: [
+                "requestId": "\(context.requestId)", "operation": "\(op.name)", "error": "\(error)",
+            ])
+            return .failure(.internalFailure())
+        }
+    }
+
+    private func decode(_ request: WardenRequest, route: Route, service: ServiceDescriptor, op: AnyOperation) throws(AWSError) -> AWSValue {
+        let v = service.validationError
+        let value: AWSValue
+        switch route.wire {
+        case .json:
+            value = try JSONProtocol.decode(request.body, shape: op.inputShape)
+        case .query:
+            value = try QueryProtocol.decode(route.params, shape: op.inputShape) { message in
+                AWSError(code: v.code, queryCode: v.queryCode, status: v.status, message: message)
+            }
+        }
+        let violations = ModelValidator.violations(of: value, shape: op.inputShape)
+        if let error = ModelValidator.error(for: violations, code: v.code, queryCode: v.queryCode, status: v.status) {
+            throw error
+        }
+        return value
+    }
+
+    private func encode(_ output: AWSValue, route: Route, op: AnyOperation, requestId: String) -> [UInt8] {
+        switch route.wire {
+        case .json:
+            return JSONProtocol.encode(output, shape: op.outputShape)
+        case .query(let ns):
+            return QueryProtocol.encodeResponse(operation: op.name, resultWrapper: op.resultWrapper, value: output,
+                                                shape: op.outputShape, xmlNamespace: ns ?? "", requestId: requestId)
+        }
+    }
+
+    private func success(_ body: [UInt8], route: Route, requestId: String) -> WardenResponse {
+        switch route.wire {
+        case .json(let contentType):
+            return WardenResponse(status: 200, headers: [("Content-Type", contentType), ("x-amzn-RequestId", requestId)], body: body)
+        case .query:
+            return WardenResponse(status: 200, headers: [("Content-Type", "text/xml"), ("x-amzn-RequestId", requestId)], body: body)
+        }
+    }
+
+    /// An AWS error in the request's protocol.
+    func render(_ error: AWSError, route: Route, requestId: String) -> WardenResponse {
+        switch route.wire {
+        case .json(let contentType):
+            return WardenResponse(status: error.status, headers: [
+                ("Content-Type", contentType), ("x-amzn-RequestId", requestId), ("x-amzn-ErrorType", error.code),
+            ], body: JSONProtocol.encodeError(error))
+        case .query(let ns):
+            return WardenResponse(status: error.status, headers: [("Content-Type", "text/xml"), ("x-amzn-RequestId", requestId)],
+                                  body: QueryProtocol.encodeError(error, xmlNamespace: ns, requestId: requestId))
+        }
+    }
+
+    /// An error for a request refused before routing (e.g. a body over the size limit), in the protocol it looks like.
+    public func reject(_ request: WardenRequest, error: AWSError) async -> WardenResponse {
+        var headersOnly = request
+        headersOnly.body = []
+        let route = services.route(headersOnly)
+        let requestId = UUID().uuidString.lowercased()
+        var context = RequestContext(requestId: requestId, account: defaultAccount, region: defaultRegion, principal: nil,
+                                     sourceIP: request.sourceIP, userAgent: request.header("user-agent") ?? "",
+                                     receivedAt: now(), tls: request.tls)
+        if let region = ServiceTable.scopeRegion(request), RegionName.isValid(region) { context.region = region }
+        var event = AuditEvent(context: context, eventSource: route.eventSource, eventName: route.operationName, readOnly: false)
+        event.errorCode = route.family == .query ? (error.queryCode ?? error.code) : error.code
+        event.errorMessage = error.message
+        do {
+            try await audit.record(event.stored)
+            return render(error, route: route, requestId: requestId)
+        } catch {
+            return render(.internalFailure("The request could not be recorded."), route: route, requestId: requestId)
+        }
+    }
+}
+
+extension ServiceTable {
+    static func scopeRegion(_ request: WardenRequest) -> String? {
+        guard let auth = request.header("authorization"), let r = auth.range(of: "Credential=") else { return nil }
+        let parts = auth[r.upperBound...].prefix { $0 != "," && $0 != " " }.split(separator: "/", omittingEmptySubsequences: false)
+        return parts.count == 5 ? String(parts[2]) : nil
+    }
+}

@@ -1,0 +1,145 @@
+// Which service, operation and wire protocol a request is for (PROTOCOLS.md §5).
+import WardenCore
+import WardenProtocol
+
+/// The outcome of routing: enough to render any error in the right protocol, and the operation if found.
+struct Route {
+    enum Wire {
+        case json(contentType: String)
+        case query(xmlNamespace: String?)
+    }
+
+    var wire: Wire
+    var service: ServiceDescriptor?
+    var operationName: String
+    var operation: AnyOperation?
+    /// Query parameters (Query protocol only).
+    var params: [String: String] = [:]
+    /// Set when the request cannot go further (unknown target, malformed form…).
+    var failure: AWSError?
+
+    var family: ProtocolFamily {
+        if case .json = wire { return .json }
+        return .query
+    }
+
+    var eventSource: String { service?.eventSource ?? "warden.amazonaws.com" }
+}
+
+/// The services mounted on the port, indexed the ways requests name them.
+struct ServiceTable: Sendable {
+    let byTargetPrefix: [String: ServiceDescriptor]
+    let bySigningName: [String: ServiceDescriptor]
+    let queryServices: [ServiceDescriptor]
+
+    init(_ services: [ServiceDescriptor]) {
+        var t: [String: ServiceDescriptor] = [:]
+        var s: [String: ServiceDescriptor] = [:]
+        var q: [ServiceDescriptor] = []
+        for d in services {
+            switch d.model.wireProtocol {
+            case .json(_, let prefix): t[prefix] = d
+            case .query: q.append(d)
+            }
+            s[d.model.signingName] = d
+        }
+        byTargetPrefix = t
+        bySigningName = s
+        queryServices = q
+    }
+
+    /// The service name in the SigV4 credential scope, from the header or a presigned query.
+    static func scopeService(_ request: WardenRequest) -> String? {
+        var credential: Substring?
+        if let auth = request.header("authorization"), let r = auth.range(of: "Credential=") {
+            credential = auth[r.upperBound...].prefix { $0 != "," && $0 != " " }
+        } else if let r = request.query.range(of: "X-Amz-Credential=") {
+            let raw = request.query[r.upperBound...].prefix { $0 != "&" }
+            credential = Substring(QueryProtocol.percentDecode(Array(raw.utf8)) ?? "")
+        }
+        guard let credential else { return nil }
+        let parts = credential.split(separator: "/", omittingEmptySubsequences: false)
+        return parts.count == 5 ? String(parts[3]) : nil
+    }
+
+    func route(_ request: WardenRequest) -> Route {
+        if let target = request.header("x-amz-target") {
+            return routeJSON(request, target: target)
+        }
+        let contentType = request.header("content-type") ?? ""
+        let isForm = request.method == "POST" && contentType.lowercased().hasPrefix("application/x-www-form-urlencoded")
+        let paramBytes: [UInt8] = isForm ? request.body : Array(request.query.utf8)
+        let signing = Self.scopeService(request)
+        guard let params = QueryProtocol.parseForm(paramBytes) else {
+            let ns = signing.flatMap { bySigningName[$0] }.flatMap(Self.namespace)
+            return Route(wire: .query(xmlNamespace: ns), service: signing.flatMap { bySigningName[$0] }, operationName: "Unknown",
+                         failure: AWSError(code: "MalformedQueryString", status: 400,
+                                           message: "The request contains malformed percent-encoding or invalid UTF-8."))
+        }
+        let action = params["Action"]
+        var service: ServiceDescriptor?
+        if let signing {
+            service = bySigningName[signing]
+        } else if let action {
+            service = queryServices.first { $0.model.operationNames.contains(action) }
+        }
+        if contentType.lowercased().hasPrefix("application/x-amz-json") {
+            // A JSON body with no target: nothing to dispatch on.
+            return Route(wire: .json(contentType: contentType), service: service, operationName: "Unknown",
+                         failure: AWSError(code: "UnknownOperationException", status: 400, message: "Missing X-Amz-Target header."))
+        }
+        guard let service, case .query = service.model.wireProtocol else {
+            let failure: AWSError
+            if let signing, bySigningName[signing] == nil || service != nil {
+                failure = AWSError(code: "InvalidAction", status: 400,
+                                   message: "Warden does not serve the service '\(signing)' over this protocol.")
+            } else if signing == nil && request.header("authorization") == nil {
+                failure = AuthFailure.missingAuthentication.awsError(for: .query)
+            } else {
+                failure = AWSError(code: "InvalidAction", status: 400, message: "Could not route the request to a service.")
+            }
+            return Route(wire: .query(xmlNamespace: service.flatMap(Self.namespace)), service: service,
+                         operationName: action ?? "Unknown", params: params, failure: failure)
+        }
+        var route = Route(wire: .query(xmlNamespace: Self.namespace(service)), service: service,
+                          operationName: action ?? "Unknown", params: params)
+        guard let action, !action.isEmpty else {
+            route.failure = AWSError(code: "MissingAction", status: 400, message: "Missing Action")
+            return route
+        }
+        guard let op = service.operations[action] else {
+            let version: String
+            if case .query(let v, _) = service.model.wireProtocol { version = v } else { version = "" }
+            route.failure = AWSError(code: "InvalidAction", status: 400,
+                                     message: "Could not find operation \(action) for version \(params["Version"] ?? version)")
+            return route
+        }
+        route.operation = op
+        return route
+    }
+
+    static func namespace(_ d: ServiceDescriptor) -> String? {
+        if case .query(_, let ns) = d.model.wireProtocol { return ns }
+        return nil
+    }
+
+    func routeJSON(_ request: WardenRequest, target: String) -> Route {
+        let ct = request.header("content-type") ?? ""
+        let contentType = ct.hasPrefix("application/x-amz-json-1.0") ? "application/x-amz-json-1.0" : "application/x-amz-json-1.1"
+        let dot = target.lastIndex(of: ".")
+        let prefix = dot.map { String(target[..<$0]) } ?? target
+        let name = dot.map { String(target[target.index(after: $0)...]) } ?? ""
+        guard let service = byTargetPrefix[prefix] else {
+            return Route(wire: .json(contentType: contentType), service: nil, operationName: name.isEmpty ? "Unknown" : name,
+                         failure: AWSError(code: "UnknownOperationException", status: 400,
+                                           message: "The target \(target) is not served here."))
+        }
+        var route = Route(wire: .json(contentType: contentType), service: service, operationName: name)
+        guard let op = service.operations[name] else {
+            route.failure = AWSError(code: "UnknownOperationException", status: 400, message: "Unknown operation \(name).")
+            return route
+        }
+        route.operation = op
+        return route
+    }
+}

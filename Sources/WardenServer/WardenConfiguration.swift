@@ -1,0 +1,24 @@
+// Everything `warden serve` can be told.
+
+public struct WardenConfiguration: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 4566
+    /// nil: `./warden-data`, or a fresh temporary directory in dev mode.
+    public var dataDir: String?
+    /// `sqlite` or a `postgres://user:pass@host:port/db` URL.
+    public var storage = "sqlite"
+    public var region = "us-east-1"
+    public var accountId = "000000000000"
+    public var dev = false
+    public var tlsCert: String?
+    public var tlsKey: String?
+    /// Largest request body accepted on the API routes.
+    public var maxBodyBytes = 8 * 1024 * 1024
+    public var rootKeyFile: String?
+
+    public init() {}
+}
+
+public enum WardenVersion {
+    public static let current = "0.1.0"
+}

@@ -1,0 +1,175 @@
+// Start-up and shutdown of one Warden node: data directory, root key, storage, credentials, the ServiceGroup.
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import Logging
+import NIOCore
+import ServiceLifecycle
+import WardenAudit
+import WardenAuth
+import WardenCore
+import WardenServices
+import WardenStorage
+import WardenStoragePostgres
+import WardenStorageSQLite
+
+/// A start-up problem, reported in one line and a non-zero exit.
+public struct StartupError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ d: String) { description = d }
+}
+
+/// Opened storage plus the barrier, shared by `serve` and the offline commands.
+public struct WardenStore: Sendable {
+    public let database: any SQLDatabase
+    public let sealer: Sealer
+    public let dataDir: String
+    public var storageName: String { database.dialect == .sqlite ? "sqlite" : "postgres" }
+
+    public var accessKeys: AccessKeyRepository { AccessKeyRepository(db: database, sealer: sealer) }
+    public var audit: AuditRepository { AuditRepository(db: database) }
+
+    /// Prepares the data directory, loads (or creates) the root key, opens and migrates storage.
+    public static func open(dataDir: String, storage: String, rootKeyFile: String?, logger: Logger) async throws -> WardenStore {
+        let fm = FileManager.default
+        do {
+            try fm.createDirectory(atPath: dataDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw StartupError("cannot create data directory \(dataDir): \(error.localizedDescription)")
+        }
+        let probe = (dataDir as NSString).appendingPathComponent(".write-test-\(getpid())")
+        guard fm.createFile(atPath: probe, contents: Data()) else {
+            throw StartupError("data directory \(dataDir) is not writable")
+        }
+        try? fm.removeItem(atPath: probe)
+        let keyPath = rootKeyFile ?? ProcessInfo.processInfo.environment["WARDEN_ROOT_KEY_FILE"]
+            ?? (dataDir as NSString).appendingPathComponent("root.key")
+        let root: FileRootKey
+        do { root = try FileRootKey.loadOrCreate(path: keyPath) } catch {
+            throw StartupError("root key: \(error)")
+        }
+        let db: any SQLDatabase
+        if storage == "sqlite" {
+            do { db = try SQLiteDatabase(path: (dataDir as NSString).appendingPathComponent("warden.sqlite")) } catch {
+                throw StartupError("\(error)")
+            }
+        } else if storage.hasPrefix("postgres://") || storage.hasPrefix("postgresql://") {
+            do { db = try await PostgresDatabase.connect(url: storage, logger: logger) } catch {
+                throw StartupError("\(error)")
+            }
+        } else {
+            throw StartupError("--storage must be 'sqlite' or a postgres:// URL")
+        }
+        do { try await Migrations.migrate(db) } catch {
+            await db.close()
+            throw StartupError("schema migration failed: \(error)")
+        }
+        return WardenStore(database: db, sealer: Sealer(root: root), dataDir: dataDir)
+    }
+
+    /// Writes `[default]` credentials in the AWS shared-credentials format, mode 0600.
+    public func writeCredentialsFile(accessKeyId: String, secret: String) throws -> String {
+        let path = (dataDir as NSString).appendingPathComponent("credentials")
+        let text = "[default]\naws_access_key_id = \(accessKeyId)\naws_secret_access_key = \(secret)\n"
+        guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw StartupError("cannot write \(path)")
+        }
+        return path
+    }
+}
+
+public enum WardenNode {
+    /// The directory data lives in: the flag, or `./warden-data`, or a fresh temporary directory in dev mode.
+    public static func resolveDataDir(_ config: WardenConfiguration) throws -> String {
+        if let d = config.dataDir { return d }
+        guard config.dev else { return "./warden-data" }
+        let template = FileManager.default.temporaryDirectory.appendingPathComponent("warden-dev-XXXXXX").path
+        var bytes = Array(template.utf8CString)
+        guard let p = mkdtemp(&bytes) else { throw StartupError("cannot create a temporary data directory") }
+        return String(cString: p)
+    }
+
+    /// Runs the server until SIGTERM/SIGINT; returns after a graceful shutdown.
+    public static func serve(_ config: WardenConfiguration, logger: Logger) async throws {
+        let dataDir = try resolveDataDir(config)
+        let store = try await WardenStore.open(dataDir: dataDir, storage: config.storage, rootKeyFile: config.rootKeyFile, logger: logger)
+        do {
+            try await serve(config, store: store, logger: logger)
+        } catch {
+            await store.database.close()
+            throw error
+        }
+        await store.database.close()
+    }
+
+    static func serve(_ config: WardenConfiguration, store: WardenStore, logger: Logger) async throws {
+        let verifier: SigV4Verifier
+        if config.dev {
+            verifier = SigV4Verifier(mode: .dev(account: config.accountId))
+            logger.notice("dev mode: any access key is accepted as the root of \(config.accountId); data in \(store.dataDir)")
+        } else {
+            try await ensureRootCredentials(config, store: store, logger: logger)
+            verifier = SigV4Verifier(mode: .strict(StoredCredentialProvider(keys: store.accessKeys)))
+        }
+        let audit = AuditWriter(repository: store.audit, logger: logger)
+        let metrics = RequestMetrics()
+        let pipeline = RequestPipeline(
+            services: [STSService().descriptor], verifier: verifier, audit: audit, authorizer: AllowAllAuthorizer(),
+            metrics: metrics, logger: logger, defaultAccount: config.accountId, defaultRegion: config.region)
+        let tls = config.tlsCert != nil || config.tlsKey != nil
+        let responder = WardenResponder(pipeline: pipeline, metrics: metrics, database: store.database, dev: config.dev, tls: tls,
+                                        maxBodyBytes: config.maxBodyBytes, storageName: store.storageName)
+        let server: HTTPServerBuilder
+        if tls {
+            guard let cert = config.tlsCert, let key = config.tlsKey else {
+                throw StartupError("--tls-cert and --tls-key must be given together")
+            }
+            do {
+                server = try .tls(.http1(), tlsConfiguration: TLSSetup.configuration(cert: cert, key: key))
+            } catch {
+                throw StartupError("TLS: cannot load \(cert) / \(key): \(error)")
+            }
+        } else {
+            server = .http1()
+        }
+        let scheme = tls ? "https" : "http"
+        let app = Application(
+            responder: responder, server: server,
+            configuration: .init(address: .hostname(config.host, port: config.port), serverName: nil),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? config.port
+                logger.notice("Warden \(WardenVersion.current) listening on \(scheme)://\(config.host):\(port) (storage: \(store.storageName), mode: \(config.dev ? "dev" : "strict"))")
+            },
+            logger: logger)
+        // Shutdown runs in reverse order: the HTTP server stops accepting and finishes in-flight requests first,
+        // then the audit writer flushes what they recorded.
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: audit), .init(service: app)],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            let text = "\(error)"
+            if text.contains("Address already in use") || text.contains("EADDRINUSE") || text.contains("errno: 98") {
+                throw StartupError("cannot listen on \(config.host):\(config.port): address already in use")
+            }
+            throw StartupError("server stopped: \(text)")
+        }
+    }
+
+    /// Strict mode's first start: create the account's root access key, print it once, write DATA/credentials.
+    static func ensureRootCredentials(_ config: WardenConfiguration, store: WardenStore, logger: Logger) async throws {
+        let existing = try await store.accessKeys.list()
+        guard existing.isEmpty else { return }
+        let (record, secret) = try await store.accessKeys.create(account: config.accountId)
+        let path = try store.writeCredentialsFile(accessKeyId: record.accessKeyId, secret: secret)
+        let banner = """
+            Root credentials for account \(config.accountId) (shown once; also written to \(path), mode 0600):
+              aws_access_key_id     = \(record.accessKeyId)
+              aws_secret_access_key = \(secret)
+
+            """
+        FileHandle.standardOutput.write(Data(banner.utf8))
+    }
+}
