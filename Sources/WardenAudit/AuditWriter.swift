@@ -45,16 +45,25 @@ public final class AuditWriter: Service, Sendable {
     }
 
     public func run() async throws {
-        await withGracefulShutdownHandler {
-            await self.loop()
-        } onGracefulShutdown: {
-            let w = self.state.withLock { s -> CheckedContinuation<Void, Never>? in
-                s.stopping = true
-                defer { s.wake = nil }
-                return s.wake
+        // Graceful shutdown and cancellation (another service failed) both mean: drain what is queued, then stop.
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                await self.loop()
+            } onGracefulShutdown: {
+                self.stop()
             }
-            w?.resume()
+        } onCancel: {
+            self.stop()
         }
+    }
+
+    private func stop() {
+        let w = state.withLock { s -> CheckedContinuation<Void, Never>? in
+            s.stopping = true
+            defer { s.wake = nil }
+            return s.wake
+        }
+        w?.resume()
     }
 
     private func loop() async {
