@@ -271,7 +271,8 @@ class Gen:
                 continue
             err = s.get("error", {})
             code = err.get("code", n)
-            status = err.get("httpStatusCode", 400)
+            # JSON models often carry no `error` block; `fault: true` then marks a server-side (500) error.
+            status = err.get("httpStatusCode", 500 if s.get("fault") else 400)
             sender = "true" if err.get("senderFault", status < 500) else "false"
             qc = f"{swift_string(code)}" if code != n else "nil"
             errs.append(f"        public static func {lower_camel(n)}(_ message: String) -> AWSError {{\n"

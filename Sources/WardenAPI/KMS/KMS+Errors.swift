@@ -39,7 +39,7 @@ extension KMS {
             AWSError(code: #"CustomKeyStoreNotFoundException"#, queryCode: nil, status: 400, senderFault: true, message: message)
         }
         public static func dependencyTimeoutException(_ message: String) -> AWSError {
-            AWSError(code: #"DependencyTimeoutException"#, queryCode: nil, status: 400, senderFault: true, message: message)
+            AWSError(code: #"DependencyTimeoutException"#, queryCode: nil, status: 500, senderFault: false, message: message)
         }
         public static func disabledException(_ message: String) -> AWSError {
             AWSError(code: #"DisabledException"#, queryCode: nil, status: 400, senderFault: true, message: message)
@@ -84,7 +84,7 @@ extension KMS {
             AWSError(code: #"InvalidMarkerException"#, queryCode: nil, status: 400, senderFault: true, message: message)
         }
         public static func kmsInternalException(_ message: String) -> AWSError {
-            AWSError(code: #"KMSInternalException"#, queryCode: nil, status: 400, senderFault: true, message: message)
+            AWSError(code: #"KMSInternalException"#, queryCode: nil, status: 500, senderFault: false, message: message)
         }
         public static func kmsInvalidMacException(_ message: String) -> AWSError {
             AWSError(code: #"KMSInvalidMacException"#, queryCode: nil, status: 400, senderFault: true, message: message)
@@ -96,7 +96,7 @@ extension KMS {
             AWSError(code: #"KMSInvalidStateException"#, queryCode: nil, status: 400, senderFault: true, message: message)
         }
         public static func keyUnavailableException(_ message: String) -> AWSError {
-            AWSError(code: #"KeyUnavailableException"#, queryCode: nil, status: 400, senderFault: true, message: message)
+            AWSError(code: #"KeyUnavailableException"#, queryCode: nil, status: 500, senderFault: false, message: message)
         }
         public static func limitExceededException(_ message: String) -> AWSError {
             AWSError(code: #"LimitExceededException"#, queryCode: nil, status: 400, senderFault: true, message: message)
