@@ -84,11 +84,10 @@ public struct AuditEvent: Sendable {
         f.append(("recipientAccountId", .string(context.account)))
         f.append(("eventCategory", .string(category.rawValue)))
         if let tls = context.tls {
-            f.append(("tlsDetails", .object([
-                ("tlsVersion", .string(tls.tlsVersion)),
-                ("cipherSuite", .string(tls.cipherSuite)),
-                ("clientProvidedHostHeader", .string(tls.clientProvidedHostHeader)),
-            ])))
+            var details: [(String, JSONValue)] = [("tlsVersion", .string(tls.tlsVersion))]
+            if let suite = tls.cipherSuite { details.append(("cipherSuite", .string(suite))) }
+            details.append(("clientProvidedHostHeader", .string(tls.clientProvidedHostHeader)))
+            f.append(("tlsDetails", .object(details)))
         }
         return .object(f)
     }

@@ -40,9 +40,10 @@ public struct Principal: Sendable, Equatable {
 /// TLS facts about the connection, recorded in `tlsDetails`.
 public struct TLSDetails: Sendable, Equatable {
     public var tlsVersion: String
-    public var cipherSuite: String
+    /// Left out when the TLS library does not tell which suite was negotiated.
+    public var cipherSuite: String?
     public var clientProvidedHostHeader: String
-    public init(tlsVersion: String, cipherSuite: String, clientProvidedHostHeader: String) {
+    public init(tlsVersion: String, cipherSuite: String?, clientProvidedHostHeader: String) {
         self.tlsVersion = tlsVersion
         self.cipherSuite = cipherSuite
         self.clientProvidedHostHeader = clientProvidedHostHeader

@@ -63,7 +63,7 @@ struct WardenResponder: HTTPResponder {
         var sourceIP = context.remoteAddress?.ipAddress ?? "127.0.0.1"
         if sourceIP.hasPrefix("::ffff:") { sourceIP = String(sourceIP.dropFirst(7)) }
         let host = headers.first { $0.name == "host" }?.value ?? ""
-        let tlsDetails = tls ? TLSDetails(tlsVersion: context.tlsVersion ?? "TLSv1.2", cipherSuite: "", clientProvidedHostHeader: host) : nil
+        let tlsDetails = tls ? TLSDetails(tlsVersion: context.tlsVersion ?? "TLSv1.2", cipherSuite: nil, clientProvidedHostHeader: host) : nil
         var wreq = WardenRequest(method: request.method.rawValue, path: path, query: query, headers: headers,
                                  sourceIP: sourceIP, tls: tlsDetails)
         // Read the body up to the limit; past it, keep draining (so the client can read our answer) but store nothing.

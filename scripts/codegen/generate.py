@@ -317,6 +317,8 @@ public enum {ns} {{
 
 
 def main():
+    check = "--check" in sys.argv[1:]
+    stale = []
     import botocore
     cfg = json.load(open(os.path.join(HERE, "services.json")))
     if botocore.__version__ != cfg["botocore"]:
@@ -331,11 +333,22 @@ def main():
             deep_merge(model, json.load(open(patch_path)))
         ns = opts["namespace"]
         outdir = os.path.join(ROOT, "Sources", "WardenAPI", ns)
+        files = Gen(ns, model, cfg["botocore"]).files()
+        if check:
+            for fname, text in files.items():
+                target = os.path.join(outdir, f"{ns}+{fname}")
+                if not os.path.exists(target) or open(target).read() != text:
+                    stale.append(os.path.relpath(target, ROOT))
+            continue
         os.makedirs(outdir, exist_ok=True)
-        for fname, text in Gen(ns, model, cfg["botocore"]).files().items():
+        for fname, text in files.items():
             with open(os.path.join(outdir, f"{ns}+{fname}"), "w") as f:
                 f.write(text)
         print(f"generated {ns} from {os.path.relpath(path, data)}")
+    if check:
+        if stale:
+            sys.exit("generated code is stale; run scripts/codegen/generate.py: " + ", ".join(stale))
+        print("generated code matches the models")
 
 
 if __name__ == "__main__":
