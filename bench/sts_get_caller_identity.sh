@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${1:-10}
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
-swift build -c release --product warden >/dev/null
+swift build -c release --product warden >/dev/null 2>&1
 BIN=.build/release/warden
 OUT=$(mktemp -d /tmp/warden-bench.XXXXXX)
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -42,7 +42,7 @@ sign "http://127.0.0.1:$PORT" "$OUT/data/credentials" > "$OUT/sts.lua"
 curl -sf -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/" >/dev/null 2>&1 || true
 
 run() { # $1 label, $2 url, $3 script or "", $4 connections
-  local args=(-t2 -c"$4" -d"${DURATION}s" --latency)
+  local args=(-t"$(( $4 < 2 ? 1 : 2 ))" -c"$4" -d"${DURATION}s" --latency)
   [ -n "$3" ] && args+=(-s "$3")
   local r; r=$(wrk "${args[@]}" "$2")
   local rps p50 p99 non2xx
