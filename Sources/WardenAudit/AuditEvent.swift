@@ -18,7 +18,7 @@ public struct AuditEvent: Sendable {
     public var errorMessage: String?
     public var resources: [AuditResource]
 
-    public init(eventId: String = UUID().uuidString.lowercased(), context: RequestContext, eventSource: String,
+    public init(eventId: String = TimeOrderedID.make(), context: RequestContext, eventSource: String,
                 eventName: String, readOnly: Bool, category: OperationTraits.EventCategory = .management,
                 requestParameters: JSONValue? = nil, responseElements: JSONValue? = nil, errorCode: String? = nil,
                 errorMessage: String? = nil, resources: [AuditResource] = []) {

@@ -45,6 +45,14 @@ public enum AmzDate {
     }
 }
 
+/// Trims spaces and tabs (Foundation's trimmingCharacters bridges through NSString on Linux: too slow per request).
+func trimSpaces(_ s: Substring) -> Substring {
+    var start = s.startIndex, end = s.endIndex
+    while start < end, s[start] == " " || s[start] == "\t" { start = s.index(after: start) }
+    while end > start, s[s.index(before: end)] == " " || s[s.index(before: end)] == "\t" { end = s.index(before: end) }
+    return s[start..<end]
+}
+
 struct SigV4AuthData {
     var scope: SigV4Scope
     var signedHeaders: [String]
@@ -69,7 +77,7 @@ struct SigV4AuthData {
     }
 
     static func parseHeader(_ header: String, request: SigV4Request) throws(AuthFailure) -> SigV4AuthData {
-        let trimmed = header.trimmingCharacters(in: .whitespaces)
+        let trimmed = trimSpaces(Substring(header))
         guard let space = trimmed.firstIndex(of: " ") else {
             throw .incompleteSignature("Authorization header requires 'Credential' parameter. Authorization header requires 'Signature' parameter. Authorization header requires 'SignedHeaders' parameter. Authorization=\(header)")
         }
@@ -79,7 +87,7 @@ struct SigV4AuthData {
         }
         var parts: [String: String] = [:]
         for token in trimmed[trimmed.index(after: space)...].split(separator: ",") {
-            let t = token.trimmingCharacters(in: .whitespaces)
+            let t = trimSpaces(token)
             if t.isEmpty { continue }
             guard let eq = t.firstIndex(of: "=") else {
                 throw .incompleteSignature("'\(t)' not a valid key=value pair (missing equal-sign) in Authorization header: '\(header)'.")

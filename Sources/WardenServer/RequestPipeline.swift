@@ -46,7 +46,7 @@ public final class RequestPipeline: Sendable {
     /// request that gets a response other than an audit failure has its CloudTrail record committed first.
     public func handle(_ request: WardenRequest) async -> WardenResponse {
         let started = ContinuousClock.now
-        let requestId = UUID().uuidString.lowercased()
+        let requestId = TimeOrderedID.make()
         let route = services.route(request)
         var context = RequestContext(requestId: requestId, account: defaultAccount, region: defaultRegion, principal: nil,
                                      sourceIP: request.sourceIP, userAgent: request.header("user-agent") ?? "",
@@ -197,7 +197,7 @@ public final class RequestPipeline: Sendable {
         var headersOnly = request
         headersOnly.body = []
         let route = services.route(headersOnly)
-        let requestId = UUID().uuidString.lowercased()
+        let requestId = TimeOrderedID.make()
         var context = RequestContext(requestId: requestId, account: defaultAccount, region: defaultRegion, principal: nil,
                                      sourceIP: request.sourceIP, userAgent: request.header("user-agent") ?? "",
                                      receivedAt: now(), tls: request.tls)
@@ -211,13 +211,5 @@ public final class RequestPipeline: Sendable {
         } catch {
             return render(.internalFailure("The request could not be recorded."), route: route, requestId: requestId)
         }
-    }
-}
-
-extension ServiceTable {
-    static func scopeRegion(_ request: WardenRequest) -> String? {
-        guard let auth = request.header("authorization"), let r = auth.range(of: "Credential=") else { return nil }
-        let parts = auth[r.upperBound...].prefix { $0 != "," && $0 != " " }.split(separator: "/", omittingEmptySubsequences: false)
-        return parts.count == 5 ? String(parts[2]) : nil
     }
 }

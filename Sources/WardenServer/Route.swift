@@ -48,19 +48,22 @@ struct ServiceTable: Sendable {
         queryServices = q
     }
 
-    /// The service name in the SigV4 credential scope, from the header or a presigned query.
-    static func scopeService(_ request: WardenRequest) -> String? {
+    /// The fields of the SigV4 credential scope (`AKID/date/region/service/aws4_request`), from the Authorization
+    /// header or a presigned query; nil when absent or not five fields.
+    static func credentialScope(_ request: WardenRequest) -> [Substring]? {
         var credential: Substring?
-        if let auth = request.header("authorization"), let r = auth.range(of: "Credential=") {
+        if let auth = request.header("authorization"), let r = auth.firstRange(of: "Credential=") {
             credential = auth[r.upperBound...].prefix { $0 != "," && $0 != " " }
-        } else if let r = request.query.range(of: "X-Amz-Credential=") {
+        } else if let r = request.query.firstRange(of: "X-Amz-Credential=") {
             let raw = request.query[r.upperBound...].prefix { $0 != "&" }
             credential = Substring(QueryProtocol.percentDecode(Array(raw.utf8)) ?? "")
         }
-        guard let credential else { return nil }
-        let parts = credential.split(separator: "/", omittingEmptySubsequences: false)
-        return parts.count == 5 ? String(parts[3]) : nil
+        guard let parts = credential?.split(separator: "/", omittingEmptySubsequences: false), parts.count == 5 else { return nil }
+        return parts
     }
+
+    static func scopeService(_ request: WardenRequest) -> String? { credentialScope(request).map { String($0[3]) } }
+    static func scopeRegion(_ request: WardenRequest) -> String? { credentialScope(request).map { String($0[2]) } }
 
     func route(_ request: WardenRequest) -> Route {
         if let target = request.header("x-amz-target") {
