@@ -45,14 +45,6 @@ public enum AmzDate {
     }
 }
 
-/// Trims spaces and tabs (Foundation's trimmingCharacters bridges through NSString on Linux: too slow per request).
-func trimSpaces(_ s: Substring) -> Substring {
-    var start = s.startIndex, end = s.endIndex
-    while start < end, s[start] == " " || s[start] == "\t" { start = s.index(after: start) }
-    while end > start, s[s.index(before: end)] == " " || s[s.index(before: end)] == "\t" { end = s.index(before: end) }
-    return s[start..<end]
-}
-
 struct SigV4AuthData {
     var scope: SigV4Scope
     var signedHeaders: [String]
@@ -77,22 +69,30 @@ struct SigV4AuthData {
     }
 
     static func parseHeader(_ header: String, request: SigV4Request) throws(AuthFailure) -> SigV4AuthData {
-        let trimmed = trimSpaces(Substring(header))
-        guard let space = trimmed.firstIndex(of: " ") else {
+        // Byte-level: this runs on every request, and Character-based slicing costs more than the crypto.
+        let u = Array(header.utf8)
+        var i = 0
+        while i < u.count, u[i] == 0x20 || u[i] == 0x09 { i += 1 }
+        let algStart = i
+        while i < u.count, u[i] != 0x20 { i += 1 }
+        guard i < u.count else {
             throw .incompleteSignature("Authorization header requires 'Credential' parameter. Authorization header requires 'Signature' parameter. Authorization header requires 'SignedHeaders' parameter. Authorization=\(header)")
         }
-        let algorithm = String(trimmed[..<space])
+        let algorithm = String(decoding: u[algStart..<i], as: UTF8.self)
         guard algorithm == Self.algorithm else {
             throw .incompleteSignature("Unsupported AWS 'algorithm': '\(algorithm)'")
         }
         var parts: [String: String] = [:]
-        for token in trimmed[trimmed.index(after: space)...].split(separator: ",") {
-            let t = trimSpaces(token)
-            if t.isEmpty { continue }
-            guard let eq = t.firstIndex(of: "=") else {
+        for token in u[(i + 1)...].split(separator: 0x2C) {
+            var a = token.startIndex, b = token.endIndex
+            while a < b, token[a] == 0x20 || token[a] == 0x09 { a += 1 }
+            while b > a, token[b - 1] == 0x20 || token[b - 1] == 0x09 { b -= 1 }
+            if a == b { continue }
+            guard let eq = token[a..<b].firstIndex(of: 0x3D) else {
+                let t = String(decoding: token[a..<b], as: UTF8.self)
                 throw .incompleteSignature("'\(t)' not a valid key=value pair (missing equal-sign) in Authorization header: '\(header)'.")
             }
-            parts[String(t[..<eq])] = String(t[t.index(after: eq)...])
+            parts[String(decoding: token[a..<eq], as: UTF8.self)] = String(decoding: token[(eq + 1)..<b], as: UTF8.self)
         }
         var missing: [String] = []
         if parts["Credential"] == nil { missing.append("Authorization header requires 'Credential' parameter.") }

@@ -52,14 +52,25 @@ struct ServiceTable: Sendable {
     /// header or a presigned query; nil when absent or not five fields.
     static func credentialScope(_ request: WardenRequest) -> [Substring]? {
         var credential: Substring?
-        if let auth = request.header("authorization"), let r = auth.firstRange(of: "Credential=") {
-            credential = auth[r.upperBound...].prefix { $0 != "," && $0 != " " }
-        } else if let r = request.query.firstRange(of: "X-Amz-Credential=") {
-            let raw = request.query[r.upperBound...].prefix { $0 != "&" }
-            credential = Substring(QueryProtocol.percentDecode(Array(raw.utf8)) ?? "")
+        if let auth = request.header("authorization") {
+            let u = auth.utf8
+            guard let r = u.firstRange(of: "Credential=".utf8) else { return nil }
+            let end = u[r.upperBound...].firstIndex { $0 == 0x2C || $0 == 0x20 } ?? u.endIndex
+            credential = auth[r.upperBound..<end]
+        } else if let r = request.query.utf8.firstRange(of: "X-Amz-Credential=".utf8) {
+            let u = request.query.utf8
+            let end = u[r.upperBound...].firstIndex(of: 0x26) ?? u.endIndex
+            credential = Substring(QueryProtocol.percentDecode(u[r.upperBound..<end]) ?? "")
         }
-        guard let parts = credential?.split(separator: "/", omittingEmptySubsequences: false), parts.count == 5 else { return nil }
-        return parts
+        guard let credential else { return nil }
+        var parts: [Substring] = []
+        var start = credential.startIndex
+        for idx in credential.utf8.indices where credential.utf8[idx] == 0x2F {
+            parts.append(credential[start..<idx])
+            start = credential.utf8.index(after: idx)
+        }
+        parts.append(credential[start...])
+        return parts.count == 5 ? parts : nil
     }
 
     static func scopeService(_ request: WardenRequest) -> String? { credentialScope(request).map { String($0[3]) } }
