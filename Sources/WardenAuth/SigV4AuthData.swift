@@ -45,8 +45,9 @@ public enum AmzDate {
     }
 }
 
-struct SigV4AuthData {
-    var scope: SigV4Scope
+/// The signature parts of a request (Authorization header or presigned query), parsed once per request.
+public struct SigV4AuthData: Sendable {
+    public var scope: SigV4Scope
     var signedHeaders: [String]
     var signature: String
     var amzDate: String
@@ -57,7 +58,7 @@ struct SigV4AuthData {
 
     static let algorithm = "AWS4-HMAC-SHA256"
 
-    static func parse(_ request: SigV4Request) throws(AuthFailure) -> SigV4AuthData {
+    public static func parse(_ request: SigV4Request) throws(AuthFailure) -> SigV4AuthData {
         if let header = request.header("authorization") {
             return try parseHeader(header, request: request)
         }
@@ -161,7 +162,8 @@ struct SigV4AuthData {
     }
 
     static func parseScope(_ credential: String) throws(AuthFailure) -> SigV4Scope {
-        let p = credential.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        let p = Array(credential.utf8).split(separator: 0x2F, omittingEmptySubsequences: false)
+            .map { String(decoding: $0, as: UTF8.self) }
         guard p.count == 5, !p[0].isEmpty else {
             throw .incompleteSignature("Credential should be scoped to a valid region, not '\(p.count > 2 ? p[2] : "")'. ")
         }

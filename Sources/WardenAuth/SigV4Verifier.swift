@@ -50,7 +50,11 @@ public final class SigV4Verifier: Sendable {
 
     /// Verifies `request` at `now`. Throws the reason it is not authentic.
     public func verify(_ request: SigV4Request, now: Date) async throws(AuthFailure) -> AuthenticatedCaller {
-        let auth = try SigV4AuthData.parse(request)
+        try await verify(request, auth: try SigV4AuthData.parse(request), now: now)
+    }
+
+    /// Verifies with the request's auth data already parsed (the router reads the scope from it first).
+    public func verify(_ request: SigV4Request, auth: SigV4AuthData, now: Date) async throws(AuthFailure) -> AuthenticatedCaller {
         let scope = auth.scope
         guard RegionName.isValid(scope.region) else {
             throw .incompleteSignature("Credential should be scoped to a valid region. ")

@@ -27,6 +27,8 @@ public enum QueryProtocol {
     }
 
     public static func percentDecode(_ bytes: some Collection<UInt8>) -> String? {
+        // Fast path: most names and values need no decoding.
+        if !bytes.contains(where: { $0 == 0x25 || $0 == 0x2B }) { return String(validating: bytes, as: UTF8.self) }
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
         var it = bytes.makeIterator()

@@ -47,14 +47,18 @@ public final class RequestPipeline: Sendable {
     public func handle(_ request: WardenRequest) async -> WardenResponse {
         let started = ContinuousClock.now
         let requestId = TimeOrderedID.make()
-        let route = services.route(request)
+        let sigRequest = SigV4Request(method: request.method, rawPath: request.path, rawQuery: request.query,
+                                      headers: request.headers, bodySHA256: SigV4Canonical.sha256Hex(request.body))
+        let auth = Result { () throws(AuthFailure) in try SigV4AuthData.parse(sigRequest) }
+        let signing = (try? auth.get())?.scope.service ?? ServiceTable.credentialScope(request).map { String($0[3]) }
+        let route = services.route(request, signing: signing)
         var context = RequestContext(requestId: requestId, account: defaultAccount, region: defaultRegion, principal: nil,
                                      sourceIP: request.sourceIP, userAgent: request.header("user-agent") ?? "",
                                      receivedAt: now(), tls: request.tls)
         var event = AuditEvent(context: context, eventSource: route.eventSource, eventName: route.operationName,
                                readOnly: route.operation?.traits.readOnly ?? false,
                                category: route.operation?.traits.category ?? .management)
-        let outcome = await execute(request, route: route, context: &context, event: &event)
+        let outcome = await execute(request, sigRequest: sigRequest, auth: auth, route: route, context: &context, event: &event)
         event.context = context
         let response: WardenResponse
         switch outcome {
@@ -80,7 +84,7 @@ public final class RequestPipeline: Sendable {
         logger.info("request", metadata: [
             "requestId": "\(requestId)", "service": "\(service)", "operation": "\(route.operationName)",
             "status": "\(final.status)", "account": "\(context.account)",
-            "durationMs": "\(String(format: "%.3f", Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000))",
+            "durationUs": "\(elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000)",
         ])
         return final
     }
@@ -90,14 +94,12 @@ public final class RequestPipeline: Sendable {
         case failure(AWSError)
     }
 
-    private func execute(_ request: WardenRequest, route: Route, context: inout RequestContext,
-                         event: inout AuditEvent) async -> Outcome {
+    private func execute(_ request: WardenRequest, sigRequest: SigV4Request, auth: Result<SigV4AuthData, AuthFailure>,
+                         route: Route, context: inout RequestContext, event: inout AuditEvent) async -> Outcome {
         // Authenticate first: even an unroutable request is answered only after we know who sent it.
-        let sigRequest = SigV4Request(method: request.method, rawPath: request.path, rawQuery: request.query,
-                                      headers: request.headers, bodySHA256: SigV4Canonical.sha256Hex(request.body))
         let caller: AuthenticatedCaller
         do {
-            caller = try await verifier.verify(sigRequest, now: context.receivedAt)
+            caller = try await verifier.verify(sigRequest, auth: try auth.get(), now: context.receivedAt)
         } catch {
             if let region = ServiceTable.scopeRegion(request), RegionName.isValid(region) { context.region = region }
             context.partition = Partition(region: context.region)
@@ -196,7 +198,7 @@ public final class RequestPipeline: Sendable {
     public func reject(_ request: WardenRequest, error: AWSError) async -> WardenResponse {
         var headersOnly = request
         headersOnly.body = []
-        let route = services.route(headersOnly)
+        let route = services.route(headersOnly, signing: ServiceTable.credentialScope(request).map { String($0[3]) })
         let requestId = TimeOrderedID.make()
         var context = RequestContext(requestId: requestId, account: defaultAccount, region: defaultRegion, principal: nil,
                                      sourceIP: request.sourceIP, userAgent: request.header("user-agent") ?? "",

@@ -73,17 +73,16 @@ struct ServiceTable: Sendable {
         return parts.count == 5 ? parts : nil
     }
 
-    static func scopeService(_ request: WardenRequest) -> String? { credentialScope(request).map { String($0[3]) } }
     static func scopeRegion(_ request: WardenRequest) -> String? { credentialScope(request).map { String($0[2]) } }
 
-    func route(_ request: WardenRequest) -> Route {
+    /// `signing` is the service name of the request's credential scope, when it has one.
+    func route(_ request: WardenRequest, signing: String?) -> Route {
         if let target = request.header("x-amz-target") {
             return routeJSON(request, target: target)
         }
         let contentType = request.header("content-type") ?? ""
         let isForm = request.method == "POST" && contentType.lowercased().hasPrefix("application/x-www-form-urlencoded")
         let paramBytes: [UInt8] = isForm ? request.body : Array(request.query.utf8)
-        let signing = Self.scopeService(request)
         guard let params = QueryProtocol.parseForm(paramBytes) else {
             let ns = signing.flatMap { bySigningName[$0] }.flatMap(Self.namespace)
             return Route(wire: .query(xmlNamespace: ns), service: signing.flatMap { bySigningName[$0] }, operationName: "Unknown",

@@ -25,11 +25,7 @@ func envFlag(_ name: String) -> Bool {
 
 func makeLogger(level: String?) -> Logger {
     let lvl = Logger.Level(rawValue: (level ?? env("LOG_LEVEL") ?? "info").lowercased()) ?? .info
-    LoggingSystem.bootstrap { label in
-        var h = StreamLogHandler.standardError(label: label)
-        h.logLevel = lvl
-        return h
-    }
+    LoggingSystem.bootstrap { label in LogfmtLogHandler(label: label, level: lvl) }
     var logger = Logger(label: "warden")
     logger.logLevel = lvl
     return logger
