@@ -94,6 +94,15 @@ public enum SigV4Canonical {
 
     /// Trims and collapses inner whitespace runs to one space.
     static func normalizeHeaderValue(_ v: String) -> String {
+        // Fast path: nothing to trim or collapse (the common case).
+        var previousSpace = true
+        var clean = true
+        for b in v.utf8 {
+            let space = b == 0x20 || b == 0x09
+            if (space && previousSpace) || b == 0x09 { clean = false; break }
+            previousSpace = space
+        }
+        if clean && !previousSpace { return v }
         var out = ""
         out.reserveCapacity(v.utf8.count)
         var pendingSpace = false
@@ -111,10 +120,16 @@ public enum SigV4Canonical {
     /// Returns nil when a signed header is missing from the request.
     public static func canonicalHeaders(_ request: SigV4Request, signed: [String]) -> String? {
         var out = ""
+        out.reserveCapacity(256)
         for name in signed {
-            let values = request.headers.filter { $0.name == name }.map { normalizeHeaderValue($0.value) }
-            if values.isEmpty { return nil }
-            out += name + ":" + values.joined(separator: ",") + "\n"
+            var found = false
+            for h in request.headers where h.name == name {
+                out += found ? "," : name + ":"
+                out += normalizeHeaderValue(h.value)
+                found = true
+            }
+            if !found { return nil }
+            out += "\n"
         }
         return out
     }
