@@ -24,6 +24,7 @@ public struct Principal: Sendable, Equatable {
 
     /// The same identity with its ARN in `partition` (a key is not tied to one partition; the request's region is).
     public func inPartition(_ partition: Partition) -> Principal {
+        if self.arn.hasPrefix("arn:\(partition.rawValue):") { return self }
         guard let arn = ARN(self.arn), arn.partition != partition else { return self }
         var copy = self
         copy.arn = ARN(partition: partition, service: arn.service, region: arn.region, account: arn.account, resource: arn.resource).description

@@ -5,14 +5,19 @@ import WardenCore
 public enum QueryProtocol {
     /// Parses `application/x-www-form-urlencoded` text (body or query string). `+` is a space.
     /// Returns nil when the percent-encoding or the UTF-8 underneath is invalid.
-    public static func parseForm(_ bytes: some Collection<UInt8>) -> [String: String]? {
+    public static func parseForm(_ bytes: [UInt8]) -> [String: String]? {
         var out: [String: String] = [:]
-        for pair in bytes.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
-            let parts = pair.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
-            guard let key = percentDecode(parts[0]) else { return nil }
-            let value = parts.count > 1 ? percentDecode(parts[1]) : ""
-            guard let value else { return nil }
-            if out[key] == nil { out[key] = value }
+        var start = 0
+        while start <= bytes.count {
+            let end = bytes[start...].firstIndex(of: UInt8(ascii: "&")) ?? bytes.count
+            if end > start {
+                let pair = bytes[start..<end]
+                let eq = pair.firstIndex(of: UInt8(ascii: "=")) ?? end
+                guard let key = percentDecode(bytes[start..<eq]) else { return nil }
+                guard let value = eq < end ? percentDecode(bytes[(eq + 1)..<end]) : "" else { return nil }
+                if out[key] == nil { out[key] = value }
+            }
+            start = end + 1
         }
         return out
     }
@@ -26,7 +31,7 @@ public enum QueryProtocol {
         }
     }
 
-    public static func percentDecode(_ bytes: some Collection<UInt8>) -> String? {
+    public static func percentDecode(_ bytes: ArraySlice<UInt8>) -> String? {
         // Fast path: most names and values need no decoding.
         if !bytes.contains(where: { $0 == 0x25 || $0 == 0x2B }) { return String(validating: bytes, as: UTF8.self) }
         var out: [UInt8] = []
