@@ -1,6 +1,7 @@
 // Canonical request, string to sign and signing key (SIGV4.md §2–3).
 import Crypto
 import Foundation
+import WardenCore
 
 public enum SigV4Canonical {
     static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
@@ -38,33 +39,6 @@ public enum SigV4Canonical {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Percent-decodes; malformed escapes are kept as they are. `+` is not a space here.
-    public static func percentDecode(_ s: Substring) -> String {
-        guard s.utf8.contains(0x25) else { return String(s) }
-        var out: [UInt8] = []
-        let bytes = Array(s.utf8)
-        var i = 0
-        while i < bytes.count {
-            if bytes[i] == 0x25, i + 2 < bytes.count, let h = hexValue(bytes[i + 1]), let l = hexValue(bytes[i + 2]) {
-                out.append(h << 4 | l)
-                i += 3
-            } else {
-                out.append(bytes[i])
-                i += 1
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    static func hexValue(_ c: UInt8) -> UInt8? {
-        switch c {
-        case 0x30...0x39: return c - 0x30
-        case 0x41...0x46: return c - 0x41 + 10
-        case 0x61...0x66: return c - 0x61 + 10
-        default: return nil
-        }
-    }
-
     /// Non-S3: remove dot segments and empty segments, then encode the still-encoded path again.
     public static func canonicalURI(_ rawPath: String, isS3: Bool) -> String {
         if isS3 { return rawPath.isEmpty ? "/" : rawPath }
@@ -83,9 +57,9 @@ public enum SigV4Canonical {
         var pairs: [(String, String)] = []
         for pair in rawQuery.split(separator: "&", omittingEmptySubsequences: true) {
             let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let key = percentDecode(kv[0])
+            let key = PercentEncoding.decodeLenient(kv[0])
             if excludeSignature && key == "X-Amz-Signature" { continue }
-            let value = kv.count > 1 ? percentDecode(kv[1]) : ""
+            let value = kv.count > 1 ? PercentEncoding.decodeLenient(kv[1]) : ""
             pairs.append((uriEncode(key), uriEncode(value)))
         }
         pairs.sort { $0.0 == $1.0 ? $0.1 < $1.1 : $0.0 < $1.0 }

@@ -1,4 +1,5 @@
 // The parts of an HTTP request SigV4 covers, as they came over the wire.
+import WardenCore
 
 /// A request as SigV4 sees it: raw path and query (still percent-encoded), headers, body hash.
 public struct SigV4Request: Sendable {
@@ -32,8 +33,8 @@ public struct SigV4Request: Sendable {
     public var queryItems: [(String, String)] {
         rawQuery.split(separator: "&", omittingEmptySubsequences: true).map { pair in
             let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let k = SigV4Canonical.percentDecode(Substring(kv[0]))
-            let v = kv.count > 1 ? SigV4Canonical.percentDecode(Substring(kv[1])) : ""
+            let k = PercentEncoding.decodeLenient(kv[0])
+            let v = kv.count > 1 ? PercentEncoding.decodeLenient(kv[1]) : ""
             return (k, v)
         }
     }

@@ -13,41 +13,13 @@ public enum QueryProtocol {
             if end > start {
                 let pair = bytes[start..<end]
                 let eq = pair.firstIndex(of: UInt8(ascii: "=")) ?? end
-                guard let key = percentDecode(bytes[start..<eq]) else { return nil }
-                guard let value = eq < end ? percentDecode(bytes[(eq + 1)..<end]) : "" else { return nil }
+                guard let key = PercentEncoding.decodeForm(bytes[start..<eq]) else { return nil }
+                guard let value = eq < end ? PercentEncoding.decodeForm(bytes[(eq + 1)..<end]) : "" else { return nil }
                 if out[key] == nil { out[key] = value }
             }
             start = end + 1
         }
         return out
-    }
-
-    static func hexValue(_ c: UInt8) -> UInt8? {
-        switch c {
-        case 0x30...0x39: return c - 0x30
-        case 0x41...0x46: return c - 0x41 + 10
-        case 0x61...0x66: return c - 0x61 + 10
-        default: return nil
-        }
-    }
-
-    public static func percentDecode(_ bytes: ArraySlice<UInt8>) -> String? {
-        // Fast path: most names and values need no decoding.
-        if !bytes.contains(where: { $0 == 0x25 || $0 == 0x2B }) { return String(validating: bytes, as: UTF8.self) }
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count)
-        var it = bytes.makeIterator()
-        while let c = it.next() {
-            if c == UInt8(ascii: "+") {
-                out.append(0x20)
-            } else if c == UInt8(ascii: "%") {
-                guard let h = it.next(), let l = it.next(), let hv = hexValue(h), let lv = hexValue(l) else { return nil }
-                out.append(hv << 4 | lv)
-            } else {
-                out.append(c)
-            }
-        }
-        return String(validating: out, as: UTF8.self)
     }
 
     /// Decodes the parameters of one operation. `invalid` builds the service's error for a malformed value.

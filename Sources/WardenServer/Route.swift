@@ -60,7 +60,7 @@ struct ServiceTable: Sendable {
         } else if let r = request.query.utf8.firstRange(of: "X-Amz-Credential=".utf8) {
             let u = request.query.utf8
             let end = u[r.upperBound...].firstIndex(of: 0x26) ?? u.endIndex
-            credential = Substring(QueryProtocol.percentDecode(ArraySlice(u[r.upperBound..<end])) ?? "")
+            credential = Substring(PercentEncoding.decodeForm(ArraySlice(u[r.upperBound..<end])) ?? "")
         }
         guard let credential else { return nil }
         var parts: [Substring] = []

@@ -1,10 +1,17 @@
-// Versioned schema migrations, written for both dialects side by side.
+// Versioned schema migrations, one text for both dialects.
 
+/// One schema step. The SQL is written once; `{serial}`, `{int}` and `{blob}` become each dialect's types.
 public struct Migration: Sendable {
     public let version: Int
     public let name: String
-    public let sqlite: [String]
-    public let postgres: [String]
+    public let statements: [String]
+
+    public func sql(for dialect: SQLDialect) -> [String] {
+        let types: [(String, String)] = dialect == .sqlite
+            ? [("{serial}", "INTEGER PRIMARY KEY AUTOINCREMENT"), ("{int}", "INTEGER"), ("{blob}", "BLOB")]
+            : [("{serial}", "BIGSERIAL PRIMARY KEY"), ("{int}", "BIGINT"), ("{blob}", "BYTEA")]
+        return statements.map { stmt in types.reduce(stmt) { $0.replacingOccurrences(of: $1.0, with: $1.1) } }
+    }
 }
 
 public enum Migrations {
@@ -12,68 +19,36 @@ public enum Migrations {
     public static let stateTables = ["audit_events", "access_keys"]
 
     public static let all: [Migration] = [
-        Migration(
-            version: 1, name: "audit log and access keys",
-            sqlite: [
-                """
-                CREATE TABLE audit_events (
-                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-                    event_id TEXT NOT NULL UNIQUE,
-                    account_id TEXT NOT NULL,
-                    region TEXT NOT NULL,
-                    event_time_ms INTEGER NOT NULL,
-                    event_source TEXT NOT NULL,
-                    event_name TEXT NOT NULL,
-                    read_only INTEGER NOT NULL,
-                    management INTEGER NOT NULL,
-                    username TEXT,
-                    access_key_id TEXT,
-                    request_id TEXT NOT NULL,
-                    error_code TEXT,
-                    record TEXT NOT NULL)
-                """,
-                "CREATE INDEX audit_events_time ON audit_events (account_id, region, event_time_ms)",
-                "CREATE INDEX audit_events_request ON audit_events (request_id)",
-                """
-                CREATE TABLE access_keys (
-                    access_key_id TEXT PRIMARY KEY,
-                    account_id TEXT NOT NULL,
-                    user_name TEXT,
-                    status TEXT NOT NULL,
-                    created_at_ms INTEGER NOT NULL,
-                    secret_sealed BLOB NOT NULL)
-                """,
-            ],
-            postgres: [
-                """
-                CREATE TABLE audit_events (
-                    seq BIGSERIAL PRIMARY KEY,
-                    event_id TEXT NOT NULL UNIQUE,
-                    account_id TEXT NOT NULL,
-                    region TEXT NOT NULL,
-                    event_time_ms BIGINT NOT NULL,
-                    event_source TEXT NOT NULL,
-                    event_name TEXT NOT NULL,
-                    read_only BIGINT NOT NULL,
-                    management BIGINT NOT NULL,
-                    username TEXT,
-                    access_key_id TEXT,
-                    request_id TEXT NOT NULL,
-                    error_code TEXT,
-                    record TEXT NOT NULL)
-                """,
-                "CREATE INDEX audit_events_time ON audit_events (account_id, region, event_time_ms)",
-                "CREATE INDEX audit_events_request ON audit_events (request_id)",
-                """
-                CREATE TABLE access_keys (
-                    access_key_id TEXT PRIMARY KEY,
-                    account_id TEXT NOT NULL,
-                    user_name TEXT,
-                    status TEXT NOT NULL,
-                    created_at_ms BIGINT NOT NULL,
-                    secret_sealed BYTEA NOT NULL)
-                """,
-            ]),
+        Migration(version: 1, name: "audit log and access keys", statements: [
+            """
+            CREATE TABLE audit_events (
+                seq {serial},
+                event_id TEXT NOT NULL UNIQUE,
+                account_id TEXT NOT NULL,
+                region TEXT NOT NULL,
+                event_time_ms {int} NOT NULL,
+                event_source TEXT NOT NULL,
+                event_name TEXT NOT NULL,
+                read_only {int} NOT NULL,
+                management {int} NOT NULL,
+                username TEXT,
+                access_key_id TEXT,
+                request_id TEXT NOT NULL,
+                error_code TEXT,
+                record TEXT NOT NULL)
+            """,
+            "CREATE INDEX audit_events_time ON audit_events (account_id, region, event_time_ms)",
+            "CREATE INDEX audit_events_request ON audit_events (request_id)",
+            """
+            CREATE TABLE access_keys (
+                access_key_id TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL,
+                user_name TEXT,
+                status TEXT NOT NULL,
+                created_at_ms {int} NOT NULL,
+                secret_sealed {blob} NOT NULL)
+            """,
+        ]),
     ]
 
     /// Applies every migration not yet recorded, each in its own transaction. Safe to run from several nodes
@@ -89,7 +64,7 @@ public enum Migrations {
                 if dialect == .postgres { _ = try await tx.query("SELECT pg_advisory_xact_lock(727172)", []) }
                 let done = try await tx.query("SELECT version FROM schema_migrations WHERE version = ?", [.int(Int64(m.version))])
                 guard done.isEmpty else { return }
-                for sql in dialect == .sqlite ? m.sqlite : m.postgres { try await tx.execute(sql) }
+                for sql in m.sql(for: dialect) { try await tx.execute(sql) }
                 try await tx.execute("INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES (?, ?, ?)",
                                      [.int(Int64(m.version)), .text(m.name), .int(Clock.nowMillis())])
             }

@@ -1,9 +1,10 @@
 """Operational endpoints, dev reset, TLS, start-up errors."""
 import os
 import socket
-import stat
 import subprocess
+import time
 
+import boto3
 import pytest
 import requests
 
@@ -34,18 +35,24 @@ def test_reset_only_in_dev(make_warden):
     assert len(dev.audit_records()) == 1
 
 
+def wait_health(port, proc, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        assert proc.poll() is None, "warden exited"
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/_warden/health", timeout=1).status_code == 200:
+                return
+        except requests.RequestException:
+            time.sleep(0.1)
+    raise AssertionError("warden did not become healthy")
+
+
 def test_dev_without_data_dir_uses_a_fresh_temp_dir(tmp_path):
     port = free_port()
     p = subprocess.Popen([WARDEN, "serve", "--dev", "--port", str(port)], cwd=tmp_path,
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
-        import time
-        for _ in range(200):
-            try:
-                if requests.get(f"http://127.0.0.1:{port}/_warden/health", timeout=1).status_code == 200:
-                    break
-            except requests.RequestException:
-                time.sleep(0.1)
+        wait_health(port, p)
         assert not os.path.exists(tmp_path / "warden-data")
     finally:
         p.terminate()
@@ -111,14 +118,7 @@ def test_env_configuration(tmp_path):
                WARDEN_ACCOUNT_ID="210987654321")
     p = subprocess.Popen([WARDEN, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        import time
-        import boto3
-        for _ in range(200):
-            try:
-                if requests.get(f"http://127.0.0.1:{port}/_warden/health", timeout=1).status_code == 200:
-                    break
-            except requests.RequestException:
-                time.sleep(0.1)
+        wait_health(port, p)
         sts = boto3.client("sts", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
                            aws_access_key_id="AKIAENV", aws_secret_access_key="s")
         assert sts.get_caller_identity()["Account"] == "210987654321"
