@@ -52,9 +52,7 @@ public final class RequestPipeline: Sendable {
         let auth = Result { () throws(AuthFailure) in try SigV4AuthData.parse(sigRequest) }
         let signing = (try? auth.get())?.scope.service ?? ServiceTable.credentialScope(request).map { String($0[3]) }
         let route = services.route(request, signing: signing)
-        var context = RequestContext(requestId: requestId, account: defaultAccount, region: defaultRegion, principal: nil,
-                                     sourceIP: request.sourceIP, userAgent: request.header("user-agent") ?? "",
-                                     receivedAt: now(), tls: request.tls)
+        var context = baseContext(request, requestId: requestId)
         var event = AuditEvent(context: context, eventSource: route.eventSource, eventName: route.operationName,
                                readOnly: route.operation?.traits.readOnly ?? false,
                                category: route.operation?.traits.category ?? .management)
@@ -65,19 +63,10 @@ public final class RequestPipeline: Sendable {
         case .success(let body):
             response = success(body, route: route, requestId: requestId)
         case .failure(let error):
-            event.errorCode = route.family == .query ? (error.queryCode ?? error.code) : error.code
-            event.errorMessage = error.message
-            event.responseElements = nil
+            event.fail(with: error, family: route.family)
             response = render(error, route: route, requestId: requestId)
         }
-        let final: WardenResponse
-        do {
-            try await audit.record(event.stored)
-            final = response
-        } catch {
-            logger.error("audit record not written; failing the request", metadata: ["requestId": "\(requestId)"])
-            final = render(.internalFailure("The request could not be recorded."), route: route, requestId: requestId)
-        }
+        let final = await commit(event, then: response, route: route)
         let service = route.service?.model.signingName ?? "unknown"
         let elapsed = ContinuousClock.now - started
         metrics.record(service: service, operation: route.operationName, status: final.status, duration: elapsed)
@@ -199,19 +188,37 @@ public final class RequestPipeline: Sendable {
         var headersOnly = request
         headersOnly.body = []
         let route = services.route(headersOnly, signing: ServiceTable.credentialScope(request).map { String($0[3]) })
-        let requestId = TimeOrderedID.make()
-        var context = RequestContext(requestId: requestId, account: defaultAccount, region: defaultRegion, principal: nil,
-                                     sourceIP: request.sourceIP, userAgent: request.header("user-agent") ?? "",
-                                     receivedAt: now(), tls: request.tls)
+        var context = baseContext(request, requestId: TimeOrderedID.make())
         if let region = ServiceTable.scopeRegion(request), RegionName.isValid(region) { context.region = region }
         var event = AuditEvent(context: context, eventSource: route.eventSource, eventName: route.operationName, readOnly: false)
-        event.errorCode = route.family == .query ? (error.queryCode ?? error.code) : error.code
-        event.errorMessage = error.message
+        event.fail(with: error, family: route.family)
+        return await commit(event, then: render(error, route: route, requestId: context.requestId), route: route)
+    }
+
+    /// The context of a request before authentication: the server's default account and region.
+    private func baseContext(_ request: WardenRequest, requestId: String) -> RequestContext {
+        RequestContext(requestId: requestId, account: defaultAccount, region: defaultRegion, principal: nil,
+                       sourceIP: request.sourceIP, userAgent: request.header("user-agent") ?? "", receivedAt: now(),
+                       tls: request.tls)
+    }
+
+    /// Commits the audit record, then answers `response`; if the record cannot be written, the request fails (closed).
+    private func commit(_ event: AuditEvent, then response: WardenResponse, route: Route) async -> WardenResponse {
         do {
             try await audit.record(event.stored)
-            return render(error, route: route, requestId: requestId)
+            return response
         } catch {
-            return render(.internalFailure("The request could not be recorded."), route: route, requestId: requestId)
+            logger.error("audit record not written; failing the request", metadata: ["requestId": "\(event.context.requestId)"])
+            return render(.internalFailure("The request could not be recorded."), route: route, requestId: event.context.requestId)
         }
+    }
+}
+
+extension AuditEvent {
+    /// Records a failed call: the code as the client saw it (Query services show the model's error code).
+    mutating func fail(with error: AWSError, family: ProtocolFamily) {
+        errorCode = family == .query ? (error.queryCode ?? error.code) : error.code
+        errorMessage = error.message
+        responseElements = nil
     }
 }
