@@ -102,15 +102,11 @@ struct ServiceTable: Sendable {
                          failure: AWSError(code: "UnknownOperationException", status: 400, message: "Missing X-Amz-Target header."))
         }
         guard let service, case .query = service.model.wireProtocol else {
-            let failure: AWSError
-            if let signing, bySigningName[signing] == nil || service != nil {
-                failure = AWSError(code: "InvalidAction", status: 400,
-                                   message: "Warden does not serve the service '\(signing)' over this protocol.")
-            } else if signing == nil && request.header("authorization") == nil {
-                failure = AuthFailure.missingAuthentication.awsError(for: .query)
-            } else {
-                failure = AWSError(code: "InvalidAction", status: 400, message: "Could not route the request to a service.")
-            }
+            // No Query service here answers this request. (A request without any signature never gets this far:
+            // authentication fails first.)
+            let failure = AWSError(code: "InvalidAction", status: 400, message: signing.map {
+                "Warden does not serve the service '\($0)' over the Query protocol."
+            } ?? "Could not route the request to a service.")
             return Route(wire: .query(xmlNamespace: service.flatMap(Self.namespace)), service: service,
                          operationName: action ?? "Unknown", params: params, failure: failure)
         }
