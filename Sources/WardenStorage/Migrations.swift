@@ -8,8 +8,10 @@ public struct Migration: Sendable {
 
     public func sql(for dialect: SQLDialect) -> [String] {
         let types: [(String, String)] = dialect == .sqlite
-            ? [("{serial}", "INTEGER PRIMARY KEY AUTOINCREMENT"), ("{int}", "INTEGER"), ("{blob}", "BLOB")]
+            ? [("{serial}", "INTEGER PRIMARY KEY"), ("{int}", "INTEGER"), ("{blob}", "BLOB")]
             : [("{serial}", "BIGSERIAL PRIMARY KEY"), ("{int}", "BIGINT"), ("{blob}", "BYTEA")]
+        // SQLite: a plain INTEGER PRIMARY KEY is the rowid, assigned max+1 — monotonic for an append-only log —
+        // without AUTOINCREMENT's extra write to sqlite_sequence on every insert.
         return statements.map { stmt in types.reduce(stmt) { $0.replacingOccurrences(of: $1.0, with: $1.1) } }
     }
 }
@@ -38,7 +40,6 @@ public enum Migrations {
                 record TEXT NOT NULL)
             """,
             "CREATE INDEX audit_events_time ON audit_events (account_id, region, event_time_ms)",
-            "CREATE INDEX audit_events_request ON audit_events (request_id)",
             """
             CREATE TABLE access_keys (
                 access_key_id TEXT PRIMARY KEY,
