@@ -58,6 +58,7 @@ echo "|---|---|---|---|---|---|"
 for c in 1 16 64; do
   run "warden GetCallerIdentity (SigV4 + audit)" "http://127.0.0.1:$PORT/" "$OUT/sts.lua" "$c"
   run "warden bare GET /_warden/health" "http://127.0.0.1:$PORT/_warden/health" "" "$c"
+  run "warden bare POST /_warden/health (same request bytes)" "http://127.0.0.1:$PORT/_warden/health" "$OUT/sts.lua" "$c"
 done
 RECORDS=$($BIN audit list --data-dir "$OUT/data" | wc -l)
 echo

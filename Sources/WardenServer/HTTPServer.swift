@@ -113,7 +113,10 @@ struct WardenResponder: HTTPResponder {
 
     func operational(path: String, method: HTTPRequest.Method, body: RequestBody) async -> Response {
         switch (path, method) {
-        case ("/_warden/health", .get):
+        case ("/_warden/health", .get), ("/_warden/health", .post):
+            // POST is accepted (body read and dropped) so a benchmark can send the exact bytes of an API call to a
+            // route with no auth, no routing and no audit.
+            if method == .post { _ = try? await body.collect(upTo: maxBodyBytes) }
             return Self.json(200, .object([("status", .string("ok")), ("version", .string(WardenVersion.current)),
                                            ("storage", .string(storageName)), ("mode", .string(dev ? "dev" : "strict"))]))
         case ("/_warden/metrics", .get):
