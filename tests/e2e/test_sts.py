@@ -1,9 +1,14 @@
 """STS GetCallerIdentity end to end: awscli and boto3 against strict and dev servers, on SQLite and PostgreSQL."""
 import json
+import os
+import subprocess
 import xml.etree.ElementTree as ET
 
 import pytest
 import requests
+from botocore.exceptions import ClientError
+
+from conftest import Warden
 
 
 def test_awscli_strict_with_generated_credentials(strict):
@@ -77,3 +82,40 @@ def test_query_over_get_and_xml_shape(strict):
     assert root.tag == "{https://sts.amazonaws.com/doc/2011-06-15/}GetCallerIdentityResponse"
     assert root.find("s:GetCallerIdentityResult/s:Account", ns).text == "000000000000"
     assert root.find("s:ResponseMetadata/s:RequestId", ns).text == r.headers["x-amzn-RequestId"]
+
+
+def test_database_alone_reveals_no_secret(strict):
+    key, secret = strict.credentials()
+    strict.client("sts").get_caller_identity()
+    strict.stop()
+    if strict.storage == "sqlite":
+        dump = b""
+        for name in os.listdir(strict.data_dir):
+            if name.startswith("warden.sqlite"):
+                dump += open(os.path.join(strict.data_dir, name), "rb").read()
+    else:
+        dump = subprocess.run(["pg_dump", "--data-only", strict.storage], capture_output=True, check=True).stdout
+    assert key.encode() in dump  # the id is not secret, and proves we looked in the right place
+    assert secret.encode() not in dump
+    # Printed once at first start (the banner on stdout), never in a log line.
+    log = strict.read_log()
+    assert log.count(secret) == 1
+    assert not [l for l in log.splitlines() if "level=" in l and secret in l]
+
+
+def test_root_key_file_from_env(make_warden, tmp_path):
+    keyfile = tmp_path / "elsewhere.key"
+    w = make_warden("sqlite", env={"WARDEN_ROOT_KEY_FILE": str(keyfile)})
+    assert keyfile.exists() and oct(keyfile.stat().st_mode & 0o777) == "0o600"
+    assert not os.path.exists(os.path.join(w.data_dir, "root.key"))
+    assert w.client("sts").get_caller_identity()["Account"] == "000000000000"
+    # The same data under another root key cannot open the stored secret: the key is as good as unknown.
+    w.stop()
+    other = Warden(w.data_dir, env={"WARDEN_ROOT_KEY_FILE": str(tmp_path / "other.key")})
+    other.start()
+    try:
+        with pytest.raises(ClientError) as e:
+            other.client("sts", key=w.credentials()[0], secret=w.credentials()[1]).get_caller_identity()
+        assert e.value.response["Error"]["Code"] == "InvalidClientTokenId"
+    finally:
+        other.stop()
