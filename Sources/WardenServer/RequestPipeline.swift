@@ -69,7 +69,7 @@ public final class RequestPipeline: Sendable {
         let final = await commit(event, then: response, route: route)
         let service = route.service?.model.signingName ?? "unknown"
         let elapsed = ContinuousClock.now - started
-        metrics.record(service: service, operation: route.operationName, status: final.status, duration: elapsed)
+        metrics.record(service: service, operation: route.metricsOperation, status: final.status, duration: elapsed)
         logger.info("request", metadata: [
             "requestId": "\(requestId)", "service": "\(service)", "operation": "\(route.operationName)",
             "status": "\(final.status)", "account": "\(context.account)",

@@ -24,6 +24,14 @@ struct Route {
     }
 
     var eventSource: String { service?.eventSource ?? "warden.amazonaws.com" }
+
+    /// The operation as a metrics label: only names the model knows, so clients cannot mint label values.
+    var metricsOperation: String {
+        service?.model.operationNames.contains(operationName) == true ? operationName : "unknown"
+    }
+
+    /// Operation names come from the client (`Action`, `X-Amz-Target`): bounded before they reach logs and records.
+    static func clip(_ name: String) -> String { name.utf8.count <= 128 ? name : String(decoding: name.utf8.prefix(128), as: UTF8.self) }
 }
 
 /// The services mounted on the port, indexed the ways requests name them.
@@ -108,10 +116,10 @@ struct ServiceTable: Sendable {
                 "Warden does not serve the service '\($0)' over the Query protocol."
             } ?? "Could not route the request to a service.")
             return Route(wire: .query(xmlNamespace: service.flatMap(Self.namespace)), service: service,
-                         operationName: action ?? "Unknown", params: params, failure: failure)
+                         operationName: Route.clip(action ?? "Unknown"), params: params, failure: failure)
         }
         var route = Route(wire: .query(xmlNamespace: Self.namespace(service)), service: service,
-                          operationName: action ?? "Unknown", params: params)
+                          operationName: Route.clip(action ?? "Unknown"), params: params)
         guard let action, !action.isEmpty else {
             route.failure = AWSError(code: "MissingAction", status: 400, message: "Missing Action")
             return route
@@ -139,11 +147,11 @@ struct ServiceTable: Sendable {
         let prefix = dot.map { String(target[..<$0]) } ?? target
         let name = dot.map { String(target[target.index(after: $0)...]) } ?? ""
         guard let service = byTargetPrefix[prefix] else {
-            return Route(wire: .json(contentType: contentType), service: nil, operationName: name.isEmpty ? "Unknown" : name,
+            return Route(wire: .json(contentType: contentType), service: nil, operationName: name.isEmpty ? "Unknown" : Route.clip(name),
                          failure: AWSError(code: "UnknownOperationException", status: 400,
                                            message: "The target \(target) is not served here."))
         }
-        var route = Route(wire: .json(contentType: contentType), service: service, operationName: name)
+        var route = Route(wire: .json(contentType: contentType), service: service, operationName: Route.clip(name))
         guard let op = service.operations[name] else {
             route.failure = AWSError(code: "UnknownOperationException", status: 400, message: "Unknown operation \(name).")
             return route

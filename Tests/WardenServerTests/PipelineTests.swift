@@ -235,3 +235,17 @@ final class PipelineTests: XCTestCase {
         }
     }
 }
+
+final class RouteLabelTests: XCTestCase {
+    func testClientChosenNamesDoNotBecomeMetricLabels() throws {
+        let table = ServiceTable([STSService().descriptor])
+        let made = WardenRequest(method: "POST", path: "/", headers: [("content-type", "application/x-www-form-urlencoded")],
+                                 body: Array("Action=Made\(String(repeating: "x", count: 500))Up&Version=2011-06-15".utf8))
+        let r = table.route(made, signing: "sts")
+        XCTAssertEqual(r.metricsOperation, "unknown")
+        XCTAssertEqual(r.operationName.utf8.count, 128)
+        let known = WardenRequest(method: "POST", path: "/", headers: [("content-type", "application/x-www-form-urlencoded")],
+                                  body: Array("Action=AssumeRole&Version=2011-06-15".utf8))
+        XCTAssertEqual(table.route(known, signing: "sts").metricsOperation, "AssumeRole")
+    }
+}
