@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Benchmark: STS GetCallerIdentity through the full path (strict SigV4 + durable audit, SQLite) beside the bare
 # /_warden/health route of the same server, at concurrency 1, 16 and 64; moto's server alongside for context.
-# Usage: bench/sts_get_caller_identity.sh [seconds per run, default 10]. Not a test: it never fails on a time.
+# Usage: bench/sts_get_caller_identity.sh [seconds per run, default 10] [rounds, default 3]. Each figure is the
+# median of the rounds (by req/s), rounds interleaved across routes. Not a test: it never fails on a time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${1:-10}
+ROUNDS=${2:-3}
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 swift build -c release --product warden >/dev/null 2>&1
 BIN=.build/release/warden
@@ -41,24 +43,37 @@ PY
 sign "http://127.0.0.1:$PORT" "$OUT/data/credentials" > "$OUT/sts.lua"
 curl -sf -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/" >/dev/null 2>&1 || true
 
-run() { # $1 label, $2 url, $3 script or "", $4 connections
-  local args=(-t"$(( $4 < 2 ? 1 : 2 ))" -c"$4" -d"${DURATION}s" --latency)
-  [ -n "$3" ] && args+=(-s "$3")
-  local r; r=$(wrk "${args[@]}" "$2")
-  local rps p50 p99 non2xx
-  rps=$(echo "$r" | awk '/Requests\/sec/ {print $2}')
-  p50=$(echo "$r" | awk '$1=="50%" {print $2}')
-  p99=$(echo "$r" | awk '$1=="99%" {print $2}')
-  non2xx=$(echo "$r" | awk '/Non-2xx/ {print $NF}')
-  printf '| %s | %s | %s | %s | %s | %s |\n' "$1" "$4" "$rps" "$p50" "$p99" "${non2xx:-0}"
+once() { # $1 url, $2 script or "", $3 connections -> "rps p50 p99 non2xx"
+  local args=(-t"$(( $3 < 2 ? 1 : 2 ))" -c"$3" -d"${DURATION}s" --latency)
+  [ -n "$2" ] && args+=(-s "$2")
+  wrk "${args[@]}" "$1" | awk '/Requests\/sec/ {r=$2} $1=="50%" {p50=$2} $1=="99%" {p99=$2} /Non-2xx/ {n=$NF}
+                               END {print r, p50, p99, (n == "" ? 0 : n)}'
 }
 
+declare -A RESULTS
+measure() { # $1 key, $2 url, $3 script, $4 connections: appends one round
+  RESULTS[$1]+="$(once "$2" "$3" "$4")"$'\n'
+}
+
+report() { # $1 label, $2 key, $3 connections: the median round by req/s
+  local row; row=$(printf '%s' "${RESULTS[$2]}" | sort -n -k1 | awk -v n="$ROUNDS" 'NR == int((n + 1) / 2)')
+  set -- "$1" "$3" $row
+  printf '| %s | %s | %s | %s | %s | %s |\n' "$1" "$2" "$3" "$4" "$5" "$6"
+}
+
+for c in 1 16 64; do
+  for _ in $(seq "$ROUNDS"); do
+    measure "full$c" "http://127.0.0.1:$PORT/" "$OUT/sts.lua" "$c"
+    measure "get$c" "http://127.0.0.1:$PORT/_warden/health" "" "$c"
+    measure "post$c" "http://127.0.0.1:$PORT/_warden/health" "$OUT/sts.lua" "$c"
+  done
+done
 echo "| route | concurrency | req/s | p50 | p99 | non-2xx |"
 echo "|---|---|---|---|---|---|"
 for c in 1 16 64; do
-  run "warden GetCallerIdentity (SigV4 + audit)" "http://127.0.0.1:$PORT/" "$OUT/sts.lua" "$c"
-  run "warden bare GET /_warden/health" "http://127.0.0.1:$PORT/_warden/health" "" "$c"
-  run "warden bare POST /_warden/health (same request bytes)" "http://127.0.0.1:$PORT/_warden/health" "$OUT/sts.lua" "$c"
+  report "warden GetCallerIdentity (SigV4 + audit)" "full$c" "$c"
+  report "warden bare GET /_warden/health" "get$c" "$c"
+  report "warden bare POST /_warden/health (same request bytes)" "post$c" "$c"
 done
 RECORDS=$($BIN audit list --data-dir "$OUT/data" | wc -l)
 echo
@@ -73,5 +88,9 @@ if command -v moto_server >/dev/null; then
   echo
   echo "| peer | concurrency | req/s | p50 | p99 | non-2xx |"
   echo "|---|---|---|---|---|---|"
-  for c in 1 16 64; do run "moto $(python3 -c 'import moto; print(moto.__version__)') GetCallerIdentity (no auth, no audit)" "http://127.0.0.1:$MPORT/" "$OUT/moto.lua" "$c"; done
+  MOTO_VERSION=$(python3 -c 'import moto; print(moto.__version__)')
+  for c in 1 16 64; do
+    for _ in $(seq "$ROUNDS"); do measure "moto$c" "http://127.0.0.1:$MPORT/" "$OUT/moto.lua" "$c"; done
+    report "moto $MOTO_VERSION GetCallerIdentity (no auth, no audit)" "moto$c" "$c"
+  done
 fi
