@@ -73,8 +73,10 @@ public final class SigV4Verifier: Sendable {
             credential = found
         }
         try checkSessionToken(auth.sessionToken, credential: credential, now: now)
+        // Only S3 lets the client declare the payload hash (x-amz-content-sha256, possibly UNSIGNED-PAYLOAD).
+        // Everywhere else the body is always covered: the hash is ours, so an unsigned or altered body cannot pass.
         let payloadHash: String
-        if let declared = request.header("x-amz-content-sha256") {
+        if request.isS3, let declared = request.header("x-amz-content-sha256") {
             payloadHash = declared
         } else if auth.presigned && request.isS3 {
             payloadHash = "UNSIGNED-PAYLOAD"

@@ -136,6 +136,32 @@ final class SigV4VectorTests: XCTestCase {
         XCTAssertTrue(d.hasPrefix("Date in Credential scope does not match"))
     }
 
+    func testNonS3BodyIsAlwaysCovered() async throws {
+        // A JSON request signed with UNSIGNED-PAYLOAD must not let its body change: only S3 honours the header.
+        let body = #"{"KeyId": "alias/test"}"#
+        let date = "20240115T123000Z"
+        var headers: [(name: String, value: String)] = [("content-type", "application/x-amz-json-1.1"), ("host", "localhost:5300"),
+                                                         ("x-amz-content-sha256", "UNSIGNED-PAYLOAD"), ("x-amz-date", date)]
+        let scope = SigV4Scope(accessKeyId: "AKIDEXAMPLE", date: "20240115", region: "us-east-1", service: "kms")
+        let unsigned = SigV4Request(method: "POST", rawPath: "/", rawQuery: "", headers: headers,
+                                    bodySHA256: SigV4Canonical.sha256Hex(Array(body.utf8)))
+        let signed = ["content-type", "host", "x-amz-content-sha256", "x-amz-date"]
+        let canonical = SigV4Canonical.canonicalRequest(unsigned, signedHeaders: signed, payloadHash: "UNSIGNED-PAYLOAD", presigned: false)!
+        let sig = SigV4Canonical.signature(key: SigV4Canonical.signingKey(secret: secret, scope: scope),
+                                           stringToSign: SigV4Canonical.stringToSign(amzDate: date, scope: scope, canonicalRequest: canonical))
+        headers.append(("authorization", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240115/us-east-1/kms/aws4_request, SignedHeaders=\(signed.joined(separator: ";")), Signature=\(sig)"))
+        let req = SigV4Request(method: "POST", rawPath: "/", rawQuery: "", headers: headers,
+                               bodySHA256: SigV4Canonical.sha256Hex(Array(body.utf8)))
+        do {
+            _ = try await verifier.verify(req, now: now)
+            XCTFail("UNSIGNED-PAYLOAD accepted outside S3")
+        } catch { XCTAssertEqual(error, .signatureMismatch(nil)) }
+        // The same signature is valid where the header is honoured (S3).
+        var s3 = req
+        s3.isS3 = true
+        _ = try await verifier.verify(s3, now: now)
+    }
+
     func testDevModeAcceptsAnyKey() async throws {
         let v = SigV4Verifier(mode: .dev(account: "000000000000"))
         let caller = try await v.verify(v1(signature: "00"), now: now.addingTimeInterval(86400))
