@@ -40,56 +40,56 @@ public struct AuditEvent: Sendable {
     /// `2024-01-15T12:30:00Z`, as CloudTrail writes eventTime.
     public static func eventTime(_ date: Date) -> String { Timestamps.iso8601(date, fractional: false) }
 
-    var userIdentity: JSONValue {
+    func writeUserIdentity(_ w: inout JSONObjectWriter) {
         guard let p = context.principal else {
-            return .object([("type", .string("Unknown")), ("principalId", .string("")), ("accountId", .string(context.account))])
+            w.field("type", "Unknown")
+            w.field("principalId", "")
+            w.field("accountId", context.account)
+            return
         }
-        var fields: [(String, JSONValue)] = [
-            ("type", .string(p.kind.rawValue)),
-            ("principalId", .string(p.userId)),
-            ("arn", .string(p.arn)),
-            ("accountId", .string(p.account)),
-        ]
-        if let k = p.accessKeyId { fields.append(("accessKeyId", .string(k))) }
-        if let u = p.userName { fields.append(("userName", .string(u))) }
-        return .object(fields)
+        w.field("type", p.kind.rawValue)
+        w.field("principalId", p.userId)
+        w.field("arn", p.arn)
+        w.field("accountId", p.account)
+        if let k = p.accessKeyId { w.field("accessKeyId", k) }
+        if let u = p.userName { w.field("userName", u) }
     }
 
-    /// The record as CloudTrail writes it.
-    public var record: JSONValue {
-        var f: [(String, JSONValue)] = [
-            ("eventVersion", .string(Self.eventVersion)),
-            ("userIdentity", userIdentity),
-            ("eventTime", .string(Self.eventTime(context.receivedAt))),
-            ("eventSource", .string(eventSource)),
-            ("eventName", .string(eventName)),
-            ("awsRegion", .string(context.region)),
-            ("sourceIPAddress", .string(context.sourceIP)),
-            ("userAgent", .string(context.userAgent)),
-        ]
-        if let errorCode { f.append(("errorCode", .string(errorCode))) }
-        if let errorMessage { f.append(("errorMessage", .string(errorMessage))) }
-        f.append(("requestParameters", requestParameters ?? .null))
-        f.append(("responseElements", errorCode == nil ? (responseElements ?? .null) : .null))
-        f.append(("requestID", .string(context.requestId)))
-        f.append(("eventID", .string(eventId)))
-        f.append(("readOnly", .bool(readOnly)))
+    /// The record as CloudTrail writes it, as JSON text (written field by field: this runs on every request).
+    public var recordJSON: String {
+        var w = JSONObjectWriter()
+        w.field("eventVersion", Self.eventVersion)
+        w.object("userIdentity") { writeUserIdentity(&$0) }
+        w.field("eventTime", Self.eventTime(context.receivedAt))
+        w.field("eventSource", eventSource)
+        w.field("eventName", eventName)
+        w.field("awsRegion", context.region)
+        w.field("sourceIPAddress", context.sourceIP)
+        w.field("userAgent", context.userAgent)
+        if let errorCode { w.field("errorCode", errorCode) }
+        if let errorMessage { w.field("errorMessage", errorMessage) }
+        w.field("requestParameters", json: requestParameters)
+        w.field("responseElements", json: errorCode == nil ? responseElements : nil)
+        w.field("requestID", context.requestId)
+        w.field("eventID", eventId)
+        w.field("readOnly", readOnly)
         if !resources.isEmpty {
-            f.append(("resources", .array(resources.map {
+            w.field("resources", json: .array(resources.map {
                 .object([("accountId", .string($0.account)), ("type", .string($0.type)), ("ARN", .string($0.arn))])
-            })))
+            }))
         }
-        f.append(("eventType", .string("AwsApiCall")))
-        f.append(("managementEvent", .bool(category == .management)))
-        f.append(("recipientAccountId", .string(context.account)))
-        f.append(("eventCategory", .string(category.rawValue)))
+        w.field("eventType", "AwsApiCall")
+        w.field("managementEvent", category == .management)
+        w.field("recipientAccountId", context.account)
+        w.field("eventCategory", category.rawValue)
         if let tls = context.tls {
-            var details: [(String, JSONValue)] = [("tlsVersion", .string(tls.tlsVersion))]
-            if let suite = tls.cipherSuite { details.append(("cipherSuite", .string(suite))) }
-            details.append(("clientProvidedHostHeader", .string(tls.clientProvidedHostHeader)))
-            f.append(("tlsDetails", .object(details)))
+            w.object("tlsDetails") { d in
+                d.field("tlsVersion", tls.tlsVersion)
+                if let suite = tls.cipherSuite { d.field("cipherSuite", suite) }
+                d.field("clientProvidedHostHeader", tls.clientProvidedHostHeader)
+            }
         }
-        return .object(f)
+        return String(decoding: w.finish(), as: UTF8.self)
     }
 
     /// The row the audit log stores.
@@ -100,6 +100,6 @@ public struct AuditEvent: Sendable {
             eventSource: eventSource, eventName: eventName, readOnly: readOnly, management: category == .management,
             username: context.principal.map { $0.userName ?? ($0.kind == .root ? "root" : $0.userId) },
             accessKeyId: context.principal?.accessKeyId, requestId: context.requestId, errorCode: errorCode,
-            record: JSONWriter.string(record))
+            record: recordJSON)
     }
 }
