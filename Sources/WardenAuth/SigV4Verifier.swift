@@ -68,7 +68,8 @@ public final class SigV4Verifier: Sendable {
         case .strict(let provider):
             try checkTime(auth, now: now)
             let found: SigningCredential?
-            do { found = try await provider.credential(accessKeyId: scope.accessKeyId) } catch { found = nil }
+            // A store that cannot be read is our fault (500), never reported as the caller's bad key.
+            do { found = try await provider.credential(accessKeyId: scope.accessKeyId) } catch { throw .unavailable }
             guard let found else { throw .unknownAccessKey }
             credential = found
         }

@@ -15,4 +15,6 @@ public enum AuthFailure: Error, Sendable, Equatable {
     case expired(String)
     case expiredToken
     case invalidToken
+    /// The credential store could not be read: a server fault, not the caller's.
+    case unavailable
 }

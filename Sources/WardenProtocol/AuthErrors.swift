@@ -58,6 +58,12 @@ extension AuthFailure {
             return AWSError(code: "UnrecognizedClientException", status: 400, message: Self.invalidTokenMessage)
         case (.invalidToken, .query):
             return AWSError(code: "InvalidClientTokenId", status: 403, message: Self.invalidTokenMessage)
+        case (.unavailable, .json), (.unavailable, .query):
+            return AWSError(code: "InternalFailure", status: 500, senderFault: false,
+                            message: "The request could not be authenticated because of an internal error.")
+        case (.unavailable, .s3):
+            return AWSError(code: "InternalError", status: 500, senderFault: false,
+                            message: "We encountered an internal error. Please try again.")
         case (.invalidToken, .s3):
             return AWSError(code: "InvalidToken", status: 400, message: "The provided token is malformed or otherwise invalid.")
         }

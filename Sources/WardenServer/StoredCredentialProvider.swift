@@ -19,7 +19,11 @@ final class StoredCredentialProvider: CredentialProvider {
         let now = Date()
         if let hit = cache.withLock({ $0[accessKeyId] }), hit.until > now { return hit.credential }
         var found: SigningCredential?
-        if let (record, secret) = try await keys.lookup(accessKeyId) {
+        let stored: (record: AccessKeyRecord, secret: String)?
+        do { stored = try await keys.lookup(accessKeyId) } catch is UnsealError {
+            stored = nil  // sealed under another root key: as good as unknown
+        }
+        if let (record, secret) = stored {
             // Region only picks the partition of the ARN; the verifier's scope region is applied per request.
             let principal = Principal.root(account: record.account, partition: .aws, accessKeyId: record.accessKeyId)
             found = SigningCredential(accessKeyId: record.accessKeyId, secretAccessKey: secret, principal: principal)

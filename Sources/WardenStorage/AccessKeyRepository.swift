@@ -10,6 +10,11 @@ public struct AccessKeyRecord: Sendable, Equatable {
     public var createdAtMillis: Int64
 }
 
+/// A stored secret that does not open under this root key (another root key, or a tampered row).
+public struct UnsealError: Error, Sendable {
+    public let id: String
+}
+
 public struct AccessKeyRepository: Sendable {
     public let db: any SQLDatabase
     public let sealer: Sealer
@@ -53,7 +58,9 @@ public struct AccessKeyRepository: Sendable {
         let record = AccessKeyRecord(accessKeyId: r[0].text ?? "", account: r[1].text ?? "", userName: r[2].text,
                                      status: r[3].text ?? "", createdAtMillis: r[4].int ?? 0)
         guard record.status == "Active" else { return nil }
-        let secret = String(decoding: try sealer.open(sealed, context: Self.context(id)), as: UTF8.self)
+        let plain: [UInt8]
+        do { plain = try sealer.open(sealed, context: Self.context(id)) } catch { throw UnsealError(id: id) }
+        let secret = String(decoding: plain, as: UTF8.self)
         return (record, secret)
     }
 

@@ -162,6 +162,18 @@ final class SigV4VectorTests: XCTestCase {
         _ = try await verifier.verify(s3, now: now)
     }
 
+    func testUnreadableCredentialStoreIsAServerFault() async {
+        struct Down: CredentialProvider {
+            func credential(accessKeyId: String) async throws -> SigningCredential? { throw CancellationError() }
+        }
+        do {
+            _ = try await SigV4Verifier(mode: .strict(Down())).verify(v1(), now: now)
+            XCTFail("verified without a credential store")
+        } catch {
+            XCTAssertEqual(error, .unavailable)
+        }
+    }
+
     func testDevModeAcceptsAnyKey() async throws {
         let v = SigV4Verifier(mode: .dev(account: "000000000000"))
         let caller = try await v.verify(v1(signature: "00"), now: now.addingTimeInterval(86400))
