@@ -48,7 +48,13 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: swiftSettings),
-        .target(name: "WardenServices", dependencies: ["WardenCore", "WardenAPI", "WardenStorage"], swiftSettings: swiftSettings),
+        // secp256k1 and HMAC-SHA-224 from the system's OpenSSL (Debian: libssl-dev); everything else is swift-crypto.
+        .target(name: "COpenSSLShim", linkerSettings: [.linkedLibrary("crypto")]),
+        .target(name: "WardenServices", dependencies: [
+            "WardenCore", "WardenAPI", "WardenStorage", "COpenSSLShim",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "_CryptoExtras", package: "swift-crypto"),
+        ], swiftSettings: swiftSettings),
         .target(name: "WardenServer", dependencies: [
             "WardenCore", "WardenAPI", "WardenProtocol", "WardenAuth", "WardenStorage",
             "WardenStorageSQLite", "WardenStoragePostgres", "WardenAudit", "WardenServices",

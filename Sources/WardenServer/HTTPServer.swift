@@ -46,6 +46,9 @@ struct WardenResponder: HTTPResponder {
     let tls: Bool
     let maxBodyBytes: Int
     let storageName: String
+    let clock: WardenClock
+    /// Drops in-memory state (key caches) after a dev-mode reset wiped storage.
+    let onReset: @Sendable () -> Void
     /// A body past this is not even read to the end: the connection is closed after the 413.
     static let drainLimit = 64 * 1024 * 1024
 
@@ -53,7 +56,7 @@ struct WardenResponder: HTTPResponder {
         let target = request.head.path ?? "/"
         let (path, query) = Self.split(target)
         if path.hasPrefix("/_warden/") || path == "/_warden" {
-            return await operational(path: path, method: request.method, body: request.body)
+            return await operational(path: path, query: query, method: request.method, body: request.body)
         }
         var headers: [(name: String, value: String)] = []
         headers.reserveCapacity(request.headers.count + 1)
@@ -111,7 +114,7 @@ struct WardenResponder: HTTPResponder {
         response(WardenResponse(status: status, headers: [("Content-Type", "application/json")], body: JSONWriter.write(value)))
     }
 
-    func operational(path: String, method: HTTPRequest.Method, body: RequestBody) async -> Response {
+    func operational(path: String, query: String, method: HTTPRequest.Method, body: RequestBody) async -> Response {
         switch (path, method) {
         case ("/_warden/health", .get), ("/_warden/health", .post):
             // POST is accepted (body read and dropped) so a benchmark can send the exact bytes of an API call to a
@@ -125,10 +128,18 @@ struct WardenResponder: HTTPResponder {
         case ("/_warden/reset", .post) where dev:
             do {
                 try await Migrations.wipe(database)
+                onReset()
                 return Self.json(200, .object([("status", .string("reset"))]))
             } catch {
                 return Self.json(500, .object([("status", .string("error")), ("message", .string("\(error)"))]))
             }
+        case ("/_warden/clock", .post) where dev:
+            // Moves the clock of time-bound state (deletion windows, rotation dates) forward: ?advance=SECONDS.
+            guard query.hasPrefix("advance="), let seconds = Double(query.dropFirst(8)), seconds >= 0, seconds.isFinite else {
+                return Self.json(400, .object([("status", .string("error")), ("message", .string("use ?advance=SECONDS"))]))
+            }
+            clock.advance(by: seconds)
+            return Self.json(200, .object([("status", .string("ok")), ("now", .string(Timestamps.iso8601(clock.now())))]))
         default:
             return Self.json(404, .object([("status", .string("not found"))]))
         }

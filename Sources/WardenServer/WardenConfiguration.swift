@@ -15,6 +15,8 @@ public struct WardenConfiguration: Sendable {
     /// Largest request body accepted on the API routes.
     public var maxBodyBytes = 8 * 1024 * 1024
     public var rootKeyFile: String?
+    /// How often background jobs (scheduled key deletion, …) run.
+    public var jobInterval: Duration = .seconds(60)
 
     public init() {}
 }

@@ -114,12 +114,15 @@ public enum WardenNode {
         }
         let audit = AuditWriter(repository: store.audit, logger: logger)
         let metrics = RequestMetrics()
+        let clock = WardenClock()
+        let kms = KMSService(repository: KMSRepository(db: store.database, sealer: store.sealer), now: { clock.now() })
         let pipeline = RequestPipeline(
-            services: [STSService().descriptor], verifier: verifier, audit: audit, authorizer: AllowAllAuthorizer(),
+            services: [STSService().descriptor, kms.descriptor], verifier: verifier, audit: audit, authorizer: AllowAllAuthorizer(),
             metrics: metrics, logger: logger, defaultAccount: config.accountId, defaultRegion: config.region)
         let tls = config.tlsCert != nil || config.tlsKey != nil
         let responder = WardenResponder(pipeline: pipeline, metrics: metrics, database: store.database, dev: config.dev, tls: tls,
-                                        maxBodyBytes: config.maxBodyBytes, storageName: store.storageName)
+                                        maxBodyBytes: config.maxBodyBytes, storageName: store.storageName,
+                                        clock: clock, onReset: { kms.clearCache() })
         let server: HTTPServerBuilder
         if tls {
             guard let cert = config.tlsCert, let key = config.tlsKey else {
@@ -145,7 +148,14 @@ public enum WardenNode {
         // Shutdown runs in reverse order: the HTTP server stops accepting and finishes in-flight requests first,
         // then the audit writer flushes what they recorded.
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: audit), .init(service: app)],
+            services: [
+                .init(service: audit),
+                .init(service: PeriodicJob(name: "kms-key-deletion", interval: config.jobInterval, logger: logger) {
+                    let n = try await kms.deleteDueKeys()
+                    if n > 0 { logger.info("deleted keys past their deletion window", metadata: ["count": "\(n)"]) }
+                }),
+                .init(service: app),
+            ],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()

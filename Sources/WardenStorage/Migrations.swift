@@ -18,7 +18,7 @@ public struct Migration: Sendable {
 
 public enum Migrations {
     /// Tables holding state that `/_warden/reset` wipes (everything but the migration ledger).
-    public static let stateTables = ["audit_events", "access_keys"]
+    public static let stateTables = ["audit_events", "access_keys", "kms_keys", "kms_key_material", "kms_aliases"]
 
     public static let all: [Migration] = [
         Migration(version: 1, name: "audit log and access keys", statements: [
@@ -48,6 +48,39 @@ public enum Migrations {
                 status TEXT NOT NULL,
                 created_at_ms {int} NOT NULL,
                 secret_sealed {blob} NOT NULL)
+            """,
+        ]),
+        Migration(version: 2, name: "kms keys, key material, aliases", statements: [
+            """
+            CREATE TABLE kms_keys (
+                account_id TEXT NOT NULL,
+                region TEXT NOT NULL,
+                key_id TEXT NOT NULL,
+                state TEXT NOT NULL,
+                deletion_at_ms {int},
+                created_at_ms {int} NOT NULL,
+                doc TEXT NOT NULL,
+                PRIMARY KEY (account_id, region, key_id))
+            """,
+            "CREATE INDEX kms_keys_deletion ON kms_keys (deletion_at_ms)",
+            """
+            CREATE TABLE kms_key_material (
+                account_id TEXT NOT NULL,
+                key_id TEXT NOT NULL,
+                material_id TEXT NOT NULL,
+                created_at_ms {int} NOT NULL,
+                sealed {blob} NOT NULL,
+                PRIMARY KEY (account_id, key_id, material_id))
+            """,
+            """
+            CREATE TABLE kms_aliases (
+                account_id TEXT NOT NULL,
+                region TEXT NOT NULL,
+                alias_name TEXT NOT NULL,
+                key_id TEXT NOT NULL,
+                created_at_ms {int} NOT NULL,
+                updated_at_ms {int} NOT NULL,
+                PRIMARY KEY (account_id, region, alias_name))
             """,
         ]),
     ]

@@ -1,0 +1,21 @@
+// The few primitives swift-crypto lacks, from the system's OpenSSL (libssl-dev): secp256k1 ECDSA and HMAC-SHA-224.
+#ifndef WARDEN_OPENSSL_H
+#define WARDEN_OPENSSL_H
+#include <stddef.h>
+#include <stdint.h>
+
+/// HMAC-SHA-224 of msg under key into out (28 bytes). Returns 1 on success.
+int warden_hmac_sha224(const uint8_t *key, size_t key_len, const uint8_t *msg, size_t msg_len, uint8_t out[28]);
+
+/// A fresh secp256k1 private scalar (32 bytes, big-endian). Returns 1 on success.
+int warden_k1_generate(uint8_t priv[32]);
+/// DER SubjectPublicKeyInfo of the key's public point. *out_len holds the buffer size in, the length out.
+int warden_k1_public_spki(const uint8_t priv[32], uint8_t *out, size_t *out_len);
+/// DER PKCS#8 PrivateKeyInfo of the key.
+int warden_k1_private_pkcs8(const uint8_t priv[32], uint8_t *out, size_t *out_len);
+/// DER ECDSA signature over a digest.
+int warden_k1_sign(const uint8_t priv[32], const uint8_t *digest, size_t digest_len, uint8_t *sig, size_t *sig_len);
+/// 1 if sig (DER) is a valid signature of digest, 0 if not, -1 on error.
+int warden_k1_verify(const uint8_t priv[32], const uint8_t *digest, size_t digest_len, const uint8_t *sig, size_t sig_len);
+
+#endif

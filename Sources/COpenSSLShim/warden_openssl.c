@@ -1,0 +1,87 @@
+// See warden_openssl.h. OpenSSL 3's EC_KEY API is deprecated but stable; it is the shortest path to secp256k1.
+#define OPENSSL_SUPPRESS_DEPRECATED 1
+#include "warden_openssl.h"
+#include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/ecdsa.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/obj_mac.h>
+#include <openssl/x509.h>
+#include <string.h>
+
+int warden_hmac_sha224(const uint8_t *key, size_t key_len, const uint8_t *msg, size_t msg_len, uint8_t out[28]) {
+    unsigned int len = 0;
+    if (HMAC(EVP_sha224(), key, (int)key_len, msg, msg_len, out, &len) == NULL) return 0;
+    return len == 28;
+}
+
+static EC_KEY *k1_key(const uint8_t priv[32]) {
+    EC_KEY *key = EC_KEY_new_by_curve_name(NID_secp256k1);
+    BIGNUM *d = BN_bin2bn(priv, 32, NULL);
+    EC_POINT *pub = NULL;
+    int ok = key && d;
+    if (ok) ok = EC_KEY_set_private_key(key, d);
+    if (ok) ok = (pub = EC_POINT_new(EC_KEY_get0_group(key))) != NULL;
+    if (ok) ok = EC_POINT_mul(EC_KEY_get0_group(key), pub, d, NULL, NULL, NULL);
+    if (ok) ok = EC_KEY_set_public_key(key, pub);
+    EC_POINT_free(pub);
+    BN_clear_free(d);
+    if (!ok) { EC_KEY_free(key); return NULL; }
+    return key;
+}
+
+int warden_k1_generate(uint8_t priv[32]) {
+    EC_KEY *key = EC_KEY_new_by_curve_name(NID_secp256k1);
+    int ok = key && EC_KEY_generate_key(key) && BN_bn2binpad(EC_KEY_get0_private_key(key), priv, 32) == 32;
+    EC_KEY_free(key);
+    return ok;
+}
+
+static int copy_out(unsigned char *der, int n, uint8_t *out, size_t *out_len) {
+    int ok = n > 0 && (size_t)n <= *out_len;
+    if (ok) { memcpy(out, der, (size_t)n); *out_len = (size_t)n; }
+    OPENSSL_free(der);
+    return ok;
+}
+
+int warden_k1_public_spki(const uint8_t priv[32], uint8_t *out, size_t *out_len) {
+    EC_KEY *key = k1_key(priv);
+    if (!key) return 0;
+    unsigned char *der = NULL;
+    int n = i2d_EC_PUBKEY(key, &der);
+    EC_KEY_free(key);
+    return copy_out(der, n, out, out_len);
+}
+
+int warden_k1_private_pkcs8(const uint8_t priv[32], uint8_t *out, size_t *out_len) {
+    EC_KEY *key = k1_key(priv);
+    EVP_PKEY *pkey = EVP_PKEY_new();
+    PKCS8_PRIV_KEY_INFO *p8 = NULL;
+    int ok = key && pkey && EVP_PKEY_assign_EC_KEY(pkey, key);
+    if (!ok) { EC_KEY_free(key); EVP_PKEY_free(pkey); return 0; }
+    ok = (p8 = EVP_PKEY2PKCS8(pkey)) != NULL;
+    unsigned char *der = NULL;
+    int n = ok ? i2d_PKCS8_PRIV_KEY_INFO(p8, &der) : 0;
+    PKCS8_PRIV_KEY_INFO_free(p8);
+    EVP_PKEY_free(pkey);
+    return copy_out(der, n, out, out_len);
+}
+
+int warden_k1_sign(const uint8_t priv[32], const uint8_t *digest, size_t digest_len, uint8_t *sig, size_t *sig_len) {
+    EC_KEY *key = k1_key(priv);
+    if (!key) return 0;
+    unsigned int n = 0;
+    int ok = (size_t)ECDSA_size(key) <= *sig_len && ECDSA_sign(0, digest, (int)digest_len, sig, &n, key);
+    EC_KEY_free(key);
+    if (ok) *sig_len = n;
+    return ok;
+}
+
+int warden_k1_verify(const uint8_t priv[32], const uint8_t *digest, size_t digest_len, const uint8_t *sig, size_t sig_len) {
+    EC_KEY *key = k1_key(priv);
+    if (!key) return -1;
+    int r = ECDSA_verify(0, digest, (int)digest_len, sig, (int)sig_len, key);
+    EC_KEY_free(key);
+    return r == 1 ? 1 : (r == 0 ? 0 : 0);
+}

@@ -1,0 +1,41 @@
+// Periodic background work (scheduled key deletion, later rotation and deliveries) as lifecycle Services.
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Runs `work` every `interval` until graceful shutdown. A failed run is logged and retried on the next tick;
+/// the work itself is idempotent, so a crash mid-run is repaired by the next run.
+struct PeriodicJob: Service {
+    let name: String
+    let interval: Duration
+    let logger: Logger
+    let work: @Sendable () async throws -> Void
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully {
+            do {
+                try await work()
+            } catch {
+                logger.error("background job failed", metadata: ["job": "\(name)", "error": "\(error)"])
+            }
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            } catch {
+                return
+            }
+        }
+    }
+}
+
+/// The time background jobs and time-bound state (deletion windows, rotation dates) see. In dev mode a test can
+/// move it forward (`POST /_warden/clock?advance=SECONDS`) instead of waiting days; otherwise it is the wall clock.
+public final class WardenClock: Sendable {
+    private let offset = Mutex<TimeInterval>(0)
+
+    public init() {}
+
+    public func now() -> Date { Date().addingTimeInterval(offset.withLock { $0 }) }
+
+    public func advance(by seconds: TimeInterval) { offset.withLock { $0 += seconds } }
+}

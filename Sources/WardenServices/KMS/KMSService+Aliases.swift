@@ -1,0 +1,82 @@
+// Aliases: CreateAlias, UpdateAlias, DeleteAlias, ListAliases.
+import Foundation
+import WardenAPI
+import WardenCore
+
+extension KMSService {
+    static func checkAliasName(_ name: String) throws(AWSError) {
+        guard name.hasPrefix("alias/"), name.count > 6 else {
+            throw validation("Alias must start with the prefix \"alias/\".")
+        }
+        if name.hasPrefix("alias/aws/") {
+            throw KMS.Errors.invalidAliasNameException("Alias names beginning with alias/aws/ are reserved for AWS managed keys.")
+        }
+    }
+
+    /// The key an alias may point at: a customer managed key, not pending deletion.
+    private func aliasTarget(_ keyId: String, _ c: RequestContext) async throws -> LoadedKey {
+        let key = try await resolve(keyId, c, aliases: false)
+        try Self.requireCustomerManaged(key)
+        try Self.requireNotPendingDeletion(key)
+        return key
+    }
+
+    func createAlias(_ input: KMS.CreateAliasRequest, context c: RequestContext) async throws -> EmptyShape {
+        try Self.checkAliasName(input.aliasName)
+        let key = try await aliasTarget(input.targetKeyId, c)
+        let created = try await repository.createAlias(account: c.account, region: c.region, name: input.aliasName,
+                                                       keyId: key.record.keyId, nowMillis: Int64(now().timeIntervalSince1970 * 1000))
+        guard created else {
+            throw KMS.Errors.alreadyExistsException("An alias with the name \(Self.aliasArn(c, input.aliasName)) already exists")
+        }
+        store.invalidateAliases()
+        return EmptyShape()
+    }
+
+    func updateAlias(_ input: KMS.UpdateAliasRequest, context c: RequestContext) async throws -> EmptyShape {
+        try Self.checkAliasName(input.aliasName)
+        guard let currentId = try await store.aliasTarget(account: c.account, region: c.region, name: input.aliasName) else {
+            throw KMS.Errors.notFoundException("Alias \(Self.aliasArn(c, input.aliasName)) is not found.")
+        }
+        let key = try await aliasTarget(input.targetKeyId, c)
+        if let current = try await store.key(account: c.account, region: c.region, keyId: currentId),
+           current.record.keyUsage != key.record.keyUsage || current.info.isSymmetric != key.info.isSymmetric {
+            throw Self.validation("The new target key must have the same key type and key usage as the current target key.")
+        }
+        guard try await repository.updateAlias(account: c.account, region: c.region, name: input.aliasName,
+                                               keyId: key.record.keyId, nowMillis: Int64(now().timeIntervalSince1970 * 1000)) else {
+            throw KMS.Errors.notFoundException("Alias \(Self.aliasArn(c, input.aliasName)) is not found.")
+        }
+        store.invalidateAliases()
+        return EmptyShape()
+    }
+
+    func deleteAlias(_ input: KMS.DeleteAliasRequest, context c: RequestContext) async throws -> EmptyShape {
+        try Self.checkAliasName(input.aliasName)
+        guard try await repository.deleteAlias(account: c.account, region: c.region, name: input.aliasName) else {
+            throw KMS.Errors.notFoundException("Alias \(Self.aliasArn(c, input.aliasName)) is not found.")
+        }
+        store.invalidateAliases()
+        return EmptyShape()
+    }
+
+    func listAliases(_ input: KMS.ListAliasesRequest, context c: RequestContext) async throws -> KMS.ListAliasesResponse {
+        var keyFilter: String?
+        if let k = input.keyId { keyFilter = try await resolve(k, c, aliases: false).record.keyId }
+        let rows = try await repository.listAliases(account: c.account, region: c.region, keyId: keyFilter)
+        let limit = input.limit ?? 50
+        let remaining = input.marker.map { m in rows.filter { $0.name > m } } ?? rows
+        if let m = input.marker, !m.hasPrefix("alias/") {
+            throw KMS.Errors.invalidMarkerException("The marker that specifies where pagination should next begin is not valid.")
+        }
+        let page = remaining.prefix(limit)
+        let truncated = remaining.count > limit
+        return KMS.ListAliasesResponse(
+            aliases: page.map { r in
+                KMS.AliasListEntry(aliasName: r.name, aliasArn: Self.aliasArn(c, r.name), targetKeyId: r.keyId,
+                                   creationDate: Date(timeIntervalSince1970: Double(r.createdAtMillis) / 1000),
+                                   lastUpdatedDate: Date(timeIntervalSince1970: Double(r.updatedAtMillis) / 1000))
+            },
+            nextMarker: truncated ? page.last?.name : nil, truncated: truncated)
+    }
+}

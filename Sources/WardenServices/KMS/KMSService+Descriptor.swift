@@ -1,0 +1,87 @@
+// The KMS operations Warden serves, each with its IAM action, audit category and the resources its record names.
+import WardenAPI
+import WardenCore
+
+extension KMSService {
+    /// The key an audit record names: from `KeyId` (an id or key ARN; aliases resolve later) or from the
+    /// ciphertext blob of a Decrypt/ReEncrypt without one.
+    static func auditResources(_ members: [String]) -> @Sendable (AWSValue, RequestContext) -> [AuditResource] {
+        { input, c in
+            guard case .structure(let fields) = input else { return [] }
+            var out: [AuditResource] = []
+            for m in members {
+                var id: String?
+                switch fields[m] {
+                case .string(let s)?:
+                    if case .key(let k, let account, let region)? = try? parseKeyRef(s), isKeyIdShaped(k),
+                       account == nil || account == c.account, region == nil || region == c.region {
+                        id = k
+                    }
+                case .blob(let b)?:
+                    if let parsed = CiphertextBlob(b), isKeyIdShaped(parsed.keyId) { id = parsed.keyId }
+                default: break
+                }
+                if let id {
+                    let arn = keyArn(c, id)
+                    if !out.contains(where: { $0.arn == arn }) {
+                        out.append(AuditResource(type: "AWS::KMS::Key", arn: arn, account: c.account))
+                    }
+                }
+            }
+            return out
+        }
+    }
+
+    /// Binary members CloudTrail does not record for KMS (beyond what the model marks sensitive).
+    static let unrecorded: Set<String> = ["CiphertextBlob", "Message", "Signature", "Mac", "PublicKey"]
+
+    static func traits(_ action: String, readOnly: Bool, keys: [String] = ["KeyId"]) -> OperationTraits {
+        OperationTraits(iamAction: "kms:" + action, readOnly: readOnly, redactedRequestMembers: unrecorded,
+                        redactedResponseMembers: unrecorded.union(["PrivateKeyCiphertextBlob"]),
+                        resources: auditResources(keys))
+    }
+
+    public var descriptor: ServiceDescriptor {
+        typealias O = KMS.Operations
+        return ServiceDescriptor(
+            model: KMS.model, eventSource: "kms.amazonaws.com",
+            validationError: (code: "ValidationException", queryCode: nil, status: 400),
+            operations: [
+                AnyOperation(O.CreateKey.self, traits: Self.traits("CreateKey", readOnly: false, keys: []), createKey),
+                AnyOperation(O.DescribeKey.self, traits: Self.traits("DescribeKey", readOnly: true), describeKey),
+                AnyOperation(O.ListKeys.self, traits: Self.traits("ListKeys", readOnly: true, keys: []), listKeys),
+                AnyOperation(O.UpdateKeyDescription.self, traits: Self.traits("UpdateKeyDescription", readOnly: false), updateKeyDescription),
+                AnyOperation(O.EnableKey.self, traits: Self.traits("EnableKey", readOnly: false), enableKey),
+                AnyOperation(O.DisableKey.self, traits: Self.traits("DisableKey", readOnly: false), disableKey),
+                AnyOperation(O.ScheduleKeyDeletion.self, traits: Self.traits("ScheduleKeyDeletion", readOnly: false), scheduleKeyDeletion),
+                AnyOperation(O.CancelKeyDeletion.self, traits: Self.traits("CancelKeyDeletion", readOnly: false), cancelKeyDeletion),
+                AnyOperation(O.TagResource.self, traits: Self.traits("TagResource", readOnly: false), tagResource),
+                AnyOperation(O.UntagResource.self, traits: Self.traits("UntagResource", readOnly: false), untagResource),
+                AnyOperation(O.ListResourceTags.self, traits: Self.traits("ListResourceTags", readOnly: true), listResourceTags),
+                AnyOperation(O.GetKeyPolicy.self, traits: Self.traits("GetKeyPolicy", readOnly: true), getKeyPolicy),
+                AnyOperation(O.PutKeyPolicy.self, traits: Self.traits("PutKeyPolicy", readOnly: false), putKeyPolicy),
+                AnyOperation(O.ListKeyPolicies.self, traits: Self.traits("ListKeyPolicies", readOnly: true), listKeyPolicies),
+                AnyOperation(O.CreateAlias.self, traits: Self.traits("CreateAlias", readOnly: false, keys: ["TargetKeyId"]), createAlias),
+                AnyOperation(O.UpdateAlias.self, traits: Self.traits("UpdateAlias", readOnly: false, keys: ["TargetKeyId"]), updateAlias),
+                AnyOperation(O.DeleteAlias.self, traits: Self.traits("DeleteAlias", readOnly: false, keys: []), deleteAlias),
+                AnyOperation(O.ListAliases.self, traits: Self.traits("ListAliases", readOnly: true), listAliases),
+                AnyOperation(O.Encrypt.self, traits: Self.traits("Encrypt", readOnly: true), encrypt),
+                AnyOperation(O.Decrypt.self, traits: Self.traits("Decrypt", readOnly: true, keys: ["KeyId", "CiphertextBlob"]), decrypt),
+                AnyOperation(O.ReEncrypt.self, traits: Self.traits("ReEncrypt", readOnly: true,
+                                                                   keys: ["SourceKeyId", "CiphertextBlob", "DestinationKeyId"]), reEncrypt),
+                AnyOperation(O.GenerateDataKey.self, traits: Self.traits("GenerateDataKey", readOnly: true), generateDataKey),
+                AnyOperation(O.GenerateDataKeyWithoutPlaintext.self,
+                             traits: Self.traits("GenerateDataKeyWithoutPlaintext", readOnly: true), generateDataKeyWithoutPlaintext),
+                AnyOperation(O.GenerateDataKeyPair.self, traits: Self.traits("GenerateDataKeyPair", readOnly: true), generateDataKeyPair),
+                AnyOperation(O.GenerateDataKeyPairWithoutPlaintext.self,
+                             traits: Self.traits("GenerateDataKeyPairWithoutPlaintext", readOnly: true), generateDataKeyPairWithoutPlaintext),
+                AnyOperation(O.GenerateRandom.self, traits: Self.traits("GenerateRandom", readOnly: true, keys: []), generateRandom),
+                AnyOperation(O.Sign.self, traits: Self.traits("Sign", readOnly: true), sign),
+                AnyOperation(O.Verify.self, traits: Self.traits("Verify", readOnly: true), verify),
+                AnyOperation(O.GetPublicKey.self, traits: Self.traits("GetPublicKey", readOnly: true), getPublicKey),
+                AnyOperation(O.DeriveSharedSecret.self, traits: Self.traits("DeriveSharedSecret", readOnly: true), deriveSharedSecret),
+                AnyOperation(O.GenerateMac.self, traits: Self.traits("GenerateMac", readOnly: true), generateMac),
+                AnyOperation(O.VerifyMac.self, traits: Self.traits("VerifyMac", readOnly: true), verifyMac),
+            ])
+    }
+}

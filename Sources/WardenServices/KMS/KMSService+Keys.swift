@@ -1,0 +1,168 @@
+// Key lifecycle: CreateKey, DescribeKey, ListKeys, descriptions, enable/disable, scheduled deletion.
+import Crypto
+import Foundation
+import WardenAPI
+import WardenCore
+
+extension KMSService {
+    static func validation(_ message: String) -> AWSError {
+        AWSError(code: "ValidationException", status: 400, message: message)
+    }
+
+    func createKey(_ input: KMS.CreateKeyRequest, context c: RequestContext) async throws -> KMS.CreateKeyResponse {
+        if input.keySpec != nil, input.customerMasterKeySpec != nil {
+            throw Self.validation("You cannot specify KeySpec and CustomerMasterKeySpec in the same request. CustomerMasterKeySpec is deprecated.")
+        }
+        let spec = (input.keySpec?.rawValue ?? input.customerMasterKeySpec?.rawValue) ?? KMS.KeySpec.symmetricDefault.rawValue
+        guard let info = KeySpecInfo(spec) else {
+            throw KMS.Errors.unsupportedOperationException("KeySpec \(spec) is not supported in this region.")
+        }
+        let usage: KMS.KeyUsageType
+        if let u = input.keyUsage {
+            usage = u
+        } else if info.isSymmetric {
+            usage = .encryptDecrypt
+        } else {
+            throw Self.validation("You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.")
+        }
+        guard info.usages.contains(usage) else {
+            throw Self.validation("KeyUsage \(usage.rawValue) is not compatible with KeySpec \(spec)")
+        }
+        let origin = input.origin ?? .awsKms
+        switch origin {
+        case .awsKms, .external: break
+        default:
+            throw KMS.Errors.customKeyStoreNotFoundException("Custom key stores are not available on this server.")
+        }
+        let multiRegion = input.multiRegion ?? false
+        let keyId = multiRegion ? "mrk-" + Hex.encode(SymmetricKey(size: .bits128).withUnsafeBytes { Array($0) })
+                                : UUID().uuidString.lowercased()
+        let policy = try input.policy.map { p throws(AWSError) in try KeyPolicy.validate(p); return p }
+            ?? KeyPolicy.defaultPolicy(account: c.account, partition: c.partition.rawValue)
+        let tags = try Self.validatedTags(input.tags ?? [], existing: [])
+        let created = now().timeIntervalSince1970
+        var record = KeyRecord(
+            keyId: keyId, account: c.account, region: c.region, partition: c.partition.rawValue, createdAt: created,
+            description: input.description ?? "", keySpec: spec, keyUsage: usage.rawValue, origin: origin.rawValue,
+            keyManager: KMS.KeyManagerType.customer.rawValue,
+            state: origin == .external ? KMS.KeyState.pendingImport.rawValue : KMS.KeyState.enabled.rawValue,
+            deletionDate: nil, pendingWindowDays: nil, multiRegion: multiRegion, policy: policy, tags: tags,
+            rotation: nil, materials: [], currentMaterialId: nil)
+        var materials: [(id: String, plain: [UInt8])] = []
+        if origin == .awsKms {
+            let materialId = Self.newMaterialId()
+            materials.append((materialId, try KeyMaterial.generate(info)))
+            record.materials = [.init(id: materialId, createdAt: created, rotationType: nil)]
+            record.currentMaterialId = materialId
+        }
+        let inserted = try await repository.insertKey(
+            account: c.account, region: c.region, keyId: keyId, state: record.state,
+            createdAtMillis: Int64(created * 1000), doc: try record.encoded(), materials: materials)
+        guard inserted else { throw AWSError.internalFailure("Key id collision.") }
+        return KMS.CreateKeyResponse(keyMetadata: record.metadata)
+    }
+
+    /// A KeyMaterialId: 64 lowercase hex characters.
+    static func newMaterialId() -> String {
+        Hex.encode(SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) })
+    }
+
+    func describeKey(_ input: KMS.DescribeKeyRequest, context c: RequestContext) async throws -> KMS.DescribeKeyResponse {
+        let key = try await resolve(input.keyId, c, aliases: true)
+        return KMS.DescribeKeyResponse(keyMetadata: key.record.metadata)
+    }
+
+    func listKeys(_ input: KMS.ListKeysRequest, context c: RequestContext) async throws -> KMS.ListKeysResponse {
+        let limit = input.limit ?? 100
+        if let m = input.marker, !Self.isKeyIdShaped(m) {
+            throw KMS.Errors.invalidMarkerException("The marker that specifies where pagination should next begin is not valid.")
+        }
+        let ids = try await repository.listKeyIds(account: c.account, region: c.region, after: input.marker, limit: limit + 1)
+        let page = Array(ids.prefix(limit))
+        let truncated = ids.count > limit
+        return KMS.ListKeysResponse(
+            keys: page.map { KMS.KeyListEntry(keyId: $0, keyArn: Self.keyArn(c, $0)) },
+            nextMarker: truncated ? page.last : nil, truncated: truncated)
+    }
+
+    func updateKeyDescription(_ input: KMS.UpdateKeyDescriptionRequest, context c: RequestContext) async throws -> EmptyShape {
+        let key = try await resolve(input.keyId, c, aliases: false)
+        try Self.requireCustomerManaged(key)
+        try Self.requireNotPendingDeletion(key)
+        var r = key.record
+        r.description = input.description
+        try await save(r)
+        return EmptyShape()
+    }
+
+    func enableKey(_ input: KMS.EnableKeyRequest, context c: RequestContext) async throws -> EmptyShape {
+        try await setEnabled(input.keyId, true, c)
+        return EmptyShape()
+    }
+
+    func disableKey(_ input: KMS.DisableKeyRequest, context c: RequestContext) async throws -> EmptyShape {
+        try await setEnabled(input.keyId, false, c)
+        return EmptyShape()
+    }
+
+    private func setEnabled(_ keyId: String, _ enabled: Bool, _ c: RequestContext) async throws {
+        let key = try await resolve(keyId, c, aliases: false)
+        try Self.requireCustomerManaged(key)
+        var r = key.record
+        switch r.state {
+        case KMS.KeyState.enabled.rawValue, KMS.KeyState.disabled.rawValue: break
+        case KMS.KeyState.pendingImport.rawValue: throw KMS.Errors.kmsInvalidStateException("\(r.arn) is pending import.")
+        default: throw KMS.Errors.kmsInvalidStateException("\(r.arn) is pending deletion.")
+        }
+        let target = enabled ? KMS.KeyState.enabled.rawValue : KMS.KeyState.disabled.rawValue
+        guard r.state != target else { return }
+        r.state = target
+        try await save(r)
+    }
+
+    func scheduleKeyDeletion(_ input: KMS.ScheduleKeyDeletionRequest, context c: RequestContext) async throws -> KMS.ScheduleKeyDeletionResponse {
+        let days = input.pendingWindowInDays ?? 30
+        if days < 7 {
+            throw Self.validation("1 validation error detected: Value '\(days)' at 'pendingWindowInDays' failed to satisfy constraint: Member must have value greater than or equal to 7")
+        }
+        if days > 30 {
+            throw Self.validation("1 validation error detected: Value '\(days)' at 'pendingWindowInDays' failed to satisfy constraint: Member must have value less than or equal to 30")
+        }
+        let key = try await resolve(input.keyId, c, aliases: false)
+        try Self.requireCustomerManaged(key)
+        try Self.requireNotPendingDeletion(key)
+        var r = key.record
+        // KMS rounds the deletion date up to the end of the day window; the exact instant is now + days.
+        let when = now().addingTimeInterval(Double(days) * 86400)
+        r.state = KMS.KeyState.pendingDeletion.rawValue
+        r.deletionDate = when.timeIntervalSince1970
+        r.pendingWindowDays = days
+        try await save(r)
+        return KMS.ScheduleKeyDeletionResponse(keyId: r.arn, deletionDate: when, keyState: .pendingDeletion, pendingWindowInDays: days)
+    }
+
+    func cancelKeyDeletion(_ input: KMS.CancelKeyDeletionRequest, context c: RequestContext) async throws -> KMS.CancelKeyDeletionResponse {
+        let key = try await resolve(input.keyId, c, aliases: false)
+        var r = key.record
+        guard r.state == KMS.KeyState.pendingDeletion.rawValue else {
+            throw KMS.Errors.kmsInvalidStateException("\(r.arn) is not pending deletion.")
+        }
+        r.state = r.materials.isEmpty ? KMS.KeyState.pendingImport.rawValue : KMS.KeyState.disabled.rawValue
+        r.deletionDate = nil
+        r.pendingWindowDays = nil
+        try await save(r)
+        return KMS.CancelKeyDeletionResponse(keyId: r.arn)
+    }
+
+    /// Destroys every key whose deletion window has ended: its row, aliases and (last region) material.
+    /// Run by a background job; returns how many keys were deleted.
+    public func deleteDueKeys() async throws -> Int {
+        let due = try await repository.keysDueForDeletion(nowMillis: Int64(now().timeIntervalSince1970 * 1000))
+        for k in due {
+            try await repository.deleteKey(account: k.account, region: k.region, keyId: k.keyId)
+            store.invalidate(account: k.account, region: k.region, keyId: k.keyId)
+        }
+        if !due.isEmpty { store.invalidateAliases() }
+        return due.count
+    }
+}

@@ -1,0 +1,99 @@
+// Key policies (GetKeyPolicy, PutKeyPolicy, ListKeyPolicies) and tags (TagResource, UntagResource, ListResourceTags).
+import WardenAPI
+import WardenCore
+
+extension KMSService {
+    func getKeyPolicy(_ input: KMS.GetKeyPolicyRequest, context c: RequestContext) async throws -> KMS.GetKeyPolicyResponse {
+        let key = try await resolve(input.keyId, c, aliases: false)
+        let name = input.policyName ?? "default"
+        guard name == "default" else { throw KMS.Errors.notFoundException("No such policy exists") }
+        return KMS.GetKeyPolicyResponse(policy: key.record.policy, policyName: "default")
+    }
+
+    func putKeyPolicy(_ input: KMS.PutKeyPolicyRequest, context c: RequestContext) async throws -> EmptyShape {
+        let key = try await resolve(input.keyId, c, aliases: false)
+        try Self.requireCustomerManaged(key)
+        let name = input.policyName ?? "default"
+        guard name == "default" else { throw KMS.Errors.notFoundException("No such policy exists") }
+        let statements = try KeyPolicy.validate(input.policy)
+        if input.bypassPolicyLockoutSafetyCheck != true,
+           !KeyPolicy.allowsPolicyChange(statements, caller: c.principal, account: c.account, partition: c.partition.rawValue) {
+            throw KMS.Errors.malformedPolicyDocumentException(
+                "The new key policy will not allow you to update the key policy in the future.")
+        }
+        var r = key.record
+        r.policy = input.policy
+        try await save(r)
+        return EmptyShape()
+    }
+
+    func listKeyPolicies(_ input: KMS.ListKeyPoliciesRequest, context c: RequestContext) async throws -> KMS.ListKeyPoliciesResponse {
+        _ = try await resolve(input.keyId, c, aliases: false)
+        return KMS.ListKeyPoliciesResponse(policyNames: ["default"], nextMarker: nil, truncated: false)
+    }
+
+    // MARK: Tags
+
+    static let maxTags = 50
+
+    /// Merges `new` into `existing` (a new value replaces the old one), enforcing KMS's tag rules.
+    static func validatedTags(_ new: [KMS.Tag], existing: [KeyRecord.Tag]) throws(AWSError) -> [KeyRecord.Tag] {
+        var out = existing
+        var seen = Set<String>()
+        for t in new {
+            if t.tagKey.lowercased().hasPrefix("aws:") {
+                throw KMS.Errors.tagException("Tag keys beginning with 'aws:' are reserved.")
+            }
+            guard seen.insert(t.tagKey).inserted else { throw KMS.Errors.tagException("Duplicate tag keys in the request.") }
+            if let i = out.firstIndex(where: { $0.key == t.tagKey }) {
+                out[i].value = t.tagValue
+            } else {
+                out.append(.init(key: t.tagKey, value: t.tagValue))
+            }
+        }
+        if out.count > maxTags {
+            throw KMS.Errors.limitExceededException("A KMS key can have at most \(maxTags) tags.")
+        }
+        return out
+    }
+
+    func tagResource(_ input: KMS.TagResourceRequest, context c: RequestContext) async throws -> EmptyShape {
+        let key = try await resolve(input.keyId, c, aliases: false)
+        try Self.requireCustomerManaged(key)
+        try Self.requireNotPendingDeletion(key)
+        var r = key.record
+        r.tags = try Self.validatedTags(input.tags, existing: r.tags)
+        try await save(r)
+        return EmptyShape()
+    }
+
+    func untagResource(_ input: KMS.UntagResourceRequest, context c: RequestContext) async throws -> EmptyShape {
+        let key = try await resolve(input.keyId, c, aliases: false)
+        try Self.requireCustomerManaged(key)
+        try Self.requireNotPendingDeletion(key)
+        var r = key.record
+        let drop = Set(input.tagKeys)
+        r.tags.removeAll { drop.contains($0.key) }
+        try await save(r)
+        return EmptyShape()
+    }
+
+    func listResourceTags(_ input: KMS.ListResourceTagsRequest, context c: RequestContext) async throws -> KMS.ListResourceTagsResponse {
+        let key = try await resolve(input.keyId, c, aliases: false)
+        let limit = input.limit ?? 50
+        let start: Int
+        if let m = input.marker {
+            guard let i = Int(m), i >= 0, i <= key.record.tags.count else {
+                throw KMS.Errors.invalidMarkerException("The marker that specifies where pagination should next begin is not valid.")
+            }
+            start = i
+        } else {
+            start = 0
+        }
+        let page = key.record.tags[start...].prefix(limit)
+        let next = start + page.count
+        let truncated = next < key.record.tags.count
+        return KMS.ListResourceTagsResponse(tags: page.map { KMS.Tag(tagKey: $0.key, tagValue: $0.value) },
+                                            nextMarker: truncated ? String(next) : nil, truncated: truncated)
+    }
+}

@@ -1,0 +1,144 @@
+// AWS KMS: customer managed keys, envelope encryption, signing, MACs, aliases, policies.
+import Foundation
+import WardenAPI
+import WardenCore
+import WardenStorage
+
+public struct KMSService: Sendable {
+    let store: KeyStore
+    let now: @Sendable () -> Date
+
+    public init(repository: KMSRepository, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.store = KeyStore(repository: repository)
+        self.now = now
+    }
+
+    var repository: KMSRepository { store.repository }
+
+    /// Forgets every cached key and alias (after a dev-mode reset wiped storage).
+    public func clearCache() { store.clear() }
+}
+
+// MARK: Finding keys
+
+extension KMSService {
+    /// How a `KeyId` parameter names a key.
+    enum KeyRef {
+        case key(id: String, account: String?, region: String?)
+        case alias(name: String, account: String?, region: String?)
+    }
+
+    static func parseKeyRef(_ s: String) throws(AWSError) -> KeyRef {
+        if s.hasPrefix("alias/") { return .alias(name: s, account: nil, region: nil) }
+        if s.hasPrefix("arn:") {
+            // arn:partition:kms:region:account:key/id | alias/name
+            let parts = s.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
+            guard parts.count == 6, parts[2] == "kms", !parts[3].isEmpty, !parts[4].isEmpty else {
+                throw KMS.Errors.invalidArnException("ARN \(s) is not a valid KMS ARN")
+            }
+            let resource = String(parts[5])
+            if resource.hasPrefix("key/") {
+                return .key(id: String(resource.dropFirst(4)), account: String(parts[4]), region: String(parts[3]))
+            }
+            if resource.hasPrefix("alias/") {
+                return .alias(name: resource, account: String(parts[4]), region: String(parts[3]))
+            }
+            throw KMS.Errors.invalidArnException("ARN \(s) is not a valid KMS ARN")
+        }
+        return .key(id: s, account: nil, region: nil)
+    }
+
+    static func keyArn(_ c: RequestContext, _ id: String) -> String { "arn:\(c.partition.rawValue):kms:\(c.region):\(c.account):key/\(id)" }
+    static func aliasArn(_ c: RequestContext, _ name: String) -> String { "arn:\(c.partition.rawValue):kms:\(c.region):\(c.account):alias/\(name.dropFirst(6))" }
+
+    static func notFound(_ c: RequestContext, keyId: String) -> AWSError {
+        KMS.Errors.notFoundException("Key '\(keyArn(c, keyId))' does not exist")
+    }
+
+    /// Resolves `KeyId` to a loaded key of the caller's account and region. `aliases` says whether the operation
+    /// accepts alias names and alias ARNs (the crypto operations and DescribeKey do; management operations do not).
+    func resolve(_ keyId: String, _ c: RequestContext, aliases: Bool) async throws -> LoadedKey {
+        let id: String
+        switch try Self.parseKeyRef(keyId) {
+        case .key(let k, let account, let region):
+            if let account, account != c.account { throw Self.notFound(c, keyId: k) }
+            if let region, region != c.region { throw Self.notFound(c, keyId: k) }
+            guard Self.isKeyIdShaped(k) else { throw KMS.Errors.notFoundException("Invalid keyId '\(keyId)'") }
+            id = k
+        case .alias(let name, let account, let region):
+            let arn = Self.aliasArn(c, name)
+            guard aliases else { throw KMS.Errors.notFoundException("Invalid keyId '\(keyId)'") }
+            if (account.map { $0 != c.account } ?? false) || (region.map { $0 != c.region } ?? false) {
+                throw KMS.Errors.notFoundException("Alias '\(keyId)' is not found.")
+            }
+            guard let target = try await store.aliasTarget(account: c.account, region: c.region, name: name) else {
+                throw KMS.Errors.notFoundException("Alias '\(arn)' is not found.")
+            }
+            id = target
+        }
+        guard let key = try await store.key(account: c.account, region: c.region, keyId: id) else {
+            throw Self.notFound(c, keyId: id)
+        }
+        return key
+    }
+
+    /// A UUID (any case) or a multi-Region `mrk-` id.
+    static func isKeyIdShaped(_ s: String) -> Bool {
+        let u = Array(s.utf8)
+        func hex(_ c: UInt8) -> Bool { (48...57).contains(c) || (97...102).contains(c) || (65...70).contains(c) }
+        if u.count == 36, s.hasPrefix("mrk-") { return u[4...].allSatisfy(hex) }
+        guard u.count == 36 else { return false }
+        for (i, c) in u.enumerated() {
+            if [8, 13, 18, 23].contains(i) { if c != UInt8(ascii: "-") { return false } } else if !hex(c) { return false }
+        }
+        return true
+    }
+}
+
+// MARK: Key state rules
+
+extension KMSService {
+    /// Cryptographic operations need an Enabled key (KMS's key-state table).
+    static func requireUsable(_ key: LoadedKey) throws(AWSError) {
+        let r = key.record
+        switch r.state {
+        case KMS.KeyState.enabled.rawValue: return
+        case KMS.KeyState.disabled.rawValue: throw KMS.Errors.disabledException("\(r.arn) is disabled.")
+        case KMS.KeyState.pendingImport.rawValue: throw KMS.Errors.kmsInvalidStateException("\(r.arn) is pending import.")
+        case KMS.KeyState.pendingDeletion.rawValue: throw KMS.Errors.kmsInvalidStateException("\(r.arn) is pending deletion.")
+        default: throw KMS.Errors.kmsInvalidStateException("\(r.arn) is \(r.state.lowercased()).")
+        }
+    }
+
+    static func requireNotPendingDeletion(_ key: LoadedKey) throws(AWSError) {
+        if key.record.state == KMS.KeyState.pendingDeletion.rawValue {
+            throw KMS.Errors.kmsInvalidStateException("\(key.record.arn) is pending deletion.")
+        }
+    }
+
+    static func requireUsage(_ key: LoadedKey, _ usage: KMS.KeyUsageType, operation: String) throws(AWSError) {
+        guard key.record.keyUsage == usage.rawValue else {
+            throw KMS.Errors.invalidKeyUsageException(
+                "\(key.record.arn) key usage is \(key.record.keyUsage) which is not valid for \(operation).")
+        }
+    }
+
+    static func requireCustomerManaged(_ key: LoadedKey) throws(AWSError) {
+        if key.record.keyManager == KMS.KeyManagerType.aws.rawValue {
+            throw KMS.Errors.unsupportedOperationException("\(key.record.arn) is an AWS managed key; this operation is not supported for it.")
+        }
+    }
+
+    /// Writes a changed record and drops the cached copy.
+    func save(_ r: KeyRecord, addMaterial: (id: String, plain: [UInt8])? = nil, removeMaterial: [String] = []) async throws {
+        let deletionMs = r.state == KMS.KeyState.pendingDeletion.rawValue ? r.deletionDate.map { Int64($0 * 1000) } : nil
+        try await repository.updateKey(account: r.account, region: r.region, keyId: r.keyId, state: r.state,
+                                       deletionAtMillis: deletionMs, doc: try r.encoded(),
+                                       addMaterial: addMaterial, removeMaterial: removeMaterial)
+        store.invalidate(account: r.account, region: r.region, keyId: r.keyId)
+    }
+
+    static func dryRun(_ flag: Bool?) throws(AWSError) {
+        if flag == true { throw KMS.Errors.dryRunOperationException("The request would have succeeded, but the DryRun option is set.") }
+    }
+}
