@@ -74,6 +74,9 @@ let package = Package(
         ], swiftSettings: swiftSettings),
 
         .testTarget(name: "WardenCoreTests", dependencies: ["WardenCore", "WardenAPI", "WardenProtocol"], swiftSettings: swiftSettings),
+        .testTarget(name: "WardenServicesTests", dependencies: [
+            "WardenServices", .product(name: "Crypto", package: "swift-crypto"),
+        ], swiftSettings: swiftSettings),
         .testTarget(name: "WardenAuthTests", dependencies: ["WardenAuth"], swiftSettings: swiftSettings),
         .testTarget(name: "WardenStorageTests", dependencies: [
             "WardenStorage", "WardenStorageSQLite", "WardenStoragePostgres",
