@@ -21,8 +21,9 @@ def test_invalid_json_to_json_target(strict):
     r = signed(strict, b"{not json", {"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "TrentService.Encrypt"}, "kms")
     assert r.status_code == 400
     body = r.json()
-    assert body["__type"] == "UnknownOperationException"
-    assert r.headers["x-amzn-ErrorType"] == "UnknownOperationException"
+    # A served operation with a body that is not JSON: AWS answers SerializationException.
+    assert body["__type"] == "SerializationException"
+    assert r.headers["x-amzn-ErrorType"] == "SerializationException"
     assert r.headers["Content-Type"] == "application/x-amz-json-1.1"
 
 
