@@ -150,9 +150,12 @@ public enum WardenNode {
         let group = ServiceGroup(configuration: .init(
             services: [
                 .init(service: audit),
-                .init(service: PeriodicJob(name: "kms-key-deletion", interval: config.jobInterval, logger: logger) {
-                    let n = try await kms.deleteDueKeys()
-                    if n > 0 { logger.info("deleted keys past their deletion window", metadata: ["count": "\(n)"]) }
+                .init(service: PeriodicJob(name: "kms", interval: config.jobInterval, logger: logger) {
+                    let r = try await kms.runDueWork()
+                    if r != KMSService.JobReport() {
+                        logger.info("kms background work", metadata: [
+                            "deleted": "\(r.deleted)", "rotated": "\(r.rotated)", "expiredMaterial": "\(r.expired)"])
+                    }
                 }),
                 .init(service: app),
             ],

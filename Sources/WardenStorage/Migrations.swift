@@ -18,7 +18,7 @@ public struct Migration: Sendable {
 
 public enum Migrations {
     /// Tables holding state that `/_warden/reset` wipes (everything but the migration ledger).
-    public static let stateTables = ["audit_events", "access_keys", "kms_keys", "kms_key_material", "kms_aliases"]
+    public static let stateTables = ["audit_events", "access_keys", "kms_keys", "kms_key_material", "kms_aliases", "kms_grants"]
 
     public static let all: [Migration] = [
         Migration(version: 1, name: "audit log and access keys", statements: [
@@ -50,19 +50,19 @@ public enum Migrations {
                 secret_sealed {blob} NOT NULL)
             """,
         ]),
-        Migration(version: 2, name: "kms keys, key material, aliases", statements: [
+        Migration(version: 2, name: "kms keys, key material, aliases, grants", statements: [
             """
             CREATE TABLE kms_keys (
                 account_id TEXT NOT NULL,
                 region TEXT NOT NULL,
                 key_id TEXT NOT NULL,
                 state TEXT NOT NULL,
-                deletion_at_ms {int},
+                due_at_ms {int},
                 created_at_ms {int} NOT NULL,
                 doc TEXT NOT NULL,
                 PRIMARY KEY (account_id, region, key_id))
             """,
-            "CREATE INDEX kms_keys_deletion ON kms_keys (deletion_at_ms)",
+            "CREATE INDEX kms_keys_due ON kms_keys (due_at_ms)",
             """
             CREATE TABLE kms_key_material (
                 account_id TEXT NOT NULL,
@@ -82,6 +82,21 @@ public enum Migrations {
                 updated_at_ms {int} NOT NULL,
                 PRIMARY KEY (account_id, region, alias_name))
             """,
+            """
+            CREATE TABLE kms_grants (
+                account_id TEXT NOT NULL,
+                region TEXT NOT NULL,
+                grant_id TEXT NOT NULL,
+                key_id TEXT NOT NULL,
+                grantee TEXT NOT NULL,
+                retiring TEXT,
+                name TEXT,
+                created_at_ms {int} NOT NULL,
+                doc TEXT NOT NULL,
+                PRIMARY KEY (account_id, region, grant_id))
+            """,
+            "CREATE INDEX kms_grants_key ON kms_grants (account_id, region, key_id, created_at_ms)",
+            "CREATE INDEX kms_grants_retiring ON kms_grants (account_id, region, retiring)",
         ]),
     ]
 

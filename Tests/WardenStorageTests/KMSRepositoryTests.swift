@@ -5,16 +5,42 @@ import WardenStorage
 import XCTest
 
 extension StorageConformanceTests {
+    static func kw(_ account: String, _ region: String, _ id: String, doc: String = "{}") -> KMSKeyWrite {
+        KMSKeyWrite(account: account, region: region, keyId: id, state: "Enabled", dueAtMillis: nil, doc: doc)
+    }
+
+    func testKMSGrants() async throws {
+        try await eachBackend { name, db in
+            let repo = KMSRepository(db: db, sealer: Sealer(root: FileRootKey(key: SymmetricKey(size: .bits256))))
+            _ = try await repo.insertKey(Self.kw("1", "r", "k"), createdAtMillis: 1, materials: [])
+            for (i, id) in ["g2", "g1", "g3"].enumerated() {
+                try await repo.insertGrant(account: "1", region: "r", KMSGrantRow(
+                    grantId: id, keyId: "k", grantee: "arn:aws:iam::1:role/a", retiring: i == 1 ? "arn:aws:iam::1:role/r" : nil,
+                    name: nil, createdAtMillis: Int64(i), doc: "{}"))
+            }
+            let all = try await repo.grants(account: "1", region: "r", keyId: "k")
+            XCTAssertEqual(all.map(\.grantId), ["g2", "g1", "g3"], "creation order (\(name))")
+            let retirable = try await repo.retirableGrants(account: "1", region: "r", retiring: "arn:aws:iam::1:role/r")
+            XCTAssertEqual(retirable.map(\.grantId), ["g1"], name)
+            let deleted = try await repo.deleteGrant(account: "1", region: "r", grantId: "g1")
+            XCTAssertTrue(deleted, name)
+            let again = try await repo.deleteGrant(account: "1", region: "r", grantId: "g1")
+            XCTAssertFalse(again, name)
+            try await repo.deleteKey(account: "1", region: "r", keyId: "k")
+            let left = try await repo.grants(account: "1", region: "r", keyId: "k")
+            XCTAssertTrue(left.isEmpty, "a deleted key takes its grants (\(name))")
+        }
+    }
+
     func testKMSKeysAndMaterialAreSealed() async throws {
         try await eachBackend { name, db in
             let sealer = Sealer(root: FileRootKey(key: SymmetricKey(size: .bits256)))
             let repo = KMSRepository(db: db, sealer: sealer)
             let material = Array("0123456789abcdef0123456789abcdef".utf8)
-            let ok = try await repo.insertKey(account: "111122223333", region: "us-east-1", keyId: "k1", state: "Enabled",
-                                              createdAtMillis: 1, doc: "{\"a\":1}", materials: [("m1", material)])
+            let ok = try await repo.insertKey(Self.kw("111122223333", "us-east-1", "k1", doc: "{\"a\":1}"), createdAtMillis: 1,
+                                              materials: [("m1", material)])
             XCTAssertTrue(ok, name)
-            let again = try await repo.insertKey(account: "111122223333", region: "us-east-1", keyId: "k1", state: "Enabled",
-                                                 createdAtMillis: 1, doc: "{}", materials: [])
+            let again = try await repo.insertKey(Self.kw("111122223333", "us-east-1", "k1"), createdAtMillis: 1, materials: [])
             XCTAssertFalse(again, "a duplicate key id is refused (\(name))")
             let got = try await repo.key(account: "111122223333", region: "us-east-1", keyId: "k1")
             XCTAssertEqual(got?.doc, "{\"a\":1}", name)
@@ -24,13 +50,13 @@ extension StorageConformanceTests {
             let raw = try await db.read { try await $0.query("SELECT sealed FROM kms_key_material", []) }
             XCTAssertNil((raw.first?[0].blob ?? []).firstRange(of: material), name)
             // Rotation adds material in the same transaction as the new document.
-            try await repo.updateKey(account: "111122223333", region: "us-east-1", keyId: "k1", state: "PendingDeletion",
-                                     deletionAtMillis: 500, doc: "{\"a\":2}", addMaterial: ("m2", [1, 2, 3]))
+            try await repo.updateKey([KMSKeyWrite(account: "111122223333", region: "us-east-1", keyId: "k1", state: "PendingDeletion",
+                                                  dueAtMillis: 500, doc: "{\"a\":2}")], addMaterial: ("m2", [1, 2, 3]))
             let updated = try await repo.key(account: "111122223333", region: "us-east-1", keyId: "k1")
             XCTAssertEqual(updated?.materials.count, 2, name)
-            let notYet = try await repo.keysDueForDeletion(nowMillis: 499)
+            let notYet = try await repo.keysDue(nowMillis: 499)
             XCTAssertTrue(notYet.isEmpty, name)
-            let due = try await repo.keysDueForDeletion(nowMillis: 500)
+            let due = try await repo.keysDue(nowMillis: 500)
             XCTAssertEqual(due.map(\.keyId), ["k1"], name)
             // A sealed row moved to another key does not open.
             try await db.transaction { tx in
@@ -48,8 +74,8 @@ extension StorageConformanceTests {
         try await eachBackend { name, db in
             let repo = KMSRepository(db: db, sealer: Sealer(root: FileRootKey(key: SymmetricKey(size: .bits256))))
             for region in ["us-east-1", "eu-west-1"] {
-                _ = try await repo.insertKey(account: "1", region: region, keyId: "mrk-1", state: "Enabled", createdAtMillis: 1,
-                                             doc: "{}", materials: region == "us-east-1" ? [("m", [9])] : [])
+                _ = try await repo.insertKey(Self.kw("1", region, "mrk-1"), createdAtMillis: 1,
+                                             materials: region == "us-east-1" ? [("m", [9])] : [])
             }
             let created = try await repo.createAlias(account: "1", region: "us-east-1", name: "alias/a", keyId: "mrk-1", nowMillis: 5)
             XCTAssertTrue(created, name)

@@ -112,12 +112,13 @@ class Warden:
                     secret = line.split("=", 1)[1].strip()
         return key, secret
 
-    def client(self, service="sts", region="us-east-1", key=None, secret=None, **kw):
+    def client(self, service="sts", region="us-east-1", key=None, secret=None, validate=True, **kw):
+        """A boto3 client; validate=False skips botocore's own parameter checks so the server's answer shows."""
         if key is None:
             key, secret = self.credentials() if not self.dev else ("AKIDDEVEXAMPLE", "dev-secret")
         return boto3.client(service, endpoint_url=self.endpoint, region_name=region, aws_access_key_id=key,
                             aws_secret_access_key=secret,
-                            config=Config(retries={"max_attempts": 1}), **kw)
+                            config=Config(retries={"max_attempts": 1}, parameter_validation=validate), **kw)
 
     def cli(self, *args, **kw):
         """Runs the `warden` binary itself (offline commands) against this server's data."""

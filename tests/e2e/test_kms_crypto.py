@@ -37,11 +37,7 @@ def kms(server):
 @pytest.fixture(scope="module")
 def raw(server):
     """A client that skips botocore's own parameter checks, so the server's validation answers."""
-    import boto3
-    from botocore.config import Config
-    key, secret = server.credentials()
-    return boto3.client("kms", endpoint_url=server.endpoint, region_name="us-east-1", aws_access_key_id=key,
-                        aws_secret_access_key=secret, config=Config(retries={"max_attempts": 1}, parameter_validation=False))
+    return server.client("kms", validate=False)
 
 
 @pytest.fixture(scope="module")

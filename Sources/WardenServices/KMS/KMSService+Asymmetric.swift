@@ -35,6 +35,7 @@ extension KMSService {
     }
 
     func sign(_ input: KMS.SignRequest, context c: RequestContext) async throws -> KMS.SignResponse {
+        try Self.checkGrantTokens(input.grantTokens)
         let s = try await signingInput(keyId: input.keyId, message: input.message, type: input.messageType,
                                        algorithm: input.signingAlgorithm, operation: "Sign", c)
         try Self.dryRun(input.dryRun)
@@ -43,6 +44,7 @@ extension KMSService {
     }
 
     func verify(_ input: KMS.VerifyRequest, context c: RequestContext) async throws -> KMS.VerifyResponse {
+        try Self.checkGrantTokens(input.grantTokens)
         let s = try await signingInput(keyId: input.keyId, message: input.message, type: input.messageType,
                                        algorithm: input.signingAlgorithm, operation: "Verify", c)
         try Self.dryRun(input.dryRun)
@@ -53,6 +55,7 @@ extension KMSService {
     }
 
     func getPublicKey(_ input: KMS.GetPublicKeyRequest, context c: RequestContext) async throws -> KMS.GetPublicKeyResponse {
+        try Self.checkGrantTokens(input.grantTokens)
         let key = try await resolve(input.keyId, c, aliases: true)
         switch key.info.family {
         case .rsa, .ecc: break
@@ -69,6 +72,7 @@ extension KMSService {
     }
 
     func deriveSharedSecret(_ input: KMS.DeriveSharedSecretRequest, context c: RequestContext) async throws -> KMS.DeriveSharedSecretResponse {
+        try Self.checkGrantTokens(input.grantTokens)
         try Self.rejectRecipient(input.recipient)
         let key = try await resolve(input.keyId, c, aliases: true)
         try Self.requireUsable(key)
@@ -104,6 +108,7 @@ extension KMSService {
     }
 
     func generateDataKeyPair(_ input: KMS.GenerateDataKeyPairRequest, context c: RequestContext) async throws -> KMS.GenerateDataKeyPairResponse {
+        try Self.checkGrantTokens(input.grantTokens)
         try Self.rejectRecipient(input.recipient)
         let r = try await dataKeyPair(keyId: input.keyId, spec: input.keyPairSpec, context: input.encryptionContext,
                                       operation: "GenerateDataKeyPair", dryRun: input.dryRun, c)
@@ -114,6 +119,7 @@ extension KMSService {
 
     func generateDataKeyPairWithoutPlaintext(_ input: KMS.GenerateDataKeyPairWithoutPlaintextRequest,
                                              context c: RequestContext) async throws -> KMS.GenerateDataKeyPairWithoutPlaintextResponse {
+        try Self.checkGrantTokens(input.grantTokens)
         let r = try await dataKeyPair(keyId: input.keyId, spec: input.keyPairSpec, context: input.encryptionContext,
                                       operation: "GenerateDataKeyPairWithoutPlaintext", dryRun: input.dryRun, c)
         return KMS.GenerateDataKeyPairWithoutPlaintextResponse(
@@ -134,6 +140,7 @@ extension KMSService {
     }
 
     func generateMac(_ input: KMS.GenerateMacRequest, context c: RequestContext) async throws -> KMS.GenerateMacResponse {
+        try Self.checkGrantTokens(input.grantTokens)
         let m = try await macInput(keyId: input.keyId, algorithm: input.macAlgorithm, operation: "GenerateMac", c)
         try Self.dryRun(input.dryRun)
         return KMS.GenerateMacResponse(mac: try m.material.mac(input.message, hash: m.hash), macAlgorithm: input.macAlgorithm,
@@ -141,6 +148,7 @@ extension KMSService {
     }
 
     func verifyMac(_ input: KMS.VerifyMacRequest, context c: RequestContext) async throws -> KMS.VerifyMacResponse {
+        try Self.checkGrantTokens(input.grantTokens)
         let m = try await macInput(keyId: input.keyId, algorithm: input.macAlgorithm, operation: "VerifyMac", c)
         try Self.dryRun(input.dryRun)
         let expected = try m.material.mac(input.message, hash: m.hash)

@@ -91,6 +91,7 @@ extension KMSService {
     }
 
     func encrypt(_ input: KMS.EncryptRequest, context c: RequestContext) async throws -> KMS.EncryptResponse {
+        try Self.checkGrantTokens(input.grantTokens)
         let key = try await resolve(input.keyId, c, aliases: true)
         let sealed = try seal(input.plaintext, with: key, context: input.encryptionContext,
                               algorithm: input.encryptionAlgorithm, operation: "Encrypt")
@@ -99,6 +100,7 @@ extension KMSService {
     }
 
     func decrypt(_ input: KMS.DecryptRequest, context c: RequestContext) async throws -> KMS.DecryptResponse {
+        try Self.checkGrantTokens(input.grantTokens)
         try Self.rejectRecipient(input.recipient)
         guard let blob = input.ciphertextBlob else {
             throw Self.validation("1 validation error detected: Value null at 'ciphertextBlob' failed to satisfy constraint: Member must not be null")
@@ -111,6 +113,7 @@ extension KMSService {
     }
 
     func reEncrypt(_ input: KMS.ReEncryptRequest, context c: RequestContext) async throws -> KMS.ReEncryptResponse {
+        try Self.checkGrantTokens(input.grantTokens)
         guard let blob = input.ciphertextBlob else {
             throw Self.validation("1 validation error detected: Value null at 'ciphertextBlob' failed to satisfy constraint: Member must not be null")
         }
@@ -155,6 +158,7 @@ extension KMSService {
     }
 
     func generateDataKey(_ input: KMS.GenerateDataKeyRequest, context c: RequestContext) async throws -> KMS.GenerateDataKeyResponse {
+        try Self.checkGrantTokens(input.grantTokens)
         try Self.rejectRecipient(input.recipient)
         let n = try Self.dataKeyLength(keySpec: input.keySpec, numberOfBytes: input.numberOfBytes)
         let r = try await dataKey(keyId: input.keyId, context: input.encryptionContext, length: n,
@@ -165,6 +169,7 @@ extension KMSService {
 
     func generateDataKeyWithoutPlaintext(_ input: KMS.GenerateDataKeyWithoutPlaintextRequest,
                                          context c: RequestContext) async throws -> KMS.GenerateDataKeyWithoutPlaintextResponse {
+        try Self.checkGrantTokens(input.grantTokens)
         let n = try Self.dataKeyLength(keySpec: input.keySpec, numberOfBytes: input.numberOfBytes)
         let r = try await dataKey(keyId: input.keyId, context: input.encryptionContext, length: n,
                                   operation: "GenerateDataKeyWithoutPlaintext", dryRun: input.dryRun, c)

@@ -33,7 +33,8 @@ extension KMSService {
     }
 
     /// Binary members CloudTrail does not record for KMS (beyond what the model marks sensitive).
-    static let unrecorded: Set<String> = ["CiphertextBlob", "Message", "Signature", "Mac", "PublicKey"]
+    static let unrecorded: Set<String> = ["CiphertextBlob", "Message", "Signature", "Mac", "PublicKey", "GrantToken", "GrantTokens",
+                                          "ImportToken", "EncryptedKeyMaterial"]
 
     static func traits(_ action: String, readOnly: Bool, keys: [String] = ["KeyId"]) -> OperationTraits {
         OperationTraits(iamAction: "kms:" + action, readOnly: readOnly, redactedRequestMembers: unrecorded,
@@ -65,6 +66,16 @@ extension KMSService {
                 AnyOperation(O.UpdateAlias.self, traits: Self.traits("UpdateAlias", readOnly: false, keys: ["TargetKeyId"]), updateAlias),
                 AnyOperation(O.DeleteAlias.self, traits: Self.traits("DeleteAlias", readOnly: false, keys: []), deleteAlias),
                 AnyOperation(O.ListAliases.self, traits: Self.traits("ListAliases", readOnly: true), listAliases),
+                AnyOperation(O.EnableKeyRotation.self, traits: Self.traits("EnableKeyRotation", readOnly: false), enableKeyRotation),
+                AnyOperation(O.DisableKeyRotation.self, traits: Self.traits("DisableKeyRotation", readOnly: false), disableKeyRotation),
+                AnyOperation(O.GetKeyRotationStatus.self, traits: Self.traits("GetKeyRotationStatus", readOnly: true), getKeyRotationStatus),
+                AnyOperation(O.RotateKeyOnDemand.self, traits: Self.traits("RotateKeyOnDemand", readOnly: false), rotateKeyOnDemand),
+                AnyOperation(O.ListKeyRotations.self, traits: Self.traits("ListKeyRotations", readOnly: true), listKeyRotations),
+                AnyOperation(O.CreateGrant.self, traits: Self.traits("CreateGrant", readOnly: false), createGrant),
+                AnyOperation(O.ListGrants.self, traits: Self.traits("ListGrants", readOnly: true), listGrants),
+                AnyOperation(O.ListRetirableGrants.self, traits: Self.traits("ListRetirableGrants", readOnly: true, keys: []), listRetirableGrants),
+                AnyOperation(O.RetireGrant.self, traits: Self.traits("RetireGrant", readOnly: false), retireGrant),
+                AnyOperation(O.RevokeGrant.self, traits: Self.traits("RevokeGrant", readOnly: false), revokeGrant),
                 AnyOperation(O.Encrypt.self, traits: Self.traits("Encrypt", readOnly: true), encrypt),
                 AnyOperation(O.Decrypt.self, traits: Self.traits("Decrypt", readOnly: true, keys: ["KeyId", "CiphertextBlob"]), decrypt),
                 AnyOperation(O.ReEncrypt.self, traits: Self.traits("ReEncrypt", readOnly: true,

@@ -47,7 +47,8 @@ extension KMSService {
             keyManager: KMS.KeyManagerType.customer.rawValue,
             state: origin == .external ? KMS.KeyState.pendingImport.rawValue : KMS.KeyState.enabled.rawValue,
             deletionDate: nil, pendingWindowDays: nil, multiRegion: multiRegion, policy: policy, tags: tags,
-            rotation: nil, materials: [], currentMaterialId: nil)
+            rotation: nil, materials: [], currentMaterialId: nil, onDemandRotations: nil, validTo: nil,
+            expirationModel: nil, importedMaterialId: nil, primaryRegion: nil, replicaRegions: nil)
         var materials: [(id: String, plain: [UInt8])] = []
         if origin == .awsKms {
             let materialId = Self.newMaterialId()
@@ -55,9 +56,9 @@ extension KMSService {
             record.materials = [.init(id: materialId, createdAt: created, rotationType: nil)]
             record.currentMaterialId = materialId
         }
-        let inserted = try await repository.insertKey(
-            account: c.account, region: c.region, keyId: keyId, state: record.state,
-            createdAtMillis: Int64(created * 1000), doc: try record.encoded(), materials: materials)
+        if multiRegion { record.primaryRegion = c.region; record.replicaRegions = [] }
+        let inserted = try await repository.insertKey(try Self.write(record), createdAtMillis: Int64(created * 1000),
+                                                      materials: materials)
         guard inserted else { throw AWSError.internalFailure("Key id collision.") }
         return KMS.CreateKeyResponse(keyMetadata: record.metadata)
     }
@@ -68,6 +69,7 @@ extension KMSService {
     }
 
     func describeKey(_ input: KMS.DescribeKeyRequest, context c: RequestContext) async throws -> KMS.DescribeKeyResponse {
+        try Self.checkGrantTokens(input.grantTokens)
         let key = try await resolve(input.keyId, c, aliases: true)
         return KMS.DescribeKeyResponse(keyMetadata: key.record.metadata)
     }
@@ -134,17 +136,20 @@ extension KMSService {
         var r = key.record
         // KMS rounds the deletion date up to the end of the day window; the exact instant is now + days.
         let when = now().addingTimeInterval(Double(days) * 86400)
-        r.state = KMS.KeyState.pendingDeletion.rawValue
+        // A primary multi-Region key waits for its replicas to be deleted first.
+        r.state = r.isPrimary && !(r.replicaRegions ?? []).isEmpty
+            ? KMS.KeyState.pendingReplicaDeletion.rawValue : KMS.KeyState.pendingDeletion.rawValue
         r.deletionDate = when.timeIntervalSince1970
         r.pendingWindowDays = days
         try await save(r)
-        return KMS.ScheduleKeyDeletionResponse(keyId: r.arn, deletionDate: when, keyState: .pendingDeletion, pendingWindowInDays: days)
+        return KMS.ScheduleKeyDeletionResponse(keyId: r.arn, deletionDate: when, keyState: KMS.KeyState(rawValue: r.state),
+                                               pendingWindowInDays: days)
     }
 
     func cancelKeyDeletion(_ input: KMS.CancelKeyDeletionRequest, context c: RequestContext) async throws -> KMS.CancelKeyDeletionResponse {
         let key = try await resolve(input.keyId, c, aliases: false)
         var r = key.record
-        guard r.state == KMS.KeyState.pendingDeletion.rawValue else {
+        guard r.state == KMS.KeyState.pendingDeletion.rawValue || r.state == KMS.KeyState.pendingReplicaDeletion.rawValue else {
             throw KMS.Errors.kmsInvalidStateException("\(r.arn) is not pending deletion.")
         }
         r.state = r.materials.isEmpty ? KMS.KeyState.pendingImport.rawValue : KMS.KeyState.disabled.rawValue
@@ -152,17 +157,5 @@ extension KMSService {
         r.pendingWindowDays = nil
         try await save(r)
         return KMS.CancelKeyDeletionResponse(keyId: r.arn)
-    }
-
-    /// Destroys every key whose deletion window has ended: its row, aliases and (last region) material.
-    /// Run by a background job; returns how many keys were deleted.
-    public func deleteDueKeys() async throws -> Int {
-        let due = try await repository.keysDueForDeletion(nowMillis: Int64(now().timeIntervalSince1970 * 1000))
-        for k in due {
-            try await repository.deleteKey(account: k.account, region: k.region, keyId: k.keyId)
-            store.invalidate(account: k.account, region: k.region, keyId: k.keyId)
-        }
-        if !due.isEmpty { store.invalidateAliases() }
-        return due.count
     }
 }

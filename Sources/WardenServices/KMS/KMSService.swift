@@ -105,13 +105,14 @@ extension KMSService {
         case KMS.KeyState.enabled.rawValue: return
         case KMS.KeyState.disabled.rawValue: throw KMS.Errors.disabledException("\(r.arn) is disabled.")
         case KMS.KeyState.pendingImport.rawValue: throw KMS.Errors.kmsInvalidStateException("\(r.arn) is pending import.")
-        case KMS.KeyState.pendingDeletion.rawValue: throw KMS.Errors.kmsInvalidStateException("\(r.arn) is pending deletion.")
+        case KMS.KeyState.pendingDeletion.rawValue, KMS.KeyState.pendingReplicaDeletion.rawValue:
+            throw KMS.Errors.kmsInvalidStateException("\(r.arn) is pending deletion.")
         default: throw KMS.Errors.kmsInvalidStateException("\(r.arn) is \(r.state.lowercased()).")
         }
     }
 
     static func requireNotPendingDeletion(_ key: LoadedKey) throws(AWSError) {
-        if key.record.state == KMS.KeyState.pendingDeletion.rawValue {
+        if key.record.state == KMS.KeyState.pendingDeletion.rawValue || key.record.state == KMS.KeyState.pendingReplicaDeletion.rawValue {
             throw KMS.Errors.kmsInvalidStateException("\(key.record.arn) is pending deletion.")
         }
     }
@@ -129,13 +130,31 @@ extension KMSService {
         }
     }
 
-    /// Writes a changed record and drops the cached copy.
+    static func write(_ r: KeyRecord) throws -> KMSKeyWrite {
+        KMSKeyWrite(account: r.account, region: r.region, keyId: r.keyId, state: r.state,
+                    dueAtMillis: r.dueAt.map { Int64(($0 * 1000).rounded(.up)) }, doc: try r.encoded())
+    }
+
+    /// Writes changed records (one, or every region of a multi-Region key) in one transaction and drops the cached copies.
+    func save(_ records: [KeyRecord], addMaterial: (id: String, plain: [UInt8])? = nil, removeMaterial: [String] = []) async throws {
+        try await repository.updateKey(try records.map(Self.write), addMaterial: addMaterial, removeMaterial: removeMaterial)
+        for r in records { store.invalidate(account: r.account, region: r.region, keyId: r.keyId) }
+    }
+
     func save(_ r: KeyRecord, addMaterial: (id: String, plain: [UInt8])? = nil, removeMaterial: [String] = []) async throws {
-        let deletionMs = r.state == KMS.KeyState.pendingDeletion.rawValue ? r.deletionDate.map { Int64($0 * 1000) } : nil
-        try await repository.updateKey(account: r.account, region: r.region, keyId: r.keyId, state: r.state,
-                                       deletionAtMillis: deletionMs, doc: try r.encoded(),
-                                       addMaterial: addMaterial, removeMaterial: removeMaterial)
-        store.invalidate(account: r.account, region: r.region, keyId: r.keyId)
+        try await save([r], addMaterial: addMaterial, removeMaterial: removeMaterial)
+    }
+
+    /// The records of every region of a key (just `key` unless it is multi-Region), read fresh from storage.
+    func allRegions(of key: KeyRecord) async throws -> [KeyRecord] {
+        guard key.multiRegion else { return [key] }
+        var out: [KeyRecord] = []
+        for region in key.regions {
+            if region == key.region { out.append(key); continue }
+            guard let stored = try await repository.key(account: key.account, region: region, keyId: key.keyId) else { continue }
+            out.append(try KeyRecord.decode(stored.doc))
+        }
+        return out
     }
 
     static func dryRun(_ flag: Bool?) throws(AWSError) {

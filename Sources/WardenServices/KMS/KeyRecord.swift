@@ -20,6 +20,7 @@ struct KeyRecord: Codable, Sendable, Equatable {
     struct Material: Codable, Sendable, Equatable {
         var id: String
         var createdAt: Double
+        /// AUTOMATIC or ON_DEMAND for material a rotation made; nil for the key's first material.
         var rotationType: String?
     }
 
@@ -42,9 +43,44 @@ struct KeyRecord: Codable, Sendable, Equatable {
     var rotation: Rotation?
     var materials: [Material]
     var currentMaterialId: String?
+    /// RotateKeyOnDemand calls so far (KMS allows 25 per key).
+    var onDemandRotations: Int?
+    /// Imported material: when it expires, and the expiration model.
+    var validTo: Double?
+    var expirationModel: String?
+    /// The id of the material once imported (a digest of it): a re-import must bring the same material.
+    var importedMaterialId: String?
+    /// Multi-Region keys: the primary's region and every replica region, the same in each region's record.
+    var primaryRegion: String?
+    var replicaRegions: [String]?
 
-    var arn: String { "arn:\(partition):kms:\(region):\(account):key/\(keyId)" }
+    var arn: String { arn(in: region) }
+    func arn(in r: String) -> String { "arn:\(partition):kms:\(r):\(account):key/\(keyId)" }
+    var isPrimary: Bool { !multiRegion || primaryRegion == nil || primaryRegion == region }
+    /// Every region holding this key (the primary first).
+    var regions: [String] { multiRegion ? [primaryRegion ?? region] + (replicaRegions ?? []) : [region] }
     var enabled: Bool { state == KMS.KeyState.enabled.rawValue }
+
+    /// When the background job must next look at this key: end of the deletion window, the next automatic rotation
+    /// (primary region, enabled keys), or the expiry of imported material.
+    var dueAt: Double? {
+        switch state {
+        case KMS.KeyState.pendingDeletion.rawValue:
+            return deletionDate
+        case KMS.KeyState.pendingReplicaDeletion.rawValue:
+            // Waits until the last replica is gone; deleting a replica rewrites this record.
+            return (replicaRegions ?? []).isEmpty ? deletionDate : nil
+        case KMS.KeyState.pendingImport.rawValue:
+            return nil
+        default:
+            var times: [Double] = []
+            if let r = rotation, r.enabled, let next = r.nextRotation, state == KMS.KeyState.enabled.rawValue, isPrimary {
+                times.append(next)
+            }
+            if let validTo { times.append(validTo) }
+            return times.min()
+        }
+    }
 
     func encoded() throws -> String {
         let data = try JSONEncoder().encode(self)
@@ -83,12 +119,19 @@ extension KeyRecord {
         }
         m.multiRegion = multiRegion
         if multiRegion {
+            let primary = primaryRegion ?? region
             m.multiRegionConfiguration = KMS.MultiRegionConfiguration(
-                multiRegionKeyType: .primary,
-                primaryKey: KMS.MultiRegionKey(arn: arn, region: region),
-                replicaKeys: [])
+                multiRegionKeyType: isPrimary ? .primary : KMS.MultiRegionKeyType(rawValue: "REPLICA"),
+                primaryKey: KMS.MultiRegionKey(arn: arn(in: primary), region: primary),
+                replicaKeys: (replicaRegions ?? []).map { KMS.MultiRegionKey(arn: arn(in: $0), region: $0) })
         }
-        if state == KMS.KeyState.pendingDeletion.rawValue { m.pendingDeletionWindowInDays = pendingWindowDays }
+        if state == KMS.KeyState.pendingDeletion.rawValue || state == KMS.KeyState.pendingReplicaDeletion.rawValue {
+            m.pendingDeletionWindowInDays = pendingWindowDays
+        }
+        if origin == KMS.OriginType.external.rawValue {
+            m.expirationModel = expirationModel.map { KMS.ExpirationModelType(rawValue: $0) }
+            m.validTo = validTo.map { Date(timeIntervalSince1970: $0) }
+        }
         if origin == KMS.OriginType.awsKms.rawValue || !materials.isEmpty { m.currentKeyMaterialId = currentMaterialId }
         return m
     }
