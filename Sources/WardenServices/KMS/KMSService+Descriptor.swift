@@ -79,6 +79,8 @@ extension KMSService {
                 AnyOperation(O.GetParametersForImport.self, traits: Self.traits("GetParametersForImport", readOnly: true), getParametersForImport),
                 AnyOperation(O.ImportKeyMaterial.self, traits: Self.traits("ImportKeyMaterial", readOnly: false), importKeyMaterial),
                 AnyOperation(O.DeleteImportedKeyMaterial.self, traits: Self.traits("DeleteImportedKeyMaterial", readOnly: false), deleteImportedKeyMaterial),
+                AnyOperation(O.ReplicateKey.self, traits: Self.traits("ReplicateKey", readOnly: false), replicateKey),
+                AnyOperation(O.UpdatePrimaryRegion.self, traits: Self.traits("UpdatePrimaryRegion", readOnly: false), updatePrimaryRegion),
                 AnyOperation(O.Encrypt.self, traits: Self.traits("Encrypt", readOnly: true), encrypt),
                 AnyOperation(O.Decrypt.self, traits: Self.traits("Decrypt", readOnly: true, keys: ["KeyId", "CiphertextBlob"]), decrypt),
                 AnyOperation(O.ReEncrypt.self, traits: Self.traits("ReEncrypt", readOnly: true,
