@@ -75,7 +75,7 @@ let package = Package(
 
         .testTarget(name: "WardenCoreTests", dependencies: ["WardenCore", "WardenAPI", "WardenProtocol"], swiftSettings: swiftSettings),
         .testTarget(name: "WardenServicesTests", dependencies: [
-            "WardenServices", .product(name: "Crypto", package: "swift-crypto"),
+            "WardenServices", "WardenStorageSQLite", .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: swiftSettings),
         .testTarget(name: "WardenAuthTests", dependencies: ["WardenAuth"], swiftSettings: swiftSettings),
         .testTarget(name: "WardenStorageTests", dependencies: [

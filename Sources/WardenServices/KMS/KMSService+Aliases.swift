@@ -14,16 +14,16 @@ extension KMSService {
     }
 
     /// The key an alias may point at: a customer managed key, not pending deletion.
-    private func aliasTarget(_ keyId: String, _ c: RequestContext) async throws -> LoadedKey {
+    private func aliasTarget(_ keyId: String, _ c: RequestContext, action: String) async throws -> LoadedKey {
         let key = try await resolve(keyId, c, aliases: false)
-        try Self.requireCustomerManaged(key)
+        try Self.requireCustomerManaged(key, c, action: action)
         try Self.requireNotPendingDeletion(key)
         return key
     }
 
     func createAlias(_ input: KMS.CreateAliasRequest, context c: RequestContext) async throws -> EmptyShape {
         try Self.checkAliasName(input.aliasName)
-        let key = try await aliasTarget(input.targetKeyId, c)
+        let key = try await aliasTarget(input.targetKeyId, c, action: "CreateAlias")
         let created = try await repository.createAlias(account: c.account, region: c.region, name: input.aliasName,
                                                        keyId: key.record.keyId, nowMillis: Int64(now().timeIntervalSince1970 * 1000))
         guard created else {
@@ -38,7 +38,7 @@ extension KMSService {
         guard let currentId = try await store.aliasTarget(account: c.account, region: c.region, name: input.aliasName) else {
             throw KMS.Errors.notFoundException("Alias \(Self.aliasArn(c, input.aliasName)) is not found.")
         }
-        let key = try await aliasTarget(input.targetKeyId, c)
+        let key = try await aliasTarget(input.targetKeyId, c, action: "UpdateAlias")
         if let current = try await store.key(account: c.account, region: c.region, keyId: currentId),
            current.record.keyUsage != key.record.keyUsage || current.info.isSymmetric != key.info.isSymmetric {
             throw Self.validation("The new target key must have the same key type and key usage as the current target key.")

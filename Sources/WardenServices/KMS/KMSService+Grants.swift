@@ -63,7 +63,7 @@ extension KMSService {
     func createGrant(_ input: KMS.CreateGrantRequest, context c: RequestContext) async throws -> KMS.CreateGrantResponse {
         try Self.checkGrantTokens(input.grantTokens)
         let key = try await resolve(input.keyId, c, aliases: false)
-        try Self.requireCustomerManaged(key)
+        try Self.requireCustomerManaged(key, c, action: "CreateGrant")
         try Self.requireUsable(key)
         for p in [input.granteePrincipal] + (input.retiringPrincipal.map { [$0] } ?? []) where !Self.validPrincipal(p) {
             throw Self.validation("\(p) is not a valid principal.")

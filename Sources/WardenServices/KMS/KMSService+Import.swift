@@ -59,7 +59,7 @@ extension KMSService {
 
     func getParametersForImport(_ input: KMS.GetParametersForImportRequest, context c: RequestContext) async throws -> KMS.GetParametersForImportResponse {
         let key = try await resolve(input.keyId, c, aliases: false)
-        try Self.requireCustomerManaged(key)
+        try Self.requireCustomerManaged(key, c, action: "GetParametersForImport")
         try Self.requireExternal(key)
         let bits: Int
         switch input.wrappingKeySpec {
@@ -115,7 +115,7 @@ extension KMSService {
 
     func importKeyMaterial(_ input: KMS.ImportKeyMaterialRequest, context c: RequestContext) async throws -> KMS.ImportKeyMaterialResponse {
         let key = try await resolve(input.keyId, c, aliases: false)
-        try Self.requireCustomerManaged(key)
+        try Self.requireCustomerManaged(key, c, action: "ImportKeyMaterial")
         try Self.requireExternal(key)
         guard let plain = try? repository.sealer.open(input.importToken, context: Self.tokenContext(key.record)),
               let token = ImportToken(bytes: plain), token.keyId == key.record.keyId else { throw KMS.Errors.invalidImportTokenException("Import token is invalid for this key.") }
@@ -157,7 +157,7 @@ extension KMSService {
 
     func deleteImportedKeyMaterial(_ input: KMS.DeleteImportedKeyMaterialRequest, context c: RequestContext) async throws -> KMS.DeleteImportedKeyMaterialResponse {
         let key = try await resolve(input.keyId, c, aliases: false)
-        try Self.requireCustomerManaged(key)
+        try Self.requireCustomerManaged(key, c, action: "DeleteImportedKeyMaterial")
         try Self.requireExternal(key)
         if let m = input.keyMaterialId, m != key.record.currentMaterialId {
             throw KMS.Errors.notFoundException("Key material \(m) is not found for \(key.record.arn).")

@@ -89,7 +89,7 @@ extension KMSService {
 
     func updateKeyDescription(_ input: KMS.UpdateKeyDescriptionRequest, context c: RequestContext) async throws -> EmptyShape {
         let key = try await resolve(input.keyId, c, aliases: false)
-        try Self.requireCustomerManaged(key)
+        try Self.requireCustomerManaged(key, c, action: "UpdateKeyDescription")
         try Self.requireNotPendingDeletion(key)
         var r = key.record
         r.description = input.description
@@ -109,7 +109,7 @@ extension KMSService {
 
     private func setEnabled(_ keyId: String, _ enabled: Bool, _ c: RequestContext) async throws {
         let key = try await resolve(keyId, c, aliases: false)
-        try Self.requireCustomerManaged(key)
+        try Self.requireCustomerManaged(key, c, action: (enabled ? "EnableKey" : "DisableKey"))
         var r = key.record
         switch r.state {
         case KMS.KeyState.enabled.rawValue, KMS.KeyState.disabled.rawValue: break
@@ -131,7 +131,7 @@ extension KMSService {
             throw Self.validation("1 validation error detected: Value '\(days)' at 'pendingWindowInDays' failed to satisfy constraint: Member must have value less than or equal to 30")
         }
         let key = try await resolve(input.keyId, c, aliases: false)
-        try Self.requireCustomerManaged(key)
+        try Self.requireCustomerManaged(key, c, action: "ScheduleKeyDeletion")
         try Self.requireNotPendingDeletion(key)
         var r = key.record
         // KMS rounds the deletion date up to the end of the day window; the exact instant is now + days.

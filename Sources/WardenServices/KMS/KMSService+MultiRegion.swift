@@ -15,7 +15,7 @@ extension KMSService {
         guard primary.isPrimary else {
             throw KMS.Errors.unsupportedOperationException("\(primary.arn) is not a primary key; replicate its primary key in \(primary.primaryRegion ?? "its primary region").")
         }
-        try Self.requireCustomerManaged(key)
+        try Self.requireCustomerManaged(key, c, action: "ReplicateKey")
         try Self.requireNotPendingDeletion(key)
         guard primary.origin == KMS.OriginType.awsKms.rawValue else {
             throw KMS.Errors.unsupportedOperationException("Replicating multi-Region keys with imported key material is not supported by this server.")

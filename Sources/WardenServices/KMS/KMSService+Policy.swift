@@ -12,7 +12,7 @@ extension KMSService {
 
     func putKeyPolicy(_ input: KMS.PutKeyPolicyRequest, context c: RequestContext) async throws -> EmptyShape {
         let key = try await resolve(input.keyId, c, aliases: false)
-        try Self.requireCustomerManaged(key)
+        try Self.requireCustomerManaged(key, c, action: "PutKeyPolicy")
         let name = input.policyName ?? "default"
         guard name == "default" else { throw KMS.Errors.notFoundException("No such policy exists") }
         let statements = try KeyPolicy.validate(input.policy)
@@ -59,7 +59,7 @@ extension KMSService {
 
     func tagResource(_ input: KMS.TagResourceRequest, context c: RequestContext) async throws -> EmptyShape {
         let key = try await resolve(input.keyId, c, aliases: false)
-        try Self.requireCustomerManaged(key)
+        try Self.requireCustomerManaged(key, c, action: "TagResource")
         try Self.requireNotPendingDeletion(key)
         var r = key.record
         r.tags = try Self.validatedTags(input.tags, existing: r.tags)
@@ -69,7 +69,7 @@ extension KMSService {
 
     func untagResource(_ input: KMS.UntagResourceRequest, context c: RequestContext) async throws -> EmptyShape {
         let key = try await resolve(input.keyId, c, aliases: false)
-        try Self.requireCustomerManaged(key)
+        try Self.requireCustomerManaged(key, c, action: "UntagResource")
         try Self.requireNotPendingDeletion(key)
         var r = key.record
         let drop = Set(input.tagKeys)

@@ -26,7 +26,7 @@ extension KMSService {
 
     func enableKeyRotation(_ input: KMS.EnableKeyRotationRequest, context c: RequestContext) async throws -> EmptyShape {
         let key = try await resolve(input.keyId, c, aliases: false)
-        try Self.requireCustomerManaged(key)
+        try Self.requireCustomerManaged(key, c, action: "EnableKeyRotation")
         try Self.requireRotatable(key)
         let days = input.rotationPeriodInDays ?? Self.defaultRotationDays
         var records = try await allRegions(of: key.record)
@@ -38,7 +38,7 @@ extension KMSService {
 
     func disableKeyRotation(_ input: KMS.DisableKeyRotationRequest, context c: RequestContext) async throws -> EmptyShape {
         let key = try await resolve(input.keyId, c, aliases: false)
-        try Self.requireCustomerManaged(key)
+        try Self.requireCustomerManaged(key, c, action: "DisableKeyRotation")
         try Self.requireRotatable(key)
         var records = try await allRegions(of: key.record)
         for i in records.indices {
@@ -65,7 +65,7 @@ extension KMSService {
 
     func rotateKeyOnDemand(_ input: KMS.RotateKeyOnDemandRequest, context c: RequestContext) async throws -> KMS.RotateKeyOnDemandResponse {
         let key = try await resolve(input.keyId, c, aliases: false)
-        try Self.requireCustomerManaged(key)
+        try Self.requireCustomerManaged(key, c, action: "RotateKeyOnDemand")
         try Self.requireRotatable(key)
         guard (key.record.onDemandRotations ?? 0) < Self.maxOnDemandRotations else {
             throw KMS.Errors.limitExceededException("\(key.record.arn) has reached the limit of \(Self.maxOnDemandRotations) on-demand rotations.")

@@ -124,9 +124,13 @@ extension KMSService {
         }
     }
 
-    static func requireCustomerManaged(_ key: LoadedKey) throws(AWSError) {
+    /// AWS managed keys belong to AWS: their key policy lets the account read and use them, never change them,
+    /// so KMS answers a change with AccessDeniedException.
+    static func requireCustomerManaged(_ key: LoadedKey, _ c: RequestContext, action: String) throws(AWSError) {
         if key.record.keyManager == KMS.KeyManagerType.aws.rawValue {
-            throw KMS.Errors.unsupportedOperationException("\(key.record.arn) is an AWS managed key; this operation is not supported for it.")
+            let who = c.principal?.arn ?? "arn:\(c.partition.rawValue):iam::\(c.account):root"
+            throw AWSError(code: "AccessDeniedException", status: 400, message:
+                "User: \(who) is not authorized to perform: kms:\(action) on resource: \(key.record.arn) because no resource-based policy allows the kms:\(action) action")
         }
     }
 
