@@ -17,6 +17,8 @@ public struct WardenConfiguration: Sendable {
     public var rootKeyFile: String?
     /// How often background jobs (scheduled key deletion, …) run.
     public var jobInterval: Duration = .seconds(60)
+    /// A YAML file of fixtures (KMS keys, aliases, material) created idempotently at start-up.
+    public var seedFile: String?
 
     public init() {}
 }

@@ -116,6 +116,9 @@ public enum WardenNode {
         let metrics = RequestMetrics()
         let clock = WardenClock()
         let kms = KMSService(repository: KMSRepository(db: store.database, sealer: store.sealer), now: { clock.now() })
+        if let file = config.seedFile {
+            try await Seeding.apply(file: file, kms: kms, config: config, logger: logger)
+        }
         let pipeline = RequestPipeline(
             services: [STSService().descriptor, kms.descriptor], verifier: verifier, audit: audit, authorizer: AllowAllAuthorizer(),
             metrics: metrics, logger: logger, defaultAccount: config.accountId, defaultRegion: config.region)

@@ -68,6 +68,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "PEM private key for --tls-cert (env WARDEN_TLS_KEY).") var tlsKey: String?
     @Option(help: "Largest accepted request body in bytes (env WARDEN_MAX_BODY_BYTES; default 8388608).") var maxBodyBytes: Int?
     @Option(help: "trace, debug, info, notice, warning, error (env WARDEN_LOG_LEVEL; default info).") var logLevel: String?
+    @Option(help: "YAML fixtures created idempotently at start-up: KMS keys with fixed ids, aliases, material (env WARDEN_SEED).")
+    var seed: String?
     @Option(help: "Seconds between runs of background jobs such as scheduled key deletion (env WARDEN_JOB_INTERVAL; default 60).")
     var jobInterval: Double?
 
@@ -87,6 +89,7 @@ struct Serve: AsyncParsableCommand {
         let interval = jobInterval ?? env("JOB_INTERVAL").flatMap { Double($0) } ?? 60
         guard interval > 0, interval.isFinite else { throw fail(StartupError("--job-interval must be a positive number of seconds")) }
         c.jobInterval = .milliseconds(Int64(interval * 1000))
+        c.seedFile = seed ?? env("SEED")
         guard c.accountId.count == 12, c.accountId.allSatisfy(\.isNumber) else {
             throw fail(StartupError("--account-id must be 12 digits"))
         }
