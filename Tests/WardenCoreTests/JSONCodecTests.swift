@@ -22,6 +22,7 @@ final class JSONCodecTests: XCTestCase {
 
     func testWriterEscapes() {
         XCTAssertEqual(JSONWriter.string(.object([("k", .string("a\"b\\c\n\u{01}é"))])), #"{"k":"a\"b\\c\n\u0001é"}"#)
+        XCTAssertEqual(JSONWriter.string(.array([.string("\"edge\t"), .string(""), .string("\u{1f}")])), #"["\"edge\t","","\u001f"]"#)
     }
 
     func testDecodeKMSEncryptRequest() throws {
