@@ -1,4 +1,5 @@
 """KMS key lifecycle, aliases, tags and policies through boto3 and awscli, on SQLite and PostgreSQL."""
+import base64
 import json
 import sqlite3
 import subprocess
@@ -282,6 +283,13 @@ def test_state_survives_restart(make_warden):
         sym = kms.create_key(Description="kept", Tags=[{"TagKey": "a", "TagValue": "b"}])["KeyMetadata"]
         ec = kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")["KeyMetadata"]
         kms.create_alias(AliasName="alias/kept", TargetKeyId=sym["KeyId"])
+        grant = kms.create_grant(KeyId=sym["KeyId"], GranteePrincipal="arn:aws:iam::000000000000:role/x", Operations=["Decrypt"])
+        policy = kms.get_key_policy(KeyId=sym["KeyId"])["Policy"].replace("Enable IAM User Permissions", "kept across restarts")
+        kms.put_key_policy(KeyId=sym["KeyId"], Policy=policy)
+        kms.enable_key_rotation(KeyId=sym["KeyId"], RotationPeriodInDays=180)
+        old = kms.encrypt(KeyId="alias/kept", Plaintext=b"before rotation")["CiphertextBlob"]
+        kms.rotate_key_on_demand(KeyId=sym["KeyId"])
+        sym = kms.describe_key(KeyId=sym["KeyId"])["KeyMetadata"]
         ct = kms.encrypt(KeyId="alias/kept", Plaintext=b"before restart", EncryptionContext={"k": "v"})["CiphertextBlob"]
         sig = kms.sign(KeyId=ec["KeyId"], Message=b"m", SigningAlgorithm="ECDSA_SHA_256")["Signature"]
         pub = kms.get_public_key(KeyId=ec["KeyId"])["PublicKey"]
@@ -293,3 +301,94 @@ def test_state_survives_restart(make_warden):
         assert kms.get_public_key(KeyId=ec["KeyId"])["PublicKey"] == pub
         assert kms.verify(KeyId=ec["KeyId"], Message=b"m", Signature=sig, SigningAlgorithm="ECDSA_SHA_256")["SignatureValid"]
         assert kms.list_resource_tags(KeyId=sym["KeyId"])["Tags"] == [{"TagKey": "a", "TagValue": "b"}]
+        assert [g["GrantId"] for g in kms.list_grants(KeyId=sym["KeyId"])["Grants"]] == [grant["GrantId"]]
+        assert kms.get_key_policy(KeyId=sym["KeyId"])["Policy"] == policy
+        status = kms.get_key_rotation_status(KeyId=sym["KeyId"])
+        assert status["KeyRotationEnabled"] and status["RotationPeriodInDays"] == 180
+        assert kms.decrypt(CiphertextBlob=old)["Plaintext"] == b"before rotation"
+        assert len(kms.list_key_rotations(KeyId=sym["KeyId"])["Rotations"]) == 1
+
+
+def test_dev_reset_forgets_keys(make_warden):
+    w = make_warden("sqlite", dev=True)
+    kms = w.client("kms")
+    k = kms.create_key()["KeyMetadata"]["KeyId"]
+    kms.create_alias(AliasName="alias/gone", TargetKeyId=k)
+    kms.encrypt(KeyId="alias/gone", Plaintext=b"cached")
+    assert requests.post(w.endpoint + "/_warden/reset").status_code == 200
+    with pytest.raises(ClientError) as e:
+        kms.describe_key(KeyId=k)
+    assert code(e) == "NotFoundException"
+    with pytest.raises(ClientError) as e:
+        kms.encrypt(KeyId="alias/gone", Plaintext=b"x")
+    assert code(e) == "NotFoundException"
+    assert kms.list_keys()["Keys"] == []
+
+
+def test_awscli_covers_the_api(strict, tmp_path):
+    """The operations through awscli (not only boto3): the CLI's own argument handling and output shapes."""
+    def aws(*args):
+        r = strict.aws("kms", *args, "--output", "json")
+        assert r.returncode == 0, (args, r.stderr)
+        return json.loads(r.stdout) if r.stdout.strip() else {}
+
+    sym = aws("create-key", "--tags", "TagKey=env,TagValue=test")["KeyMetadata"]["KeyId"]
+    ec = aws("create-key", "--key-spec", "ECC_NIST_P384", "--key-usage", "SIGN_VERIFY")["KeyMetadata"]["KeyId"]
+    mac = aws("create-key", "--key-spec", "HMAC_384", "--key-usage", "GENERATE_VERIFY_MAC")["KeyMetadata"]["KeyId"]
+    assert aws("describe-key", "--key-id", sym)["KeyMetadata"]["KeyState"] == "Enabled"
+    assert {k["KeyId"] for k in aws("list-keys")["Keys"]} == {sym, ec, mac}
+    dk = aws("generate-data-key", "--key-id", sym, "--key-spec", "AES_256", "--encryption-context", "app=cli")
+    assert len(base64.b64decode(dk["Plaintext"])) == 32
+    assert "Plaintext" not in aws("generate-data-key-without-plaintext", "--key-id", sym, "--number-of-bytes", "16")
+    pair = aws("generate-data-key-pair", "--key-id", sym, "--key-pair-spec", "ECC_NIST_P256")
+    assert pair["KeyPairSpec"] == "ECC_NIST_P256" and pair["PublicKey"]
+    assert len(base64.b64decode(aws("generate-random", "--number-of-bytes", "64")["Plaintext"])) == 64
+    (tmp_path / "msg").write_bytes(b"signed by the cli")
+    sig = aws("sign", "--key-id", ec, "--message", f"fileb://{tmp_path / 'msg'}", "--signing-algorithm", "ECDSA_SHA_384")
+    (tmp_path / "sig").write_bytes(base64.b64decode(sig["Signature"]))
+    v = aws("verify", "--key-id", ec, "--message", f"fileb://{tmp_path / 'msg'}", "--signature", f"fileb://{tmp_path / 'sig'}",
+            "--signing-algorithm", "ECDSA_SHA_384")
+    assert v["SignatureValid"] is True
+    assert aws("get-public-key", "--key-id", ec)["KeySpec"] == "ECC_NIST_P384"
+    m = aws("generate-mac", "--key-id", mac, "--message", f"fileb://{tmp_path / 'msg'}", "--mac-algorithm", "HMAC_SHA_384")
+    (tmp_path / "mac").write_bytes(base64.b64decode(m["Mac"]))
+    assert aws("verify-mac", "--key-id", mac, "--message", f"fileb://{tmp_path / 'msg'}", "--mac", f"fileb://{tmp_path / 'mac'}",
+               "--mac-algorithm", "HMAC_SHA_384")["MacValid"] is True
+    aws("tag-resource", "--key-id", sym, "--tags", "TagKey=owner,TagValue=me")
+    assert len(aws("list-resource-tags", "--key-id", sym)["Tags"]) == 2
+    aws("untag-resource", "--key-id", sym, "--tag-keys", "owner")
+    aws("update-key-description", "--key-id", sym, "--description", "via cli")
+    aws("enable-key-rotation", "--key-id", sym, "--rotation-period-in-days", "120")
+    assert aws("get-key-rotation-status", "--key-id", sym)["RotationPeriodInDays"] == 120
+    aws("rotate-key-on-demand", "--key-id", sym)
+    assert len(aws("list-key-rotations", "--key-id", sym)["Rotations"]) == 1
+    aws("disable-key-rotation", "--key-id", sym)
+    g = aws("create-grant", "--key-id", sym, "--grantee-principal", "arn:aws:iam::000000000000:role/cli",
+            "--operations", "Encrypt", "Decrypt", "--retiring-principal", "arn:aws:iam::000000000000:role/ops")
+    assert len(aws("list-grants", "--key-id", sym)["Grants"]) == 1
+    assert len(aws("list-retirable-grants", "--retiring-principal", "arn:aws:iam::000000000000:role/ops")["Grants"]) == 1
+    aws("revoke-grant", "--key-id", sym, "--grant-id", g["GrantId"])
+    assert aws("list-key-policies", "--key-id", sym)["PolicyNames"] == ["default"]
+    policy = aws("get-key-policy", "--key-id", sym, "--policy-name", "default")["Policy"]
+    aws("put-key-policy", "--key-id", sym, "--policy-name", "default", "--policy", policy)
+    aws("create-alias", "--alias-name", "alias/cli-a", "--target-key-id", sym)
+    aws("update-alias", "--alias-name", "alias/cli-a", "--target-key-id", sym)
+    assert [a["AliasName"] for a in aws("list-aliases", "--key-id", sym)["Aliases"]] == ["alias/cli-a"]
+    aws("delete-alias", "--alias-name", "alias/cli-a")
+    aws("disable-key", "--key-id", ec)
+    aws("enable-key", "--key-id", ec)
+    assert aws("schedule-key-deletion", "--key-id", mac, "--pending-window-in-days", "7")["KeyState"] == "PendingDeletion"
+    aws("cancel-key-deletion", "--key-id", mac)
+    ext = aws("create-key", "--origin", "EXTERNAL")["KeyMetadata"]["KeyId"]
+    params = aws("get-parameters-for-import", "--key-id", ext, "--wrapping-algorithm", "RSAES_OAEP_SHA_256",
+                 "--wrapping-key-spec", "RSA_2048")
+    assert params["ImportToken"] and params["PublicKey"]
+    mrk = aws("create-key", "--multi-region")["KeyMetadata"]["KeyId"]
+    assert aws("replicate-key", "--key-id", mrk, "--replica-region", "us-west-2")["ReplicaKeyMetadata"]["KeyId"] == mrk
+    aws("update-primary-region", "--key-id", mrk, "--primary-region", "us-west-2")
+    (tmp_path / "plain").write_bytes(b"re-encrypt me")
+    blob = aws("encrypt", "--key-id", sym, "--plaintext", f"fileb://{tmp_path / 'plain'}")["CiphertextBlob"]
+    (tmp_path / "blob").write_bytes(base64.b64decode(blob))
+    other = aws("create-key")["KeyMetadata"]["KeyId"]
+    re = aws("re-encrypt", "--ciphertext-blob", f"fileb://{tmp_path / 'blob'}", "--destination-key-id", other)
+    assert re["KeyId"].endswith(other)
