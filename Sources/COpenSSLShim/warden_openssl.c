@@ -81,7 +81,8 @@ int warden_k1_sign(const uint8_t priv[32], const uint8_t *digest, size_t digest_
 int warden_k1_verify(const uint8_t priv[32], const uint8_t *digest, size_t digest_len, const uint8_t *sig, size_t sig_len) {
     EC_KEY *key = k1_key(priv);
     if (!key) return -1;
+    // ECDSA_verify answers -1 for a malformed signature: that is simply not a valid signature.
     int r = ECDSA_verify(0, digest, (int)digest_len, sig, (int)sig_len, key);
     EC_KEY_free(key);
-    return r == 1 ? 1 : (r == 0 ? 0 : 0);
+    return r == 1;
 }

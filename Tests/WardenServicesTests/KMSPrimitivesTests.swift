@@ -65,3 +65,31 @@ final class KMSPrimitivesTests: XCTestCase {
         XCTAssertFalse(Wildcard.matches(pattern: "kms:get*", "kms:putkeypolicy"))
     }
 }
+
+final class KeyLocksTests: XCTestCase {
+    /// A counter bumped read-suspend-write by many tasks under the lock loses no update.
+    func testLockSerializesReadModifyWrite() async {
+        final class Box: @unchecked Sendable { var value = 0 } // only touched under the lock
+        let locks = KeyLocks()
+        let box = Box()
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<200 {
+                group.addTask {
+                    await locks.lock("k")
+                    let v = box.value
+                    await Task.yield()
+                    box.value = v + 1
+                    locks.unlock("k")
+                }
+            }
+        }
+        XCTAssertEqual(box.value, 200)
+        // Other keys are independent, and a released key can be taken again at once.
+        await locks.lock("a")
+        await locks.lock("b")
+        locks.unlock("a")
+        locks.unlock("b")
+        await locks.lock("a")
+        locks.unlock("a")
+    }
+}

@@ -392,3 +392,18 @@ def test_awscli_covers_the_api(strict, tmp_path):
     other = aws("create-key")["KeyMetadata"]["KeyId"]
     re = aws("re-encrypt", "--ciphertext-blob", f"fileb://{tmp_path / 'blob'}", "--destination-key-id", other)
     assert re["KeyId"].endswith(other)
+
+
+def test_concurrent_changes_to_one_key_are_all_kept(strict):
+    """Tag writes are read-modify-write on the key: twenty at once must leave twenty tags."""
+    from concurrent.futures import ThreadPoolExecutor
+    kms = strict.client("kms")
+    k = kms.create_key()["KeyMetadata"]["KeyId"]
+
+    def tag(i):
+        strict.client("kms").tag_resource(KeyId=k, Tags=[{"TagKey": f"t{i}", "TagValue": str(i)}])
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        list(pool.map(tag, range(20)))
+    tags = {t["TagKey"] for t in kms.list_resource_tags(KeyId=k)["Tags"]}
+    assert tags == {f"t{i}" for i in range(20)}

@@ -15,7 +15,7 @@ int warden_k1_public_spki(const uint8_t priv[32], uint8_t *out, size_t *out_len)
 int warden_k1_private_pkcs8(const uint8_t priv[32], uint8_t *out, size_t *out_len);
 /// DER ECDSA signature over a digest.
 int warden_k1_sign(const uint8_t priv[32], const uint8_t *digest, size_t digest_len, uint8_t *sig, size_t *sig_len);
-/// 1 if sig (DER) is a valid signature of digest, 0 if not, -1 on error.
+/// 1 if sig (DER) is a valid signature of digest, 0 if not (a malformed signature included), -1 if the key is unusable.
 int warden_k1_verify(const uint8_t priv[32], const uint8_t *digest, size_t digest_len, const uint8_t *sig, size_t sig_len);
 
 #endif

@@ -114,7 +114,8 @@ extension KMSService {
     }
 
     func importKeyMaterial(_ input: KMS.ImportKeyMaterialRequest, context c: RequestContext) async throws -> KMS.ImportKeyMaterialResponse {
-        let key = try await resolve(input.keyId, c, aliases: false)
+        let key = try await resolveForUpdate(input.keyId, c)
+        defer { unlock(key) }
         try Self.requireCustomerManaged(key, c, action: "ImportKeyMaterial")
         try Self.requireExternal(key)
         guard let plain = try? repository.sealer.open(input.importToken, context: Self.tokenContext(key.record)),
@@ -156,7 +157,8 @@ extension KMSService {
     }
 
     func deleteImportedKeyMaterial(_ input: KMS.DeleteImportedKeyMaterialRequest, context c: RequestContext) async throws -> KMS.DeleteImportedKeyMaterialResponse {
-        let key = try await resolve(input.keyId, c, aliases: false)
+        let key = try await resolveForUpdate(input.keyId, c)
+        defer { unlock(key) }
         try Self.requireCustomerManaged(key, c, action: "DeleteImportedKeyMaterial")
         try Self.requireExternal(key)
         if let m = input.keyMaterialId, m != key.record.currentMaterialId {

@@ -18,6 +18,9 @@ extension KMSService {
         let nowS = now().timeIntervalSince1970
         let due = try await repository.keysDue(nowMillis: Int64(nowS * 1000))
         for k in due {
+            let name = Self.lockName(k.account, k.keyId)
+            await locks.lock(name)
+            defer { locks.unlock(name) }
             guard let stored = try await repository.key(account: k.account, region: k.region, keyId: k.keyId) else { continue }
             let r = try KeyRecord.decode(stored.doc)
             switch r.state {

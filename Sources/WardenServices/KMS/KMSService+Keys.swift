@@ -88,7 +88,8 @@ extension KMSService {
     }
 
     func updateKeyDescription(_ input: KMS.UpdateKeyDescriptionRequest, context c: RequestContext) async throws -> EmptyShape {
-        let key = try await resolve(input.keyId, c, aliases: false)
+        let key = try await resolveForUpdate(input.keyId, c)
+        defer { unlock(key) }
         try Self.requireCustomerManaged(key, c, action: "UpdateKeyDescription")
         try Self.requireNotPendingDeletion(key)
         var r = key.record
@@ -108,7 +109,8 @@ extension KMSService {
     }
 
     private func setEnabled(_ keyId: String, _ enabled: Bool, _ c: RequestContext) async throws {
-        let key = try await resolve(keyId, c, aliases: false)
+        let key = try await resolveForUpdate(keyId, c)
+        defer { unlock(key) }
         try Self.requireCustomerManaged(key, c, action: (enabled ? "EnableKey" : "DisableKey"))
         var r = key.record
         switch r.state {
@@ -130,7 +132,8 @@ extension KMSService {
         if days > 30 {
             throw Self.validation("1 validation error detected: Value '\(days)' at 'pendingWindowInDays' failed to satisfy constraint: Member must have value less than or equal to 30")
         }
-        let key = try await resolve(input.keyId, c, aliases: false)
+        let key = try await resolveForUpdate(input.keyId, c)
+        defer { unlock(key) }
         try Self.requireCustomerManaged(key, c, action: "ScheduleKeyDeletion")
         try Self.requireNotPendingDeletion(key)
         var r = key.record
@@ -147,7 +150,8 @@ extension KMSService {
     }
 
     func cancelKeyDeletion(_ input: KMS.CancelKeyDeletionRequest, context c: RequestContext) async throws -> KMS.CancelKeyDeletionResponse {
-        let key = try await resolve(input.keyId, c, aliases: false)
+        let key = try await resolveForUpdate(input.keyId, c)
+        defer { unlock(key) }
         var r = key.record
         guard r.state == KMS.KeyState.pendingDeletion.rawValue || r.state == KMS.KeyState.pendingReplicaDeletion.rawValue else {
             throw KMS.Errors.kmsInvalidStateException("\(r.arn) is not pending deletion.")

@@ -7,7 +7,8 @@ import WardenCore
 
 extension KMSService {
     func replicateKey(_ input: KMS.ReplicateKeyRequest, context c: RequestContext) async throws -> KMS.ReplicateKeyResponse {
-        let key = try await resolve(input.keyId, c, aliases: false)
+        let key = try await resolveForUpdate(input.keyId, c)
+        defer { unlock(key) }
         let primary = key.record
         guard primary.multiRegion else {
             throw KMS.Errors.unsupportedOperationException("\(primary.arn) is not a multi-Region key.")
@@ -56,7 +57,8 @@ extension KMSService {
     }
 
     func updatePrimaryRegion(_ input: KMS.UpdatePrimaryRegionRequest, context c: RequestContext) async throws -> EmptyShape {
-        let key = try await resolve(input.keyId, c, aliases: false)
+        let key = try await resolveForUpdate(input.keyId, c)
+        defer { unlock(key) }
         let r = key.record
         guard r.multiRegion else { throw KMS.Errors.unsupportedOperationException("\(r.arn) is not a multi-Region key.") }
         guard r.isPrimary else {

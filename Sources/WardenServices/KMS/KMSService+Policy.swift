@@ -11,7 +11,8 @@ extension KMSService {
     }
 
     func putKeyPolicy(_ input: KMS.PutKeyPolicyRequest, context c: RequestContext) async throws -> EmptyShape {
-        let key = try await resolve(input.keyId, c, aliases: false)
+        let key = try await resolveForUpdate(input.keyId, c)
+        defer { unlock(key) }
         try Self.requireCustomerManaged(key, c, action: "PutKeyPolicy")
         let name = input.policyName ?? "default"
         guard name == "default" else { throw KMS.Errors.notFoundException("No such policy exists") }
@@ -58,7 +59,8 @@ extension KMSService {
     }
 
     func tagResource(_ input: KMS.TagResourceRequest, context c: RequestContext) async throws -> EmptyShape {
-        let key = try await resolve(input.keyId, c, aliases: false)
+        let key = try await resolveForUpdate(input.keyId, c)
+        defer { unlock(key) }
         try Self.requireCustomerManaged(key, c, action: "TagResource")
         try Self.requireNotPendingDeletion(key)
         var r = key.record
@@ -68,7 +70,8 @@ extension KMSService {
     }
 
     func untagResource(_ input: KMS.UntagResourceRequest, context c: RequestContext) async throws -> EmptyShape {
-        let key = try await resolve(input.keyId, c, aliases: false)
+        let key = try await resolveForUpdate(input.keyId, c)
+        defer { unlock(key) }
         try Self.requireCustomerManaged(key, c, action: "UntagResource")
         try Self.requireNotPendingDeletion(key)
         var r = key.record

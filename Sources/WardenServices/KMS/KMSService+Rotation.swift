@@ -25,7 +25,8 @@ extension KMSService {
     }
 
     func enableKeyRotation(_ input: KMS.EnableKeyRotationRequest, context c: RequestContext) async throws -> EmptyShape {
-        let key = try await resolve(input.keyId, c, aliases: false)
+        let key = try await resolveForUpdate(input.keyId, c)
+        defer { unlock(key) }
         try Self.requireCustomerManaged(key, c, action: "EnableKeyRotation")
         try Self.requireRotatable(key)
         let days = input.rotationPeriodInDays ?? Self.defaultRotationDays
@@ -37,7 +38,8 @@ extension KMSService {
     }
 
     func disableKeyRotation(_ input: KMS.DisableKeyRotationRequest, context c: RequestContext) async throws -> EmptyShape {
-        let key = try await resolve(input.keyId, c, aliases: false)
+        let key = try await resolveForUpdate(input.keyId, c)
+        defer { unlock(key) }
         try Self.requireCustomerManaged(key, c, action: "DisableKeyRotation")
         try Self.requireRotatable(key)
         var records = try await allRegions(of: key.record)
@@ -64,7 +66,8 @@ extension KMSService {
     }
 
     func rotateKeyOnDemand(_ input: KMS.RotateKeyOnDemandRequest, context c: RequestContext) async throws -> KMS.RotateKeyOnDemandResponse {
-        let key = try await resolve(input.keyId, c, aliases: false)
+        let key = try await resolveForUpdate(input.keyId, c)
+        defer { unlock(key) }
         try Self.requireCustomerManaged(key, c, action: "RotateKeyOnDemand")
         try Self.requireRotatable(key)
         guard (key.record.onDemandRotations ?? 0) < Self.maxOnDemandRotations else {

@@ -6,6 +6,7 @@ import WardenStorage
 
 public struct KMSService: Sendable {
     let store: KeyStore
+    let locks = KeyLocks()
     let now: @Sendable () -> Date
 
     public init(repository: KMSRepository, now: @escaping @Sendable () -> Date = { Date() }) {
