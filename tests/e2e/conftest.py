@@ -185,6 +185,18 @@ def strict(request, make_warden):
     return make_warden(request.param)
 
 
+def code(excinfo):
+    """The AWS error code of a `pytest.raises(ClientError)` result."""
+    return excinfo.value.response["Error"]["Code"]
+
+
+@pytest.fixture(params=BACKENDS)
+def kms_dev(request, make_warden):
+    """(server, kms client): dev mode on each backend, so tests can move the clock; background jobs every 0.2 s."""
+    w = make_warden(request.param, dev=True, extra_args=["--job-interval", "0.2"])
+    return w, w.client("kms")
+
+
 @pytest.fixture
 def dev(make_warden):
     return make_warden("sqlite", dev=True)

@@ -12,11 +12,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, utils
 
-from conftest import BACKENDS
-
-
-def code(excinfo):
-    return excinfo.value.response["Error"]["Code"]
+from conftest import BACKENDS, code
 
 
 @pytest.fixture(scope="module", params=BACKENDS)

@@ -10,11 +10,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding
 from cryptography.hazmat.primitives.keywrap import aes_key_wrap_with_padding
 
-from conftest import BACKENDS
-
-
-def code(excinfo):
-    return excinfo.value.response["Error"]["Code"]
+from conftest import BACKENDS, code
 
 
 def wrap(params, algorithm, material):
@@ -25,12 +21,6 @@ def wrap(params, algorithm, material):
         return pub.encrypt(material, oaep)
     kek = os.urandom(32)
     return pub.encrypt(kek, oaep) + aes_key_wrap_with_padding(kek, material)
-
-
-@pytest.fixture(params=BACKENDS)
-def dev_kms(request, make_warden):
-    w = make_warden(request.param, dev=True, extra_args=["--job-interval", "0.2"])
-    return w, w.client("kms")
 
 
 @pytest.mark.parametrize("algorithm,spec", [("RSAES_OAEP_SHA_1", "RSA_2048"), ("RSAES_OAEP_SHA_256", "RSA_3072"),
@@ -110,8 +100,8 @@ def test_import_errors(strict):
     assert code(e) == "ValidationException"
 
 
-def test_imported_material_expires_and_token_lifetime(dev_kms):
-    w, kms = dev_kms
+def test_imported_material_expires_and_token_lifetime(kms_dev):
+    w, kms = kms_dev
     k = kms.create_key(Origin="EXTERNAL")["KeyMetadata"]["KeyId"]
     p = kms.get_parameters_for_import(KeyId=k, WrappingAlgorithm="RSAES_OAEP_SHA_256", WrappingKeySpec="RSA_2048")
     material = os.urandom(32)

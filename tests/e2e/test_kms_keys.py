@@ -8,18 +8,7 @@ import pytest
 import requests
 from botocore.exceptions import ClientError
 
-from conftest import BACKENDS
-
-
-def code(excinfo):
-    return excinfo.value.response["Error"]["Code"]
-
-
-@pytest.fixture(params=BACKENDS)
-def kms_dev(request, make_warden):
-    """A dev-mode server (its clock can be advanced) with background jobs every 0.2 s."""
-    w = make_warden(request.param, dev=True, extra_args=["--job-interval", "0.2"])
-    return w, w.client("kms")
+from conftest import BACKENDS, code
 
 
 SPECS = [

@@ -2,11 +2,7 @@
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import BACKENDS
-
-
-def code(excinfo):
-    return excinfo.value.response["Error"]["Code"]
+from conftest import BACKENDS, code
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

@@ -5,21 +5,11 @@ import pytest
 import requests
 from botocore.exceptions import ClientError
 
-from conftest import BACKENDS
+from conftest import BACKENDS, code
 
 
-def code(excinfo):
-    return excinfo.value.response["Error"]["Code"]
-
-
-@pytest.fixture(params=BACKENDS)
-def dev_kms(request, make_warden):
-    w = make_warden(request.param, dev=True, extra_args=["--job-interval", "0.2"])
-    return w, w.client("kms")
-
-
-def test_rotation_keeps_every_generation(dev_kms):
-    w, kms = dev_kms
+def test_rotation_keeps_every_generation(kms_dev):
+    w, kms = kms_dev
     k = kms.create_key()["KeyMetadata"]
     first = kms.encrypt(KeyId=k["KeyId"], Plaintext=b"gen 0", EncryptionContext={"g": "0"})["CiphertextBlob"]
     status = kms.get_key_rotation_status(KeyId=k["KeyId"])

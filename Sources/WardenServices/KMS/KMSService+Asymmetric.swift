@@ -23,13 +23,9 @@ extension KMSService {
     /// The signing key, checked for state, usage and algorithm, with the digest to sign or verify.
     private func signingInput(keyId: String, message: [UInt8], type: KMS.MessageType?, algorithm: KMS.SigningAlgorithmSpec,
                               operation: String, _ c: RequestContext) async throws -> (key: LoadedKey, material: KeyMaterial, digest: [UInt8], hash: HashAlgorithm) {
-        let key = try await resolve(keyId, c, aliases: true)
-        try Self.requireUsable(key)
-        try Self.requireUsage(key, .signVerify, operation: operation)
-        guard key.info.signingAlgorithms.contains(algorithm), let hash = HashAlgorithm(signing: algorithm) else {
-            throw KMS.Errors.invalidKeyUsageException("Algorithm \(algorithm.rawValue) is incompatible with key spec \(key.record.keySpec).")
-        }
-        guard let material = key.current else { throw AWSError.internalFailure() }
+        let (key, material) = try await usableKey(keyId, c, aliases: true, usage: .signVerify, operation: operation,
+                                                  algorithm: algorithm.rawValue) { $0.info.signingAlgorithms.contains(algorithm) }
+        guard let hash = HashAlgorithm(signing: algorithm) else { throw AWSError.internalFailure() }
         let digest = try Self.digest(message, type: type, hash: hash, algorithm: algorithm)
         return (key, material, digest, hash)
     }
@@ -74,13 +70,8 @@ extension KMSService {
     func deriveSharedSecret(_ input: KMS.DeriveSharedSecretRequest, context c: RequestContext) async throws -> KMS.DeriveSharedSecretResponse {
         try Self.checkGrantTokens(input.grantTokens)
         try Self.rejectRecipient(input.recipient)
-        let key = try await resolve(input.keyId, c, aliases: true)
-        try Self.requireUsable(key)
-        try Self.requireUsage(key, .keyAgreement, operation: "DeriveSharedSecret")
-        guard input.keyAgreementAlgorithm == .ecdh else {
-            throw KMS.Errors.invalidKeyUsageException("Algorithm \(input.keyAgreementAlgorithm.rawValue) is incompatible with key spec \(key.record.keySpec).")
-        }
-        guard let material = key.current else { throw AWSError.internalFailure() }
+        let (key, material) = try await usableKey(input.keyId, c, aliases: true, usage: .keyAgreement, operation: "DeriveSharedSecret",
+                                                  algorithm: input.keyAgreementAlgorithm.rawValue) { _ in input.keyAgreementAlgorithm == .ecdh }
         guard let secret = try material.sharedSecret(peerSPKI: input.publicKey) else {
             throw Self.validation("PublicKey is not a valid DER-encoded SubjectPublicKeyInfo for key spec \(key.record.keySpec).")
         }
@@ -129,13 +120,9 @@ extension KMSService {
 
     private func macInput(keyId: String, algorithm: KMS.MacAlgorithmSpec, operation: String,
                           _ c: RequestContext) async throws -> (key: LoadedKey, material: KeyMaterial, hash: HashAlgorithm) {
-        let key = try await resolve(keyId, c, aliases: false)
-        try Self.requireUsable(key)
-        try Self.requireUsage(key, .generateVerifyMac, operation: operation)
-        guard key.info.macAlgorithms.contains(algorithm), let hash = HashAlgorithm(mac: algorithm) else {
-            throw KMS.Errors.invalidKeyUsageException("Algorithm \(algorithm.rawValue) is incompatible with key spec \(key.record.keySpec).")
-        }
-        guard let material = key.current else { throw AWSError.internalFailure() }
+        let (key, material) = try await usableKey(keyId, c, aliases: false, usage: .generateVerifyMac, operation: operation,
+                                                  algorithm: algorithm.rawValue) { $0.info.macAlgorithms.contains(algorithm) }
+        guard let hash = HashAlgorithm(mac: algorithm) else { throw AWSError.internalFailure() }
         return (key, material, hash)
     }
 

@@ -88,13 +88,7 @@ extension KMSService {
     }
 
     func updateKeyDescription(_ input: KMS.UpdateKeyDescriptionRequest, context c: RequestContext) async throws -> EmptyShape {
-        let key = try await resolveForUpdate(input.keyId, c)
-        defer { unlock(key) }
-        try Self.requireCustomerManaged(key, c, action: "UpdateKeyDescription")
-        try Self.requireNotPendingDeletion(key)
-        var r = key.record
-        r.description = input.description
-        try await save(r)
+        try await updateRecord(input.keyId, c, action: "UpdateKeyDescription") { $0.description = input.description }
         return EmptyShape()
     }
 

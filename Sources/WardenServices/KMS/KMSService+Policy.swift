@@ -11,9 +11,6 @@ extension KMSService {
     }
 
     func putKeyPolicy(_ input: KMS.PutKeyPolicyRequest, context c: RequestContext) async throws -> EmptyShape {
-        let key = try await resolveForUpdate(input.keyId, c)
-        defer { unlock(key) }
-        try Self.requireCustomerManaged(key, c, action: "PutKeyPolicy")
         let name = input.policyName ?? "default"
         guard name == "default" else { throw KMS.Errors.notFoundException("No such policy exists") }
         let statements = try KeyPolicy.validate(input.policy)
@@ -22,9 +19,7 @@ extension KMSService {
             throw KMS.Errors.malformedPolicyDocumentException(
                 "The new key policy will not allow you to update the key policy in the future.")
         }
-        var r = key.record
-        r.policy = input.policy
-        try await save(r)
+        try await updateRecord(input.keyId, c, action: "PutKeyPolicy", whilePendingDeletion: true) { $0.policy = input.policy }
         return EmptyShape()
     }
 
@@ -59,25 +54,15 @@ extension KMSService {
     }
 
     func tagResource(_ input: KMS.TagResourceRequest, context c: RequestContext) async throws -> EmptyShape {
-        let key = try await resolveForUpdate(input.keyId, c)
-        defer { unlock(key) }
-        try Self.requireCustomerManaged(key, c, action: "TagResource")
-        try Self.requireNotPendingDeletion(key)
-        var r = key.record
-        r.tags = try Self.validatedTags(input.tags, existing: r.tags)
-        try await save(r)
+        try await updateRecord(input.keyId, c, action: "TagResource") { r in
+            r.tags = try Self.validatedTags(input.tags, existing: r.tags)
+        }
         return EmptyShape()
     }
 
     func untagResource(_ input: KMS.UntagResourceRequest, context c: RequestContext) async throws -> EmptyShape {
-        let key = try await resolveForUpdate(input.keyId, c)
-        defer { unlock(key) }
-        try Self.requireCustomerManaged(key, c, action: "UntagResource")
-        try Self.requireNotPendingDeletion(key)
-        var r = key.record
         let drop = Set(input.tagKeys)
-        r.tags.removeAll { drop.contains($0.key) }
-        try await save(r)
+        try await updateRecord(input.keyId, c, action: "UntagResource") { $0.tags.removeAll { drop.contains($0.key) } }
         return EmptyShape()
     }
 

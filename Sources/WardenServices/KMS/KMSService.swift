@@ -150,6 +150,32 @@ extension KMSService {
         try await save([r], addMaterial: addMaterial, removeMaterial: removeMaterial)
     }
 
+    /// A plain edit of one region's record under the key's lock: checks the key is customer managed (and, unless
+    /// allowed, not pending deletion), applies `change`, saves.
+    func updateRecord(_ keyId: String, _ c: RequestContext, action: String, whilePendingDeletion: Bool = false,
+                      _ change: (inout KeyRecord) throws -> Void) async throws {
+        let key = try await resolveForUpdate(keyId, c)
+        defer { unlock(key) }
+        try Self.requireCustomerManaged(key, c, action: action)
+        if !whilePendingDeletion { try Self.requireNotPendingDeletion(key) }
+        var r = key.record
+        try change(&r)
+        try await save(r)
+    }
+
+    /// A key ready for a cryptographic operation: Enabled, of `usage`, its algorithm allowed, with current material.
+    func usableKey(_ keyId: String, _ c: RequestContext, aliases: Bool, usage: KMS.KeyUsageType, operation: String,
+                   algorithm: String, allowed: (LoadedKey) -> Bool) async throws -> (key: LoadedKey, material: KeyMaterial) {
+        let key = try await resolve(keyId, c, aliases: aliases)
+        try Self.requireUsable(key)
+        try Self.requireUsage(key, usage, operation: operation)
+        guard allowed(key) else {
+            throw KMS.Errors.invalidKeyUsageException("Algorithm \(algorithm) is incompatible with key spec \(key.record.keySpec).")
+        }
+        guard let material = key.current else { throw AWSError.internalFailure() }
+        return (key, material)
+    }
+
     /// The records of every region of a key (just `key` unless it is multi-Region), read fresh from storage.
     func allRegions(of key: KeyRecord) async throws -> [KeyRecord] {
         guard key.multiRegion else { return [key] }
