@@ -174,6 +174,11 @@ def test_key_policy(strict):
     assert code(e) == "MalformedPolicyDocumentException"
     kms.put_key_policy(KeyId=k, PolicyName="default", Policy=json.dumps(lockout), BypassPolicyLockoutSafetyCheck=True)
     with pytest.raises(ClientError) as e:
+        kms.create_key(Policy=json.dumps(lockout))
+    assert code(e) == "MalformedPolicyDocumentException"
+    made = kms.create_key(Policy=json.dumps(new))["KeyMetadata"]["KeyId"]
+    assert json.loads(kms.get_key_policy(KeyId=made)["Policy"]) == new
+    with pytest.raises(ClientError) as e:
         kms.get_key_policy(KeyId=k, PolicyName="other")
     assert code(e) == "NotFoundException"
 

@@ -37,7 +37,7 @@ extension KMSService {
         let multiRegion = input.multiRegion ?? false
         let keyId = multiRegion ? "mrk-" + Hex.encode(SymmetricKey(size: .bits128).withUnsafeBytes { Array($0) })
                                 : UUID().uuidString.lowercased()
-        let policy = try input.policy.map { p throws(AWSError) in try KeyPolicy.validate(p); return p }
+        let policy = try input.policy.map { p throws(AWSError) in try Self.checkPolicy(p, bypass: input.bypassPolicyLockoutSafetyCheck, c); return p }
             ?? KeyPolicy.defaultPolicy(account: c.account, partition: c.partition.rawValue)
         let tags = try Self.validatedTags(input.tags ?? [], existing: [])
         let created = now().timeIntervalSince1970

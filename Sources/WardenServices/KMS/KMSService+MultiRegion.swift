@@ -32,7 +32,7 @@ extension KMSService {
         guard !records.contains(where: { $0.region == target }) else {
             throw KMS.Errors.alreadyExistsException("\(primary.arn(in: target)) already exists.")
         }
-        let policy = try input.policy.map { p throws(AWSError) in try KeyPolicy.validate(p); return p }
+        let policy = try input.policy.map { p throws(AWSError) in try Self.checkPolicy(p, bypass: input.bypassPolicyLockoutSafetyCheck, c); return p }
             ?? KeyPolicy.defaultPolicy(account: c.account, partition: primary.partition)
         let regions = (primary.replicaRegions ?? []) + [target]
         for i in records.indices { records[i].replicaRegions = regions }

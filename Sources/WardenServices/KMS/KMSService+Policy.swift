@@ -13,14 +13,20 @@ extension KMSService {
     func putKeyPolicy(_ input: KMS.PutKeyPolicyRequest, context c: RequestContext) async throws -> EmptyShape {
         let name = input.policyName ?? "default"
         guard name == "default" else { throw KMS.Errors.notFoundException("No such policy exists") }
-        let statements = try KeyPolicy.validate(input.policy)
-        if input.bypassPolicyLockoutSafetyCheck != true,
+        try Self.checkPolicy(input.policy, bypass: input.bypassPolicyLockoutSafetyCheck, c)
+        try await updateRecord(input.keyId, c, action: "PutKeyPolicy", whilePendingDeletion: true) { $0.policy = input.policy }
+        return EmptyShape()
+    }
+
+    /// A policy a caller sets (CreateKey, PutKeyPolicy, ReplicateKey): valid, and — unless the caller bypasses the
+    /// check — not locking the caller out of changing it again.
+    static func checkPolicy(_ policy: String, bypass: Bool?, _ c: RequestContext) throws(AWSError) {
+        let statements = try KeyPolicy.validate(policy)
+        if bypass != true,
            !KeyPolicy.allowsPolicyChange(statements, caller: c.principal, account: c.account, partition: c.partition.rawValue) {
             throw KMS.Errors.malformedPolicyDocumentException(
                 "The new key policy will not allow you to update the key policy in the future.")
         }
-        try await updateRecord(input.keyId, c, action: "PutKeyPolicy", whilePendingDeletion: true) { $0.policy = input.policy }
-        return EmptyShape()
     }
 
     func listKeyPolicies(_ input: KMS.ListKeyPoliciesRequest, context c: RequestContext) async throws -> KMS.ListKeyPoliciesResponse {
