@@ -115,8 +115,54 @@ public enum JSONProtocol {
         }
     }
 
+    /// Response bodies, written straight to bytes (no intermediate JSON tree); same output as `json` + `JSONWriter`.
     public static func encode(_ value: AWSValue, shape: Shape) -> [UInt8] {
-        JSONWriter.write(json(value, shape: shape))
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        write(value, shape: shape, into: &out)
+        return out
+    }
+
+    static func write(_ value: AWSValue, shape: Shape, into out: inout [UInt8]) {
+        switch value {
+        case .string(let s): JSONWriter.writeString(s, into: &out)
+        case .blob(let b):
+            out.append(UInt8(ascii: "\""))
+            Base64Bytes.encode(b, into: &out)
+            out.append(UInt8(ascii: "\""))
+        case .list(let items):
+            let m = shape.member?.shape ?? shape
+            out.append(UInt8(ascii: "["))
+            for (i, item) in items.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                write(item, shape: m, into: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .map(let entries):
+            let v = shape.value?.shape ?? shape
+            out.append(UInt8(ascii: "{"))
+            for (i, (key, item)) in entries.sorted(by: { $0.key < $1.key }).enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                JSONWriter.writeString(key, into: &out)
+                out.append(UInt8(ascii: ":"))
+                write(item, shape: v, into: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        case .structure(let fields):
+            out.append(UInt8(ascii: "{"))
+            var first = true
+            for m in shape.members {
+                guard let f = fields[m.name] else { continue }
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
+                JSONWriter.writeString(m.name, into: &out)
+                out.append(UInt8(ascii: ":"))
+                write(f, shape: m.shape, into: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        case .integer, .double, .boolean, .timestamp:
+            JSONWriter.write(json(value, shape: shape), into: &out)
+        }
     }
 
     /// `{"__type": "...", "message": "..."}`; the caller adds `x-amzn-ErrorType` with the same code.

@@ -106,3 +106,23 @@ final class JSONCodecTests: XCTestCase {
         XCTAssertFalse(KMS.Errors.kmsInternalException("x").senderFault)
     }
 }
+
+final class DirectEncoderTests: XCTestCase {
+    /// The byte-level response encoder writes exactly what the tree encoder writes, blobs of every length included.
+    func testDirectEncodingMatchesTheTree() throws {
+        for n in 0..<70 {
+            let blob = (0..<n).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+            XCTAssertEqual(String(decoding: { var o: [UInt8] = []; Base64Bytes.encode(blob, into: &o); return o }(), as: UTF8.self),
+                           Data(blob).base64EncodedString(), "length \(n)")
+        }
+        let shape = KMS.GenerateDataKeyPairResponse.shape
+        let value = KMS.GenerateDataKeyPairResponse(
+            privateKeyCiphertextBlob: [1, 2, 3, 4], privateKeyPlaintext: Array(repeating: 0xFF, count: 33), publicKey: [],
+            keyId: #"arn:aws:kms:us-east-1:1:key/"quoted"\n"#, keyPairSpec: .eccNistP256).toValue()
+        XCTAssertEqual(JSONProtocol.encode(value, shape: shape), JSONWriter.write(JSONProtocol.json(value, shape: shape)))
+        let list = KMS.ListAliasesResponse(aliases: [KMS.AliasListEntry(aliasName: "alias/a", creationDate: Date(timeIntervalSince1970: 1.5))],
+                                           truncated: false).toValue()
+        XCTAssertEqual(JSONProtocol.encode(list, shape: KMS.ListAliasesResponse.shape),
+                       JSONWriter.write(JSONProtocol.json(list, shape: KMS.ListAliasesResponse.shape)))
+    }
+}
