@@ -47,8 +47,8 @@ struct WardenResponder: HTTPResponder {
     let maxBodyBytes: Int
     let storageName: String
     let clock: WardenClock
-    /// Drops in-memory state (key caches) after a dev-mode reset wiped storage.
-    let onReset: @Sendable () -> Void
+    /// After a dev-mode reset wiped storage: drops in-memory state (key caches) and re-applies `--seed` fixtures.
+    let onReset: @Sendable () async throws -> Void
     /// A body past this is not even read to the end: the connection is closed after the 413.
     static let drainLimit = 64 * 1024 * 1024
 
@@ -128,7 +128,7 @@ struct WardenResponder: HTTPResponder {
         case ("/_warden/reset", .post) where dev:
             do {
                 try await Migrations.wipe(database)
-                onReset()
+                try await onReset()
                 return Self.json(200, .object([("status", .string("reset"))]))
             } catch {
                 return Self.json(500, .object([("status", .string("error")), ("message", .string("\(error)"))]))

@@ -125,7 +125,12 @@ public enum WardenNode {
         let tls = config.tlsCert != nil || config.tlsKey != nil
         let responder = WardenResponder(pipeline: pipeline, metrics: metrics, database: store.database, dev: config.dev, tls: tls,
                                         maxBodyBytes: config.maxBodyBytes, storageName: store.storageName,
-                                        clock: clock, onReset: { kms.clearCache() })
+                                        clock: clock, onReset: {
+                                            kms.clearCache()
+                                            if let file = config.seedFile {
+                                                try await Seeding.apply(file: file, kms: kms, config: config, logger: logger)
+                                            }
+                                        })
         let server: HTTPServerBuilder
         if tls {
             guard let cert = config.tlsCert, let key = config.tlsKey else {

@@ -97,3 +97,17 @@ def test_conflicting_seed_refuses_to_start(make_warden, seed_file, tmp_path):
     r = subprocess.run([WARDEN, "serve", "--port", "0", "--data-dir", w.data_dir, "--seed", str(typo)],
                        capture_output=True, text=True, timeout=60)
     assert r.returncode != 0 and "unknown section" in r.stderr
+
+
+def test_dev_reset_keeps_seeded_fixtures(make_warden, seed_file):
+    """A suite that resets between tests still finds its fixtures, and their ciphertexts still decrypt."""
+    import requests
+    path, _ = seed_file
+    w = make_warden("sqlite", dev=True, extra_args=["--seed", str(path)])
+    kms = w.client("kms")
+    ct = kms.encrypt(KeyId="alias/app-data", Plaintext=b"fixture")["CiphertextBlob"]
+    extra = kms.create_key()["KeyMetadata"]["KeyId"]
+    assert requests.post(w.endpoint + "/_warden/reset").status_code == 200
+    assert {k["KeyId"] for k in kms.list_keys()["Keys"]} == {SYM_ID, EC_ID, MAC_ID}
+    assert extra not in {k["KeyId"] for k in kms.list_keys()["Keys"]}
+    assert kms.decrypt(CiphertextBlob=ct)["Plaintext"] == b"fixture"
