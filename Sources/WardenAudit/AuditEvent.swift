@@ -100,6 +100,6 @@ public struct AuditEvent: Sendable {
             eventSource: eventSource, eventName: eventName, readOnly: readOnly, management: category == .management,
             username: context.principal.map { $0.userName ?? ($0.kind == .root ? "root" : $0.userId) },
             accessKeyId: context.principal?.accessKeyId, requestId: context.requestId, errorCode: errorCode,
-            record: recordJSON)
+            record: recordJSON, resources: resources.map { StoredAuditResource(type: $0.type, name: $0.arn) })
     }
 }

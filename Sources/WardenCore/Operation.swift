@@ -16,11 +16,14 @@ public struct OperationTraits: Sendable {
     public var responseRecording: ResponseRecording
     /// The resources an audit record names (`resources`), derived from the input.
     public var resources: @Sendable (AWSValue, RequestContext) -> [AuditResource]
+    /// Further resources known only from a successful output (the key CreateKey made).
+    public var outputResources: (@Sendable (AWSValue, RequestContext) -> [AuditResource])?
 
     public init(iamAction: String, readOnly: Bool, category: EventCategory = .management,
                 redactedRequestMembers: Set<String> = [], redactedResponseMembers: Set<String> = [],
                 responseRecording: ResponseRecording? = nil,
-                resources: @escaping @Sendable (AWSValue, RequestContext) -> [AuditResource] = { _, _ in [] }) {
+                resources: @escaping @Sendable (AWSValue, RequestContext) -> [AuditResource] = { _, _ in [] },
+                outputResources: (@Sendable (AWSValue, RequestContext) -> [AuditResource])? = nil) {
         self.iamAction = iamAction
         self.readOnly = readOnly
         self.category = category
@@ -29,6 +32,7 @@ public struct OperationTraits: Sendable {
         // CloudTrail leaves responseElements null for read-only calls unless an operation says otherwise.
         self.responseRecording = responseRecording ?? (readOnly ? .omitted : .full)
         self.resources = resources
+        self.outputResources = outputResources
     }
 }
 

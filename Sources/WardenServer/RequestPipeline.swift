@@ -26,6 +26,7 @@ public final class RequestPipeline: Sendable {
     let logger: Logger
     let defaultAccount: String
     let defaultRegion: String
+    /// The server clock: event times and `receivedAt` (WardenClock; the wall clock unless dev mode moved it).
     let now: @Sendable () -> Date
 
     public init(services: [ServiceDescriptor], verifier: SigV4Verifier, audit: AuditWriter, authorizer: any Authorizer,
@@ -88,7 +89,9 @@ public final class RequestPipeline: Sendable {
         // Authenticate first: even an unroutable request is answered only after we know who sent it.
         let caller: AuthenticatedCaller
         do {
-            caller = try await verifier.verify(sigRequest, auth: try auth.get(), now: context.receivedAt)
+            // Signatures are checked against the wall clock; `receivedAt` follows the server clock, which dev mode can
+            // move forward for time-bound state and would otherwise make every signature look expired.
+            caller = try await verifier.verify(sigRequest, auth: try auth.get(), now: Date())
         } catch {
             if let region = ServiceTable.scopeRegion(request), RegionName.isValid(region) { context.region = region }
             context.partition = Partition(region: context.region)
@@ -119,6 +122,7 @@ public final class RequestPipeline: Sendable {
         do {
             try await authorizer.authorize(action: op.traits.iamAction, resources: resources, context: context)
             let output = try await op.call(input, context)
+            if let more = op.traits.outputResources?(output, context), !more.isEmpty { event.resources += more }
             if op.traits.responseRecording == .full {
                 event.responseElements = Redaction.record(output, shape: op.outputShape, dropped: op.traits.redactedResponseMembers)
             }

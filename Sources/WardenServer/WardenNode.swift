@@ -115,13 +115,15 @@ public enum WardenNode {
         let audit = AuditWriter(repository: store.audit, logger: logger)
         let metrics = RequestMetrics()
         let clock = WardenClock()
+        let cloudTrail = CloudTrailService(audit: store.audit, now: { clock.now() })
         let kms = KMSService(repository: KMSRepository(db: store.database, sealer: store.sealer), now: { clock.now() })
         if let file = config.seedFile {
             try await Seeding.apply(file: file, kms: kms, config: config, logger: logger)
         }
         let pipeline = RequestPipeline(
-            services: [STSService().descriptor, kms.descriptor], verifier: verifier, audit: audit, authorizer: AllowAllAuthorizer(),
-            metrics: metrics, logger: logger, defaultAccount: config.accountId, defaultRegion: config.region)
+            services: [STSService().descriptor, kms.descriptor, cloudTrail.descriptor], verifier: verifier, audit: audit, authorizer: AllowAllAuthorizer(),
+            metrics: metrics, logger: logger, defaultAccount: config.accountId, defaultRegion: config.region,
+            now: { clock.now() })
         let tls = config.tlsCert != nil || config.tlsKey != nil
         let responder = WardenResponder(pipeline: pipeline, metrics: metrics, database: store.database, dev: config.dev, tls: tls,
                                         maxBodyBytes: config.maxBodyBytes, storageName: store.storageName,
@@ -164,6 +166,10 @@ public enum WardenNode {
                         logger.info("kms background work", metadata: [
                             "deleted": "\(r.deleted)", "rotated": "\(r.rotated)", "expiredMaterial": "\(r.expired)"])
                     }
+                }),
+                .init(service: PeriodicJob(name: "cloudtrail-history-purge", interval: config.jobInterval, logger: logger) {
+                    let n = try await cloudTrail.purgeExpired()
+                    if n > 0 { logger.info("purged event history older than 90 days", metadata: ["events": "\(n)"]) }
                 }),
                 .init(service: app),
             ],

@@ -17,10 +17,13 @@ public struct StoredAuditEvent: Sendable, Equatable {
     public var errorCode: String?
     /// The full record as JSON text, exactly as recorded.
     public var record: String
+    /// The resources the record names (type, ARN or name), indexed for CloudTrail's ResourceType/ResourceName lookups.
+    public var resources: [StoredAuditResource]
 
     public init(seq: Int64 = 0, eventId: String, account: String, region: String, eventTimeMillis: Int64,
                 eventSource: String, eventName: String, readOnly: Bool, management: Bool, username: String?,
-                accessKeyId: String?, requestId: String, errorCode: String?, record: String) {
+                accessKeyId: String?, requestId: String, errorCode: String?, record: String,
+                resources: [StoredAuditResource] = []) {
         self.seq = seq
         self.eventId = eventId
         self.account = account
@@ -35,6 +38,16 @@ public struct StoredAuditEvent: Sendable, Equatable {
         self.requestId = requestId
         self.errorCode = errorCode
         self.record = record
+        self.resources = resources
+    }
+}
+
+public struct StoredAuditResource: Sendable, Equatable {
+    public var type: String
+    public var name: String
+    public init(type: String, name: String) {
+        self.type = type
+        self.name = name
     }
 }
 
@@ -66,6 +79,20 @@ public struct AuditRepository: Sendable {
             }
             try await tx.execute(sql, binds)
             start += rowsPerStatement
+        }
+        let resources = events.flatMap { e in e.resources.map { (e, $0) } }
+        var from = 0
+        while from < resources.count {
+            let chunk = resources[from..<min(from + rowsPerStatement, resources.count)]
+            let sql = "INSERT INTO audit_resources (event_id, account_id, region, event_time_ms, resource_type, resource_name) VALUES "
+                + Array(repeating: "(?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", ") + " ON CONFLICT DO NOTHING"
+            var binds: [SQLValue] = []
+            binds.reserveCapacity(chunk.count * 6)
+            for (e, r) in chunk {
+                binds += [.text(e.eventId), .text(e.account), .text(e.region), .int(e.eventTimeMillis), .text(r.type), .text(r.name)]
+            }
+            try await tx.execute(sql, binds)
+            from += rowsPerStatement
         }
     }
 

@@ -18,7 +18,7 @@ public struct Migration: Sendable {
 
 public enum Migrations {
     /// Tables holding state that `/_warden/reset` wipes (everything but the migration ledger).
-    public static let stateTables = ["audit_events", "access_keys", "kms_keys", "kms_key_material", "kms_aliases", "kms_grants"]
+    public static let stateTables = ["audit_events", "access_keys", "kms_keys", "kms_key_material", "kms_aliases", "kms_grants", "audit_resources"]
 
     public static let all: [Migration] = [
         Migration(version: 1, name: "audit log and access keys", statements: [
@@ -97,6 +97,25 @@ public enum Migrations {
             """,
             "CREATE INDEX kms_grants_key ON kms_grants (account_id, region, key_id, created_at_ms)",
             "CREATE INDEX kms_grants_retiring ON kms_grants (account_id, region, retiring)",
+        ]),
+        Migration(version: 3, name: "audit lookups (CloudTrail event history)", statements: [
+            // One index per lookup attribute, each ending in time so a lookup reads newest-first without sorting.
+            "CREATE INDEX audit_events_name ON audit_events (account_id, region, event_name, event_time_ms)",
+            "CREATE INDEX audit_events_user ON audit_events (account_id, region, username, event_time_ms)",
+            "CREATE INDEX audit_events_key ON audit_events (account_id, region, access_key_id, event_time_ms)",
+            "CREATE INDEX audit_events_source ON audit_events (account_id, region, event_source, event_time_ms)",
+            """
+            CREATE TABLE audit_resources (
+                event_id TEXT NOT NULL,
+                account_id TEXT NOT NULL,
+                region TEXT NOT NULL,
+                event_time_ms {int} NOT NULL,
+                resource_type TEXT NOT NULL,
+                resource_name TEXT NOT NULL,
+                PRIMARY KEY (event_id, resource_type, resource_name))
+            """,
+            "CREATE INDEX audit_resources_name ON audit_resources (account_id, region, resource_name, event_time_ms)",
+            "CREATE INDEX audit_resources_type ON audit_resources (account_id, region, resource_type, event_time_ms)",
         ]),
     ]
 

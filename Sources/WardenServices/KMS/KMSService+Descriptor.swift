@@ -36,10 +36,20 @@ extension KMSService {
     static let unrecorded: Set<String> = ["CiphertextBlob", "Message", "Signature", "Mac", "PublicKey", "GrantToken", "GrantTokens",
                                           "ImportToken", "EncryptedKeyMaterial"]
 
-    static func traits(_ action: String, readOnly: Bool, keys: [String] = ["KeyId"]) -> OperationTraits {
+    static func traits(_ action: String, readOnly: Bool, keys: [String] = ["KeyId"],
+                       created: String? = nil) -> OperationTraits {
         OperationTraits(iamAction: "kms:" + action, readOnly: readOnly, redactedRequestMembers: unrecorded,
                         redactedResponseMembers: unrecorded.union(["PrivateKeyCiphertextBlob"]),
-                        resources: auditResources(keys))
+                        resources: auditResources(keys), outputResources: created.map(createdKey))
+    }
+
+    /// The key an operation made (`KeyMetadata` of CreateKey, `ReplicaKeyMetadata` of ReplicateKey), for its record.
+    static func createdKey(_ member: String) -> @Sendable (AWSValue, RequestContext) -> [AuditResource] {
+        { output, c in
+            guard case .structure(let fields) = output, case .structure(let meta)? = fields[member],
+                  case .string(let arn)? = meta["Arn"] else { return [] }
+            return [AuditResource(type: "AWS::KMS::Key", arn: arn, account: c.account)]
+        }
     }
 
     public var descriptor: ServiceDescriptor {
@@ -48,7 +58,7 @@ extension KMSService {
             model: KMS.model, eventSource: "kms.amazonaws.com",
             validationError: (code: "ValidationException", queryCode: nil, status: 400),
             operations: [
-                AnyOperation(O.CreateKey.self, traits: Self.traits("CreateKey", readOnly: false, keys: []), createKey),
+                AnyOperation(O.CreateKey.self, traits: Self.traits("CreateKey", readOnly: false, keys: [], created: "KeyMetadata"), createKey),
                 AnyOperation(O.DescribeKey.self, traits: Self.traits("DescribeKey", readOnly: true), describeKey),
                 AnyOperation(O.ListKeys.self, traits: Self.traits("ListKeys", readOnly: true, keys: []), listKeys),
                 AnyOperation(O.UpdateKeyDescription.self, traits: Self.traits("UpdateKeyDescription", readOnly: false), updateKeyDescription),
@@ -79,7 +89,7 @@ extension KMSService {
                 AnyOperation(O.GetParametersForImport.self, traits: Self.traits("GetParametersForImport", readOnly: true), getParametersForImport),
                 AnyOperation(O.ImportKeyMaterial.self, traits: Self.traits("ImportKeyMaterial", readOnly: false), importKeyMaterial),
                 AnyOperation(O.DeleteImportedKeyMaterial.self, traits: Self.traits("DeleteImportedKeyMaterial", readOnly: false), deleteImportedKeyMaterial),
-                AnyOperation(O.ReplicateKey.self, traits: Self.traits("ReplicateKey", readOnly: false), replicateKey),
+                AnyOperation(O.ReplicateKey.self, traits: Self.traits("ReplicateKey", readOnly: false, created: "ReplicaKeyMetadata"), replicateKey),
                 AnyOperation(O.UpdatePrimaryRegion.self, traits: Self.traits("UpdatePrimaryRegion", readOnly: false), updatePrimaryRegion),
                 AnyOperation(O.Encrypt.self, traits: Self.traits("Encrypt", readOnly: true), encrypt),
                 AnyOperation(O.Decrypt.self, traits: Self.traits("Decrypt", readOnly: true, keys: ["KeyId", "CiphertextBlob"]), decrypt),
