@@ -1,4 +1,5 @@
 // CloudTrail event history over the audit log: one-attribute lookups, newest first, keyset paging; the 90-day purge.
+import Foundation
 
 /// A LookupEvents query in storage terms.
 public struct AuditLookup: Sendable {
@@ -31,29 +32,42 @@ public struct AuditLookup: Sendable {
 extension AuditRepository {
     /// Management events matching the lookup, newest first (time, then log order).
     public func lookup(_ q: AuditLookup) async throws -> [StoredAuditEvent] {
-        var sql = "SELECT seq, \(Self.columns) FROM audit_events WHERE account_id = ? AND region = ? AND management = 1"
-            + " AND event_time_ms >= ? AND event_time_ms <= ?"
-        var binds: [SQLValue] = [.text(q.account), .text(q.region), .int(q.startMillis), .int(q.endMillis)]
+        // Resource lookups are driven from the resource index (newest first) and joined to their events, so only
+        // the page's rows are read rather than every event of a busy resource.
+        let resource: (column: String, value: String)?
         switch q.attribute {
-        case nil: break
+        case .resourceType(let v)?: resource = ("resource_type", v)
+        case .resourceName(let v)?: resource = ("resource_name", v)
+        default: resource = nil
+        }
+        let e = resource == nil ? "" : "e."
+        let cols = Self.columns.split(separator: ",").map { e + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")
+        var sql: String
+        var binds: [SQLValue]
+        if let resource {
+            sql = "SELECT e.seq, \(cols) FROM audit_resources r JOIN audit_events e ON e.event_id = r.event_id"
+                + " WHERE r.account_id = ? AND r.region = ? AND r.\(resource.column) = ? AND r.event_time_ms >= ? AND r.event_time_ms <= ?"
+                + " AND e.management = 1"
+            binds = [.text(q.account), .text(q.region), .text(resource.value), .int(q.startMillis), .int(q.endMillis)]
+        } else {
+            sql = "SELECT seq, \(cols) FROM audit_events WHERE account_id = ? AND region = ? AND management = 1"
+                + " AND event_time_ms >= ? AND event_time_ms <= ?"
+            binds = [.text(q.account), .text(q.region), .int(q.startMillis), .int(q.endMillis)]
+        }
+        switch q.attribute {
+        case nil, .resourceType?, .resourceName?: break
         case .eventId(let v)?: sql += " AND event_id = ?"; binds.append(.text(v))
         case .eventName(let v)?: sql += " AND event_name = ?"; binds.append(.text(v))
         case .readOnly(let v)?: sql += " AND read_only = ?"; binds.append(SQLValue(v))
         case .username(let v)?: sql += " AND username = ?"; binds.append(.text(v))
         case .accessKeyId(let v)?: sql += " AND access_key_id = ?"; binds.append(.text(v))
         case .eventSource(let v)?: sql += " AND event_source = ?"; binds.append(.text(v))
-        case .resourceType(let v)?:
-            sql += " AND event_id IN (SELECT event_id FROM audit_resources WHERE account_id = ? AND region = ? AND resource_type = ?)"
-            binds += [.text(q.account), .text(q.region), .text(v)]
-        case .resourceName(let v)?:
-            sql += " AND event_id IN (SELECT event_id FROM audit_resources WHERE account_id = ? AND region = ? AND resource_name = ?)"
-            binds += [.text(q.account), .text(q.region), .text(v)]
         }
         if let b = q.before {
-            sql += " AND (event_time_ms < ? OR (event_time_ms = ? AND seq < ?))"
+            sql += " AND (\(e)event_time_ms < ? OR (\(e)event_time_ms = ? AND \(e)seq < ?))"
             binds += [.int(b.timeMillis), .int(b.timeMillis), .int(b.seq)]
         }
-        sql += " ORDER BY event_time_ms DESC, seq DESC LIMIT ?"
+        sql += resource == nil ? " ORDER BY event_time_ms DESC, seq DESC LIMIT ?" : " ORDER BY r.event_time_ms DESC, e.seq DESC LIMIT ?"
         binds.append(.int(Int64(q.limit)))
         let (query, args) = (sql, binds)
         let rows = try await db.read { tx in try await tx.query(query, args) }
