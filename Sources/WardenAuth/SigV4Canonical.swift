@@ -4,17 +4,9 @@ import Foundation
 import WardenCore
 
 public enum SigV4Canonical {
-    static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
     static let upperHex: [UInt8] = Array("0123456789ABCDEF".utf8)
 
-    public static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        var out: [UInt8] = []
-        for b in bytes {
-            out.append(hexDigits[Int(b >> 4)])
-            out.append(hexDigits[Int(b & 0xF)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    public static func hex(_ bytes: some Sequence<UInt8>) -> String { Hex.encode(bytes) }
 
     public static func sha256Hex(_ bytes: some DataProtocol) -> String { hex(SHA256.hash(data: bytes)) }
 

@@ -1,33 +1,50 @@
-// A FIFO lock for async code: holds across awaits without blocking a thread.
+// FIFO locks for async code: held across awaits without blocking a thread.
 import Synchronization
 
-public final class AsyncLock: Sendable {
-    private struct State {
-        var locked = false
-        var waiters: [CheckedContinuation<Void, Never>] = []
-    }
-    private let state = Mutex(State())
+/// Mutual exclusion per name (one key's read-modify-write, say), FIFO among the waiters for the same name.
+public final class KeyedAsyncLock: Sendable {
+    /// Held names, each with the callers waiting for it in arrival order.
+    private let held = Mutex<[String: [CheckedContinuation<Void, Never>]]>([:])
 
     public init() {}
 
-    public func lock() async {
-        await withCheckedContinuation { (cont: CheckedContinuation<Void, Never>) in
-            let acquired = state.withLock { s -> Bool in
-                if !s.locked { s.locked = true; return true }
-                s.waiters.append(cont)
+    public func lock(_ name: String) async {
+        await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
+            let acquired = held.withLock { h -> Bool in
+                if h[name] == nil {
+                    h[name] = []
+                    return true
+                }
+                h[name, default: []].append(waiter)
                 return false
             }
-            if acquired { cont.resume() }
+            if acquired { waiter.resume() }
         }
     }
 
-    public func unlock() {
-        let next = state.withLock { s -> CheckedContinuation<Void, Never>? in
-            if s.waiters.isEmpty { s.locked = false; return nil }
-            return s.waiters.removeFirst()
+    public func unlock(_ name: String) {
+        let next = held.withLock { h -> CheckedContinuation<Void, Never>? in
+            guard var waiters = h[name], !waiters.isEmpty else {
+                h[name] = nil
+                return nil
+            }
+            let first = waiters.removeFirst()
+            h[name] = waiters
+            return first
         }
         next?.resume()
     }
+}
+
+/// One lock.
+public final class AsyncLock: Sendable {
+    private let keyed = KeyedAsyncLock()
+
+    public init() {}
+
+    public func lock() async { await keyed.lock("") }
+
+    public func unlock() { keyed.unlock("") }
 
     public func withLock<T: Sendable>(_ body: () async throws -> T) async throws -> T {
         await lock()

@@ -1,5 +1,6 @@
 // The pure pieces of KMS: blob format, encryption-context canonical form, digests from bytes, key ids, policies.
 import Crypto
+import WardenStorage
 import XCTest
 @testable import WardenServices
 
@@ -35,7 +36,7 @@ final class KMSPrimitivesTests: XCTestCase {
     func testDigestBytesSignLikeHashedMessages() throws {
         let message = Array("message".utf8)
         let key = try KeyMaterial(try XCTUnwrap(KeySpecInfo("ECC_NIST_P384")), raw: try KeyMaterial.generate(try XCTUnwrap(KeySpecInfo("ECC_NIST_P384"))))
-        let digest = Digests.hash(message, .sha384)
+        let digest = try Digests.hash(message, .sha384)
         XCTAssertEqual(digest, Array(SHA384.hash(data: message)))
         let sig = try key.sign(digest: digest, hash: .sha384, algorithm: .ecdsaSha384)
         guard case .p384(let k) = key else { return XCTFail() }
@@ -66,11 +67,11 @@ final class KMSPrimitivesTests: XCTestCase {
     }
 }
 
-final class KeyLocksTests: XCTestCase {
+final class KeyedAsyncLockTests: XCTestCase {
     /// A counter bumped read-suspend-write by many tasks under the lock loses no update.
     func testLockSerializesReadModifyWrite() async {
         final class Box: @unchecked Sendable { var value = 0 } // only touched under the lock
-        let locks = KeyLocks()
+        let locks = KeyedAsyncLock()
         let box = Box()
         await withTaskGroup(of: Void.self) { group in
             for _ in 0..<200 {

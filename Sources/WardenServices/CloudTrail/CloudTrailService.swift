@@ -34,7 +34,12 @@ public struct CloudTrailService: Sendable {
         }
         // Insights events are not produced yet, so an insight lookup has nothing to return.
         if input.eventCategory?.rawValue == "insight" { return CloudTrail.LookupEventsResponse(events: [], nextToken: nil) }
-        let attribute = try attributes.first.map(Self.attribute)
+        var attribute: AuditLookup.Attribute?
+        if let a = attributes.first {
+            // ReadOnly compares as a string: anything but true/false matches no event.
+            guard let filter = try Self.attribute(a) else { return CloudTrail.LookupEventsResponse(events: [], nextToken: nil) }
+            attribute = filter
+        }
         let filter = Self.filterFingerprint(attributes.first, start: input.startTime, end: input.endTime)
         let before = try input.nextToken.map { t throws(AWSError) in try Self.decodeToken(t, filter: filter) }
         let rows = try await audit.lookup(AuditLookup(
@@ -47,17 +52,17 @@ public struct CloudTrailService: Sendable {
         return CloudTrail.LookupEventsResponse(events: page.map(Self.event), nextToken: next)
     }
 
-    static func attribute(_ a: CloudTrail.LookupAttribute) throws(AWSError) -> AuditLookup.Attribute {
+    /// The storage filter for a lookup attribute; nil when the value can match nothing.
+    static func attribute(_ a: CloudTrail.LookupAttribute) throws(AWSError) -> AuditLookup.Attribute? {
         let v = a.attributeValue
         switch a.attributeKey {
         case .eventId: return .eventId(v)
         case .eventName: return .eventName(v)
         case .readOnly:
-            // CloudTrail compares the string; anything but true/false matches nothing.
             switch v.lowercased() {
             case "true": return .readOnly(true)
             case "false": return .readOnly(false)
-            default: return .eventId("")
+            default: return nil
             }
         case .username: return .username(v)
         case .accessKeyId: return .accessKeyId(v)

@@ -64,11 +64,11 @@ extension KMSService {
         var keyFilter: String?
         if let k = input.keyId { keyFilter = try await resolve(k, c, aliases: false).record.keyId }
         let rows = try await repository.listAliases(account: c.account, region: c.region, keyId: keyFilter)
-        let limit = input.limit ?? 50
-        let remaining = input.marker.map { m in rows.filter { $0.name > m } } ?? rows
         if let m = input.marker, !m.hasPrefix("alias/") {
             throw KMS.Errors.invalidMarkerException("The marker that specifies where pagination should next begin is not valid.")
         }
+        let limit = input.limit ?? 50
+        let remaining = input.marker.map { m in rows.filter { $0.name > m } } ?? rows
         let page = remaining.prefix(limit)
         let truncated = remaining.count > limit
         return KMS.ListAliasesResponse(

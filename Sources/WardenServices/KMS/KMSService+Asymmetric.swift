@@ -9,7 +9,7 @@ extension KMSService {
                        algorithm: KMS.SigningAlgorithmSpec) throws(AWSError) -> [UInt8] {
         switch type ?? .raw {
         case .raw:
-            return Digests.hash(message, hash)
+            return try Digests.hash(message, hash)
         case .digest:
             guard message.count == hash.byteCount else {
                 throw validation("Digest is invalid length for algorithm \(algorithm.rawValue).")

@@ -6,7 +6,7 @@ import WardenStorage
 
 public struct KMSService: Sendable {
     let store: KeyStore
-    let locks = KeyLocks()
+    let locks = KeyedAsyncLock()
     let now: @Sendable () -> Date
 
     public init(repository: KMSRepository, now: @escaping @Sendable () -> Date = { Date() }) {
@@ -86,7 +86,7 @@ extension KMSService {
     /// A UUID (any case) or a multi-Region `mrk-` id.
     static func isKeyIdShaped(_ s: String) -> Bool {
         let u = Array(s.utf8)
-        func hex(_ c: UInt8) -> Bool { (48...57).contains(c) || (97...102).contains(c) || (65...70).contains(c) }
+        func hex(_ c: UInt8) -> Bool { PercentEncoding.hexValue(c) != nil }
         if u.count == 36, s.hasPrefix("mrk-") { return u[4...].allSatisfy(hex) }
         guard u.count == 36 else { return false }
         for (i, c) in u.enumerated() {

@@ -209,9 +209,10 @@ struct RSAEncryptionKey: @unchecked Sendable {
 
 /// Message digests, and swift-crypto digest values made from digest bytes a client sent (MessageType=DIGEST).
 enum Digests {
-    static func hash(_ message: [UInt8], _ h: HashAlgorithm) -> [UInt8] {
+    /// The digest of a RAW message for signing (SHA-224 is only a MAC hash here, computed by OpenSSL's HMAC).
+    static func hash(_ message: [UInt8], _ h: HashAlgorithm) throws(AWSError) -> [UInt8] {
         switch h {
-        case .sha224: return [] // not a signing hash; MACs go through OpenSSL
+        case .sha224: throw AWSError.internalFailure()
         case .sha256: return Array(SHA256.hash(data: message))
         case .sha384: return Array(SHA384.hash(data: message))
         case .sha512: return Array(SHA512.hash(data: message))
