@@ -49,8 +49,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: swiftSettings),
-        // secp256k1 and HMAC-SHA-224 from the system's OpenSSL (Debian: libssl-dev); everything else is swift-crypto.
-        .target(name: "COpenSSLShim", linkerSettings: [.linkedLibrary("crypto")]),
+        // secp256k1 and HMAC-SHA-224 from the system's OpenSSL (Debian: libssl-dev), gzip from zlib (zlib1g-dev).
+        .target(name: "COpenSSLShim", linkerSettings: [.linkedLibrary("crypto"), .linkedLibrary("z")]),
         .target(name: "WardenServices", dependencies: [
             "WardenCore", "WardenAPI", "WardenStorage", "COpenSSLShim",
             .product(name: "Crypto", package: "swift-crypto"),

@@ -86,3 +86,55 @@ int warden_k1_verify(const uint8_t priv[32], const uint8_t *digest, size_t diges
     EC_KEY_free(key);
     return r == 1;
 }
+
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+int warden_gzip(const uint8_t *in, size_t in_len, uint8_t **out, size_t *out_len) {
+    z_stream s;
+    memset(&s, 0, sizeof s);
+    if (deflateInit2(&s, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return 0;
+    size_t cap = deflateBound(&s, (uLong)in_len) + 32;
+    uint8_t *buf = malloc(cap);
+    if (!buf) { deflateEnd(&s); return 0; }
+    s.next_in = (Bytef *)in;
+    s.avail_in = (uInt)in_len;
+    s.next_out = buf;
+    s.avail_out = (uInt)cap;
+    int rc = deflate(&s, Z_FINISH);
+    deflateEnd(&s);
+    if (rc != Z_STREAM_END) { free(buf); return 0; }
+    *out = buf;
+    *out_len = cap - s.avail_out;
+    return 1;
+}
+
+int warden_gunzip(const uint8_t *in, size_t in_len, uint8_t **out, size_t *out_len) {
+    z_stream s;
+    memset(&s, 0, sizeof s);
+    if (inflateInit2(&s, 15 + 16) != Z_OK) return 0;
+    size_t cap = in_len * 4 + 1024, len = 0;
+    uint8_t *buf = malloc(cap);
+    if (!buf) { inflateEnd(&s); return 0; }
+    s.next_in = (Bytef *)in;
+    s.avail_in = (uInt)in_len;
+    int rc;
+    do {
+        if (len == cap) {
+            uint8_t *bigger = realloc(buf, cap * 2);
+            if (!bigger) { free(buf); inflateEnd(&s); return 0; }
+            buf = bigger;
+            cap *= 2;
+        }
+        s.next_out = buf + len;
+        s.avail_out = (uInt)(cap - len);
+        rc = inflate(&s, Z_NO_FLUSH);
+        len = cap - s.avail_out;
+    } while (rc == Z_OK);
+    inflateEnd(&s);
+    if (rc != Z_STREAM_END) { free(buf); return 0; }
+    *out = buf;
+    *out_len = len;
+    return 1;
+}

@@ -11,15 +11,20 @@ public enum PercentEncoding {
     }
 
     /// Form decoding (`application/x-www-form-urlencoded`): `+` is a space; nil on a malformed escape or invalid UTF-8.
-    public static func decodeForm(_ bytes: ArraySlice<UInt8>) -> String? {
+    public static func decodeForm(_ bytes: ArraySlice<UInt8>) -> String? { decode(bytes, plusIsSpace: true) }
+
+    /// A URI path: like form decoding, but `+` stays `+` (S3 object keys).
+    public static func decodePath(_ s: String) -> String? { decode(ArraySlice(s.utf8), plusIsSpace: false) }
+
+    static func decode(_ bytes: ArraySlice<UInt8>, plusIsSpace: Bool) -> String? {
         // Fast path: most names and values need no decoding.
-        if !bytes.contains(where: { $0 == 0x25 || $0 == 0x2B }) { return String(validating: bytes, as: UTF8.self) }
+        if !bytes.contains(where: { $0 == 0x25 || (plusIsSpace && $0 == 0x2B) }) { return String(validating: bytes, as: UTF8.self) }
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
         var i = bytes.startIndex
         while i < bytes.endIndex {
             let c = bytes[i]
-            if c == 0x2B {
+            if c == 0x2B && plusIsSpace {
                 out.append(0x20)
             } else if c == 0x25 {
                 guard i + 2 < bytes.endIndex, let h = hexValue(bytes[i + 1]), let l = hexValue(bytes[i + 2]) else { return nil }

@@ -6,6 +6,7 @@ import WardenAudit
 import WardenAuth
 import WardenCore
 import WardenProtocol
+import WardenServices
 
 /// Decides whether a caller may perform an action; allow-all until IAM arrives, but every call goes through it.
 public protocol Authorizer: Sendable {
@@ -24,6 +25,8 @@ public final class RequestPipeline: Sendable {
     let authorizer: any Authorizer
     let metrics: RequestMetrics
     let logger: Logger
+    /// The bucket store's REST-XML front, for requests signed for `s3`.
+    let s3: S3Handler?
     let defaultAccount: String
     let defaultRegion: String
     /// The server clock: event times and `receivedAt` (WardenClock; the wall clock unless dev mode moved it).
@@ -31,7 +34,8 @@ public final class RequestPipeline: Sendable {
 
     public init(services: [ServiceDescriptor], verifier: SigV4Verifier, audit: AuditWriter, authorizer: any Authorizer,
                 metrics: RequestMetrics, logger: Logger, defaultAccount: String, defaultRegion: String,
-                now: @escaping @Sendable () -> Date = Date.init) {
+                bucketStore: BucketStore? = nil, now: @escaping @Sendable () -> Date = Date.init) {
+        self.s3 = bucketStore.map { S3Handler(store: $0) }
         self.services = ServiceTable(services)
         self.verifier = verifier
         self.audit = audit
@@ -48,6 +52,9 @@ public final class RequestPipeline: Sendable {
     public func handle(_ request: WardenRequest) async -> WardenResponse {
         let started = ContinuousClock.now
         let requestId = TimeOrderedID.make()
+        if let s3, request.header("x-amz-target") == nil, ServiceTable.credentialScope(request)?[3] == "s3" {
+            return await handleS3(request, handler: s3, requestId: requestId, started: started)
+        }
         let sigRequest = SigV4Request(method: request.method, rawPath: request.path, rawQuery: request.query,
                                       headers: request.headers, bodySHA256: SigV4Canonical.sha256Hex(request.body))
         let auth = Result { () throws(AuthFailure) in try SigV4AuthData.parse(sigRequest) }
@@ -200,14 +207,14 @@ public final class RequestPipeline: Sendable {
     }
 
     /// The context of a request before authentication: the server's default account and region.
-    private func baseContext(_ request: WardenRequest, requestId: String) -> RequestContext {
+    func baseContext(_ request: WardenRequest, requestId: String) -> RequestContext {
         RequestContext(requestId: requestId, account: defaultAccount, region: defaultRegion, principal: nil,
                        sourceIP: request.sourceIP, userAgent: request.header("user-agent") ?? "", receivedAt: now(),
                        tls: request.tls)
     }
 
     /// Commits the audit record, then answers `response`; if the record cannot be written, the request fails (closed).
-    private func commit(_ event: AuditEvent, then response: WardenResponse, route: Route) async -> WardenResponse {
+    func commit(_ event: AuditEvent, then response: WardenResponse, route: Route) async -> WardenResponse {
         do {
             try await audit.record(event.stored)
             return response

@@ -19,6 +19,11 @@ public struct WardenConfiguration: Sendable {
     public var jobInterval: Duration = .seconds(60)
     /// A YAML file of fixtures (KMS keys, aliases, material) created idempotently at start-up.
     public var seedFile: String?
+    /// Seconds between trail deliveries (CloudTrail: about 5 minutes); tests set it down to 1.
+    public var trailDeliveryInterval: Double = 300
+    /// Seconds each digest file covers (CloudTrail: one hour).
+    public var trailDigestInterval: Double = 3600
+    public var trailSigningKeyDays: Double = 30
 
     public init() {}
 }

@@ -115,20 +115,33 @@ public enum WardenNode {
         let audit = AuditWriter(repository: store.audit, logger: logger)
         let metrics = RequestMetrics()
         let clock = WardenClock()
-        let cloudTrail = CloudTrailService(audit: store.audit, now: { clock.now() })
         let kms = KMSService(repository: KMSRepository(db: store.database, sealer: store.sealer), now: { clock.now() })
+        let buckets: BucketStore
+        do {
+            buckets = try BucketStore(repository: BucketRepository(db: store.database), dataDir: store.dataDir, now: { clock.now() })
+        } catch {
+            throw StartupError("bucket store: \(error)")
+        }
+        let cloudTrail = CloudTrailService(
+            audit: store.audit, trails: TrailRepository(db: store.database, sealer: store.sealer), buckets: buckets,
+            settings: TrailSettings(deliveryInterval: config.trailDeliveryInterval, digestInterval: config.trailDigestInterval,
+                                    signingKeyLifetime: config.trailSigningKeyDays * 86400),
+            now: { clock.now() })
+        let orphans = try await buckets.sweepOrphans()
+        if orphans > 0 { logger.info("removed object files no object refers to", metadata: ["files": "\(orphans)"]) }
         if let file = config.seedFile {
             try await Seeding.apply(file: file, kms: kms, config: config, logger: logger)
         }
         let pipeline = RequestPipeline(
             services: [STSService().descriptor, kms.descriptor, cloudTrail.descriptor], verifier: verifier, audit: audit, authorizer: AllowAllAuthorizer(),
             metrics: metrics, logger: logger, defaultAccount: config.accountId, defaultRegion: config.region,
-            now: { clock.now() })
+            bucketStore: buckets, now: { clock.now() })
         let tls = config.tlsCert != nil || config.tlsKey != nil
         let responder = WardenResponder(pipeline: pipeline, metrics: metrics, database: store.database, dev: config.dev, tls: tls,
                                         maxBodyBytes: config.maxBodyBytes, storageName: store.storageName,
                                         clock: clock, onReset: {
                                             kms.clearCache()
+                                            _ = try await buckets.sweepOrphans()
                                             if let file = config.seedFile {
                                                 try await Seeding.apply(file: file, kms: kms, config: config, logger: logger)
                                             }
@@ -170,6 +183,15 @@ public enum WardenNode {
                 .init(service: PeriodicJob(name: "cloudtrail-history-purge", interval: config.jobInterval, logger: logger) {
                     let n = try await cloudTrail.purgeExpired()
                     if n > 0 { logger.info("purged event history older than 90 days", metadata: ["events": "\(n)"]) }
+                }),
+                .init(service: PeriodicJob(name: "cloudtrail-delivery",
+                                           interval: .milliseconds(Int64(min(config.trailDeliveryInterval, config.trailDigestInterval) * 1000)),
+                                           logger: logger) {
+                    let r = try await cloudTrail.runDelivery()
+                    if r != DeliveryReport() {
+                        logger.info("trail delivery", metadata: [
+                            "logFiles": "\(r.logFiles)", "events": "\(r.events)", "digests": "\(r.digests)", "failures": "\(r.failures)"])
+                    }
                 }),
                 .init(service: app),
             ],

@@ -8,8 +8,10 @@ public struct Migration: Sendable {
 
     public func sql(for dialect: SQLDialect) -> [String] {
         let types: [(String, String)] = dialect == .sqlite
-            ? [("{serial}", "INTEGER PRIMARY KEY"), ("{int}", "INTEGER"), ("{blob}", "BLOB")]
-            : [("{serial}", "BIGSERIAL PRIMARY KEY"), ("{int}", "BIGINT"), ("{blob}", "BYTEA")]
+            ? [("{serial}", "INTEGER PRIMARY KEY"), ("{int}", "INTEGER"), ("{blob}", "BLOB"), ("{bytes}", "TEXT")]
+            : [("{serial}", "BIGSERIAL PRIMARY KEY"), ("{int}", "BIGINT"), ("{blob}", "BYTEA"), ("{bytes}", "TEXT COLLATE \"C\"")]
+        // `{bytes}` is text that sorts by its UTF-8 bytes (S3 key order): SQLite's default BINARY collation, "C" in
+        // PostgreSQL whatever the database's locale.
         // SQLite: a plain INTEGER PRIMARY KEY is the rowid, assigned max+1 — monotonic for an append-only log —
         // without AUTOINCREMENT's extra write to sqlite_sequence on every insert.
         return statements.map { stmt in types.reduce(stmt) { $0.replacingOccurrences(of: $1.0, with: $1.1) } }
@@ -18,7 +20,9 @@ public struct Migration: Sendable {
 
 public enum Migrations {
     /// Tables holding state that `/_warden/reset` wipes (everything but the migration ledger).
-    public static let stateTables = ["audit_events", "access_keys", "kms_keys", "kms_key_material", "kms_aliases", "kms_grants", "audit_resources"]
+    public static let stateTables = ["audit_events", "access_keys", "kms_keys", "kms_key_material", "kms_aliases", "kms_grants", "audit_resources",
+                                      "s3_buckets", "s3_objects", "cloudtrail_trails", "cloudtrail_delivery",
+                                      "cloudtrail_log_files", "cloudtrail_digests", "cloudtrail_signing_keys"]
 
     public static let all: [Migration] = [
         Migration(version: 1, name: "audit log and access keys", statements: [
@@ -116,6 +120,89 @@ public enum Migrations {
             """,
             "CREATE INDEX audit_resources_name ON audit_resources (account_id, region, resource_name, event_time_ms)",
             "CREATE INDEX audit_resources_type ON audit_resources (account_id, region, resource_type, event_time_ms)",
+        ]),
+        Migration(version: 4, name: "bucket store, trails, log delivery, digests", statements: [
+            """
+            CREATE TABLE s3_buckets (
+                bucket TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL,
+                region TEXT NOT NULL,
+                created_at_ms {int} NOT NULL,
+                policy TEXT)
+            """,
+            """
+            CREATE TABLE s3_objects (
+                bucket TEXT NOT NULL,
+                object_key {bytes} NOT NULL,
+                size {int} NOT NULL,
+                etag TEXT NOT NULL,
+                last_modified_ms {int} NOT NULL,
+                file_name TEXT NOT NULL,
+                doc TEXT NOT NULL,
+                PRIMARY KEY (bucket, object_key))
+            """,
+            """
+            CREATE TABLE cloudtrail_trails (
+                account_id TEXT NOT NULL,
+                home_region TEXT NOT NULL,
+                name TEXT NOT NULL,
+                multi_region {int} NOT NULL,
+                created_at_ms {int} NOT NULL,
+                doc TEXT NOT NULL,
+                PRIMARY KEY (account_id, home_region, name))
+            """,
+            // One row per trail: the delivery cursor (last audit seq delivered), the batch being delivered (so a
+            // crash redoes exactly that batch under the same object names) and the status GetTrailStatus shows.
+            """
+            CREATE TABLE cloudtrail_delivery (
+                account_id TEXT NOT NULL,
+                home_region TEXT NOT NULL,
+                name TEXT NOT NULL,
+                cursor_seq {int} NOT NULL,
+                pending_end_seq {int},
+                pending_at_ms {int},
+                doc TEXT NOT NULL,
+                PRIMARY KEY (account_id, home_region, name))
+            """,
+            """
+            CREATE TABLE cloudtrail_log_files (
+                account_id TEXT NOT NULL,
+                home_region TEXT NOT NULL,
+                name TEXT NOT NULL,
+                source_region TEXT NOT NULL,
+                delivered_at_ms {int} NOT NULL,
+                s3_bucket TEXT NOT NULL,
+                s3_key TEXT NOT NULL,
+                sha256 TEXT NOT NULL,
+                oldest_ms {int} NOT NULL,
+                newest_ms {int} NOT NULL,
+                PRIMARY KEY (account_id, home_region, name, s3_key))
+            """,
+            "CREATE INDEX cloudtrail_log_files_time ON cloudtrail_log_files (account_id, home_region, name, source_region, delivered_at_ms)",
+            // The newest digest of each chain (trail × source region).
+            """
+            CREATE TABLE cloudtrail_digests (
+                account_id TEXT NOT NULL,
+                home_region TEXT NOT NULL,
+                name TEXT NOT NULL,
+                source_region TEXT NOT NULL,
+                end_ms {int} NOT NULL,
+                s3_bucket TEXT NOT NULL,
+                s3_key TEXT NOT NULL,
+                signature TEXT NOT NULL,
+                digest_sha256 TEXT NOT NULL,
+                PRIMARY KEY (account_id, home_region, name, source_region))
+            """,
+            """
+            CREATE TABLE cloudtrail_signing_keys (
+                region TEXT NOT NULL,
+                fingerprint TEXT NOT NULL,
+                valid_from_ms {int} NOT NULL,
+                valid_to_ms {int},
+                public_der {blob} NOT NULL,
+                sealed {blob} NOT NULL,
+                PRIMARY KEY (region, fingerprint))
+            """,
         ]),
     ]
 

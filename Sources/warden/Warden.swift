@@ -72,6 +72,12 @@ struct Serve: AsyncParsableCommand {
     var seed: String?
     @Option(help: "Seconds between runs of background jobs such as scheduled key deletion (env WARDEN_JOB_INTERVAL; default 60).")
     var jobInterval: Double?
+    @Option(help: "Seconds between trail log file deliveries (env WARDEN_TRAIL_DELIVERY_INTERVAL; default 300, as CloudTrail).")
+    var trailDeliveryInterval: Double?
+    @Option(help: "Seconds each trail digest file covers (env WARDEN_TRAIL_DIGEST_INTERVAL; default 3600, as CloudTrail).")
+    var trailDigestInterval: Double?
+    @Option(help: "Days a region's digest signing key is used before a new one replaces it (env WARDEN_TRAIL_SIGNING_KEY_DAYS; default 30).")
+    var trailSigningKeyDays: Double?
 
     func run() async throws {
         let logger = makeLogger(level: logLevel)
@@ -90,6 +96,13 @@ struct Serve: AsyncParsableCommand {
         guard interval > 0, interval.isFinite else { throw fail(StartupError("--job-interval must be a positive number of seconds")) }
         c.jobInterval = .milliseconds(Int64(interval * 1000))
         c.seedFile = seed ?? env("SEED")
+        c.trailDeliveryInterval = trailDeliveryInterval ?? env("TRAIL_DELIVERY_INTERVAL").flatMap { Double($0) } ?? c.trailDeliveryInterval
+        c.trailDigestInterval = trailDigestInterval ?? env("TRAIL_DIGEST_INTERVAL").flatMap { Double($0) } ?? c.trailDigestInterval
+        c.trailSigningKeyDays = trailSigningKeyDays ?? env("TRAIL_SIGNING_KEY_DAYS").flatMap { Double($0) } ?? c.trailSigningKeyDays
+        for (name, v) in [("--trail-delivery-interval", c.trailDeliveryInterval), ("--trail-digest-interval", c.trailDigestInterval),
+                          ("--trail-signing-key-days", c.trailSigningKeyDays)] where !(v > 0 && v.isFinite) {
+            throw fail(StartupError("\(name) must be a positive number"))
+        }
         guard c.accountId.count == 12, c.accountId.allSatisfy(\.isNumber) else {
             throw fail(StartupError("--account-id must be 12 digits"))
         }

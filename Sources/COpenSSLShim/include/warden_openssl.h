@@ -1,4 +1,5 @@
-// The few primitives swift-crypto lacks, from the system's OpenSSL (libssl-dev): secp256k1 ECDSA and HMAC-SHA-224.
+// The few primitives swift-crypto lacks, from the system's libraries: secp256k1 ECDSA and HMAC-SHA-224 from OpenSSL
+// (libssl-dev), gzip from zlib (zlib1g-dev).
 #ifndef WARDEN_OPENSSL_H
 #define WARDEN_OPENSSL_H
 #include <stddef.h>
@@ -17,5 +18,11 @@ int warden_k1_private_pkcs8(const uint8_t priv[32], uint8_t *out, size_t *out_le
 int warden_k1_sign(const uint8_t priv[32], const uint8_t *digest, size_t digest_len, uint8_t *sig, size_t *sig_len);
 /// 1 if sig (DER) is a valid signature of digest, 0 if not (a malformed signature included), -1 if the key is unusable.
 int warden_k1_verify(const uint8_t priv[32], const uint8_t *digest, size_t digest_len, const uint8_t *sig, size_t sig_len);
+
+/// gzip (RFC 1952, header mtime 0, so equal input gives equal bytes) of in. *out is malloc'd; the caller frees it.
+/// Returns 1 on success.
+int warden_gzip(const uint8_t *in, size_t in_len, uint8_t **out, size_t *out_len);
+/// Inflates a gzip stream. *out is malloc'd; the caller frees it. Returns 1 on success, 0 on malformed input.
+int warden_gunzip(const uint8_t *in, size_t in_len, uint8_t **out, size_t *out_len);
 
 #endif

@@ -1,18 +1,41 @@
-// AWS CloudTrail: event history (LookupEvents) over Warden's audit log; trails come next.
+// AWS CloudTrail: event history (LookupEvents) over Warden's audit log; trails, their log delivery and digests.
 import Foundation
 import WardenAPI
 import WardenCore
 import WardenStorage
 
+/// How often trails deliver and sign, and how long a digest signing key is used.
+public struct TrailSettings: Sendable {
+    public var deliveryInterval: TimeInterval
+    public var digestInterval: TimeInterval
+    public var signingKeyLifetime: TimeInterval
+    public init(deliveryInterval: TimeInterval = 300, digestInterval: TimeInterval = 3600, signingKeyLifetime: TimeInterval = 30 * 86400) {
+        self.deliveryInterval = deliveryInterval
+        self.digestInterval = digestInterval
+        self.signingKeyLifetime = signingKeyLifetime
+    }
+}
+
 public struct CloudTrailService: Sendable {
     let audit: AuditRepository
+    let trails: TrailRepository
+    let buckets: BucketStore
+    let settings: TrailSettings
     let now: @Sendable () -> Date
+    /// Serializes read-modify-write changes to trails (rare calls; one lock is enough).
+    let trailLock = AsyncLock()
+    /// Serializes delivery and digest rounds, so a digest never misses a log file committed while it was read.
+    let deliveryLock = AsyncLock()
 
     /// Event history keeps 90 days, as in CloudTrail.
     public static let retention: TimeInterval = 90 * 86400
 
-    public init(audit: AuditRepository, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(audit: AuditRepository, trails: TrailRepository, buckets: BucketStore, settings: TrailSettings = TrailSettings(),
+                now: @escaping @Sendable () -> Date = { Date() }) {
         self.audit = audit
+        self.trails = trails
+        self.buckets = buckets
+        self.settings = settings
         self.now = now
     }
 
@@ -122,13 +145,42 @@ public struct CloudTrailService: Sendable {
 }
 
 extension CloudTrailService {
+    /// The trail an audit record names, from the member holding a trail name or ARN.
+    static func trailResource(_ member: String) -> @Sendable (AWSValue, RequestContext) -> [AuditResource] {
+        { input, c in
+            guard case .structure(let fields) = input, case .string(let name)? = fields[member] else { return [] }
+            let arn = name.hasPrefix("arn:") ? name : "arn:\(c.partition.rawValue):cloudtrail:\(c.region):\(c.account):trail/\(name)"
+            return [AuditResource(type: "AWS::CloudTrail::Trail", arn: arn, account: c.account)]
+        }
+    }
+
+    static func traits(_ name: String, readOnly: Bool, trail: String? = nil) -> OperationTraits {
+        guard let trail else { return OperationTraits(iamAction: "cloudtrail:\(name)", readOnly: readOnly) }
+        return OperationTraits(iamAction: "cloudtrail:\(name)", readOnly: readOnly, resources: trailResource(trail))
+    }
+
     public var descriptor: ServiceDescriptor {
-        ServiceDescriptor(
+        typealias Ops = CloudTrail.Operations
+        return ServiceDescriptor(
             model: CloudTrail.model, eventSource: "cloudtrail.amazonaws.com",
             validationError: (code: "ValidationException", queryCode: nil, status: 400),
             operations: [
-                AnyOperation(CloudTrail.Operations.LookupEvents.self,
-                             traits: OperationTraits(iamAction: "cloudtrail:LookupEvents", readOnly: true), lookupEvents),
+                AnyOperation(Ops.LookupEvents.self, traits: Self.traits("LookupEvents", readOnly: true), lookupEvents),
+                AnyOperation(Ops.CreateTrail.self, traits: Self.traits("CreateTrail", readOnly: false, trail: "Name"), createTrail),
+                AnyOperation(Ops.UpdateTrail.self, traits: Self.traits("UpdateTrail", readOnly: false, trail: "Name"), updateTrail),
+                AnyOperation(Ops.DeleteTrail.self, traits: Self.traits("DeleteTrail", readOnly: false, trail: "Name"), deleteTrail),
+                AnyOperation(Ops.GetTrail.self, traits: Self.traits("GetTrail", readOnly: true, trail: "Name"), getTrail),
+                AnyOperation(Ops.DescribeTrails.self, traits: Self.traits("DescribeTrails", readOnly: true), describeTrails),
+                AnyOperation(Ops.ListTrails.self, traits: Self.traits("ListTrails", readOnly: true), listTrails),
+                AnyOperation(Ops.StartLogging.self, traits: Self.traits("StartLogging", readOnly: false, trail: "Name"), startLogging),
+                AnyOperation(Ops.StopLogging.self, traits: Self.traits("StopLogging", readOnly: false, trail: "Name"), stopLogging),
+                AnyOperation(Ops.GetTrailStatus.self, traits: Self.traits("GetTrailStatus", readOnly: true, trail: "Name"), getTrailStatus),
+                AnyOperation(Ops.PutEventSelectors.self, traits: Self.traits("PutEventSelectors", readOnly: false, trail: "TrailName"), putEventSelectors),
+                AnyOperation(Ops.GetEventSelectors.self, traits: Self.traits("GetEventSelectors", readOnly: true, trail: "TrailName"), getEventSelectors),
+                AnyOperation(Ops.AddTags.self, traits: Self.traits("AddTags", readOnly: false, trail: "ResourceId"), addTags),
+                AnyOperation(Ops.RemoveTags.self, traits: Self.traits("RemoveTags", readOnly: false, trail: "ResourceId"), removeTags),
+                AnyOperation(Ops.ListTags.self, traits: Self.traits("ListTags", readOnly: true), listTags),
+                AnyOperation(Ops.ListPublicKeys.self, traits: Self.traits("ListPublicKeys", readOnly: true), listPublicKeys),
             ])
     }
 }

@@ -1,0 +1,315 @@
+// The S3-compatible bucket store trails deliver into: bucket and object rows in storage, object bytes in files under
+// the data directory, written atomically (temp file, fsync, rename, fsync of the directory) before the row commits.
+import Crypto
+import Foundation
+import WardenCore
+import WardenStorage
+
+/// What S3 keeps about an object besides its bytes.
+public struct ObjectMeta: Codable, Sendable, Equatable {
+    public var contentType: String
+    public var contentEncoding: String?
+    public var contentDisposition: String?
+    public var contentLanguage: String?
+    public var cacheControl: String?
+    public var expires: String?
+    /// `x-amz-meta-*` pairs, names lowercased without the prefix, in the order given.
+    public var userMetadata: [[String]]
+    public var checksumCRC32: String?
+
+    public init(contentType: String = "binary/octet-stream", userMetadata: [(String, String)] = []) {
+        self.contentType = contentType
+        self.userMetadata = userMetadata.map { [$0.0, $0.1] }
+    }
+}
+
+public struct StoredObject: Sendable {
+    public var row: ObjectRow
+    public var meta: ObjectMeta
+}
+
+/// One page of a listing: objects and the common prefixes rolled up at the delimiter, in key order.
+public struct ObjectListing: Sendable {
+    public var objects: [ObjectRow] = []
+    public var commonPrefixes: [String] = []
+    public var truncated = false
+    /// The last key or common prefix returned: where the next page starts.
+    public var last: String?
+}
+
+public struct BucketStore: Sendable {
+    let repository: BucketRepository
+    /// `DATA/s3`: `objects/` holds one file per object version written, `tmp/` the files being written.
+    let root: String
+    let now: @Sendable () -> Date
+
+    static let maxUserMetadataBytes = 2048
+
+    public init(repository: BucketRepository, dataDir: String, now: @escaping @Sendable () -> Date = { Date() }) throws {
+        self.repository = repository
+        self.root = (dataDir as NSString).appendingPathComponent("s3")
+        self.now = now
+        for dir in ["objects", "tmp"] {
+            try FileManager.default.createDirectory(atPath: (root as NSString).appendingPathComponent(dir),
+                                                    withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        }
+    }
+
+    var objectsDir: String { (root as NSString).appendingPathComponent("objects") }
+    func path(of file: String) -> String { (objectsDir as NSString).appendingPathComponent(file) }
+
+    // MARK: errors (S3's codes and messages)
+
+    static func noSuchBucket(_ name: String) -> AWSError {
+        AWSError(code: "NoSuchBucket", status: 404, message: "The specified bucket does not exist")
+    }
+    static func noSuchKey() -> AWSError { AWSError(code: "NoSuchKey", status: 404, message: "The specified key does not exist.") }
+    static func accessDenied() -> AWSError { AWSError(code: "AccessDenied", status: 403, message: "Access Denied") }
+
+    // MARK: buckets
+
+    /// Bucket naming rules for general purpose buckets.
+    public static func isValidBucketName(_ n: String) -> Bool {
+        let b = Array(n.utf8)
+        guard (3...63).contains(b.count) else { return false }
+        func alnum(_ c: UInt8) -> Bool { (c >= 0x61 && c <= 0x7A) || (c >= 0x30 && c <= 0x39) }
+        guard alnum(b[0]), alnum(b[b.count - 1]) else { return false }
+        guard b.allSatisfy({ alnum($0) || $0 == 0x2D || $0 == 0x2E }) else { return false }
+        if n.contains("..") || n.contains(".-") || n.contains("-.") { return false }
+        if n.hasPrefix("xn--") || n.hasPrefix("sthree-") || n.hasSuffix("-s3alias") || n.hasSuffix("--ol-s3") { return false }
+        let parts = n.split(separator: ".")
+        if parts.count == 4, parts.allSatisfy({ UInt8($0) != nil }) { return false }
+        return true
+    }
+
+    public func createBucket(name: String, account: String, region: String, locationConstraint: String?) async throws -> BucketRow {
+        guard Self.isValidBucketName(name) else {
+            throw AWSError(code: "InvalidBucketName", status: 400, message: "The specified bucket is not valid.")
+        }
+        // us-east-1 takes no constraint; every other region needs its own name as the constraint.
+        let wanted = (locationConstraint?.isEmpty ?? true) ? "us-east-1" : locationConstraint ?? ""
+        if locationConstraint == "us-east-1" {
+            throw AWSError(code: "InvalidLocationConstraint", status: 400, message: "The specified location-constraint is not valid")
+        }
+        guard wanted == region else {
+            if region == "us-east-1" || !(locationConstraint?.isEmpty ?? true) {
+                throw AWSError(code: "IllegalLocationConstraintException", status: 400,
+                               message: "The \(wanted) location constraint is incompatible for the region specific endpoint this request was sent to.")
+            }
+            throw AWSError(code: "IllegalLocationConstraintException", status: 400,
+                           message: "The unspecified location constraint is incompatible for the region specific endpoint this request was sent to.")
+        }
+        let row = BucketRow(name: name, account: account, region: region,
+                            createdAtMillis: Int64(now().timeIntervalSince1970 * 1000), policy: nil)
+        if let existing = try await repository.createBucket(row) {
+            guard existing.account == account else {
+                throw AWSError(code: "BucketAlreadyExists", status: 409,
+                               message: "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.")
+            }
+            // us-east-1 answers a repeated create by the owner with success (legacy behaviour); other regions refuse.
+            if existing.region == "us-east-1" && region == "us-east-1" { return existing }
+            throw AWSError(code: "BucketAlreadyOwnedByYou", status: 409,
+                           message: "Your previous request to create the named bucket succeeded and you already own it.")
+        }
+        return row
+    }
+
+    /// The bucket, if it exists and `account` owns it (no bucket policies are evaluated yet: other accounts are denied).
+    public func ownedBucket(_ name: String, account: String) async throws -> BucketRow {
+        guard let b = try await repository.bucket(name) else { throw Self.noSuchBucket(name) }
+        guard b.account == account else { throw Self.accessDenied() }
+        return b
+    }
+
+    public func bucket(named name: String) async throws -> BucketRow? { try await repository.bucket(name) }
+
+    public func listBuckets(account: String) async throws -> [BucketRow] { try await repository.buckets(account: account) }
+
+    public func deleteBucket(name: String, account: String) async throws {
+        _ = try await ownedBucket(name, account: account)
+        switch try await repository.deleteBucket(name) {
+        case .deleted: return
+        case .missing: throw Self.noSuchBucket(name)
+        case .notEmpty:
+            throw AWSError(code: "BucketNotEmpty", status: 409, message: "The bucket you tried to delete is not empty")
+        }
+    }
+
+    public func putPolicy(bucket: String, account: String, policy: String) async throws {
+        _ = try await ownedBucket(bucket, account: account)
+        guard case .object(let fields)? = try? JSONParser.parse(Array(policy.utf8)),
+              fields.contains(where: { $0.0 == "Statement" }) else {
+            throw AWSError(code: "MalformedPolicy", status: 400, message: "Policies must be valid JSON and the first byte must be '{'")
+        }
+        guard try await repository.setPolicy(bucket: bucket, policy: policy) else { throw Self.noSuchBucket(bucket) }
+    }
+
+    public func policy(bucket: String, account: String) async throws -> String {
+        let b = try await ownedBucket(bucket, account: account)
+        guard let p = b.policy else {
+            throw AWSError(code: "NoSuchBucketPolicy", status: 404, message: "The bucket policy does not exist")
+        }
+        return p
+    }
+
+    public func deletePolicy(bucket: String, account: String) async throws {
+        _ = try await ownedBucket(bucket, account: account)
+        _ = try await repository.setPolicy(bucket: bucket, policy: nil)
+    }
+
+    // MARK: objects
+
+    /// Stores an object durably and returns its row. `contentMD5` is the request's base64 Content-MD5, if sent.
+    public func putObject(bucket: String, key: String, account: String, body: [UInt8], meta: ObjectMeta,
+                          contentMD5: String? = nil) async throws -> ObjectRow {
+        _ = try await ownedBucket(bucket, account: account)
+        return try await write(bucket: bucket, key: key, body: body, meta: meta, contentMD5: contentMD5)
+    }
+
+    /// The write itself, for callers that already checked the bucket (trail delivery writes as the service).
+    public func write(bucket: String, key: String, body: [UInt8], meta: ObjectMeta, contentMD5: String? = nil) async throws -> ObjectRow {
+        guard !key.isEmpty, key.utf8.count <= 1024 else {
+            throw AWSError(code: "KeyTooLongError", status: 400, message: "Your key is too long")
+        }
+        let md5 = Array(Insecure.MD5.hash(data: body))
+        if let contentMD5 {
+            guard let given = Data(base64Encoded: contentMD5), given.count == 16 else {
+                throw AWSError(code: "InvalidDigest", status: 400, message: "The Content-MD5 you specified was invalid.")
+            }
+            guard Array(given) == md5 else {
+                throw AWSError(code: "BadDigest", status: 400, message: "The Content-MD5 you specified did not match what we received.")
+            }
+        }
+        let metaBytes = meta.userMetadata.reduce(0) { $0 + $1.joined().utf8.count }
+        guard metaBytes <= Self.maxUserMetadataBytes else {
+            throw AWSError(code: "MetadataTooLarge", status: 400,
+                           message: "Your metadata headers exceed the maximum allowed metadata size.")
+        }
+        let fileName = TimeOrderedID.make()
+        try DurableFile.write(body, to: path(of: fileName), tempDir: (root as NSString).appendingPathComponent("tmp"))
+        let doc = String(decoding: try JSONEncoder().encode(meta), as: UTF8.self)
+        let row = ObjectRow(bucket: bucket, key: key, size: Int64(body.count), etag: "\"\(Hex.encode(md5))\"",
+                            lastModifiedMillis: Int64(now().timeIntervalSince1970 * 1000), fileName: fileName, doc: doc)
+        let outcome: (stored: Bool, replacedFile: String?)
+        do {
+            outcome = try await repository.putObject(row)
+        } catch {
+            try? FileManager.default.removeItem(atPath: path(of: fileName))
+            throw error
+        }
+        guard outcome.stored else {
+            try? FileManager.default.removeItem(atPath: path(of: fileName))
+            throw Self.noSuchBucket(bucket)
+        }
+        if let old = outcome.replacedFile { try? FileManager.default.removeItem(atPath: path(of: old)) }
+        return row
+    }
+
+    public func headObject(bucket: String, key: String, account: String) async throws -> StoredObject {
+        _ = try await ownedBucket(bucket, account: account)
+        guard let row = try await repository.object(bucket: bucket, key: key) else { throw Self.noSuchKey() }
+        let meta = (try? JSONDecoder().decode(ObjectMeta.self, from: Data(row.doc.utf8))) ?? ObjectMeta()
+        return StoredObject(row: row, meta: meta)
+    }
+
+    /// The object's bytes in `range` (whole object when nil).
+    public func read(_ object: StoredObject, range: Range<Int64>? = nil) throws -> [UInt8] {
+        guard let handle = FileHandle(forReadingAtPath: path(of: object.row.fileName)) else {
+            throw AWSError.internalFailure("The object's data is missing.")
+        }
+        defer { try? handle.close() }
+        let r = range ?? 0..<object.row.size
+        try handle.seek(toOffset: UInt64(r.lowerBound))
+        let data = try handle.read(upToCount: Int(r.upperBound - r.lowerBound)) ?? Data()
+        return Array(data)
+    }
+
+    public func deleteObject(bucket: String, key: String, account: String) async throws {
+        _ = try await ownedBucket(bucket, account: account)
+        if let file = try await repository.deleteObject(bucket: bucket, key: key) {
+            try? FileManager.default.removeItem(atPath: path(of: file))
+        }
+    }
+
+    /// A listing page: keys under `prefix` after `after`, rolled up at `delimiter`, at most `maxKeys` entries.
+    public func list(bucket: String, account: String, prefix: String, delimiter: String?, after: String?,
+                     maxKeys: Int) async throws -> ObjectListing {
+        _ = try await ownedBucket(bucket, account: account)
+        var out = ObjectListing()
+        guard maxKeys > 0 else { return out }
+        var cursor = after
+        var from: String?
+        let delimiter = delimiter.flatMap { $0.isEmpty ? nil : $0 }
+        while true {
+            let rows = try await repository.listObjects(bucket: bucket, prefix: prefix, after: cursor, from: from, limit: maxKeys + 1)
+            var jumped = false
+            for row in rows {
+                if out.objects.count + out.commonPrefixes.count == maxKeys {
+                    out.truncated = true
+                    return out
+                }
+                if let delimiter, let r = row.key.dropFirst(prefix.count).range(of: delimiter) {
+                    let common = String(row.key[..<r.upperBound])
+                    out.commonPrefixes.append(common)
+                    out.last = common
+                    // Continue past every key under this common prefix.
+                    guard let next = BucketRepository.prefixUpperBound(common) else { return out }
+                    cursor = nil
+                    from = next
+                    jumped = true
+                    break
+                }
+                out.objects.append(row)
+                out.last = row.key
+                cursor = row.key
+                from = nil
+            }
+            if !jumped && rows.count <= maxKeys { return out }
+        }
+    }
+
+    /// Removes object files no row references (left by a crash between writing a file and committing its row).
+    public func sweepOrphans() async throws -> Int {
+        let live = try await repository.allFileNames()
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: objectsDir)) ?? []
+        var removed = 0
+        for f in files where !live.contains(f) {
+            try? FileManager.default.removeItem(atPath: path(of: f))
+            removed += 1
+        }
+        for f in (try? FileManager.default.contentsOfDirectory(atPath: (root as NSString).appendingPathComponent("tmp"))) ?? [] {
+            try? FileManager.default.removeItem(atPath: ((root as NSString).appendingPathComponent("tmp") as NSString).appendingPathComponent(f))
+        }
+        return removed
+    }
+}
+
+/// Whole-file writes that survive a crash: write to a temp file, fsync it, rename into place, fsync the directory.
+enum DurableFile {
+    static func write(_ bytes: [UInt8], to path: String, tempDir: String) throws {
+        let tmp = (tempDir as NSString).appendingPathComponent(TimeOrderedID.make())
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard fd >= 0 else { throw StorageError("cannot create \(tmp): errno \(errno)") }
+        var ok = true
+        bytes.withUnsafeBytes { buf in
+            guard let base = buf.baseAddress else { return }
+            var off = 0
+            while off < buf.count {
+                let n = Foundation.write(fd, base + off, buf.count - off)
+                if n <= 0 { ok = false; return }
+                off += n
+            }
+        }
+        if fsync(fd) != 0 { ok = false }
+        close(fd)
+        guard ok, rename(tmp, path) == 0 else {
+            unlink(tmp)
+            throw StorageError("cannot write \(path): errno \(errno)")
+        }
+        let dir = open((path as NSString).deletingLastPathComponent, O_RDONLY)
+        if dir >= 0 {
+            fsync(dir)
+            close(dir)
+        }
+    }
+}
