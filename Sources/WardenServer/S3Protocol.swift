@@ -320,9 +320,6 @@ struct S3Handler: Sendable {
             if let value { headers.append((name, value)) }
         }
         for pair in object.meta.userMetadata where pair.count == 2 { headers.append(("x-amz-meta-\(pair[0])", pair[1])) }
-        if request.header("x-amz-checksum-mode")?.uppercased() == "ENABLED", let crc = object.meta.checksumCRC32 {
-            headers.append(("x-amz-checksum-crc32", crc))
-        }
         if let etag = request.header("if-none-match"), etag == object.row.etag || etag == "*" {
             return WardenResponse(status: 304, headers: headers.filter { $0.name != "Content-Type" })
         }
@@ -340,6 +337,10 @@ struct S3Handler: Sendable {
                 status = 206
                 headers.append(("Content-Range", "bytes \(r.lowerBound)-\(r.upperBound - 1)/\(size)"))
             }
+        }
+        // The stored checksum covers the whole object, so a part is sent without it.
+        if range == nil, request.header("x-amz-checksum-mode")?.uppercased() == "ENABLED", let crc = object.meta.checksumCRC32 {
+            headers.append(("x-amz-checksum-crc32", crc))
         }
         let length = range.map { $0.upperBound - $0.lowerBound } ?? size
         headers.append(("Content-Length", String(length)))
@@ -359,7 +360,7 @@ struct S3Handler: Sendable {
             return max(0, size - n)..<size
         }
         guard let a = Int64(parts[0]) else { return nil }
-        let b = parts[1].isEmpty ? size - 1 : (Int64(parts[1]) ?? -1)
+        let b = parts[1].isEmpty ? Int64.max : (Int64(parts[1]) ?? -1)
         guard b >= a else { return nil }
         if a >= size { return 0..<0 }
         return a..<min(b, size - 1) + 1

@@ -240,6 +240,13 @@ public struct BucketStore: Sendable {
         var cursor = after
         var from: String?
         let delimiter = delimiter.flatMap { $0.isEmpty ? nil : $0 }
+        // Resuming after a key under a rolled-up prefix (a continuation token or marker that is a common prefix)
+        // continues past that whole prefix.
+        if let after, let delimiter, after.hasPrefix(prefix), let r = after.dropFirst(prefix.count).range(of: delimiter),
+           let next = BucketRepository.prefixUpperBound(String(after[..<r.upperBound])) {
+            cursor = nil
+            from = next
+        }
         while true {
             let rows = try await repository.listObjects(bucket: bucket, prefix: prefix, after: cursor, from: from, limit: maxKeys + 1)
             var jumped = false
