@@ -124,8 +124,7 @@ public enum WardenNode {
         }
         let cloudTrail = CloudTrailService(
             audit: store.audit, trails: TrailRepository(db: store.database, sealer: store.sealer), buckets: buckets,
-            settings: TrailSettings(deliveryInterval: config.trailDeliveryInterval, digestInterval: config.trailDigestInterval,
-                                    signingKeyLifetime: config.trailSigningKeyDays * 86400),
+            settings: trailSettings(config),
             now: { clock.now() })
         let orphans = try await buckets.sweepOrphans()
         if orphans > 0 { logger.info("removed object files no object refers to", metadata: ["files": "\(orphans)"]) }
@@ -205,6 +204,13 @@ public enum WardenNode {
             }
             throw StartupError("server stopped: \(text)")
         }
+    }
+
+    static func trailSettings(_ config: WardenConfiguration) -> TrailSettings {
+        var s = TrailSettings(deliveryInterval: config.trailDeliveryInterval, digestInterval: config.trailDigestInterval,
+                              signingKeyLifetime: config.trailSigningKeyDays * 86400)
+        if config.crashAfterLogWrite { s.afterLogWrite = { kill(getpid(), SIGKILL) } }
+        return s
     }
 
     /// Strict mode's first start: create the account's root access key, print it once, write DATA/credentials.

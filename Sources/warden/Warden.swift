@@ -99,6 +99,7 @@ struct Serve: AsyncParsableCommand {
         c.trailDeliveryInterval = trailDeliveryInterval ?? env("TRAIL_DELIVERY_INTERVAL").flatMap { Double($0) } ?? c.trailDeliveryInterval
         c.trailDigestInterval = trailDigestInterval ?? env("TRAIL_DIGEST_INTERVAL").flatMap { Double($0) } ?? c.trailDigestInterval
         c.trailSigningKeyDays = trailSigningKeyDays ?? env("TRAIL_SIGNING_KEY_DAYS").flatMap { Double($0) } ?? c.trailSigningKeyDays
+        c.crashAfterLogWrite = envFlag("TEST_CRASH_AFTER_LOG_WRITE")
         for (name, v) in [("--trail-delivery-interval", c.trailDeliveryInterval), ("--trail-digest-interval", c.trailDigestInterval),
                           ("--trail-signing-key-days", c.trailSigningKeyDays)] where !(v > 0 && v.isFinite) {
             throw fail(StartupError("\(name) must be a positive number"))

@@ -46,7 +46,7 @@ extension CloudTrailService {
             for row in try await trails.allTrails() {
                 let t = try TrailRecord.decode(row.doc)
                 await deliver(t, &report)
-                if t.logFileValidationEnabled && t.isLogging { await writeDueDigests(t, &report) }
+                if t.logFileValidationEnabled { await writeDueDigests(t, &report) }
             }
             return report
         }
@@ -125,6 +125,7 @@ extension CloudTrailService {
                                     newestMillis: times.max() ?? at))
             report.events += events.count
         }
+        if !files.isEmpty { settings.afterLogWrite?() }
         var status = DeliveryStatus.decode(d.doc)
         status.latestDeliveryAttemptMillis = deliveredAt
         if !files.isEmpty { status.latestDeliveryMillis = deliveredAt }
@@ -188,6 +189,8 @@ extension CloudTrailService {
         guard var d = try await trails.delivery(key) else { return false }
         var status = DeliveryStatus.decode(d.doc)
         let head = try await trails.digestHead(key, sourceRegion: region)
+        // Digests are written while logging, plus one that closes the period when logging stopped.
+        guard t.isLogging || (t.stopLoggingMillis ?? 0) > (head?.endMillis ?? 0) else { return false }
         let start = head?.endMillis ?? t.startLoggingMillis ?? Self.millis(now())
         let end: Int64
         if let pending = status.pendingDigestEnds?[region] {

@@ -1,0 +1,273 @@
+"""Trail delivery end to end: log files in the documented layout, records equal to event history, the real
+`aws cloudtrail validate-logs` over signed digest chains (and its verdict after tampering), event selectors, and
+exactly-once delivery across a kill -9 between writing log files and recording them."""
+import datetime
+import gzip
+import json
+import re
+import signal
+import time
+
+import pytest
+
+from conftest import BACKENDS
+from trail_helpers import digest_keys, log_keys, read_gz_json, records, trail_bucket, wait_for
+
+FAST = ["--trail-delivery-interval", "0.3", "--trail-digest-interval", "2"]
+
+
+def start_trail(w, name, bucket, prefix=None, **kw):
+    c = w.client("cloudtrail")
+    args = {"Name": name, "S3BucketName": bucket, **kw}
+    if prefix:
+        args["S3KeyPrefix"] = prefix
+    trail = c.create_trail(**args)
+    return c, trail["TrailARN"]
+
+
+def validate_logs(w, arn, start, region=None):
+    args = ["cloudtrail", "validate-logs", "--trail-arn", arn, "--start-time", start, "--verbose"]
+    if region:
+        args += ["--region", region]
+    # Only validate-logs' CloudTrail client honours --endpoint-url; its S3 client finds Warden through the environment.
+    return w.aws(*args, env={"AWS_ENDPOINT_URL_S3": w.endpoint})
+
+
+def iso(t):
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@pytest.fixture(params=BACKENDS)
+def fast(request, make_warden):
+    return make_warden(request.param, extra_args=FAST)
+
+
+def test_delivery_layout_records_and_validate_logs(fast):
+    w = fast
+    s3 = trail_bucket(w, "audit-logs")
+    ct, arn = start_trail(w, "org-trail", "audit-logs", IsMultiRegionTrail=True, EnableLogFileValidation=True)
+    account = arn.split(":")[4]
+    started = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=1)
+    ct.start_logging(Name="org-trail")
+    request_ids = {}
+    for region in ("us-east-1", "eu-west-1"):
+        kms = w.client("kms", region=region)
+        key = kms.create_key(Description=f"trail test {region}")
+        request_ids[key["ResponseMetadata"]["RequestId"]] = ("CreateKey", region)
+        for _ in range(3):
+            r = kms.list_keys()
+            request_ids[r["ResponseMetadata"]["RequestId"]] = ("ListKeys", region)
+
+    def delivered():
+        got = {r["requestID"] for r in records(s3, "audit-logs")}
+        return set(request_ids) <= got
+
+    wait_for(delivered, what="log files holding every call")
+    # The documented layout, seen through awscli.
+    r = w.aws("s3", "ls", "--recursive", "s3://audit-logs")
+    assert r.returncode == 0, r.stderr
+    listed = [line.split()[-1] for line in r.stdout.splitlines()]
+    log_re = re.compile(rf"^AWSLogs/{account}/CloudTrail/(us-east-1|eu-west-1)/\d{{4}}/\d{{2}}/\d{{2}}/"
+                        rf"{account}_CloudTrail_\1_\d{{8}}T\d{{4}}Z_[A-Za-z0-9]{{16}}\.json\.gz$")
+    digest_re = re.compile(rf"^AWSLogs/{account}/CloudTrail-Digest/(us-east-1|eu-west-1)/\d{{4}}/\d{{2}}/\d{{2}}/"
+                           rf"{account}_CloudTrail-Digest_\1_org-trail_us-east-1_\d{{8}}T\d{{6}}Z\.json\.gz$")
+    logs = [k for k in listed if "/CloudTrail/" in k]
+    assert logs and all(log_re.match(k) for k in logs), listed
+    assert {log_re.match(k).group(1) for k in logs} == {"us-east-1", "eu-west-1"}
+    # A log file downloaded with `aws s3 cp` holds records equal to what event history returns for the same calls.
+    mine = {}
+    for k in logs:
+        dst = f"{w.data_dir}/dl.json.gz"
+        assert w.aws("s3", "cp", f"s3://audit-logs/{k}", dst).returncode == 0
+        with open(dst, "rb") as f:
+            for rec in json.loads(gzip.decompress(f.read()))["Records"]:
+                if rec["requestID"] in request_ids:
+                    assert rec["requestID"] not in mine, "a call delivered twice"
+                    mine[rec["requestID"]] = rec
+    assert set(mine) == set(request_ids)
+    for rid, (name, region) in request_ids.items():
+        assert mine[rid]["eventName"] == name and mine[rid]["awsRegion"] == region
+    for region in ("us-east-1", "eu-west-1"):
+        history = w.client("cloudtrail", region=region).lookup_events(
+            LookupAttributes=[{"AttributeKey": "EventSource", "AttributeValue": "kms.amazonaws.com"}])["Events"]
+        for e in history:
+            rec = json.loads(e["CloudTrailEvent"])
+            if rec["requestID"] in mine:
+                assert rec == mine[rec["requestID"]]
+    # Digests for both source regions; then the real validator accepts every digest and log file of each chain.
+    wait_for(lambda: {digest_re.match(k).group(1) for k in digest_keys(s3, "audit-logs") if digest_re.match(k)} ==
+             {"us-east-1", "eu-west-1"}, what="digests in both regions")
+    ct.stop_logging(Name="org-trail")
+
+    def all_digested(region):
+        digested = set()
+        for k in digest_keys(s3, "audit-logs", f"AWSLogs/{account}/CloudTrail-Digest/{region}/"):
+            digested |= {f["s3Object"] for f in read_gz_json(s3, "audit-logs", k)["logFiles"]}
+        return digested == set(log_keys(s3, "audit-logs", f"AWSLogs/{account}/CloudTrail/{region}/"))
+
+    for region in ("us-east-1", "eu-west-1"):
+        wait_for(lambda: all_digested(region), what=f"every {region} log file in a digest")
+    status = ct.get_trail_status(Name="org-trail")
+    assert "LatestDeliveryTime" in status and "LatestDigestDeliveryTime" in status and "LatestDeliveryError" not in status
+    keys_ = w.client("cloudtrail").list_public_keys(StartTime=started)["PublicKeyList"]
+    assert keys_ and all(len(k["Fingerprint"]) == 32 for k in keys_)
+    for region in ("us-east-1", "eu-west-1"):
+        r = validate_logs(w, arn, iso(started), region=region)
+        assert r.returncode == 0, r.stdout + r.stderr
+        n_logs = len(log_keys(s3, "audit-logs", f"AWSLogs/{account}/CloudTrail/{region}/"))
+        n_digests = len(digest_keys(s3, "audit-logs", f"AWSLogs/{account}/CloudTrail-Digest/{region}/"))
+        assert f"{n_digests}/{n_digests} digest files valid" in r.stdout, r.stdout
+        assert f"{n_logs}/{n_logs} log files valid" in r.stdout, r.stdout
+        assert "INVALID" not in r.stdout + r.stderr
+
+
+def test_validate_logs_reports_exactly_the_tampered_files(fast):
+    w = fast
+    s3 = trail_bucket(w, "tamper-logs")
+    ct, arn = start_trail(w, "tamper", "tamper-logs", prefix="audit/trail", EnableLogFileValidation=True)
+    started = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=1)
+    ct.start_logging(Name="tamper")
+    kms = w.client("kms")
+    # Calls in phases a digest interval apart, so several digests each list log files.
+    for _ in range(5):
+        for _ in range(3):
+            kms.list_keys()
+        time.sleep(2.5)
+    ct.stop_logging(Name="tamper")
+    account = arn.split(":")[4]
+    logs_prefix = f"audit/trail/AWSLogs/{account}/CloudTrail/us-east-1/"
+    digest_prefix = f"audit/trail/AWSLogs/{account}/CloudTrail-Digest/us-east-1/"
+
+    def digests_with_files():
+        out = []
+        for k in sorted(digest_keys(s3, "tamper-logs", digest_prefix)):
+            out.append((k, [f["s3Object"] for f in read_gz_json(s3, "tamper-logs", k)["logFiles"]]))
+        covered = {f for _, fs in out for f in fs}
+        return out if covered == set(log_keys(s3, "tamper-logs", logs_prefix)) else None
+
+    chain = wait_for(digests_with_files, what="every log file in a digest")
+    r = validate_logs(w, arn, iso(started))
+    assert r.returncode == 0 and "INVALID" not in r.stdout + r.stderr, r.stdout + r.stderr
+    with_files = [(k, fs) for k, fs in chain if fs]
+    assert len(with_files) >= 3, chain
+    (d1, logs1), (d2, logs2), (d3, _) = with_files[0], with_files[1], with_files[2]
+    # 1. modify a log file listed by the first digest
+    body = gzip.decompress(s3.get_object(Bucket="tamper-logs", Key=logs1[0])["Body"].read())
+    s3.put_object(Bucket="tamper-logs", Key=logs1[0], Body=gzip.compress(body.replace(b"ListKeys", b"ListKeyz", 1)))
+    # 2. delete a log file listed by the second digest
+    s3.delete_object(Bucket="tamper-logs", Key=logs2[0])
+    # 3. modify the third digest itself, keeping its signature metadata
+    obj = s3.get_object(Bucket="tamper-logs", Key=d3)
+    doc = json.loads(gzip.decompress(obj["Body"].read()))
+    doc["logFiles"] = doc["logFiles"][:-1]
+    s3.put_object(Bucket="tamper-logs", Key=d3, Body=gzip.compress(json.dumps(doc).encode()), Metadata=obj["Metadata"])
+    r = validate_logs(w, arn, iso(started))
+    out = r.stdout + r.stderr
+    invalid = [line.strip() for line in out.splitlines() if line.startswith(("Digest file", "Log file")) and "INVALID" in line]
+    assert len(invalid) == 3, out
+    assert re.search(r"\b1/\d+ digest files INVALID", out) and re.search(r"\b2/\d+ log files INVALID", out), out
+    assert any(logs1[0] in line and "hash value doesn't match" in line for line in invalid), out
+    assert any(logs2[0] in line and "INVALID: not found" in line for line in invalid), out
+    assert any(d3 in line and "signature verification failed" in line for line in invalid), out
+
+
+def test_selectors_decide_what_each_trail_receives(fast):
+    w = fast
+    s3 = trail_bucket(w, "sel-logs")
+    s3.create_bucket(Bucket="data-bucket")
+    ct = w.client("cloudtrail")
+    ct.create_trail(Name="writes-only", S3BucketName="sel-logs", S3KeyPrefix="writes")
+    ct.put_event_selectors(TrailName="writes-only", EventSelectors=[{"ReadWriteType": "WriteOnly"}])
+    ct.create_trail(Name="with-data", S3BucketName="sel-logs", S3KeyPrefix="data")
+    ct.put_event_selectors(TrailName="with-data", AdvancedEventSelectors=[
+        {"FieldSelectors": [{"Field": "eventCategory", "Equals": ["Management"]}]},
+        {"FieldSelectors": [{"Field": "eventCategory", "Equals": ["Data"]},
+                            {"Field": "resources.type", "Equals": ["AWS::S3::Object"]},
+                            {"Field": "resources.ARN", "StartsWith": ["arn:aws:s3:::data-bucket/"]}]}])
+    ct.create_trail(Name="basic-data", S3BucketName="sel-logs", S3KeyPrefix="basic")
+    ct.put_event_selectors(TrailName="basic-data", EventSelectors=[
+        {"ReadWriteType": "ReadOnly", "IncludeManagementEvents": False,
+         "DataResources": [{"Type": "AWS::S3::Object", "Values": ["arn:aws:s3:::data-bucket/in/"]}]}])
+    ct.create_trail(Name="defaults", S3BucketName="sel-logs", S3KeyPrefix="defaults")
+    for name in ("writes-only", "with-data", "basic-data", "defaults"):
+        ct.start_logging(Name=name)
+    kms = w.client("kms")
+    kms.list_keys()
+    kms.create_key()
+    s3.put_object(Bucket="data-bucket", Key="in/object", Body=b"data")
+    s3.get_object(Bucket="data-bucket", Key="in/object")["Body"].read()
+    s3.put_object(Bucket="data-bucket", Key="out/object", Body=b"data")
+    marker = kms.list_aliases()["ResponseMetadata"]["RequestId"]
+
+    def names(prefix):
+        return [(r["eventName"], r["eventCategory"], r.get("readOnly")) for r in records(s3, "sel-logs", prefix + "/")]
+
+    wait_for(lambda: any(r["requestID"] == marker for r in records(s3, "sel-logs", "defaults/")), what="delivery")
+    time.sleep(1.0)
+    writes = names("writes")
+    assert ("CreateKey", "Management", False) in writes
+    assert all(ro is False for _, _, ro in writes) and all(cat == "Management" for _, cat, _ in writes)
+    data = names("data")
+    assert ("PutObject", "Data", False) in data and ("GetObject", "Data", True) in data
+    assert ("ListKeys", "Management", True) in data
+    basic = names("basic")
+    assert [n for n, _, _ in basic] == ["GetObject"]
+    defaults = names("defaults")
+    assert ("ListKeys", "Management", True) in defaults and ("CreateKey", "Management", False) in defaults
+    assert all(cat == "Management" for _, cat, _ in defaults)
+    # Event history never holds data events.
+    history = w.client("cloudtrail").lookup_events(
+        LookupAttributes=[{"AttributeKey": "EventSource", "AttributeValue": "s3.amazonaws.com"}])["Events"]
+    assert {e["EventName"] for e in history} & {"PutObject", "GetObject"} == set()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_kill9_between_writing_and_recording_loses_and_duplicates_nothing(make_warden, backend):
+    w = make_warden(backend, extra_args=["--trail-delivery-interval", "0.3"])
+    s3 = trail_bucket(w, "crash-logs")
+    ct = w.client("cloudtrail")
+    ct.create_trail(Name="crash", S3BucketName="crash-logs")
+    acknowledged = []
+    kms = w.client("kms")
+    for _ in range(5):
+        acknowledged.append(kms.list_keys()["ResponseMetadata"]["RequestId"])
+    # Restart with the fault: the first batch's log files are written, then the process is killed before the batch
+    # is recorded as delivered.
+    w.stop()
+    w.env = {"WARDEN_TEST_CRASH_AFTER_LOG_WRITE": "1"}
+    w.start()
+    ct = w.client("cloudtrail")
+    ct.start_logging(Name="crash")
+    kms = w.client("kms")
+    acknowledged_during = []
+    deadline = time.time() + 30
+    while w.proc.poll() is None and time.time() < deadline:
+        try:
+            acknowledged_during.append(kms.list_keys()["ResponseMetadata"]["RequestId"])
+        except Exception:
+            break
+        time.sleep(0.05)
+    w.proc.wait(timeout=30)
+    assert w.proc.returncode == -signal.SIGKILL, "the fault did not fire"
+    w.env = {}
+    w.start()
+    s3 = w.client("s3")
+    written_by_crashed = set(log_keys(s3, "crash-logs"))
+    assert written_by_crashed, "the crashed batch wrote no file"
+    kms = w.client("kms")
+    after = [kms.list_keys()["ResponseMetadata"]["RequestId"] for _ in range(5)]
+
+    def all_there():
+        ids = [r["requestID"] for r in records(s3, "crash-logs")]
+        return ids if set(acknowledged_during + after) <= set(ids) else None
+
+    ids = wait_for(all_there, what="every acknowledged call delivered")
+    time.sleep(1.0)
+    ids = [r["requestID"] for r in records(s3, "crash-logs")]
+    for rid in acknowledged_during + after:
+        assert ids.count(rid) == 1, rid
+    assert len(ids) == len(set(ids)), "a record was delivered twice"
+    # Calls made before logging started are not delivered.
+    assert not set(acknowledged) & set(ids)
+    # The crashed batch was redone under the same object names, not added again under new ones.
+    assert written_by_crashed <= set(log_keys(s3, "crash-logs"))
