@@ -97,6 +97,8 @@ def test_delivery_layout_records_and_validate_logs(fast):
     # Digests for both source regions; then the real validator accepts every digest and log file of each chain.
     wait_for(lambda: {digest_re.match(k).group(1) for k in digest_keys(s3, "audit-logs") if digest_re.match(k)} ==
              {"us-east-1", "eu-west-1"}, what="digests in both regions")
+    wait_for(lambda: len(digest_keys(s3, "audit-logs", f"AWSLogs/{account}/CloudTrail-Digest/eu-west-1/")) >= 3,
+             what="several eu-west-1 digests")
     ct.stop_logging(Name="org-trail")
 
     def all_digested(region):
@@ -107,6 +109,9 @@ def test_delivery_layout_records_and_validate_logs(fast):
 
     for region in ("us-east-1", "eu-west-1"):
         wait_for(lambda: all_digested(region), what=f"every {region} log file in a digest")
+    # Nothing happened in eu-west-1 after the first calls: its chain goes on with digests that list no log files.
+    eu_digests = digest_keys(s3, "audit-logs", f"AWSLogs/{account}/CloudTrail-Digest/eu-west-1/")
+    assert any(read_gz_json(s3, "audit-logs", k)["logFiles"] == [] for k in eu_digests), eu_digests
     status = ct.get_trail_status(Name="org-trail")
     assert "LatestDeliveryTime" in status and "LatestDigestDeliveryTime" in status and "LatestDeliveryError" not in status
     keys_ = w.client("cloudtrail").list_public_keys(StartTime=started)["PublicKeyList"]
@@ -121,8 +126,10 @@ def test_delivery_layout_records_and_validate_logs(fast):
         assert "INVALID" not in r.stdout + r.stderr
 
 
-def test_validate_logs_reports_exactly_the_tampered_files(fast):
-    w = fast
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_validate_logs_reports_exactly_the_tampered_files(make_warden, backend):
+    # Signing keys last about 3.5 s here, so the chain spans several keys and validate-logs must find each one.
+    w = make_warden(backend, extra_args=FAST + ["--trail-signing-key-days", "0.00004"])
     s3 = trail_bucket(w, "tamper-logs")
     ct, arn = start_trail(w, "tamper", "tamper-logs", prefix="audit/trail", EnableLogFileValidation=True)
     started = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=1)
@@ -146,6 +153,11 @@ def test_validate_logs_reports_exactly_the_tampered_files(fast):
         return out if covered == set(log_keys(s3, "tamper-logs", logs_prefix)) else None
 
     chain = wait_for(digests_with_files, what="every log file in a digest")
+    fingerprints = {read_gz_json(s3, "tamper-logs", k)["digestPublicKeyFingerprint"] for k, _ in chain}
+    published = w.client("cloudtrail").list_public_keys(StartTime=started)["PublicKeyList"]
+    assert len(fingerprints) >= 2 and fingerprints <= {k["Fingerprint"] for k in published}
+    windows = sorted((k["ValidityStartTime"], k["ValidityEndTime"]) for k in published)
+    assert all(a[1] == b[0] for a, b in zip(windows, windows[1:])), "each key's window ends where the next begins"
     r = validate_logs(w, arn, iso(started))
     assert r.returncode == 0 and "INVALID" not in r.stdout + r.stderr, r.stdout + r.stderr
     with_files = [(k, fs) for k, fs in chain if fs]
@@ -271,3 +283,30 @@ def test_kill9_between_writing_and_recording_loses_and_duplicates_nothing(make_w
     assert not set(acknowledged) & set(ids)
     # The crashed batch was redone under the same object names, not added again under new ones.
     assert written_by_crashed <= set(log_keys(s3, "crash-logs"))
+
+
+def test_refused_delivery_shows_in_status_and_resumes_without_loss(fast):
+    w = fast
+    s3 = trail_bucket(w, "fragile-logs")
+    ct = w.client("cloudtrail")
+    ct.create_trail(Name="fragile", S3BucketName="fragile-logs")
+    ct.start_logging(Name="fragile")
+    kms = w.client("kms")
+    first = kms.list_keys()["ResponseMetadata"]["RequestId"]
+    wait_for(lambda: first in {r["requestID"] for r in records(s3, "fragile-logs")}, what="first delivery")
+    # The bucket stops accepting CloudTrail's writes: the status says so, and calls keep being recorded.
+    s3.delete_bucket_policy(Bucket="fragile-logs")
+    during = [kms.list_keys()["ResponseMetadata"]["RequestId"] for _ in range(3)]
+    wait_for(lambda: ct.get_trail_status(Name="fragile").get("LatestDeliveryError") == "AccessDenied", what="AccessDenied in status")
+    # Then the bucket disappears altogether.
+    for k in log_keys(s3, "fragile-logs"):
+        s3.delete_object(Bucket="fragile-logs", Key=k)
+    s3.delete_bucket(Bucket="fragile-logs")
+    during += [kms.list_keys()["ResponseMetadata"]["RequestId"] for _ in range(3)]
+    wait_for(lambda: ct.get_trail_status(Name="fragile").get("LatestDeliveryError") == "NoSuchBucket", what="NoSuchBucket in status")
+    # Fixed: delivery resumes with everything recorded meanwhile, and the error clears.
+    trail_bucket(w, "fragile-logs")
+    wait_for(lambda: set(during) <= {r["requestID"] for r in records(s3, "fragile-logs")}, what="delivery after the fix")
+    wait_for(lambda: "LatestDeliveryError" not in ct.get_trail_status(Name="fragile"), what="the error to clear")
+    ids = [r["requestID"] for r in records(s3, "fragile-logs")]
+    assert all(ids.count(rid) == 1 for rid in during)

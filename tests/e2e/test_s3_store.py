@@ -230,3 +230,19 @@ def test_payload_hash_and_signature_are_checked(strict):
     assert r.status_code in (400, 403)
     headers = signed(strict, "PUT", url, b"original", {"x-amz-content-sha256": hashlib.sha256(b"original").hexdigest()})
     assert requests.put(url, data=b"original", headers=headers).status_code == 200
+
+
+def test_virtual_host_style_addressing(strict):
+    s3(strict).create_bucket(Bucket="vhost-bucket")
+    port = strict.port
+    for host in (f"vhost-bucket.s3.warden.test:{port}", f"vhost-bucket.localhost:{port}"):
+        url = f"http://{host}/dir/obj.txt"
+        body = host.encode()
+        headers = signed(strict, "PUT", url, body, {"x-amz-content-sha256": hashlib.sha256(body).hexdigest()})
+        r = requests.put(f"http://127.0.0.1:{port}/dir/obj.txt", data=body, headers={**headers, "Host": host})
+        assert r.status_code == 200, r.text
+        assert s3(strict).get_object(Bucket="vhost-bucket", Key="dir/obj.txt")["Body"].read() == body
+        headers = signed(strict, "GET", f"http://{host}/?list-type=2&prefix=dir%2F", b"",
+                         {"x-amz-content-sha256": hashlib.sha256(b"").hexdigest()})
+        r = requests.get(f"http://127.0.0.1:{port}/?list-type=2&prefix=dir%2F", headers={**headers, "Host": host})
+        assert r.status_code == 200 and "<Key>dir/obj.txt</Key>" in r.text and "<Name>vhost-bucket</Name>" in r.text, r.text
