@@ -22,6 +22,8 @@ struct S3Target {
         for pair in request.query.split(separator: "&", omittingEmptySubsequences: true) {
             let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             guard let k = PercentEncoding.decodeForm(ArraySlice(kv[0].utf8)) else { return nil }
+            // `x-id` names the operation for some SDKs' routing; S3 ignores it.
+            if k == "x-id" { continue }
             if kv.count == 1 { flags.insert(k); query[k] = "" } else {
                 guard let v = PercentEncoding.decodeForm(ArraySlice(kv[1].utf8)) else { return nil }
                 query[k] = v

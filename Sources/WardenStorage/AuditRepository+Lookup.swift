@@ -77,13 +77,14 @@ extension AuditRepository {
     /// Deletes events recorded before `cutoffMillis` (and their resource rows), oldest first in batches so a large
     /// purge never holds the writer for long. Returns how many events went.
     @discardableResult
-    public func purge(before cutoffMillis: Int64, batch: Int = 2000) async throws -> Int {
+    /// Deletes events older than `cutoffMillis`, but none after `throughSeq` (events a trail has yet to deliver).
+    public func purge(before cutoffMillis: Int64, throughSeq: Int64 = .max, batch: Int = 2000) async throws -> Int {
         var total = 0
         while true {
             let rows = try await db.read { tx in
                 try await tx.query("SELECT seq, event_id, event_time_ms FROM audit_events ORDER BY seq LIMIT ?", [.int(Int64(batch))])
             }
-            let old = rows.filter { ($0[2].int ?? .max) < cutoffMillis }
+            let old = Array(rows.prefix { ($0[0].int ?? .max) <= throughSeq }.filter { ($0[2].int ?? .max) < cutoffMillis })
             guard let last = old.last?[0].int else { return total }
             let ids = old.compactMap { $0[1].text }
             try await db.transaction { tx in

@@ -198,6 +198,10 @@ public struct TrailRepository: Sendable {
     /// left as they are, so a redone batch does not list a file twice).
     public func saveDelivery(_ key: TrailKey, _ row: DeliveryRow, files: [LogFileRow] = []) async throws {
         try await db.transaction { tx in
+            // A trail deleted meanwhile keeps no ledger.
+            let live = try await tx.query("SELECT cursor_seq FROM cloudtrail_delivery WHERE account_id = ? AND home_region = ? AND name = ?",
+                                          key.binds)
+            guard !live.isEmpty else { return }
             try await tx.execute("""
                 UPDATE cloudtrail_delivery SET cursor_seq = ?, pending_end_seq = ?, pending_at_ms = ?, doc = ?
                 WHERE account_id = ? AND home_region = ? AND name = ?

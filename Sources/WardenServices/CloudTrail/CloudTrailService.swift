@@ -142,7 +142,20 @@ public struct CloudTrailService: Sendable {
     /// Deletes history older than 90 days; run by a background job.
     public func purgeExpired() async throws -> Int {
         let cutoff = now().addingTimeInterval(-Self.retention)
-        return try await audit.purge(before: Int64(cutoff.timeIntervalSince1970 * 1000))
+        return try await audit.purge(before: Int64(cutoff.timeIntervalSince1970 * 1000), throughSeq: try await undeliveredFloor())
+    }
+
+    /// The newest sequence number every trail has delivered past: history older than 90 days is kept while a trail
+    /// (logging, or stopped with events of its logging period still undelivered) has yet to deliver it.
+    func undeliveredFloor() async throws -> Int64 {
+        var floor = Int64.max
+        for row in try await trails.allTrails() {
+            let t = try TrailRecord.decode(row.doc)
+            guard let d = try await trails.delivery(Self.key(t)) else { continue }
+            let delivered = max(d.cursorSeq, t.startSeq)
+            if t.isLogging || (t.stopSeq ?? 0) > delivered { floor = min(floor, delivered) }
+        }
+        return floor
     }
 }
 
