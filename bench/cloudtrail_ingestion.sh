@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Benchmark: sustained audit ingestion under a mixed load (KMS Encrypt 1 KiB, KMS DescribeKey, STS
-# GetCallerIdentity, S3 PutObject 256 B, in turn) at concurrency 16 and 64. Every Warden call is a durable CloudTrail
+# Benchmark: sustained audit ingestion under two mixed loads at concurrency 16 and 64: "api" (KMS Encrypt 1 KiB, KMS
+# DescribeKey, STS GetCallerIdentity, in turn) and "api+s3" (the same plus S3 PutObject of 256 B, whose bytes are a
+# file fsynced before its row commits). Every Warden call is a durable CloudTrail
 # record, and a multi-Region trail with log file validation delivers them every second meanwhile. moto's server
 # answers the same calls in the same run (it records no audit trail). After the load, the script reports how many
 # records were stored and how long the trail took to deliver the last of them.
@@ -50,25 +51,34 @@ PY
 
 WKEY=$(prepare "http://127.0.0.1:$WPORT" "$OUT/data/credentials" trail)
 MKEY=$(prepare "http://127.0.0.1:$MPORT" - none)
-python3 bench/lib/mixed_requests.py "http://127.0.0.1:$WPORT" "$OUT/data/credentials" "$WKEY" bench-bucket > "$OUT/w.lua"
-python3 bench/lib/mixed_requests.py "http://127.0.0.1:$MPORT" - "$MKEY" bench-bucket > "$OUT/m.lua"
+for mix in api api+s3; do
+  B=-; [ "$mix" = "api+s3" ] && B=bench-bucket
+  python3 bench/lib/mixed_requests.py "http://127.0.0.1:$WPORT" "$OUT/data/credentials" "$WKEY" "$B" > "$OUT/w-$mix.lua"
+  python3 bench/lib/mixed_requests.py "http://127.0.0.1:$MPORT" - "$MKEY" "$B" > "$OUT/m-$mix.lua"
+done
 
 for _ in $(seq "$ROUNDS"); do
-  for c in 16 64; do
-    measure "warden-$c" "http://127.0.0.1:$WPORT/" "$OUT/w.lua" "$c"
-    measure "moto-$c" "http://127.0.0.1:$MPORT/" "$OUT/m.lua" "$c"
+  for mix in api api+s3; do
+    for c in 16 64; do
+      measure "warden-$mix-$c" "http://127.0.0.1:$WPORT/" "$OUT/w-$mix.lua" "$c"
+      measure "moto-$mix-$c" "http://127.0.0.1:$MPORT/" "$OUT/m-$mix.lua" "$c"
+    done
   done
 done
 
-echo "| server | concurrency | req/s (Warden: audit records/s) | p50 | p99 | non-2xx |"
-echo "|---|---|---|---|---|---|"
-for c in 16 64; do
-  report "Warden (SQLite, strict SigV4, trail delivering)" "warden-$c" "$c"
-  report "moto_server" "moto-$c" "$c"
+echo "| server | mix | concurrency | req/s (Warden: audit records/s) | p50 | p99 | non-2xx |"
+echo "|---|---|---|---|---|---|---|"
+for mix in api api+s3; do
+  for c in 16 64; do
+    report "Warden (SQLite, strict SigV4, trail delivering) | $mix" "warden-$mix-$c" "$c"
+    report "moto_server | $mix" "moto-$mix-$c" "$c"
+  done
 done
 echo
-for c in 16 64; do
-  echo "c=$c: Warden/moto = $(python3 -c "print(f'{$(median_rps "warden-$c") / $(median_rps "moto-$c"):.1f}x')")"
+for mix in api api+s3; do
+  for c in 16 64; do
+    echo "$mix c=$c: Warden/moto = $(python3 -c "print(f'{$(median_rps "warden-$mix-$c") / $(median_rps "moto-$mix-$c"):.1f}x')")"
+  done
 done
 
 # How many records the load left, and how long the trail took to deliver up to the newest of them.
