@@ -52,7 +52,7 @@ let package = Package(
         // secp256k1 and HMAC-SHA-224 from the system's OpenSSL (Debian: libssl-dev), gzip from zlib (zlib1g-dev).
         .target(name: "COpenSSLShim", linkerSettings: [.linkedLibrary("crypto"), .linkedLibrary("z")]),
         .target(name: "WardenServices", dependencies: [
-            "WardenCore", "WardenAPI", "WardenStorage", "COpenSSLShim",
+            "WardenCore", "WardenAPI", "WardenStorage", "WardenAuth", "COpenSSLShim",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "_CryptoExtras", package: "swift-crypto"),
         ], swiftSettings: swiftSettings),

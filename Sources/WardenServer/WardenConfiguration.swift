@@ -24,6 +24,8 @@ public struct WardenConfiguration: Sendable {
     /// Seconds each digest file covers (CloudTrail: one hour).
     public var trailDigestInterval: Double = 3600
     public var trailSigningKeyDays: Double = 30
+    /// YAML list of buckets on external S3-compatible endpoints that trails may deliver into.
+    public var trailExternalBucketsFile: String?
     /// Crash tests only (env WARDEN_TEST_CRASH_AFTER_LOG_WRITE=1): the process kills itself with SIGKILL after writing
     /// a trail's log files and before recording them, the window exactly-once delivery must survive.
     public var crashAfterLogWrite = false

@@ -124,7 +124,7 @@ public enum WardenNode {
         }
         let cloudTrail = CloudTrailService(
             audit: store.audit, trails: TrailRepository(db: store.database, sealer: store.sealer), buckets: buckets,
-            settings: trailSettings(config),
+            settings: try trailSettings(config),
             now: { clock.now() })
         let orphans = try await buckets.sweepOrphans()
         if orphans > 0 { logger.info("removed object files no object refers to", metadata: ["files": "\(orphans)"]) }
@@ -206,9 +206,10 @@ public enum WardenNode {
         }
     }
 
-    static func trailSettings(_ config: WardenConfiguration) -> TrailSettings {
+    static func trailSettings(_ config: WardenConfiguration) throws -> TrailSettings {
         var s = TrailSettings(deliveryInterval: config.trailDeliveryInterval, digestInterval: config.trailDigestInterval,
                               signingKeyLifetime: config.trailSigningKeyDays * 86400)
+        if let file = config.trailExternalBucketsFile { s.externalBuckets = try ExternalBuckets.load(file) }
         if config.crashAfterLogWrite { s.afterLogWrite = { kill(getpid(), SIGKILL) } }
         return s
     }

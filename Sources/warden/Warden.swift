@@ -78,6 +78,8 @@ struct Serve: AsyncParsableCommand {
     var trailDigestInterval: Double?
     @Option(help: "Days a region's digest signing key is used before a new one replaces it (env WARDEN_TRAIL_SIGNING_KEY_DAYS; default 30).")
     var trailSigningKeyDays: Double?
+    @Option(help: "YAML list of buckets on external S3-compatible endpoints trails may deliver into (env WARDEN_TRAIL_EXTERNAL_BUCKETS).")
+    var trailExternalBuckets: String?
 
     func run() async throws {
         let logger = makeLogger(level: logLevel)
@@ -100,6 +102,7 @@ struct Serve: AsyncParsableCommand {
         c.trailDigestInterval = trailDigestInterval ?? env("TRAIL_DIGEST_INTERVAL").flatMap { Double($0) } ?? c.trailDigestInterval
         c.trailSigningKeyDays = trailSigningKeyDays ?? env("TRAIL_SIGNING_KEY_DAYS").flatMap { Double($0) } ?? c.trailSigningKeyDays
         c.crashAfterLogWrite = envFlag("TEST_CRASH_AFTER_LOG_WRITE")
+        c.trailExternalBucketsFile = trailExternalBuckets ?? env("TRAIL_EXTERNAL_BUCKETS")
         for (name, v) in [("--trail-delivery-interval", c.trailDeliveryInterval), ("--trail-digest-interval", c.trailDigestInterval),
                           ("--trail-signing-key-days", c.trailSigningKeyDays)] where !(v > 0 && v.isFinite) {
             throw fail(StartupError("\(name) must be a positive number"))

@@ -4,13 +4,16 @@ exactly-once delivery across a kill -9 between writing log files and recording t
 import datetime
 import gzip
 import json
+import os
 import re
 import signal
+import subprocess
 import time
 
 import pytest
+from botocore.exceptions import ClientError
 
-from conftest import BACKENDS
+from conftest import BACKENDS, code
 from trail_helpers import digest_keys, log_keys, read_gz_json, records, trail_bucket, wait_for
 
 FAST = ["--trail-delivery-interval", "0.3", "--trail-digest-interval", "2"]
@@ -310,3 +313,67 @@ def test_refused_delivery_shows_in_status_and_resumes_without_loss(fast):
     wait_for(lambda: "LatestDeliveryError" not in ct.get_trail_status(Name="fragile"), what="the error to clear")
     ids = [r["requestID"] for r in records(s3, "fragile-logs")]
     assert all(ids.count(rid) == 1 for rid in during)
+
+
+def test_delivery_to_an_external_s3_endpoint(make_warden, tmp_path):
+    # Warden B (strict SigV4) plays the external S3-compatible server; Warden A's trail delivers into B's bucket,
+    # signing with its own SigV4 signer and B's credentials from A's external-bucket file.
+    b = make_warden("sqlite")
+    b.client("s3").create_bucket(Bucket="external-logs")
+    b_key, b_secret = b.credentials()
+    config = tmp_path / "external.yaml"
+    config.write_text(f"""
+- bucket: external-logs
+  endpoint: {b.endpoint}
+  region: us-east-1
+  access_key_id: {b_key}
+  secret_access_key_env: EXTERNAL_SECRET
+- bucket: external-missing
+  endpoint: {b.endpoint}
+  access_key_id: {b_key}
+  secret_access_key: {b_secret}
+- bucket: external-refused
+  endpoint: {b.endpoint}
+  access_key_id: {b_key}
+  secret_access_key: wrong-secret
+""")
+    a = make_warden("sqlite", dev=True, extra_args=FAST + ["--trail-external-buckets", str(config)],
+                    env={"EXTERNAL_SECRET": b_secret})
+    b.client("s3").create_bucket(Bucket="external-refused")
+    ct = a.client("cloudtrail")
+    with pytest.raises(ClientError) as e:
+        ct.create_trail(Name="missing", S3BucketName="external-missing")
+    assert code(e) == "S3BucketDoesNotExistException"
+    with pytest.raises(ClientError) as e:
+        ct.create_trail(Name="refused", S3BucketName="external-refused")
+    assert code(e) == "InsufficientS3BucketPolicyException"
+    arn = ct.create_trail(Name="outbound", S3BucketName="external-logs", EnableLogFileValidation=True)["TrailARN"]
+    started = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=1)
+    ct.start_logging(Name="outbound")
+    ids = [a.client("kms").list_keys()["ResponseMetadata"]["RequestId"] for _ in range(3)]
+    s3b = b.client("s3")
+    wait_for(lambda: set(ids) <= {r["requestID"] for r in records(s3b, "external-logs")}, what="delivery into B")
+    assert not a.client("s3").list_buckets()["Buckets"], "nothing was written into A's own store"
+    wait_for(lambda: digest_keys(s3b, "external-logs"), what="a digest in B")
+    ct.stop_logging(Name="outbound")
+    account = arn.split(":")[4]
+
+    def all_digested():
+        digested = set()
+        for k in digest_keys(s3b, "external-logs"):
+            digested |= {f["s3Object"] for f in read_gz_json(s3b, "external-logs", k)["logFiles"]}
+        return digested == set(log_keys(s3b, "external-logs", f"AWSLogs/{account}/CloudTrail/"))
+
+    wait_for(all_digested, what="every log file in a digest")
+    # validate-logs with B's credentials: its CloudTrail client goes to A (dev mode), its S3 client to B.
+    env = dict(os.environ, AWS_SHARED_CREDENTIALS_FILE=b.credentials_file, AWS_CONFIG_FILE=os.devnull,
+               AWS_DEFAULT_REGION="us-east-1", AWS_ENDPOINT_URL_S3=b.endpoint)
+    for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "AWS_ENDPOINT_URL"):
+        env.pop(k, None)
+    r = subprocess.run(["aws", "--endpoint-url", a.endpoint, "cloudtrail", "validate-logs", "--trail-arn", arn,
+                        "--start-time", iso(started), "--verbose"], capture_output=True, text=True, timeout=120, env=env)
+    assert r.returncode == 0 and "INVALID" not in r.stdout + r.stderr, r.stdout + r.stderr
+    assert re.search(r"(\d+)/\1 log files valid", r.stdout) and re.search(r"(\d+)/\1 digest files valid", r.stdout), r.stdout
+    # B verified every delivery's signature and audited it as an S3 data event of B's root key.
+    puts = [rec for rec in b.audit_records() if rec["eventName"] == "PutObject" and "errorCode" not in rec]
+    assert puts and all(p["userIdentity"]["accessKeyId"] == b_key for p in puts)

@@ -52,6 +52,12 @@ extension CloudTrailService {
         }
     }
 
+    /// The bucket store a trail's bucket lives in: an external endpoint configured for that name, or Warden's own.
+    func destination(for bucket: String) -> any LogDestination {
+        if let external = settings.externalBuckets.first(where: { $0.bucket == bucket }) { return ExternalDestination(config: external) }
+        return InternalDestination(store: buckets)
+    }
+
     static func key(_ t: TrailRecord) -> TrailKey { TrailKey(account: t.account, homeRegion: t.homeRegion, name: t.name) }
 
     /// Delivers rounds until the trail has caught up (or a write fails: then the status says why and the batch stays
@@ -100,12 +106,8 @@ extension CloudTrailService {
             var e = SelectableEvent(row)
             if t.delivers(&e) { byRegion[row.region, default: []].append(row) }
         }
-        guard let bucket = try await buckets.bucket(named: t.s3BucketName) else {
-            throw AWSError(code: "NoSuchBucket", status: 404, message: "The specified bucket does not exist")
-        }
-        guard BucketPolicyCheck.allowsCloudTrailWrites(bucket.policy) else {
-            throw AWSError(code: "AccessDenied", status: 403, message: "Access Denied")
-        }
+        let destination = destination(for: t.s3BucketName)
+        try await destination.checkWritable(bucket: t.s3BucketName)
         var files: [LogFileRow] = []
         let deliveredAt = Self.millis(now())
         for region in byRegion.keys.sorted() {
@@ -117,8 +119,7 @@ extension CloudTrailService {
             }
             body.append(contentsOf: "]}".utf8)
             let objectKey = Self.logFileKey(t, region: region, atMillis: at, unique: "\(d.cursorSeq):\(end)")
-            _ = try await buckets.write(bucket: t.s3BucketName, key: objectKey, body: try Gzip.compress(body),
-                                        meta: ObjectMeta(contentType: "application/x-gzip"))
+            try await destination.put(bucket: t.s3BucketName, key: objectKey, body: try Gzip.compress(body), metadata: [])
             let times = events.map(\.eventTimeMillis)
             files.append(LogFileRow(sourceRegion: region, deliveredAtMillis: deliveredAt, bucket: t.s3BucketName, key: objectKey,
                                     sha256: Hex.encode(SHA256.hash(data: body)), oldestMillis: times.min() ?? at,
@@ -244,12 +245,10 @@ extension CloudTrailService {
         let toSign = "\(Self.iso(end))\n\(t.s3BucketName)/\(objectKey)\n\(bodyHash)\n\(head?.signature ?? "null")"
         let signer = try _RSA.Signing.PrivateKey(derRepresentation: signingKey.privateDER)
         let signature = Hex.encode(try signer.signature(for: SHA256.hash(data: Array(toSign.utf8)), padding: .insecurePKCS1v1_5).rawRepresentation)
-        guard try await buckets.bucket(named: t.s3BucketName) != nil else {
-            throw AWSError(code: "NoSuchBucket", status: 404, message: "The specified bucket does not exist")
-        }
-        _ = try await buckets.write(bucket: t.s3BucketName, key: objectKey, body: try Gzip.compress(body),
-                                    meta: ObjectMeta(contentType: "application/x-gzip",
-                                                     userMetadata: [("signature", signature), ("signature-algorithm", "SHA256withRSA")]))
+        let destination = destination(for: t.s3BucketName)
+        try await destination.checkWritable(bucket: t.s3BucketName)
+        try await destination.put(bucket: t.s3BucketName, key: objectKey, body: try Gzip.compress(body),
+                                  metadata: [("signature", signature), ("signature-algorithm", "SHA256withRSA")])
         status.pendingDigestEnds?[region] = nil
         if status.pendingDigestEnds?.isEmpty == true { status.pendingDigestEnds = nil }
         status.latestDigestDeliveryMillis = Self.millis(now())

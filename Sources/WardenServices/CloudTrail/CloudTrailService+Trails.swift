@@ -103,10 +103,13 @@ extension CloudTrailService {
         guard BucketStore.isValidBucketName(bucket) else {
             throw CloudTrail.Errors.invalidS3BucketNameException("Bucket name \(bucket) is not valid.")
         }
-        guard let b = try await buckets.bucket(named: bucket) else {
+        do {
+            try await destination(for: bucket).checkWritable(bucket: bucket)
+        } catch let e as AWSError where e.code == "NoSuchBucket" {
             throw CloudTrail.Errors.s3BucketDoesNotExistException("S3 bucket \(bucket) does not exist.")
-        }
-        guard BucketPolicyCheck.allowsCloudTrailWrites(b.policy) else {
+        } catch let e as AWSError where e.code == "ServiceUnavailable" {
+            throw CloudTrail.Errors.s3BucketDoesNotExistException("S3 bucket \(bucket) cannot be reached: \(e.message)")
+        } catch is AWSError {
             throw CloudTrail.Errors.insufficientS3BucketPolicyException("Incorrect S3 bucket policy is detected for bucket: \(bucket)")
         }
     }

@@ -9,6 +9,8 @@ public struct TrailSettings: Sendable {
     public var deliveryInterval: TimeInterval
     public var digestInterval: TimeInterval
     public var signingKeyLifetime: TimeInterval
+    /// Buckets on external S3-compatible endpoints, by name: trails naming them deliver there.
+    public var externalBuckets: [ExternalBucket] = []
     /// Fault injection for crash tests: runs after a batch's log files are written and before its cursor commits.
     public var afterLogWrite: (@Sendable () -> Void)?
     public init(deliveryInterval: TimeInterval = 300, digestInterval: TimeInterval = 3600, signingKeyLifetime: TimeInterval = 30 * 86400) {
