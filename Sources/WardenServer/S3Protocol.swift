@@ -22,8 +22,9 @@ struct S3Target {
         for pair in request.query.split(separator: "&", omittingEmptySubsequences: true) {
             let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             guard let k = PercentEncoding.decodeForm(ArraySlice(kv[0].utf8)) else { return nil }
-            // `x-id` names the operation for some SDKs' routing; S3 ignores it.
-            if k == "x-id" { continue }
+            // `x-id` names the operation for some SDKs' routing; S3 ignores it. Presigned URLs carry their signature
+            // in `X-Amz-*` parameters: authentication reads them, operations and audit records never see them.
+            if k == "x-id" || k.hasPrefix("X-Amz-") { continue }
             if kv.count == 1 { flags.insert(k); query[k] = "" } else {
                 guard let v = PercentEncoding.decodeForm(ArraySlice(kv[1].utf8)) else { return nil }
                 query[k] = v
@@ -141,8 +142,8 @@ struct S3Handler: Sendable {
             try await store.deletePolicy(bucket: t.bucket ?? "", account: account)
             return WardenResponse(status: 204)
         case "ListObjects", "ListObjectsV2": return try await list(t, v2: op.name == "ListObjectsV2", account: account)
-        case "PutObject": return try await putObject(t, request, account: account)
-        case "GetObject", "HeadObject": return try await getObject(t, request, account: account, head: op.name == "HeadObject")
+        case "PutObject": return try await putObject(t, request, context: c)
+        case "GetObject", "HeadObject": return try await getObject(t, request, context: c, head: op.name == "HeadObject")
         case "DeleteObject":
             try await store.deleteObject(bucket: t.bucket ?? "", key: t.key ?? "", account: account)
             return WardenResponse(status: 204)
@@ -284,7 +285,31 @@ struct S3Handler: Sendable {
         return out
     }
 
-    func putObject(_ t: S3Target, _ request: WardenRequest, account: String) async throws -> WardenResponse {
+    /// SSE headers of a PUT: SSE-KMS with the named key or the account's `alias/aws/s3`; other kinds are refused.
+    static func sse(_ request: WardenRequest, context c: RequestContext) throws -> SSEKMSRequest? {
+        let keyId = request.header("x-amz-server-side-encryption-aws-kms-key-id")
+        switch request.header("x-amz-server-side-encryption") {
+        case nil:
+            guard keyId == nil else {
+                throw AWSError(code: "InvalidArgument", status: 400,
+                               message: "x-amz-server-side-encryption header is not supported for this operation.")
+            }
+            return nil
+        case "aws:kms"?: return SSEKMSRequest(keyId: keyId, context: c)
+        case "AES256"?, "aws:kms:dsse"?:
+            throw AWSError(code: "NotImplemented", status: 501,
+                           message: "Only SSE-KMS (aws:kms) server-side encryption is implemented by Warden's bucket store.")
+        case let other?:
+            throw AWSError(code: "InvalidArgument", status: 400, message: "The encryption method specified is not supported: \(other)")
+        }
+    }
+
+    static func sseHeaders(_ meta: ObjectMeta) -> [(name: String, value: String)] {
+        guard let arn = meta.sseKmsKeyArn else { return [] }
+        return [("x-amz-server-side-encryption", "aws:kms"), ("x-amz-server-side-encryption-aws-kms-key-id", arn)]
+    }
+
+    func putObject(_ t: S3Target, _ request: WardenRequest, context c: RequestContext) async throws -> WardenResponse {
         if request.header("x-amz-copy-source") != nil {
             throw AWSError(code: "NotImplemented", status: 501, message: "CopyObject is not implemented by Warden's bucket store.")
         }
@@ -302,15 +327,15 @@ struct S3Handler: Sendable {
             }
             meta.checksumCRC32 = crc
         }
-        let row = try await store.putObject(bucket: t.bucket ?? "", key: t.key ?? "", account: account, body: request.body,
-                                            meta: meta, contentMD5: request.header("content-md5"))
-        var headers: [(name: String, value: String)] = [("ETag", row.etag)]
+        let stored = try await store.putObject(bucket: t.bucket ?? "", key: t.key ?? "", account: c.account, body: request.body,
+                                               meta: meta, contentMD5: request.header("content-md5"), sse: try Self.sse(request, context: c))
+        var headers: [(name: String, value: String)] = [("ETag", stored.row.etag)] + Self.sseHeaders(stored.meta)
         if let crc = meta.checksumCRC32 { headers.append(("x-amz-checksum-crc32", crc)) }
         return WardenResponse(status: 200, headers: headers)
     }
 
-    func getObject(_ t: S3Target, _ request: WardenRequest, account: String, head: Bool) async throws -> WardenResponse {
-        let object = try await store.headObject(bucket: t.bucket ?? "", key: t.key ?? "", account: account)
+    func getObject(_ t: S3Target, _ request: WardenRequest, context c: RequestContext, head: Bool) async throws -> WardenResponse {
+        let object = try await store.headObject(bucket: t.bucket ?? "", key: t.key ?? "", account: c.account)
         let size = object.row.size
         var headers: [(name: String, value: String)] = [
             ("Content-Type", object.meta.contentType), ("ETag", object.row.etag),
@@ -322,6 +347,7 @@ struct S3Handler: Sendable {
             if let value { headers.append((name, value)) }
         }
         for pair in object.meta.userMetadata where pair.count == 2 { headers.append(("x-amz-meta-\(pair[0])", pair[1])) }
+        headers += Self.sseHeaders(object.meta)
         if let etag = request.header("if-none-match"), etag == object.row.etag || etag == "*" {
             return WardenResponse(status: 304, headers: headers.filter { $0.name != "Content-Type" })
         }
@@ -347,7 +373,7 @@ struct S3Handler: Sendable {
         let length = range.map { $0.upperBound - $0.lowerBound } ?? size
         headers.append(("Content-Length", String(length)))
         if head { return WardenResponse(status: status, headers: headers) }
-        return WardenResponse(status: status, headers: headers, body: try store.read(object, range: range))
+        return WardenResponse(status: status, headers: headers, body: try await store.read(object, range: range, requestId: c.requestId))
     }
 
     /// `bytes=a-b`, `bytes=a-`, `bytes=-n`. Nil for a header S3 ignores (syntax it does not parse, several ranges);

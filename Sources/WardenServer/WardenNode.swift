@@ -118,12 +118,13 @@ public enum WardenNode {
         let kms = KMSService(repository: KMSRepository(db: store.database, sealer: store.sealer), now: { clock.now() })
         let buckets: BucketStore
         do {
-            buckets = try BucketStore(repository: BucketRepository(db: store.database), dataDir: store.dataDir, now: { clock.now() })
+            buckets = try BucketStore(repository: BucketRepository(db: store.database), dataDir: store.dataDir, keys: kms,
+                                      now: { clock.now() })
         } catch {
             throw StartupError("bucket store: \(error)")
         }
         let cloudTrail = CloudTrailService(
-            audit: store.audit, trails: TrailRepository(db: store.database, sealer: store.sealer), buckets: buckets,
+            audit: store.audit, trails: TrailRepository(db: store.database, sealer: store.sealer), buckets: buckets, keys: kms,
             settings: try trailSettings(config),
             now: { clock.now() })
         let orphans = try await buckets.sweepOrphans()

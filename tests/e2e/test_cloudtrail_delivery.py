@@ -377,3 +377,40 @@ def test_delivery_to_an_external_s3_endpoint(make_warden, tmp_path):
     # B verified every delivery's signature and audited it as an S3 data event of B's root key.
     puts = [rec for rec in b.audit_records() if rec["eventName"] == "PutObject" and "errorCode" not in rec]
     assert puts and all(p["userIdentity"]["accessKeyId"] == b_key for p in puts)
+
+
+def test_trail_files_encrypted_with_kms(fast):
+    w = fast
+    s3 = trail_bucket(w, "kms-logs")
+    kms = w.client("kms")
+    key = kms.create_key(Description="trail logs")["KeyMetadata"]
+    kms.create_alias(AliasName="alias/trail-logs", TargetKeyId=key["KeyId"])
+    ct = w.client("cloudtrail")
+    r = ct.create_trail(Name="sealed", S3BucketName="kms-logs", KmsKeyId="alias/trail-logs", EnableLogFileValidation=True)
+    assert r["KmsKeyId"] == key["Arn"]
+    assert ct.get_trail(Name="sealed")["Trail"]["KmsKeyId"] == key["Arn"]
+    started = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=1)
+    ct.start_logging(Name="sealed")
+    marker = kms.list_keys()["ResponseMetadata"]["RequestId"]
+    wait_for(lambda: marker in {r["requestID"] for r in records(s3, "kms-logs")}, what="delivery")
+    wait_for(lambda: digest_keys(s3, "kms-logs"), what="a digest")
+    for k in log_keys(s3, "kms-logs") + digest_keys(s3, "kms-logs"):
+        head = s3.head_object(Bucket="kms-logs", Key=k)
+        assert head["ServerSideEncryption"] == "aws:kms" and head["SSEKMSKeyId"] == key["Arn"], k
+    ct.stop_logging(Name="sealed")
+    account = r["TrailARN"].split(":")[4]
+
+    def all_digested():
+        digested = set()
+        for k in digest_keys(s3, "kms-logs"):
+            digested |= {f["s3Object"] for f in read_gz_json(s3, "kms-logs", k)["logFiles"]}
+        return digested == set(log_keys(s3, "kms-logs", f"AWSLogs/{account}/CloudTrail/"))
+
+    wait_for(all_digested, what="every log file in a digest")
+    r = validate_logs(w, r["TrailARN"], iso(started))
+    assert r.returncode == 0 and "INVALID" not in r.stdout + r.stderr, r.stdout + r.stderr
+    # With the key disabled, files cannot be read back (and validate-logs cannot vouch for them).
+    kms.disable_key(KeyId=key["KeyId"])
+    with pytest.raises(ClientError) as e:
+        s3.get_object(Bucket="kms-logs", Key=log_keys(s3, "kms-logs")[0])
+    assert code(e) == "KMS.DisabledException"

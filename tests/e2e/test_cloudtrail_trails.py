@@ -113,7 +113,20 @@ def test_create_trail_errors(strict):
         c.create_trail(Name="org", S3BucketName="ok-bucket", IsOrganizationTrail=True)
     assert code(e) == "OrganizationsNotInUseException"
     with pytest.raises(ClientError) as e:
-        c.create_trail(Name="kms", S3BucketName="ok-bucket", KmsKeyId="alias/x")
+        c.create_trail(Name="kms", S3BucketName="ok-bucket", KmsKeyId="alias/missing")
+    assert code(e) == "KmsKeyNotFoundException"
+    kms = strict.client("kms")
+    signing = kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")["KeyMetadata"]["KeyId"]
+    with pytest.raises(ClientError) as e:
+        c.create_trail(Name="kms", S3BucketName="ok-bucket", KmsKeyId=signing)
+    assert code(e) == "InvalidKmsKeyIdException"
+    disabled = kms.create_key()["KeyMetadata"]["KeyId"]
+    kms.disable_key(KeyId=disabled)
+    with pytest.raises(ClientError) as e:
+        c.create_trail(Name="kms", S3BucketName="ok-bucket", KmsKeyId=disabled)
+    assert code(e) == "KmsKeyDisabledException"
+    with pytest.raises(ClientError) as e:
+        c.create_trail(Name="sns", S3BucketName="ok-bucket", SnsTopicName="topic")
     assert code(e) == "UnsupportedOperationException"
     with pytest.raises(ClientError) as e:
         c.create_trail(S3BucketName="ok-bucket")

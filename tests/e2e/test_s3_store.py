@@ -246,3 +246,54 @@ def test_virtual_host_style_addressing(strict):
                          {"x-amz-content-sha256": hashlib.sha256(b"").hexdigest()})
         r = requests.get(f"http://127.0.0.1:{port}/?list-type=2&prefix=dir%2F", headers={**headers, "Host": host})
         assert r.status_code == 200 and "<Key>dir/obj.txt</Key>" in r.text and "<Name>vhost-bucket</Name>" in r.text, r.text
+
+
+def test_presigned_urls(strict):
+    c = s3(strict)
+    c.create_bucket(Bucket="presigned")
+    put_url = c.generate_presigned_url("put_object", Params={"Bucket": "presigned", "Key": "shared.txt"}, ExpiresIn=300)
+    assert requests.put(put_url, data=b"uploaded without credentials").status_code == 200
+    get_url = c.generate_presigned_url("get_object", Params={"Bucket": "presigned", "Key": "shared.txt"}, ExpiresIn=300)
+    r = requests.get(get_url)
+    assert r.status_code == 200 and r.content == b"uploaded without credentials"
+    r = requests.get(get_url.replace("shared.txt", "other.txt"))
+    assert r.status_code == 403 and "<Code>SignatureDoesNotMatch</Code>" in r.text
+    # The signature in the URL never reaches the audit record.
+    gets = [rec for rec in strict.audit_records() if rec["eventName"] == "GetObject"]
+    assert gets and all("X-Amz-Signature" not in json.dumps(rec) for rec in gets)
+
+
+def test_sse_kms_objects(strict):
+    c = s3(strict)
+    kms = strict.client("kms")
+    c.create_bucket(Bucket="encrypted")
+    key = kms.create_key()["KeyMetadata"]
+    secret = b"plaintext that must not be on disk " * 20
+    put = c.put_object(Bucket="encrypted", Key="secret.txt", Body=secret, ServerSideEncryption="aws:kms", SSEKMSKeyId=key["KeyId"])
+    assert put["ServerSideEncryption"] == "aws:kms" and put["SSEKMSKeyId"] == key["Arn"]
+    assert put["ETag"] != '"%s"' % hashlib.md5(secret).hexdigest()
+    got = c.get_object(Bucket="encrypted", Key="secret.txt")
+    assert got["Body"].read() == secret and got["SSEKMSKeyId"] == key["Arn"] and got["ContentLength"] == len(secret)
+    assert c.get_object(Bucket="encrypted", Key="secret.txt", Range="bytes=10-19")["Body"].read() == secret[10:20]
+    assert c.head_object(Bucket="encrypted", Key="secret.txt")["ServerSideEncryption"] == "aws:kms"
+    # The bytes at rest are ciphertext.
+    objects = os.path.join(strict.data_dir, "s3", "objects")
+    assert all(b"plaintext that must not" not in open(os.path.join(objects, f), "rb").read() for f in os.listdir(objects))
+    # Without a key id the account's AWS managed key alias/aws/s3 is used (and made on first use).
+    c.put_object(Bucket="encrypted", Key="default.txt", Body=b"x", ServerSideEncryption="aws:kms")
+    aliases = {a["AliasName"]: a.get("TargetKeyId") for a in kms.list_aliases()["Aliases"]}
+    assert aliases.get("alias/aws/s3")
+    assert c.head_object(Bucket="encrypted", Key="default.txt")["SSEKMSKeyId"].endswith(aliases["alias/aws/s3"])
+    # A disabled key makes the object unreadable, as in S3; enabling it again restores access.
+    kms.disable_key(KeyId=key["KeyId"])
+    with pytest.raises(ClientError) as e:
+        c.get_object(Bucket="encrypted", Key="secret.txt")
+    assert code(e) == "KMS.DisabledException"
+    kms.enable_key(KeyId=key["KeyId"])
+    assert c.get_object(Bucket="encrypted", Key="secret.txt")["Body"].read() == secret
+    with pytest.raises(ClientError) as e:
+        c.put_object(Bucket="encrypted", Key="k", Body=b"x", ServerSideEncryption="aws:kms", SSEKMSKeyId="alias/missing")
+    assert code(e) == "KMS.NotFoundException"
+    with pytest.raises(ClientError) as e:
+        c.put_object(Bucket="encrypted", Key="k", Body=b"x", ServerSideEncryption="AES256")
+    assert code(e) == "NotImplemented"

@@ -119,7 +119,8 @@ extension CloudTrailService {
             }
             body.append(contentsOf: "]}".utf8)
             let objectKey = Self.logFileKey(t, region: region, atMillis: at, unique: "\(d.cursorSeq):\(end)")
-            try await destination.put(bucket: t.s3BucketName, key: objectKey, body: try Gzip.compress(body), metadata: [])
+            try await destination.put(bucket: t.s3BucketName, key: objectKey, body: try Gzip.compress(body), metadata: [],
+                                      kmsKeyArn: t.kmsKeyId, account: t.account)
             let times = events.map(\.eventTimeMillis)
             files.append(LogFileRow(sourceRegion: region, deliveredAtMillis: deliveredAt, bucket: t.s3BucketName, key: objectKey,
                                     sha256: Hex.encode(SHA256.hash(data: body)), oldestMillis: times.min() ?? at,
@@ -248,7 +249,8 @@ extension CloudTrailService {
         let destination = destination(for: t.s3BucketName)
         try await destination.checkWritable(bucket: t.s3BucketName)
         try await destination.put(bucket: t.s3BucketName, key: objectKey, body: try Gzip.compress(body),
-                                  metadata: [("signature", signature), ("signature-algorithm", "SHA256withRSA")])
+                                  metadata: [("signature", signature), ("signature-algorithm", "SHA256withRSA")],
+                                  kmsKeyArn: t.kmsKeyId, account: t.account)
         status.pendingDigestEnds?[region] = nil
         if status.pendingDigestEnds?.isEmpty == true { status.pendingDigestEnds = nil }
         status.latestDigestDeliveryMillis = Self.millis(now())

@@ -114,18 +114,32 @@ extension CloudTrailService {
         }
     }
 
-    static func refuseUnsupported(snsTopic: String?, logGroup: String?, role: String?, kmsKeyId: String?, organization: Bool?) throws(AWSError) {
+    static func refuseUnsupported(snsTopic: String?, logGroup: String?, role: String?, organization: Bool?) throws(AWSError) {
         if let s = snsTopic, !s.isEmpty {
             throw CloudTrail.Errors.unsupportedOperationException("SNS notifications of delivered log files are not supported by Warden yet.")
         }
         if (logGroup.map { !$0.isEmpty } ?? false) || (role.map { !$0.isEmpty } ?? false) {
             throw CloudTrail.Errors.unsupportedOperationException("Delivery to CloudWatch Logs is not supported by Warden yet.")
         }
-        if let k = kmsKeyId, !k.isEmpty {
-            throw CloudTrail.Errors.unsupportedOperationException("SSE-KMS encryption of log files is not supported by Warden yet.")
-        }
         if organization == true {
             throw CloudTrail.Errors.organizationsNotInUseException("This account is not a member of an organization.")
+        }
+    }
+
+    /// The ARN of the KMS key a trail encrypts its files with, checked as CloudTrail checks it.
+    func trailKeyArn(_ keyId: String, _ c: RequestContext) async throws -> String {
+        guard let keys else { throw CloudTrail.Errors.kmsException("KMS is not available.") }
+        do {
+            return try await keys.symmetricKeyArn(keyId, context: c)
+        } catch let e as AWSError {
+            switch e.code {
+            case "NotFoundException": throw CloudTrail.Errors.kmsKeyNotFoundException("KMS key not found: \(keyId)")
+            case "DisabledException", "KMSInvalidStateException":
+                throw CloudTrail.Errors.kmsKeyDisabledException("KMS key is disabled or not usable: \(keyId)")
+            case "InvalidKeyUsageException", "InvalidArnException", "ValidationException":
+                throw CloudTrail.Errors.invalidKmsKeyIdException("Invalid KMS key: \(keyId)")
+            default: throw CloudTrail.Errors.kmsException(e.message)
+            }
         }
     }
 
@@ -152,7 +166,7 @@ extension CloudTrailService {
     func createTrail(_ input: CloudTrail.CreateTrailRequest, context c: RequestContext) async throws -> CloudTrail.CreateTrailResponse {
         try Self.validateTrailName(input.name)
         try Self.refuseUnsupported(snsTopic: input.snsTopicName, logGroup: input.cloudWatchLogsLogGroupArn, role: input.cloudWatchLogsRoleArn,
-                                   kmsKeyId: input.kmsKeyId, organization: input.isOrganizationTrail)
+                                   organization: input.isOrganizationTrail)
         let multi = input.isMultiRegionTrail ?? false
         let global = input.includeGlobalServiceEvents ?? true
         try Self.checkGlobalEvents(multiRegion: multi, includeGlobal: global)
@@ -160,10 +174,12 @@ extension CloudTrailService {
         try await checkDestination(bucket: input.s3BucketName, prefix: prefix, account: c.account)
         var tags: [[String]] = []
         if let list = input.tagsList { tags = try Self.mergedTags([], adding: list) }
+        var keyArn: String?
+        if let k = input.kmsKeyId, !k.isEmpty { keyArn = try await trailKeyArn(k, c) }
         let record = TrailRecord(name: input.name, account: c.account, homeRegion: c.region, partition: c.partition.rawValue,
                                  s3BucketName: input.s3BucketName, s3KeyPrefix: prefix, includeGlobalServiceEvents: global,
                                  isMultiRegionTrail: multi, logFileValidationEnabled: input.enableLogFileValidation ?? false,
-                                 tags: tags, eventSelectors: nil, advancedEventSelectors: nil, isLogging: false,
+                                 kmsKeyId: keyArn, tags: tags, eventSelectors: nil, advancedEventSelectors: nil, isLogging: false,
                                  startLoggingMillis: nil, stopLoggingMillis: nil, startSeq: 0, stopSeq: nil)
         let row = TrailRow(key: TrailKey(account: c.account, homeRegion: c.region, name: input.name), multiRegion: multi,
                            createdAtMillis: Self.millis(now()), doc: try record.encoded())
@@ -180,12 +196,13 @@ extension CloudTrailService {
         return CloudTrail.CreateTrailResponse(
             name: record.name, s3BucketName: record.s3BucketName, s3KeyPrefix: record.s3KeyPrefix,
             includeGlobalServiceEvents: record.includeGlobalServiceEvents, isMultiRegionTrail: record.isMultiRegionTrail,
-            trailARN: record.arn, logFileValidationEnabled: record.logFileValidationEnabled, isOrganizationTrail: false)
+            trailARN: record.arn, logFileValidationEnabled: record.logFileValidationEnabled, kmsKeyId: record.kmsKeyId,
+            isOrganizationTrail: false)
     }
 
     func updateTrail(_ input: CloudTrail.UpdateTrailRequest, context c: RequestContext) async throws -> CloudTrail.UpdateTrailResponse {
         try Self.refuseUnsupported(snsTopic: input.snsTopicName, logGroup: input.cloudWatchLogsLogGroupArn, role: input.cloudWatchLogsRoleArn,
-                                   kmsKeyId: input.kmsKeyId, organization: input.isOrganizationTrail)
+                                   organization: input.isOrganizationTrail)
         let record = try await trailLock.withLock {
             var t = try await findTrail(input.name, c, forChange: true)
             if let b = input.s3BucketName { t.s3BucketName = b }
@@ -193,6 +210,7 @@ extension CloudTrailService {
             if let g = input.includeGlobalServiceEvents { t.includeGlobalServiceEvents = g }
             if let m = input.isMultiRegionTrail { t.isMultiRegionTrail = m }
             if let v = input.enableLogFileValidation { t.logFileValidationEnabled = v }
+            if let k = input.kmsKeyId { t.kmsKeyId = k.isEmpty ? nil : try await trailKeyArn(k, c) }
             try Self.checkGlobalEvents(multiRegion: t.isMultiRegionTrail, includeGlobal: t.includeGlobalServiceEvents)
             if input.s3BucketName != nil || input.s3KeyPrefix != nil {
                 try await checkDestination(bucket: t.s3BucketName, prefix: t.s3KeyPrefix, account: c.account)
@@ -203,7 +221,8 @@ extension CloudTrailService {
         return CloudTrail.UpdateTrailResponse(
             name: record.name, s3BucketName: record.s3BucketName, s3KeyPrefix: record.s3KeyPrefix,
             includeGlobalServiceEvents: record.includeGlobalServiceEvents, isMultiRegionTrail: record.isMultiRegionTrail,
-            trailARN: record.arn, logFileValidationEnabled: record.logFileValidationEnabled, isOrganizationTrail: false)
+            trailARN: record.arn, logFileValidationEnabled: record.logFileValidationEnabled, kmsKeyId: record.kmsKeyId,
+            isOrganizationTrail: false)
     }
 
     func deleteTrail(_ input: CloudTrail.DeleteTrailRequest, context c: RequestContext) async throws -> CloudTrail.DeleteTrailResponse {

@@ -24,6 +24,8 @@ public struct CloudTrailService: Sendable {
     let audit: AuditRepository
     let trails: TrailRepository
     let buckets: BucketStore
+    /// KMS, for trails that encrypt their files (`KmsKeyId`).
+    let keys: (any DataKeyProvider)?
     let settings: TrailSettings
     let now: @Sendable () -> Date
     /// Serializes read-modify-write changes to trails (rare calls; one lock is enough).
@@ -34,11 +36,12 @@ public struct CloudTrailService: Sendable {
     /// Event history keeps 90 days, as in CloudTrail.
     public static let retention: TimeInterval = 90 * 86400
 
-    public init(audit: AuditRepository, trails: TrailRepository, buckets: BucketStore, settings: TrailSettings = TrailSettings(),
-                now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(audit: AuditRepository, trails: TrailRepository, buckets: BucketStore, keys: (any DataKeyProvider)? = nil,
+                settings: TrailSettings = TrailSettings(), now: @escaping @Sendable () -> Date = { Date() }) {
         self.audit = audit
         self.trails = trails
         self.buckets = buckets
+        self.keys = keys
         self.settings = settings
         self.now = now
     }

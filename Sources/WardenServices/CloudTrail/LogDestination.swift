@@ -29,7 +29,8 @@ public struct ExternalBucket: Sendable, Equatable {
 protocol LogDestination: Sendable {
     /// Whether CloudTrail may write into the bucket now.
     func checkWritable(bucket: String) async throws
-    func put(bucket: String, key: String, body: [UInt8], metadata: [(String, String)]) async throws
+    /// `kmsKeyArn`: store the object with SSE-KMS under that key, on behalf of `account`.
+    func put(bucket: String, key: String, body: [UInt8], metadata: [(String, String)], kmsKeyArn: String?, account: String) async throws
 }
 
 struct InternalDestination: LogDestination {
@@ -44,9 +45,15 @@ struct InternalDestination: LogDestination {
         }
     }
 
-    func put(bucket: String, key: String, body: [UInt8], metadata: [(String, String)]) async throws {
+    func put(bucket: String, key: String, body: [UInt8], metadata: [(String, String)], kmsKeyArn: String?, account: String) async throws {
+        var sse: SSEKMSRequest?
+        if let kmsKeyArn, let arn = ARN(kmsKeyArn) {
+            sse = SSEKMSRequest(keyId: kmsKeyArn, context: RequestContext(
+                requestId: TimeOrderedID.make(), account: arn.account, region: arn.region, principal: nil, sourceIP: "",
+                userAgent: "cloudtrail.amazonaws.com", receivedAt: Date(), tls: nil))
+        }
         _ = try await store.write(bucket: bucket, key: key, body: body,
-                                  meta: ObjectMeta(contentType: "application/x-gzip", userMetadata: metadata))
+                                  meta: ObjectMeta(contentType: "application/x-gzip", userMetadata: metadata), sse: sse)
     }
 }
 
@@ -107,8 +114,11 @@ struct ExternalDestination: LogDestination {
         _ = try await send("HEAD", bucket: bucket, key: nil)
     }
 
-    func put(bucket: String, key: String, body: [UInt8], metadata: [(String, String)]) async throws {
-        let headers = [("Content-Type", "application/x-gzip")] + metadata.map { ("x-amz-meta-\($0.0)", $0.1) }
+    func put(bucket: String, key: String, body: [UInt8], metadata: [(String, String)], kmsKeyArn: String?, account: String) async throws {
+        var headers = [("Content-Type", "application/x-gzip")] + metadata.map { ("x-amz-meta-\($0.0)", $0.1) }
+        if let kmsKeyArn {
+            headers += [("x-amz-server-side-encryption", "aws:kms"), ("x-amz-server-side-encryption-aws-kms-key-id", kmsKeyArn)]
+        }
         _ = try await send("PUT", bucket: bucket, key: key, body: body, headers: headers)
     }
 }

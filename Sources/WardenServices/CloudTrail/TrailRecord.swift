@@ -43,6 +43,8 @@ struct TrailRecord: Codable, Sendable {
     var includeGlobalServiceEvents: Bool
     var isMultiRegionTrail: Bool
     var logFileValidationEnabled: Bool
+    /// SSE-KMS of delivered files: the key's ARN.
+    var kmsKeyId: String?
     var tags: [[String]]
     /// Nil until PutEventSelectors: then the trail logs all management events (AWS's default selector).
     var eventSelectors: [BasicSelector]?
@@ -68,7 +70,7 @@ struct TrailRecord: Codable, Sendable {
         CloudTrail.Trail(name: name, s3BucketName: s3BucketName, s3KeyPrefix: s3KeyPrefix,
                          includeGlobalServiceEvents: includeGlobalServiceEvents, isMultiRegionTrail: isMultiRegionTrail,
                          homeRegion: homeRegion, trailARN: arn, logFileValidationEnabled: logFileValidationEnabled,
-                         hasCustomEventSelectors: hasCustomEventSelectors, hasInsightSelectors: false, isOrganizationTrail: false)
+                         kmsKeyId: kmsKeyId, hasCustomEventSelectors: hasCustomEventSelectors, hasInsightSelectors: false, isOrganizationTrail: false)
     }
 }
 

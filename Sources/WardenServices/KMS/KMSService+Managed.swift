@@ -12,6 +12,7 @@ extension KMSService {
         "sqs": "Default key that protects my SQS messages when no other key is defined",
         "lambda": "Default key that protects my Lambda functions when no other key is defined",
         "logs": "Default key that protects my CloudWatch Logs data when no other key is defined",
+        "s3": "Default key that protects my S3 objects when no other key is defined",
     ]
 
     /// The key policy of an AWS managed key: the account may use it through the owning service and read it.

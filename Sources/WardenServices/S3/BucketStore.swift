@@ -16,6 +16,9 @@ public struct ObjectMeta: Codable, Sendable, Equatable {
     /// `x-amz-meta-*` pairs, names lowercased without the prefix, in the order given.
     public var userMetadata: [[String]]
     public var checksumCRC32: String?
+    /// SSE-KMS: the key's ARN and the data key's KMS ciphertext (base64); the file holds nonce | ciphertext | tag.
+    public var sseKmsKeyArn: String?
+    public var sseDataKey: String?
 
     public init(contentType: String = "binary/octet-stream", userMetadata: [(String, String)] = []) {
         self.contentType = contentType
@@ -37,16 +40,29 @@ public struct ObjectListing: Sendable {
     public var last: String?
 }
 
+/// SSE-KMS for a write: the key (nil: the account's AWS managed `alias/aws/s3`) and who asks, for KMS.
+public struct SSEKMSRequest: Sendable {
+    public var keyId: String?
+    public var context: RequestContext
+    public init(keyId: String?, context: RequestContext) {
+        self.keyId = keyId
+        self.context = context
+    }
+}
+
 public struct BucketStore: Sendable {
     let repository: BucketRepository
+    let keys: (any DataKeyProvider)?
     /// `DATA/s3`: `objects/` holds one file per object version written, `tmp/` the files being written.
     let root: String
     let now: @Sendable () -> Date
 
     static let maxUserMetadataBytes = 2048
 
-    public init(repository: BucketRepository, dataDir: String, now: @escaping @Sendable () -> Date = { Date() }) throws {
+    public init(repository: BucketRepository, dataDir: String, keys: (any DataKeyProvider)? = nil,
+                now: @escaping @Sendable () -> Date = { Date() }) throws {
         self.repository = repository
+        self.keys = keys
         self.root = (dataDir as NSString).appendingPathComponent("s3")
         self.now = now
         for dir in ["objects", "tmp"] {
@@ -161,13 +177,45 @@ public struct BucketStore: Sendable {
 
     /// Stores an object durably and returns its row. `contentMD5` is the request's base64 Content-MD5, if sent.
     public func putObject(bucket: String, key: String, account: String, body: [UInt8], meta: ObjectMeta,
-                          contentMD5: String? = nil) async throws -> ObjectRow {
+                          contentMD5: String? = nil, sse: SSEKMSRequest? = nil) async throws -> StoredObject {
         _ = try await ownedBucket(bucket, account: account)
-        return try await write(bucket: bucket, key: key, body: body, meta: meta, contentMD5: contentMD5)
+        return try await write(bucket: bucket, key: key, body: body, meta: meta, contentMD5: contentMD5, sse: sse)
+    }
+
+    static func objectARN(_ partition: String, _ bucket: String, _ key: String) -> String { "arn:\(partition):s3:::\(bucket)/\(key)" }
+
+    /// KMS errors reach S3 clients prefixed, as S3 reports them (`KMS.NotFoundException`).
+    static func kmsError(_ error: any Error) -> any Error {
+        guard let e = error as? AWSError, e.status < 500 else { return error }
+        return AWSError(code: "KMS.\(e.code)", status: 400, message: e.message)
+    }
+
+    /// Seals the body under a fresh data key from KMS, bound to the object's ARN.
+    func encrypt(_ body: [UInt8], bucket: String, key: String, sse: SSEKMSRequest, meta: inout ObjectMeta) async throws -> [UInt8] {
+        guard let keys else {
+            throw AWSError(code: "NotImplemented", status: 501, message: "SSE-KMS needs KMS, which this store was started without.")
+        }
+        let arn = Self.objectARN(sse.context.partition.rawValue, bucket, key)
+        do {
+            let keyArn: String
+            if let id = sse.keyId { keyArn = try await keys.symmetricKeyArn(id, context: sse.context) } else {
+                keyArn = try await keys.managedKeyArn(service: "s3", context: sse.context)
+            }
+            let dataKey = try await keys.generateDataKey(keyId: keyArn, encryptionContext: ["aws:s3:arn": arn], context: sse.context)
+            guard let sealed = try AES.GCM.seal(body, using: SymmetricKey(data: dataKey.plaintext), authenticating: Array(arn.utf8)).combined else {
+                throw AWSError.internalFailure()
+            }
+            meta.sseKmsKeyArn = dataKey.keyArn
+            meta.sseDataKey = Data(dataKey.ciphertext).base64EncodedString()
+            return Array(sealed)
+        } catch {
+            throw Self.kmsError(error)
+        }
     }
 
     /// The write itself, for callers that already checked the bucket (trail delivery writes as the service).
-    public func write(bucket: String, key: String, body: [UInt8], meta: ObjectMeta, contentMD5: String? = nil) async throws -> ObjectRow {
+    public func write(bucket: String, key: String, body: [UInt8], meta: ObjectMeta, contentMD5: String? = nil,
+                      sse: SSEKMSRequest? = nil) async throws -> StoredObject {
         guard !key.isEmpty, key.utf8.count <= 1024 else {
             throw AWSError(code: "KeyTooLongError", status: 400, message: "Your key is too long")
         }
@@ -185,10 +233,18 @@ public struct BucketStore: Sendable {
             throw AWSError(code: "MetadataTooLarge", status: 400,
                            message: "Your metadata headers exceed the maximum allowed metadata size.")
         }
+        var meta = meta
+        var stored = body
+        var etag = md5
+        if let sse {
+            stored = try await encrypt(body, bucket: bucket, key: key, sse: sse, meta: &meta)
+            // As in S3, an SSE-KMS object's ETag is not the MD5 of its data.
+            etag = Array(Insecure.MD5.hash(data: stored))
+        }
         let fileName = TimeOrderedID.make()
-        try DurableFile.write(body, to: path(of: fileName), tempDir: (root as NSString).appendingPathComponent("tmp"))
+        try DurableFile.write(stored, to: path(of: fileName), tempDir: (root as NSString).appendingPathComponent("tmp"))
         let doc = String(decoding: try JSONEncoder().encode(meta), as: UTF8.self)
-        let row = ObjectRow(bucket: bucket, key: key, size: Int64(body.count), etag: "\"\(Hex.encode(md5))\"",
+        let row = ObjectRow(bucket: bucket, key: key, size: Int64(body.count), etag: "\"\(Hex.encode(etag))\"",
                             lastModifiedMillis: Int64(now().timeIntervalSince1970 * 1000), fileName: fileName, doc: doc)
         let outcome: (stored: Bool, replacedFile: String?)
         do {
@@ -202,7 +258,7 @@ public struct BucketStore: Sendable {
             throw Self.noSuchBucket(bucket)
         }
         if let old = outcome.replacedFile { try? FileManager.default.removeItem(atPath: path(of: old)) }
-        return row
+        return StoredObject(row: row, meta: meta)
     }
 
     public func headObject(bucket: String, key: String, account: String) async throws -> StoredObject {
@@ -212,16 +268,32 @@ public struct BucketStore: Sendable {
         return StoredObject(row: row, meta: meta)
     }
 
-    /// The object's bytes in `range` (whole object when nil).
-    public func read(_ object: StoredObject, range: Range<Int64>? = nil) throws -> [UInt8] {
+    /// The object's bytes in `range` (whole object when nil); SSE-KMS objects are decrypted through KMS in the key's
+    /// account and region.
+    public func read(_ object: StoredObject, range: Range<Int64>? = nil, requestId: String = "") async throws -> [UInt8] {
         guard let handle = FileHandle(forReadingAtPath: path(of: object.row.fileName)) else {
             throw AWSError.internalFailure("The object's data is missing.")
         }
         defer { try? handle.close() }
         let r = range ?? 0..<object.row.size
-        try handle.seek(toOffset: UInt64(r.lowerBound))
-        let data = try handle.read(upToCount: Int(r.upperBound - r.lowerBound)) ?? Data()
-        return Array(data)
+        guard let keyArn = object.meta.sseKmsKeyArn, let wrapped = object.meta.sseDataKey.flatMap({ Data(base64Encoded: $0) }) else {
+            try handle.seek(toOffset: UInt64(r.lowerBound))
+            return Array(try handle.read(upToCount: Int(r.upperBound - r.lowerBound)) ?? Data())
+        }
+        guard let keys, let arn = ARN(keyArn) else { throw AWSError.internalFailure("The object's key is not available.") }
+        let sealed = Array(try handle.readToEnd() ?? Data())
+        let objectArn = Self.objectARN(arn.partition.rawValue, object.row.bucket, object.row.key)
+        let kmsContext = RequestContext(requestId: requestId, account: arn.account, region: arn.region, principal: nil,
+                                        sourceIP: "", userAgent: "s3.amazonaws.com", receivedAt: now(), tls: nil)
+        let plain: [UInt8]
+        do {
+            let dataKey = try await keys.decryptDataKey(Array(wrapped), encryptionContext: ["aws:s3:arn": objectArn], context: kmsContext)
+            plain = Array(try AES.GCM.open(AES.GCM.SealedBox(combined: sealed), using: SymmetricKey(data: dataKey),
+                                           authenticating: Array(objectArn.utf8)))
+        } catch {
+            throw Self.kmsError(error)
+        }
+        return Array(plain[Int(r.lowerBound)..<Int(r.upperBound)])
     }
 
     public func deleteObject(bucket: String, key: String, account: String) async throws {
