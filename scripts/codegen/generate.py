@@ -207,15 +207,16 @@ class Gen:
             optional = m not in req
             props.append(f"        public var {prop}: {typ}{'?' if optional else ''}")
             params.append(f"{prop}: {typ}{'? = nil' if optional else ''}")
-            assigns.append(f"            self.{bare} = {bare}")
+            # `prop` keeps its backticks where the member name is a Swift keyword (`protocol`).
+            assigns.append(f"            self.{bare} = {prop}")
             conv = self.from_expr(ref["shape"], "v")
             if optional:
                 reads.append(f"        self.{bare} = try fields.raw({swift_string(m)}).map {{ v in {conv} }}")
-                writes.append(f"        if let x = {bare} {{ b.set({swift_string(m)}, {self.to_expr(ref['shape'], 'x')}) }}")
+                writes.append(f"        if let x = {prop} {{ b.set({swift_string(m)}, {self.to_expr(ref['shape'], 'x')}) }}")
             else:
                 reads.append(f"        guard let v = fields.raw({swift_string(m)}) else {{ throw AWSDecode.missing({swift_string(m)}) }}")
                 reads.append(f"        self.{bare} = {conv}")
-                writes.append(f"        b.set({swift_string(m)}, {self.to_expr(ref['shape'], bare)})")
+                writes.append(f"        b.set({swift_string(m)}, {self.to_expr(ref['shape'], prop)})")
         lines += props
         lines.append(f"        public init({', '.join(params)}) {{")
         lines += assigns
