@@ -112,12 +112,15 @@ public struct ServiceDescriptor: Sendable {
     /// The error the service answers model validation failures with.
     public let validationError: (code: String, queryCode: String?, status: Int)
     public let operations: [String: AnyOperation]
+    /// A JSON service that was a Query service (SQS): errors also carry their Query code in `x-amzn-query-error`.
+    public let queryCompatible: Bool
 
     public init(model: ServiceModel, eventSource: String, validationError: (code: String, queryCode: String?, status: Int),
-                operations: [AnyOperation]) {
+                operations: [AnyOperation], queryCompatible: Bool = false) {
         self.model = model
         self.eventSource = eventSource
         self.validationError = validationError
+        self.queryCompatible = queryCompatible
         var table: [String: AnyOperation] = [:]
         for op in operations { table[op.name] = op }
         self.operations = table

@@ -62,9 +62,12 @@ public struct RequestContext: Sendable {
     public var userAgent: String
     public var receivedAt: Date
     public var tls: TLSDetails?
+    /// The Host the client addressed (for URLs a service hands out, such as SQS queue URLs).
+    public var host: String?
 
     public init(requestId: String, account: String, region: String, principal: Principal?, sourceIP: String,
-                userAgent: String, receivedAt: Date, tls: TLSDetails? = nil) {
+                userAgent: String, receivedAt: Date, tls: TLSDetails? = nil, host: String? = nil) {
+        self.host = host
         self.requestId = requestId
         self.account = account
         self.region = region

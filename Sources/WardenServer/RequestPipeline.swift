@@ -185,9 +185,13 @@ public final class RequestPipeline: Sendable {
     func render(_ error: AWSError, route: Route, requestId: String) -> WardenResponse {
         switch route.wire {
         case .json(let contentType):
-            return WardenResponse(status: error.status, headers: [
+            var headers: [(name: String, value: String)] = [
                 ("Content-Type", contentType), ("x-amzn-RequestId", requestId), ("x-amzn-ErrorType", error.code),
-            ], body: JSONProtocol.encodeError(error))
+            ]
+            if route.service?.queryCompatible == true, let q = error.queryCode {
+                headers.append(("x-amzn-query-error", "\(q);\(error.senderFault ? "Sender" : "Receiver")"))
+            }
+            return WardenResponse(status: error.status, headers: headers, body: JSONProtocol.encodeError(error))
         case .query(let ns):
             return WardenResponse(status: error.status, headers: [("Content-Type", "text/xml"), ("x-amzn-RequestId", requestId)],
                                   body: QueryProtocol.encodeError(error, xmlNamespace: ns, requestId: requestId))
@@ -210,7 +214,7 @@ public final class RequestPipeline: Sendable {
     func baseContext(_ request: WardenRequest, requestId: String) -> RequestContext {
         RequestContext(requestId: requestId, account: defaultAccount, region: defaultRegion, principal: nil,
                        sourceIP: request.sourceIP, userAgent: request.header("user-agent") ?? "", receivedAt: now(),
-                       tls: request.tls)
+                       tls: request.tls, host: request.header("host"))
     }
 
     /// Commits the audit record, then answers `response`; if the record cannot be written, the request fails (closed).

@@ -116,6 +116,7 @@ public enum WardenNode {
         let metrics = RequestMetrics()
         let clock = WardenClock()
         let kms = KMSService(repository: KMSRepository(db: store.database, sealer: store.sealer), now: { clock.now() })
+        let sqs = SQSService(repository: QueueRepository(db: store.database, sealer: store.sealer), now: { clock.now() })
         let buckets: BucketStore
         do {
             buckets = try BucketStore(repository: BucketRepository(db: store.database), dataDir: store.dataDir, keys: kms,
@@ -133,7 +134,7 @@ public enum WardenNode {
             try await Seeding.apply(file: file, kms: kms, config: config, logger: logger)
         }
         let pipeline = RequestPipeline(
-            services: [STSService().descriptor, kms.descriptor, cloudTrail.descriptor], verifier: verifier, audit: audit, authorizer: AllowAllAuthorizer(),
+            services: [STSService().descriptor, kms.descriptor, cloudTrail.descriptor, sqs.descriptor], verifier: verifier, audit: audit, authorizer: AllowAllAuthorizer(),
             metrics: metrics, logger: logger, defaultAccount: config.accountId, defaultRegion: config.region,
             bucketStore: buckets, now: { clock.now() })
         let tls = config.tlsCert != nil || config.tlsKey != nil
@@ -183,6 +184,9 @@ public enum WardenNode {
                 .init(service: PeriodicJob(name: "cloudtrail-history-purge", interval: config.jobInterval, logger: logger) {
                     let n = try await cloudTrail.purgeExpired()
                     if n > 0 { logger.info("purged event history older than 90 days", metadata: ["events": "\(n)"]) }
+                }),
+                .init(service: PeriodicJob(name: "sqs-retention", interval: config.jobInterval, logger: logger) {
+                    try await sqs.deleteExpired()
                 }),
                 .init(service: PeriodicJob(name: "cloudtrail-delivery",
                                            interval: .milliseconds(Int64(min(config.trailDeliveryInterval, config.trailDigestInterval) * 1000)),

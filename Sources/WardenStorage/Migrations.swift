@@ -22,7 +22,8 @@ public enum Migrations {
     /// Tables holding state that `/_warden/reset` wipes (everything but the migration ledger).
     public static let stateTables = ["audit_events", "access_keys", "kms_keys", "kms_key_material", "kms_aliases", "kms_grants", "audit_resources",
                                       "s3_buckets", "s3_objects", "cloudtrail_trails", "cloudtrail_delivery",
-                                      "cloudtrail_log_files", "cloudtrail_digests", "cloudtrail_signing_keys"]
+                                      "cloudtrail_log_files", "cloudtrail_digests", "cloudtrail_signing_keys",
+                                      "sqs_queues", "sqs_messages"]
 
     public static let all: [Migration] = [
         Migration(version: 1, name: "audit log and access keys", statements: [
@@ -203,6 +204,34 @@ public enum Migrations {
                 sealed {blob} NOT NULL,
                 PRIMARY KEY (region, fingerprint))
             """,
+        ]),
+        Migration(version: 5, name: "sqs queues and messages", statements: [
+            """
+            CREATE TABLE sqs_queues (
+                account_id TEXT NOT NULL,
+                region TEXT NOT NULL,
+                name TEXT NOT NULL,
+                created_at_ms {int} NOT NULL,
+                doc TEXT NOT NULL,
+                PRIMARY KEY (account_id, region, name))
+            """,
+            // One row per message; `queue_id` is account/region/name. Bodies are sealed; `doc` holds attributes and MD5s.
+            """
+            CREATE TABLE sqs_messages (
+                seq {serial},
+                queue_id TEXT NOT NULL,
+                message_id TEXT NOT NULL,
+                sent_at_ms {int} NOT NULL,
+                visible_at_ms {int} NOT NULL,
+                expires_at_ms {int} NOT NULL,
+                receive_count {int} NOT NULL,
+                first_receive_ms {int},
+                receipt TEXT,
+                body {blob} NOT NULL,
+                doc TEXT NOT NULL)
+            """,
+            "CREATE INDEX sqs_messages_ready ON sqs_messages (queue_id, visible_at_ms, seq)",
+            "CREATE INDEX sqs_messages_expiry ON sqs_messages (expires_at_ms)",
         ]),
     ]
 

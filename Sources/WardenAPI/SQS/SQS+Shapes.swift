@@ -33,7 +33,7 @@ extension SQS.Shapes {
     public static let `AttributeNameList` = Shape(
         name: #"AttributeNameList"#,
         kind: .list,
-        member: Member(#"member"#, shape: { SQS.Shapes.`QueueAttributeName` }),
+        member: Member(#"member"#, shape: { SQS.Shapes.`QueueAttributeNameString` }),
         flattened: true
     )
     public static let `BatchEntryIdsNotDistinct` = Shape(
@@ -572,7 +572,7 @@ extension SQS.Shapes {
     public static let `QueueAttributeMap` = Shape(
         name: #"QueueAttributeMap"#,
         kind: .map,
-        key: Member(#"key"#, shape: { SQS.Shapes.`QueueAttributeName` }),
+        key: Member(#"key"#, shape: { SQS.Shapes.`QueueAttributeNameString` }),
         value: Member(#"value"#, shape: { SQS.Shapes.`String` }),
         flattened: true
     )
@@ -580,6 +580,10 @@ extension SQS.Shapes {
         name: #"QueueAttributeName"#,
         kind: .string,
         enumValues: [#"All"#, #"Policy"#, #"VisibilityTimeout"#, #"MaximumMessageSize"#, #"MessageRetentionPeriod"#, #"ApproximateNumberOfMessages"#, #"ApproximateNumberOfMessagesNotVisible"#, #"CreatedTimestamp"#, #"LastModifiedTimestamp"#, #"QueueArn"#, #"ApproximateNumberOfMessagesDelayed"#, #"DelaySeconds"#, #"ReceiveMessageWaitTimeSeconds"#, #"RedrivePolicy"#, #"FifoQueue"#, #"ContentBasedDeduplication"#, #"KmsMasterKeyId"#, #"KmsDataKeyReusePeriodSeconds"#, #"DeduplicationScope"#, #"FifoThroughputLimit"#, #"RedriveAllowPolicy"#, #"SqsManagedSseEnabled"#]
+    )
+    public static let `QueueAttributeNameString` = Shape(
+        name: #"QueueAttributeNameString"#,
+        kind: .string
     )
     public static let `QueueDeletedRecently` = Shape(
         name: #"QueueDeletedRecently"#,

@@ -396,8 +396,8 @@ extension SQS {
     public struct GetQueueAttributesRequest: AWSShape {
         public static var shape: Shape { SQS.Shapes.`GetQueueAttributesRequest` }
         public var queueUrl: String
-        public var attributeNames: [SQS.QueueAttributeName]?
-        public init(queueUrl: String, attributeNames: [SQS.QueueAttributeName]? = nil) {
+        public var attributeNames: [String]?
+        public init(queueUrl: String, attributeNames: [String]? = nil) {
             self.queueUrl = queueUrl
             self.attributeNames = attributeNames
         }
@@ -405,12 +405,12 @@ extension SQS {
             let fields = try AWSFields(value)
             guard let v = fields.raw(#"QueueUrl"#) else { throw AWSDecode.missing(#"QueueUrl"#) }
             self.queueUrl = try AWSDecode.string(v)
-            self.attributeNames = try fields.raw(#"AttributeNames"#).map { v in try AWSDecode.list(v) { e0 in SQS.QueueAttributeName(rawValue: try AWSDecode.string(e0)) } }
+            self.attributeNames = try fields.raw(#"AttributeNames"#).map { v in try AWSDecode.list(v) { e0 in try AWSDecode.string(e0) } }
         }
         public func toValue() -> AWSValue {
             var b = AWSFieldsBuilder()
             b.set(#"QueueUrl"#, .string(queueUrl))
-            if let x = attributeNames { b.set(#"AttributeNames"#, .list(x.map { e0 in .string(e0.rawValue) })) }
+            if let x = attributeNames { b.set(#"AttributeNames"#, .list(x.map { e0 in .string(e0) })) }
             return b.value
         }
     }
@@ -818,14 +818,14 @@ extension SQS {
     public struct ReceiveMessageRequest: AWSShape {
         public static var shape: Shape { SQS.Shapes.`ReceiveMessageRequest` }
         public var queueUrl: String
-        public var attributeNames: [SQS.QueueAttributeName]?
+        public var attributeNames: [String]?
         public var messageSystemAttributeNames: [SQS.MessageSystemAttributeName]?
         public var messageAttributeNames: [String]?
         public var maxNumberOfMessages: Int?
         public var visibilityTimeout: Int?
         public var waitTimeSeconds: Int?
         public var receiveRequestAttemptId: String?
-        public init(queueUrl: String, attributeNames: [SQS.QueueAttributeName]? = nil, messageSystemAttributeNames: [SQS.MessageSystemAttributeName]? = nil, messageAttributeNames: [String]? = nil, maxNumberOfMessages: Int? = nil, visibilityTimeout: Int? = nil, waitTimeSeconds: Int? = nil, receiveRequestAttemptId: String? = nil) {
+        public init(queueUrl: String, attributeNames: [String]? = nil, messageSystemAttributeNames: [SQS.MessageSystemAttributeName]? = nil, messageAttributeNames: [String]? = nil, maxNumberOfMessages: Int? = nil, visibilityTimeout: Int? = nil, waitTimeSeconds: Int? = nil, receiveRequestAttemptId: String? = nil) {
             self.queueUrl = queueUrl
             self.attributeNames = attributeNames
             self.messageSystemAttributeNames = messageSystemAttributeNames
@@ -839,7 +839,7 @@ extension SQS {
             let fields = try AWSFields(value)
             guard let v = fields.raw(#"QueueUrl"#) else { throw AWSDecode.missing(#"QueueUrl"#) }
             self.queueUrl = try AWSDecode.string(v)
-            self.attributeNames = try fields.raw(#"AttributeNames"#).map { v in try AWSDecode.list(v) { e0 in SQS.QueueAttributeName(rawValue: try AWSDecode.string(e0)) } }
+            self.attributeNames = try fields.raw(#"AttributeNames"#).map { v in try AWSDecode.list(v) { e0 in try AWSDecode.string(e0) } }
             self.messageSystemAttributeNames = try fields.raw(#"MessageSystemAttributeNames"#).map { v in try AWSDecode.list(v) { e0 in SQS.MessageSystemAttributeName(rawValue: try AWSDecode.string(e0)) } }
             self.messageAttributeNames = try fields.raw(#"MessageAttributeNames"#).map { v in try AWSDecode.list(v) { e0 in try AWSDecode.string(e0) } }
             self.maxNumberOfMessages = try fields.raw(#"MaxNumberOfMessages"#).map { v in try AWSDecode.int(v) }
@@ -850,7 +850,7 @@ extension SQS {
         public func toValue() -> AWSValue {
             var b = AWSFieldsBuilder()
             b.set(#"QueueUrl"#, .string(queueUrl))
-            if let x = attributeNames { b.set(#"AttributeNames"#, .list(x.map { e0 in .string(e0.rawValue) })) }
+            if let x = attributeNames { b.set(#"AttributeNames"#, .list(x.map { e0 in .string(e0) })) }
             if let x = messageSystemAttributeNames { b.set(#"MessageSystemAttributeNames"#, .list(x.map { e0 in .string(e0.rawValue) })) }
             if let x = messageAttributeNames { b.set(#"MessageAttributeNames"#, .list(x.map { e0 in .string(e0) })) }
             if let x = maxNumberOfMessages { b.set(#"MaxNumberOfMessages"#, .integer(Int64(x))) }

@@ -1,0 +1,382 @@
+// SQS messages: send (single and batch), receive with long polling, delete and visibility changes, dead-letter redrive.
+import Crypto
+import Foundation
+import WardenAPI
+import WardenCore
+import WardenStorage
+
+/// One message attribute as stored (same fields as the API's MessageAttributeValue).
+struct StoredAttribute: Codable, Sendable {
+    var name: String
+    var dataType: String
+    var string: String?
+    var binary: String?
+
+    var api: SQS.MessageAttributeValue {
+        SQS.MessageAttributeValue(stringValue: string, binaryValue: binary.flatMap { Data(base64Encoded: $0) }.map { Array($0) },
+                                  dataType: dataType)
+    }
+}
+
+/// What a message row keeps besides its sealed body.
+struct MessageDoc: Codable, Sendable {
+    var attributes: [StoredAttribute]
+    var md5Body: String
+    var senderId: String
+    var traceHeader: String?
+
+    func encoded() -> String { (try? JSONEncoder().encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}" }
+}
+
+enum MessageMD5 {
+    /// MD5OfMessageAttributes: attributes sorted by name; each as length-prefixed name, type, a transport byte and the
+    /// length-prefixed value.
+    static func attributes(_ attrs: [StoredAttribute]) -> String? {
+        guard !attrs.isEmpty else { return nil }
+        var bytes: [UInt8] = []
+        func lengthPrefixed(_ b: [UInt8]) {
+            let n = UInt32(b.count)
+            bytes += [UInt8(n >> 24), UInt8((n >> 16) & 0xFF), UInt8((n >> 8) & 0xFF), UInt8(n & 0xFF)]
+            bytes += b
+        }
+        for a in attrs.sorted(by: { Array($0.name.utf8).lexicographicallyPrecedes(Array($1.name.utf8)) }) {
+            lengthPrefixed(Array(a.name.utf8))
+            lengthPrefixed(Array(a.dataType.utf8))
+            if let s = a.string {
+                bytes.append(1)
+                lengthPrefixed(Array(s.utf8))
+            } else if let b = a.binary.flatMap({ Data(base64Encoded: $0) }) {
+                bytes.append(2)
+                lengthPrefixed(Array(b))
+            }
+        }
+        return Hex.encode(Insecure.MD5.hash(data: bytes))
+    }
+
+    static func body(_ s: String) -> String { Hex.encode(Insecure.MD5.hash(data: Array(s.utf8))) }
+}
+
+extension SQSService {
+    static let systemAttributeNames: Set<String> = ["SenderId", "SentTimestamp", "ApproximateReceiveCount",
+                                                    "ApproximateFirstReceiveTimestamp", "AWSTraceHeader"]
+
+    /// SQS accepts only characters that XML 1.0 allows.
+    static func isValidBody(_ s: String) -> Bool {
+        s.unicodeScalars.allSatisfy { u in
+            let v = u.value
+            return v == 0x9 || v == 0xA || v == 0xD || (0x20...0xD7FF).contains(v) || (0xE000...0xFFFD).contains(v)
+                || (0x10000...0x10FFFF).contains(v)
+        }
+    }
+
+    static func isValidAttributeName(_ n: String) -> Bool {
+        guard (1...256).contains(n.utf8.count), !n.hasPrefix("."), !n.hasSuffix("."), !n.contains(".."),
+              !n.lowercased().hasPrefix("aws."), !n.lowercased().hasPrefix("amazon.") else { return false }
+        return n.utf8.allSatisfy { c in
+            (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x2D || c == 0x5F || c == 0x2E
+        }
+    }
+
+    /// Checks and converts message attributes; returns them with their size (which counts toward the message size).
+    static func attributes(_ input: [String: SQS.MessageAttributeValue]?) throws(AWSError) -> ([StoredAttribute], Int) {
+        guard let input, !input.isEmpty else { return ([], 0) }
+        guard input.count <= 10 else {
+            throw invalidValue("Number of message attributes [\(input.count)] exceeds the allowed maximum [10].")
+        }
+        var out: [StoredAttribute] = []
+        var size = 0
+        for (name, v) in input {
+            guard isValidAttributeName(name) else { throw invalidValue("Message (user) attribute name '\(name)' is invalid.") }
+            let base = v.dataType.split(separator: ".", maxSplits: 1).first.map(String.init) ?? ""
+            guard ["String", "Number", "Binary"].contains(base), v.dataType.utf8.count <= 256 else {
+                throw invalidValue("The type of message (user) attribute '\(name)' is invalid. You must use only the following supported type prefixes: Binary, Number, String.")
+            }
+            if v.stringListValues != nil || v.binaryListValues != nil {
+                throw invalidValue("Message (user) attribute '\(name)': list values are not supported.")
+            }
+            var a = StoredAttribute(name: name, dataType: v.dataType)
+            if base == "Binary" {
+                guard let b = v.binaryValue, !b.isEmpty else {
+                    throw invalidValue("Message (user) attribute '\(name)' must contain a non-empty value of type 'Binary'.")
+                }
+                a.binary = Data(b).base64EncodedString()
+                size += b.count
+            } else {
+                guard let s = v.stringValue, !s.isEmpty else {
+                    throw invalidValue("Message (user) attribute '\(name)' must contain a non-empty value of type '\(base)'.")
+                }
+                if base == "Number" {
+                    guard Double(s) != nil else { throw invalidValue("Can't cast the value of message (user) attribute '\(name)' to a number.") }
+                }
+                guard isValidBody(s) else { throw invalidValue("Message (user) attribute '\(name)' contains invalid characters.") }
+                a.string = s
+                size += s.utf8.count
+            }
+            size += name.utf8.count + v.dataType.utf8.count
+            out.append(a)
+        }
+        return (out, size)
+    }
+
+    struct Prepared {
+        var message: NewMessage
+        var md5Body: String
+        var md5Attributes: String?
+    }
+
+    /// Validates one message against the queue and builds its row.
+    func prepare(body: String, delaySeconds: Int?, attributes: [String: SQS.MessageAttributeValue]?,
+                 system: [String: SQS.MessageSystemAttributeValue]?, groupId: String?, dedupId: String?,
+                 record: QueueRecord, _ c: RequestContext) throws(AWSError) -> Prepared {
+        if groupId != nil || dedupId != nil {
+            throw Self.invalidValue("The request include parameter that is not valid for this queue type.")
+        }
+        guard !body.isEmpty else {
+            throw AWSError(code: "MissingParameter", queryCode: "MissingParameter", status: 400,
+                           message: "The request must contain the parameter MessageBody.")
+        }
+        guard Self.isValidBody(body) else {
+            throw AWSError(code: "InvalidMessageContents", queryCode: "InvalidMessageContents", status: 400,
+                           message: "Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF")
+        }
+        let (attrs, attrSize) = try Self.attributes(attributes)
+        let max = record.int("MaximumMessageSize")
+        guard Int64(body.utf8.count + attrSize) <= max else {
+            throw Self.invalidValue("One or more parameters are invalid. Reason: Message must be shorter than \(max) bytes.")
+        }
+        if let d = delaySeconds, !(0...900).contains(d) {
+            throw Self.invalidValue("Value \(d) for parameter DelaySeconds is invalid. Reason: DelaySeconds must be >= 0 and <= 900.")
+        }
+        var trace: String?
+        for (name, v) in system ?? [:] {
+            guard name == "AWSTraceHeader", v.dataType == "String", let s = v.stringValue else {
+                throw Self.invalidValue("Message system attribute name '\(name)' is invalid.")
+            }
+            trace = s
+        }
+        let nowMs = nowMillis
+        let delay = Int64(delaySeconds ?? Int(record.int("DelaySeconds"))) * 1000
+        let md5Body = MessageMD5.body(body)
+        let doc = MessageDoc(attributes: attrs, md5Body: md5Body, senderId: c.principal?.userId ?? c.account, traceHeader: trace)
+        let message = NewMessage(messageId: UUID().uuidString.lowercased(), body: Array(body.utf8), doc: doc.encoded(),
+                                 sentAtMillis: nowMs, visibleAtMillis: nowMs + delay,
+                                 expiresAtMillis: nowMs + record.int("MessageRetentionPeriod") * 1000)
+        return Prepared(message: message, md5Body: md5Body, md5Attributes: MessageMD5.attributes(attrs))
+    }
+
+    static func md5System(_ trace: String?) -> String? {
+        trace.flatMap { MessageMD5.attributes([StoredAttribute(name: "AWSTraceHeader", dataType: "String", string: $0)]) }
+    }
+
+    func sendMessage(_ input: SQS.SendMessageRequest, context c: RequestContext) async throws -> SQS.SendMessageResult {
+        let (row, record) = try await resolve(input.queueUrl, c)
+        let p = try prepare(body: input.messageBody, delaySeconds: input.delaySeconds, attributes: input.messageAttributes,
+                            system: input.messageSystemAttributes, groupId: input.messageGroupId, dedupId: input.messageDeduplicationId,
+                            record: record, c)
+        try await repository.send(queueId: row.queueId, [p.message])
+        signals.signal(row.queueId)
+        return SQS.SendMessageResult(md5OfMessageBody: p.md5Body, md5OfMessageAttributes: p.md5Attributes,
+                                     md5OfMessageSystemAttributes: Self.md5System(input.messageSystemAttributes?["AWSTraceHeader"]?.stringValue),
+                                     messageId: p.message.messageId)
+    }
+
+    static func checkBatch(_ ids: [String]) throws(AWSError) {
+        guard !ids.isEmpty else {
+            throw AWSError(code: "EmptyBatchRequest", queryCode: "AWS.SimpleQueueService.EmptyBatchRequest", status: 400,
+                           message: "There should be at least one SendMessageBatchRequestEntry in the request.")
+        }
+        guard ids.count <= 10 else {
+            throw AWSError(code: "TooManyEntriesInBatchRequest", queryCode: "AWS.SimpleQueueService.TooManyEntriesInBatchRequest",
+                           status: 400, message: "Maximum number of entries per request are 10. You have sent \(ids.count).")
+        }
+        guard Set(ids).count == ids.count else {
+            throw AWSError(code: "BatchEntryIdsNotDistinct", queryCode: "AWS.SimpleQueueService.BatchEntryIdsNotDistinct", status: 400,
+                           message: "Id \(ids.first { id in ids.filter { $0 == id }.count > 1 } ?? "") repeated.")
+        }
+        for id in ids where !(1...80).contains(id.utf8.count) || !id.utf8.allSatisfy({ c in
+            (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x2D || c == 0x5F }) {
+            throw AWSError(code: "InvalidBatchEntryId", queryCode: "AWS.SimpleQueueService.InvalidBatchEntryId", status: 400,
+                           message: "A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long.")
+        }
+    }
+
+    static func failure(_ id: String, _ e: AWSError) -> SQS.BatchResultErrorEntry {
+        SQS.BatchResultErrorEntry(id: id, senderFault: e.senderFault, code: e.queryCode ?? e.code, message: e.message)
+    }
+
+    func sendMessageBatch(_ input: SQS.SendMessageBatchRequest, context c: RequestContext) async throws -> SQS.SendMessageBatchResult {
+        try Self.checkBatch(input.entries.map(\.id))
+        let (row, record) = try await resolve(input.queueUrl, c)
+        let total = input.entries.reduce(0) { $0 + $1.messageBody.utf8.count }
+        let max = record.int("MaximumMessageSize")
+        guard Int64(total) <= max else {
+            throw AWSError(code: "BatchRequestTooLong", queryCode: "AWS.SimpleQueueService.BatchRequestTooLong", status: 400,
+                           message: "Batch requests cannot be longer than \(max) bytes. You have sent \(total) bytes.")
+        }
+        var ok: [(String, Prepared, String?)] = []
+        var failed: [SQS.BatchResultErrorEntry] = []
+        for e in input.entries {
+            do {
+                let p = try prepare(body: e.messageBody, delaySeconds: e.delaySeconds, attributes: e.messageAttributes,
+                                    system: e.messageSystemAttributes, groupId: e.messageGroupId, dedupId: e.messageDeduplicationId,
+                                    record: record, c)
+                ok.append((e.id, p, e.messageSystemAttributes?["AWSTraceHeader"]?.stringValue))
+            } catch {
+                failed.append(Self.failure(e.id, error))
+            }
+        }
+        if !ok.isEmpty {
+            try await repository.send(queueId: row.queueId, ok.map(\.1.message))
+            signals.signal(row.queueId)
+        }
+        return SQS.SendMessageBatchResult(successful: ok.map { id, p, trace in
+            SQS.SendMessageBatchResultEntry(id: id, messageId: p.message.messageId, md5OfMessageBody: p.md5Body,
+                                            md5OfMessageAttributes: p.md5Attributes, md5OfMessageSystemAttributes: Self.md5System(trace))
+        }, failed: failed)
+    }
+
+    // MARK: receipts
+
+    static func receiptHandle(queueId: String, seq: Int64, token: String) -> String {
+        Data("v1|\(queueId)|\(seq)|\(token)".utf8).base64EncodedString()
+    }
+
+    static func parseReceipt(_ handle: String, queueId: String) throws(AWSError) -> (seq: Int64, token: String) {
+        let invalid = AWSError(code: "ReceiptHandleIsInvalid", queryCode: "ReceiptHandleIsInvalid", status: 400,
+                               message: "The input receipt handle \"\(handle)\" is not a valid receipt handle.")
+        guard let raw = Data(base64Encoded: handle), let text = String(data: raw, encoding: .utf8) else { throw invalid }
+        let parts = text.split(separator: "|", omittingEmptySubsequences: false)
+        guard parts.count == 4, parts[0] == "v1", let seq = Int64(parts[2]) else { throw invalid }
+        guard parts[1] == queueId else { throw invalid }
+        return (seq, String(parts[3]))
+    }
+
+    // MARK: receive
+
+    func receiveMessage(_ input: SQS.ReceiveMessageRequest, context c: RequestContext) async throws -> SQS.ReceiveMessageResult {
+        let (row, record) = try await resolve(input.queueUrl, c)
+        let max = input.maxNumberOfMessages ?? 1
+        guard (1...10).contains(max) else {
+            throw Self.invalidValue("Value \(max) for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided.")
+        }
+        let wait = input.waitTimeSeconds ?? Int(record.int("ReceiveMessageWaitTimeSeconds"))
+        guard (0...20).contains(wait) else {
+            throw Self.invalidValue("Value \(wait) for parameter WaitTimeSeconds is invalid. Reason: Must be >= 0 and <= 20, if provided.")
+        }
+        let visibility = Int64(input.visibilityTimeout ?? Int(record.int("VisibilityTimeout")))
+        guard (0...43_200).contains(visibility) else {
+            throw Self.invalidValue("Value \(visibility) for parameter VisibilityTimeout is invalid. Reason: Must be >= 0 and <= 43200, if provided.")
+        }
+        var dlq: (id: String, expires: Int64, max: Int64)?
+        if let r = record.redrive, let arn = ARN(r.arn),
+           let target = try await repository.queue(account: arn.account, region: arn.region, name: arn.resource) {
+            let targetRecord = try QueueRecord.decode(target.doc)
+            dlq = (target.queueId, targetRecord.int("MessageRetentionPeriod") * 1000, r.maxReceiveCount)
+        }
+        let deadline = ContinuousClock.now + .seconds(wait)
+        while true {
+            let nowMs = nowMillis
+            let received = try await repository.receive(
+                queueId: row.queueId, limit: max, nowMillis: nowMs, visibilityMillis: visibility * 1000,
+                receipts: (0..<max).map { _ in UUID().uuidString.lowercased() }, maxReceiveCount: dlq?.max,
+                deadLetterQueueId: dlq?.id, deadLetterExpiresAtMillis: nowMs + (dlq?.expires ?? 0))
+            if dlq != nil { signals.signal(dlq?.id ?? "") }
+            if !received.isEmpty {
+                return SQS.ReceiveMessageResult(messages: received.map { message($0, row: row, input: input) })
+            }
+            let remaining = deadline - ContinuousClock.now
+            if remaining <= .zero { return SQS.ReceiveMessageResult(messages: nil) }
+            // Woken by a send to this queue; otherwise look again within a second (delays and visibility timeouts end
+            // without a send).
+            await signals.wait(row.queueId, timeout: min(remaining, .seconds(1)))
+        }
+    }
+
+    func message(_ m: ReceivedMessage, row: QueueRow, input: SQS.ReceiveMessageRequest) -> SQS.Message {
+        let doc = (try? JSONDecoder().decode(MessageDoc.self, from: Data(m.doc.utf8)))
+            ?? MessageDoc(attributes: [], md5Body: "", senderId: "", traceHeader: nil)
+        let body = String(decoding: m.body, as: UTF8.self)
+        var system: [String: String] = [
+            "SenderId": doc.senderId, "SentTimestamp": String(m.sentAtMillis), "ApproximateReceiveCount": String(m.receiveCount),
+            "ApproximateFirstReceiveTimestamp": String(m.firstReceiveMillis),
+        ]
+        if let t = doc.traceHeader { system["AWSTraceHeader"] = t }
+        let wanted = Set((input.attributeNames ?? []) + (input.messageSystemAttributeNames ?? []).map(\.rawValue))
+        let attrs = wanted.contains("All") ? system : system.filter { wanted.contains($0.key) }
+        let names = input.messageAttributeNames ?? []
+        let chosen = doc.attributes.filter { a in
+            names.contains { n in n == "All" || n == ".*" || n == a.name || (n.hasSuffix(".*") && a.name.hasPrefix(String(n.dropLast(1)))) }
+        }
+        return SQS.Message(
+            messageId: m.messageId, receiptHandle: Self.receiptHandle(queueId: row.queueId, seq: m.seq, token: m.receipt),
+            md5OfBody: MessageMD5.body(body), body: body, attributes: attrs.isEmpty ? nil : attrs,
+            md5OfMessageAttributes: MessageMD5.attributes(chosen),
+            messageAttributes: chosen.isEmpty ? nil : Dictionary(uniqueKeysWithValues: chosen.map { ($0.name, $0.api) }))
+    }
+
+    // MARK: delete and visibility
+
+    func deleteMessage(_ input: SQS.DeleteMessageRequest, context c: RequestContext) async throws -> EmptyShape {
+        let (row, _) = try await resolve(input.queueUrl, c)
+        let r = try Self.parseReceipt(input.receiptHandle, queueId: row.queueId)
+        // A stale or already used receipt succeeds without deleting anything, as in SQS.
+        _ = try await repository.delete(queueId: row.queueId, seq: r.seq, receipt: r.token)
+        return EmptyShape()
+    }
+
+    func deleteMessageBatch(_ input: SQS.DeleteMessageBatchRequest, context c: RequestContext) async throws -> SQS.DeleteMessageBatchResult {
+        try Self.checkBatch(input.entries.map(\.id))
+        let (row, _) = try await resolve(input.queueUrl, c)
+        var ok: [SQS.DeleteMessageBatchResultEntry] = []
+        var failed: [SQS.BatchResultErrorEntry] = []
+        for e in input.entries {
+            do {
+                let r = try Self.parseReceipt(e.receiptHandle, queueId: row.queueId)
+                _ = try await repository.delete(queueId: row.queueId, seq: r.seq, receipt: r.token)
+                ok.append(SQS.DeleteMessageBatchResultEntry(id: e.id))
+            } catch let error as AWSError {
+                failed.append(Self.failure(e.id, error))
+            }
+        }
+        return SQS.DeleteMessageBatchResult(successful: ok, failed: failed)
+    }
+
+    func changeVisibility(_ queue: QueueRow, handle: String, timeout: Int) async throws {
+        guard (0...43_200).contains(timeout) else {
+            throw Self.invalidValue("Value \(timeout) for parameter VisibilityTimeout is invalid. Reason: Must be >= 0 and <= 43200.")
+        }
+        let r = try Self.parseReceipt(handle, queueId: queue.queueId)
+        let nowMs = nowMillis
+        switch try await repository.changeVisibility(queueId: queue.queueId, seq: r.seq, receipt: r.token,
+                                                     visibleAtMillis: nowMs + Int64(timeout) * 1000, nowMillis: nowMs) {
+        case .done:
+            if timeout == 0 { signals.signal(queue.queueId) }
+        case .notInFlight, .missing:
+            throw AWSError(code: "MessageNotInflight", queryCode: "AWS.SimpleQueueService.MessageNotInflight", status: 400,
+                           message: "Message does not exist or is not available for visibility timeout change.")
+        }
+    }
+
+    func changeMessageVisibility(_ input: SQS.ChangeMessageVisibilityRequest, context c: RequestContext) async throws -> EmptyShape {
+        let (row, _) = try await resolve(input.queueUrl, c)
+        try await changeVisibility(row, handle: input.receiptHandle, timeout: input.visibilityTimeout)
+        return EmptyShape()
+    }
+
+    func changeMessageVisibilityBatch(_ input: SQS.ChangeMessageVisibilityBatchRequest,
+                                      context c: RequestContext) async throws -> SQS.ChangeMessageVisibilityBatchResult {
+        try Self.checkBatch(input.entries.map(\.id))
+        let (row, _) = try await resolve(input.queueUrl, c)
+        var ok: [SQS.ChangeMessageVisibilityBatchResultEntry] = []
+        var failed: [SQS.BatchResultErrorEntry] = []
+        for e in input.entries {
+            do {
+                try await changeVisibility(row, handle: e.receiptHandle, timeout: e.visibilityTimeout ?? 0)
+                ok.append(SQS.ChangeMessageVisibilityBatchResultEntry(id: e.id))
+            } catch let error as AWSError {
+                failed.append(Self.failure(e.id, error))
+            }
+        }
+        return SQS.ChangeMessageVisibilityBatchResult(successful: ok, failed: failed)
+    }
+}

@@ -1,0 +1,346 @@
+// Amazon SQS (standard queues): queues, attributes, tags; messages live in SQSService+Messages.
+import Foundation
+import Synchronization
+import WardenAPI
+import WardenCore
+import WardenStorage
+
+public struct SQSService: Sendable {
+    let repository: QueueRepository
+    let now: @Sendable () -> Date
+    let signals = QueueSignals()
+    let locks = KeyedAsyncLock()
+
+    public init(repository: QueueRepository, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.repository = repository
+        self.now = now
+    }
+
+    var nowMillis: Int64 { Int64((now().timeIntervalSince1970 * 1000).rounded(.down)) }
+}
+
+/// A queue's document: the attributes callers set, tags, and times.
+struct QueueRecord: Codable, Sendable {
+    var attributes: [String: String]
+    var tags: [String: String]
+    var createdAt: Int64
+    var lastModified: Int64
+    var lastPurgeMillis: Int64?
+
+    func encoded() -> String { (try? JSONEncoder().encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}" }
+    static func decode(_ doc: String) throws -> QueueRecord { try JSONDecoder().decode(QueueRecord.self, from: Data(doc.utf8)) }
+
+    func int(_ name: String) -> Int64 { Int64(attributes[name] ?? SQSService.defaults[name] ?? "0") ?? 0 }
+
+    /// `RedrivePolicy` as (dead-letter queue ARN, maxReceiveCount).
+    var redrive: (arn: String, maxReceiveCount: Int64)? {
+        guard let text = attributes["RedrivePolicy"], let doc = try? JSONParser.parse(Array(text.utf8)),
+              let arn = doc["deadLetterTargetArn"]?.stringValue else { return nil }
+        let count: Int64?
+        switch doc["maxReceiveCount"] {
+        case .number(let n)?: count = Int64(n)
+        case .string(let s)?: count = Int64(s)
+        default: count = nil
+        }
+        return count.map { (arn, $0) }
+    }
+}
+
+/// Wakes long-polling receivers when a queue gets a message, without polling storage in a loop.
+final class QueueSignals: Sendable {
+    private let waiters = Mutex<[String: [UUID: CheckedContinuation<Void, Never>]]>([:])
+
+    /// Returns when `queue` is signalled or `timeout` passes.
+    func wait(_ queue: String, timeout: Duration) async {
+        let id = UUID()
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            waiters.withLock { $0[queue, default: [:]][id] = c }
+            Task {
+                try? await Task.sleep(for: timeout)
+                self.resume(queue, id)
+            }
+        }
+    }
+
+    private func resume(_ queue: String, _ id: UUID) {
+        let c = waiters.withLock { w -> CheckedContinuation<Void, Never>? in
+            let c = w[queue]?.removeValue(forKey: id)
+            if w[queue]?.isEmpty == true { w[queue] = nil }
+            return c
+        }
+        c?.resume()
+    }
+
+    func signal(_ queue: String) {
+        let all = waiters.withLock { $0.removeValue(forKey: queue) }
+        for c in all?.values ?? [:].values { c.resume() }
+    }
+}
+
+extension SQSService {
+    /// Settable attributes with their defaults; values are checked by `validate`.
+    static let defaults: [String: String] = [
+        "DelaySeconds": "0", "MaximumMessageSize": "1048576", "MessageRetentionPeriod": "345600",
+        "ReceiveMessageWaitTimeSeconds": "0", "VisibilityTimeout": "30", "SqsManagedSseEnabled": "true",
+    ]
+    static let ranges: [String: ClosedRange<Int64>] = [
+        "DelaySeconds": 0...900, "MaximumMessageSize": 1024...1_048_576, "MessageRetentionPeriod": 60...1_209_600,
+        "ReceiveMessageWaitTimeSeconds": 0...20, "VisibilityTimeout": 0...43_200,
+    ]
+    static let settable: Set<String> = Set(ranges.keys).union(["Policy", "RedrivePolicy", "RedriveAllowPolicy", "SqsManagedSseEnabled"])
+    static let readOnly: Set<String> = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
+                                        "ApproximateNumberOfMessagesDelayed", "CreatedTimestamp", "LastModifiedTimestamp", "QueueArn"]
+
+    // Errors, with the Query codes SQS clients see in `x-amzn-query-error`.
+    static func noQueue() -> AWSError {
+        AWSError(code: "QueueDoesNotExist", queryCode: "AWS.SimpleQueueService.NonExistentQueue", status: 400,
+                 message: "The specified queue does not exist.")
+    }
+    static func invalidValue(_ m: String) -> AWSError {
+        AWSError(code: "InvalidParameterValue", queryCode: "InvalidParameterValue", status: 400, message: m)
+    }
+    static func invalidAttributeName(_ name: String) -> AWSError {
+        AWSError(code: "InvalidAttributeName", queryCode: "InvalidAttributeName", status: 400, message: "Unknown Attribute \(name).")
+    }
+    static func invalidAttributeValue(_ name: String, _ detail: String = "") -> AWSError {
+        AWSError(code: "InvalidAttributeValue", queryCode: "InvalidAttributeValue", status: 400,
+                 message: "Invalid value for the parameter \(name).\(detail.isEmpty ? "" : " Reason: \(detail)")")
+    }
+    static func unsupported(_ m: String) -> AWSError {
+        AWSError(code: "UnsupportedOperation", queryCode: "AWS.SimpleQueueService.UnsupportedOperation", status: 400, message: m)
+    }
+
+    static func isValidQueueName(_ n: String) -> Bool {
+        (1...80).contains(n.utf8.count) && n.utf8.allSatisfy { c in
+            (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x2D || c == 0x5F
+        }
+    }
+
+    static func queueArn(_ c: RequestContext, _ name: String) -> String { "arn:\(c.partition.rawValue):sqs:\(c.region):\(c.account):\(name)" }
+
+    /// `<scheme>://<host the client used>/<account>/<name>`.
+    static func queueUrl(_ c: RequestContext, account: String, name: String) -> String {
+        let scheme = c.tls == nil ? "http" : "https"
+        return "\(scheme)://\(c.host ?? "localhost:4566")/\(account)/\(name)"
+    }
+
+    /// The queue a QueueUrl names: its last two path segments are the account and the name (any host).
+    func resolve(_ url: String, _ c: RequestContext) async throws -> (QueueRow, QueueRecord) {
+        let path = URL(string: url)?.path ?? url
+        let parts = path.split(separator: "/").map(String.init)
+        guard parts.count >= 2, let name = parts.last else { throw Self.noQueue() }
+        let account = parts[parts.count - 2]
+        guard account == c.account else {
+            throw AWSError(code: "AccessDenied", queryCode: "AccessDenied", status: 403,
+                           message: "Access to the resource \(url) is denied.")
+        }
+        guard let row = try await repository.queue(account: account, region: c.region, name: name) else { throw Self.noQueue() }
+        return (row, try QueueRecord.decode(row.doc))
+    }
+
+    /// Checks settable attributes (names and values) as SQS does.
+    static func validate(_ attributes: [String: String], creating: Bool) throws(AWSError) -> [String: String] {
+        var out: [String: String] = [:]
+        for (name, value) in attributes {
+            if name == "FifoQueue" || name == "ContentBasedDeduplication" || name == "DeduplicationScope" || name == "FifoThroughputLimit" {
+                if name == "FifoQueue" && value.lowercased() == "false" && creating { continue }
+                throw unsupported("FIFO queues are not implemented by Warden yet.")
+            }
+            if name == "KmsMasterKeyId" || name == "KmsDataKeyReusePeriodSeconds" {
+                throw unsupported("SSE-KMS queues are not implemented by Warden yet; every message body is sealed under Warden's root key (SqsManagedSseEnabled).")
+            }
+            guard settable.contains(name) else { throw invalidAttributeName(name) }
+            if let range = ranges[name] {
+                guard let v = Int64(value), range.contains(v) else { throw invalidAttributeValue(name) }
+            }
+            switch name {
+            case "SqsManagedSseEnabled":
+                guard value == "true" else {
+                    throw unsupported("Warden always encrypts message bodies at rest; SqsManagedSseEnabled cannot be turned off.")
+                }
+            case "Policy", "RedriveAllowPolicy":
+                if !value.isEmpty {
+                    guard case .object? = try? JSONParser.parse(Array(value.utf8)) else { throw invalidAttributeValue(name) }
+                }
+            case "RedrivePolicy":
+                if !value.isEmpty {
+                    let record = QueueRecord(attributes: [name: value], tags: [:], createdAt: 0, lastModified: 0)
+                    guard let r = record.redrive, (1...1000).contains(r.maxReceiveCount), ARN(r.arn)?.service == "sqs" else {
+                        throw invalidAttributeValue(name, "Redrive policy is not a valid JSON map with deadLetterTargetArn and maxReceiveCount.")
+                    }
+                }
+            default: break
+            }
+            out[name] = value
+        }
+        return out
+    }
+
+    // MARK: operations
+
+    func createQueue(_ input: SQS.CreateQueueRequest, context c: RequestContext) async throws -> SQS.CreateQueueResult {
+        let name = input.queueName
+        if name.hasSuffix(".fifo") { throw Self.unsupported("FIFO queues are not implemented by Warden yet.") }
+        guard Self.isValidQueueName(name) else {
+            throw Self.invalidValue("Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length")
+        }
+        let attributes = try Self.validate(input.attributes ?? [:], creating: true)
+        if let tags = input.tags { try Self.checkTags(tags, existing: 0) }
+        try await checkRedriveTarget(attributes, c)
+        let nowMs = nowMillis
+        let record = QueueRecord(attributes: attributes, tags: input.tags ?? [:], createdAt: nowMs / 1000, lastModified: nowMs / 1000)
+        if let existing = try await repository.createQueue(QueueRow(account: c.account, region: c.region, name: name,
+                                                                    createdAtMillis: nowMs, doc: record.encoded())) {
+            let old = try QueueRecord.decode(existing.doc)
+            // Idempotent for the same attributes; a different value for a given attribute is a conflict.
+            let differs = attributes.contains { k, v in (old.attributes[k] ?? Self.defaults[k]) != v }
+            if differs {
+                throw AWSError(code: "QueueNameExists", queryCode: "QueueAlreadyExists", status: 400,
+                               message: "A queue already exists with the same name and a different value for attribute(s) \(attributes.keys.sorted().joined(separator: ", "))")
+            }
+        }
+        return SQS.CreateQueueResult(queueUrl: Self.queueUrl(c, account: c.account, name: name))
+    }
+
+    func checkRedriveTarget(_ attributes: [String: String], _ c: RequestContext) async throws {
+        guard let text = attributes["RedrivePolicy"], !text.isEmpty else { return }
+        let record = QueueRecord(attributes: ["RedrivePolicy": text], tags: [:], createdAt: 0, lastModified: 0)
+        guard let r = record.redrive, let arn = ARN(r.arn), arn.account == c.account, arn.region == c.region,
+              try await repository.queue(account: arn.account, region: arn.region, name: arn.resource) != nil else {
+            throw Self.invalidAttributeValue("RedrivePolicy", "Dead letter target does not exist.")
+        }
+    }
+
+    func getQueueUrl(_ input: SQS.GetQueueUrlRequest, context c: RequestContext) async throws -> SQS.GetQueueUrlResult {
+        let account = input.queueOwnerAWSAccountId ?? c.account
+        guard account == c.account, try await repository.queue(account: account, region: c.region, name: input.queueName) != nil else {
+            throw Self.noQueue()
+        }
+        return SQS.GetQueueUrlResult(queueUrl: Self.queueUrl(c, account: account, name: input.queueName))
+    }
+
+    func listQueues(_ input: SQS.ListQueuesRequest, context c: RequestContext) async throws -> SQS.ListQueuesResult {
+        if let m = input.maxResults, !(1...1000).contains(m) {
+            throw Self.invalidValue("Value \(m) for parameter MaxResults is invalid. Reason: MaxResults must be an integer between 1 and 1000.")
+        }
+        if input.nextToken != nil && input.maxResults == nil {
+            throw Self.invalidValue("MaxResults is a mandatory parameter when you provide a value for NextToken.")
+        }
+        var after: String?
+        if let token = input.nextToken {
+            guard let raw = Data(base64Encoded: token), let name = String(data: raw, encoding: .utf8) else {
+                throw Self.invalidValue("Invalid NextToken value.")
+            }
+            after = name
+        }
+        let limit = input.maxResults ?? 1000
+        let rows = try await repository.queues(account: c.account, region: c.region, prefix: input.queueNamePrefix ?? "",
+                                               after: after, limit: limit + 1)
+        let page = rows.prefix(limit)
+        let next = input.maxResults != nil && rows.count > limit ? page.last.map { Data($0.name.utf8).base64EncodedString() } : nil
+        let urls = page.map { Self.queueUrl(c, account: $0.account, name: $0.name) }
+        return SQS.ListQueuesResult(queueUrls: urls.isEmpty ? nil : urls, nextToken: next)
+    }
+
+    func deleteQueue(_ input: SQS.DeleteQueueRequest, context c: RequestContext) async throws -> EmptyShape {
+        let (row, _) = try await resolve(input.queueUrl, c)
+        guard try await repository.deleteQueue(account: row.account, region: row.region, name: row.name) else { throw Self.noQueue() }
+        return EmptyShape()
+    }
+
+    func getQueueAttributes(_ input: SQS.GetQueueAttributesRequest, context c: RequestContext) async throws -> SQS.GetQueueAttributesResult {
+        let (row, record) = try await resolve(input.queueUrl, c)
+        let names = input.attributeNames ?? []
+        for n in names where n != "All" && !Self.settable.contains(n) && !Self.readOnly.contains(n) && !["FifoQueue", "ContentBasedDeduplication", "KmsMasterKeyId", "KmsDataKeyReusePeriodSeconds", "DeduplicationScope", "FifoThroughputLimit"].contains(n) {
+            throw Self.invalidAttributeName(n)
+        }
+        guard !names.isEmpty else { return SQS.GetQueueAttributesResult(attributes: nil) }
+        let counts = try await repository.counts(queueId: row.queueId, nowMillis: nowMillis)
+        var all: [String: String] = Self.defaults.merging(record.attributes) { $1 }
+        all["QueueArn"] = Self.queueArn(c, row.name)
+        all["ApproximateNumberOfMessages"] = String(counts.visible)
+        all["ApproximateNumberOfMessagesNotVisible"] = String(counts.inFlight)
+        all["ApproximateNumberOfMessagesDelayed"] = String(counts.delayed)
+        all["CreatedTimestamp"] = String(record.createdAt)
+        all["LastModifiedTimestamp"] = String(record.lastModified)
+        for (k, v) in all where v.isEmpty { all[k] = nil }
+        let wanted = names.contains("All") ? all : all.filter { names.contains($0.key) }
+        return SQS.GetQueueAttributesResult(attributes: wanted.isEmpty ? nil : wanted)
+    }
+
+    func setQueueAttributes(_ input: SQS.SetQueueAttributesRequest, context c: RequestContext) async throws -> EmptyShape {
+        let attributes = try Self.validate(input.attributes, creating: false)
+        try await checkRedriveTarget(attributes, c)
+        let (first, _) = try await resolve(input.queueUrl, c)
+        await locks.lock(first.queueId)
+        defer { locks.unlock(first.queueId) }
+        var (row, record) = try await resolve(input.queueUrl, c)
+        for (k, v) in attributes { record.attributes[k] = v.isEmpty && !Self.ranges.keys.contains(k) ? nil : v }
+        record.lastModified = nowMillis / 1000
+        row.doc = record.encoded()
+        guard try await repository.updateQueue(row) else { throw Self.noQueue() }
+        return EmptyShape()
+    }
+
+    func purgeQueue(_ input: SQS.PurgeQueueRequest, context c: RequestContext) async throws -> EmptyShape {
+        let (first, _) = try await resolve(input.queueUrl, c)
+        await locks.lock(first.queueId)
+        defer { locks.unlock(first.queueId) }
+        var (row, record) = try await resolve(input.queueUrl, c)
+        let nowMs = nowMillis
+        if let last = record.lastPurgeMillis, nowMs - last < 60_000 {
+            throw AWSError(code: "PurgeQueueInProgress", queryCode: "AWS.SimpleQueueService.PurgeQueueInProgress", status: 403,
+                           message: "Only one PurgeQueue operation on \(row.name) is allowed every 60 seconds.")
+        }
+        try await repository.purge(queueId: row.queueId)
+        record.lastPurgeMillis = nowMs
+        row.doc = record.encoded()
+        _ = try await repository.updateQueue(row)
+        return EmptyShape()
+    }
+
+    // MARK: tags
+
+    static func checkTags(_ tags: [String: String], existing: Int) throws(AWSError) {
+        for (k, v) in tags {
+            guard (1...128).contains(k.utf8.count), v.utf8.count <= 256, !k.lowercased().hasPrefix("aws:") else {
+                throw invalidValue("Tag key or value is invalid: \(k)")
+            }
+        }
+        guard existing + tags.count <= 50 else { throw invalidValue("Too many tags added for queue. A queue can have at most 50 tags.") }
+    }
+
+    func tagQueue(_ input: SQS.TagQueueRequest, context c: RequestContext) async throws -> EmptyShape {
+        let (first, _) = try await resolve(input.queueUrl, c)
+        await locks.lock(first.queueId)
+        defer { locks.unlock(first.queueId) }
+        var (row, record) = try await resolve(input.queueUrl, c)
+        let added = input.tags.keys.filter { record.tags[$0] == nil }.count
+        try Self.checkTags(input.tags, existing: record.tags.count + added - input.tags.count)
+        record.tags.merge(input.tags) { $1 }
+        row.doc = record.encoded()
+        _ = try await repository.updateQueue(row)
+        return EmptyShape()
+    }
+
+    func untagQueue(_ input: SQS.UntagQueueRequest, context c: RequestContext) async throws -> EmptyShape {
+        let (first, _) = try await resolve(input.queueUrl, c)
+        await locks.lock(first.queueId)
+        defer { locks.unlock(first.queueId) }
+        var (row, record) = try await resolve(input.queueUrl, c)
+        for k in input.tagKeys { record.tags[k] = nil }
+        row.doc = record.encoded()
+        _ = try await repository.updateQueue(row)
+        return EmptyShape()
+    }
+
+    func listQueueTags(_ input: SQS.ListQueueTagsRequest, context c: RequestContext) async throws -> SQS.ListQueueTagsResult {
+        let (_, record) = try await resolve(input.queueUrl, c)
+        return SQS.ListQueueTagsResult(tags: record.tags.isEmpty ? nil : record.tags)
+    }
+
+    /// Deletes messages past their retention; run by a background job.
+    public func deleteExpired() async throws {
+        try await repository.deleteExpired(nowMillis: nowMillis)
+    }
+}

@@ -1,0 +1,243 @@
+// SQS state: queue documents and messages (bodies sealed under the root key). Receiving claims messages in one
+// transaction (on PostgreSQL with SKIP LOCKED, so concurrent receivers never get the same message).
+
+public struct QueueRow: Sendable {
+    public var account: String
+    public var region: String
+    public var name: String
+    public var createdAtMillis: Int64
+    public var doc: String
+    public init(account: String, region: String, name: String, createdAtMillis: Int64, doc: String) {
+        self.account = account
+        self.region = region
+        self.name = name
+        self.createdAtMillis = createdAtMillis
+        self.doc = doc
+    }
+    public var queueId: String { "\(account)/\(region)/\(name)" }
+}
+
+/// A message to enqueue.
+public struct NewMessage: Sendable {
+    public var messageId: String
+    public var body: [UInt8]
+    public var doc: String
+    public var sentAtMillis: Int64
+    public var visibleAtMillis: Int64
+    public var expiresAtMillis: Int64
+    public init(messageId: String, body: [UInt8], doc: String, sentAtMillis: Int64, visibleAtMillis: Int64, expiresAtMillis: Int64) {
+        self.messageId = messageId
+        self.body = body
+        self.doc = doc
+        self.sentAtMillis = sentAtMillis
+        self.visibleAtMillis = visibleAtMillis
+        self.expiresAtMillis = expiresAtMillis
+    }
+}
+
+/// A message as received: its row identity, the new receipt token, and everything a ReceiveMessage result shows.
+public struct ReceivedMessage: Sendable {
+    public var seq: Int64
+    public var messageId: String
+    public var receipt: String
+    public var body: [UInt8]
+    public var doc: String
+    public var sentAtMillis: Int64
+    public var receiveCount: Int64
+    public var firstReceiveMillis: Int64
+}
+
+/// Counts GetQueueAttributes reports.
+public struct QueueCounts: Sendable, Equatable {
+    public var visible: Int
+    public var inFlight: Int
+    public var delayed: Int
+}
+
+public struct QueueRepository: Sendable {
+    public let db: any SQLDatabase
+    public let sealer: Sealer
+
+    public init(db: any SQLDatabase, sealer: Sealer) {
+        self.db = db
+        self.sealer = sealer
+    }
+
+    /// Bound to the message id, not the queue, so a message redriven to a dead-letter queue still opens.
+    static func sealContext(_ messageId: String) -> SealContext {
+        SealContext(table: "sqs_messages", id: messageId, version: "body")
+    }
+
+    static func queue(_ r: SQLRow) -> QueueRow {
+        QueueRow(account: r[0].text ?? "", region: r[1].text ?? "", name: r[2].text ?? "", createdAtMillis: r[3].int ?? 0, doc: r[4].text ?? "")
+    }
+    static let queueColumns = "account_id, region, name, created_at_ms, doc"
+
+    /// Creates the queue, or returns the existing row of that name.
+    public func createQueue(_ q: QueueRow) async throws -> QueueRow? {
+        try await db.transaction { tx in
+            if let existing = try await tx.query("SELECT \(Self.queueColumns) FROM sqs_queues WHERE account_id = ? AND region = ? AND name = ?",
+                                                 [.text(q.account), .text(q.region), .text(q.name)]).first {
+                return Self.queue(existing)
+            }
+            try await tx.execute("INSERT INTO sqs_queues (\(Self.queueColumns)) VALUES (?, ?, ?, ?, ?)",
+                                 [.text(q.account), .text(q.region), .text(q.name), .int(q.createdAtMillis), .text(q.doc)])
+            return nil
+        }
+    }
+
+    public func queue(account: String, region: String, name: String) async throws -> QueueRow? {
+        try await db.read { tx in
+            try await tx.query("SELECT \(Self.queueColumns) FROM sqs_queues WHERE account_id = ? AND region = ? AND name = ?",
+                               [.text(account), .text(region), .text(name)]).first.map(Self.queue)
+        }
+    }
+
+    public func queues(account: String, region: String, prefix: String, after: String?, limit: Int) async throws -> [QueueRow] {
+        try await db.read { tx in
+            var sql = "SELECT \(Self.queueColumns) FROM sqs_queues WHERE account_id = ? AND region = ?"
+            var binds: [SQLValue] = [.text(account), .text(region)]
+            if let after {
+                sql += " AND name > ?"
+                binds.append(.text(after))
+            }
+            sql += " ORDER BY name"
+            let rows = try await tx.query(sql, binds).map(Self.queue)
+            return Array(rows.filter { $0.name.hasPrefix(prefix) }.prefix(limit))
+        }
+    }
+
+    public func updateQueue(_ q: QueueRow) async throws -> Bool {
+        try await db.transaction { tx in
+            let found = try await tx.query("SELECT name FROM sqs_queues WHERE account_id = ? AND region = ? AND name = ?",
+                                           [.text(q.account), .text(q.region), .text(q.name)])
+            guard !found.isEmpty else { return false }
+            try await tx.execute("UPDATE sqs_queues SET doc = ? WHERE account_id = ? AND region = ? AND name = ?",
+                                 [.text(q.doc), .text(q.account), .text(q.region), .text(q.name)])
+            return true
+        }
+    }
+
+    /// Deletes the queue with its messages.
+    public func deleteQueue(account: String, region: String, name: String) async throws -> Bool {
+        try await db.transaction { tx in
+            let found = try await tx.query("SELECT name FROM sqs_queues WHERE account_id = ? AND region = ? AND name = ?",
+                                           [.text(account), .text(region), .text(name)])
+            guard !found.isEmpty else { return false }
+            try await tx.execute("DELETE FROM sqs_queues WHERE account_id = ? AND region = ? AND name = ?",
+                                 [.text(account), .text(region), .text(name)])
+            try await tx.execute("DELETE FROM sqs_messages WHERE queue_id = ?", [.text("\(account)/\(region)/\(name)")])
+            return true
+        }
+    }
+
+    // MARK: messages
+
+    public func send(queueId: String, _ messages: [NewMessage]) async throws {
+        let sealed = try messages.map { m in try sealer.seal(m.body, context: Self.sealContext(m.messageId)) }
+        try await db.transaction { tx in
+            for (m, body) in zip(messages, sealed) {
+                try await tx.execute("""
+                    INSERT INTO sqs_messages (queue_id, message_id, sent_at_ms, visible_at_ms, expires_at_ms, receive_count,
+                        first_receive_ms, receipt, body, doc) VALUES (?, ?, ?, ?, ?, 0, NULL, NULL, ?, ?)
+                    """, [.text(queueId), .text(m.messageId), .int(m.sentAtMillis), .int(m.visibleAtMillis), .int(m.expiresAtMillis),
+                          .blob(body), .text(m.doc)])
+            }
+        }
+    }
+
+    /// Claims up to `limit` visible messages: each becomes invisible until `nowMillis + visibilityMillis` under a new
+    /// receipt. Messages received more than `maxReceiveCount` times go to `deadLetterQueueId` instead (with their
+    /// receive count reset), in the same transaction.
+    public func receive(queueId: String, limit: Int, nowMillis: Int64, visibilityMillis: Int64, receipts: [String],
+                        maxReceiveCount: Int64?, deadLetterQueueId: String?, deadLetterExpiresAtMillis: Int64) async throws -> [ReceivedMessage] {
+        let lock = db.dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
+        let rows = try await db.transaction { tx -> [SQLRow] in
+            var out: [SQLRow] = []
+            var receiptIndex = 0
+            // A few passes, so messages moved to a dead-letter queue do not leave the answer short.
+            for _ in 0..<4 where out.count < limit {
+                let candidates = try await tx.query("""
+                    SELECT seq, message_id, sent_at_ms, receive_count, first_receive_ms, body, doc FROM sqs_messages
+                    WHERE queue_id = ? AND visible_at_ms <= ? AND expires_at_ms > ?
+                    ORDER BY visible_at_ms, seq LIMIT ?\(lock)
+                    """, [.text(queueId), .int(nowMillis), .int(nowMillis), .int(Int64(limit - out.count))])
+                if candidates.isEmpty { break }
+                for r in candidates {
+                    let seq = r[0].int ?? 0
+                    let count = (r[3].int ?? 0) + 1
+                    if let max = maxReceiveCount, let dlq = deadLetterQueueId, count > max {
+                        try await tx.execute("""
+                            UPDATE sqs_messages SET queue_id = ?, receive_count = 0, first_receive_ms = NULL, receipt = NULL,
+                                visible_at_ms = ?, expires_at_ms = ? WHERE seq = ?
+                            """, [.text(dlq), .int(nowMillis), .int(deadLetterExpiresAtMillis), .int(seq)])
+                        continue
+                    }
+                    let receipt = receipts[receiptIndex % receipts.count]
+                    receiptIndex += 1
+                    try await tx.execute("""
+                        UPDATE sqs_messages SET visible_at_ms = ?, receive_count = ?, first_receive_ms = COALESCE(first_receive_ms, ?),
+                            receipt = ? WHERE seq = ?
+                        """, [.int(nowMillis + visibilityMillis), .int(count), .int(nowMillis), .text(receipt), .int(seq)])
+                    out.append(SQLRow([r[0], r[1], r[2], .int(count), .int(r[4].int ?? nowMillis), r[5], r[6], .text(receipt)]))
+                }
+            }
+            return out
+        }
+        return try rows.map { r in
+            let messageId = r[1].text ?? ""
+            return ReceivedMessage(seq: r[0].int ?? 0, messageId: messageId, receipt: r[7].text ?? "",
+                                   body: try sealer.open(r[5].blob ?? [], context: Self.sealContext(messageId)),
+                                   doc: r[6].text ?? "", sentAtMillis: r[2].int ?? 0, receiveCount: r[3].int ?? 0,
+                                   firstReceiveMillis: r[4].int ?? 0)
+        }
+    }
+
+    public enum ReceiptOutcome: Sendable, Equatable { case done, stale, missing }
+
+    /// Deletes the message if `receipt` is its latest receipt. A stale receipt succeeds without deleting (as SQS).
+    public func delete(queueId: String, seq: Int64, receipt: String) async throws -> ReceiptOutcome {
+        try await db.transaction { tx in
+            guard let row = try await tx.query("SELECT receipt FROM sqs_messages WHERE seq = ? AND queue_id = ?",
+                                               [.int(seq), .text(queueId)]).first else { return .missing }
+            guard row[0].text == receipt else { return .stale }
+            try await tx.execute("DELETE FROM sqs_messages WHERE seq = ?", [.int(seq)])
+            return .done
+        }
+    }
+
+    public enum VisibilityOutcome: Sendable, Equatable { case done, notInFlight, missing }
+
+    /// Sets when an in-flight message becomes visible again.
+    public func changeVisibility(queueId: String, seq: Int64, receipt: String, visibleAtMillis: Int64, nowMillis: Int64) async throws -> VisibilityOutcome {
+        try await db.transaction { tx in
+            guard let row = try await tx.query("SELECT receipt, visible_at_ms FROM sqs_messages WHERE seq = ? AND queue_id = ?",
+                                               [.int(seq), .text(queueId)]).first else { return .missing }
+            guard row[0].text == receipt, (row[1].int ?? 0) > nowMillis else { return .notInFlight }
+            try await tx.execute("UPDATE sqs_messages SET visible_at_ms = ? WHERE seq = ?", [.int(visibleAtMillis), .int(seq)])
+            return .done
+        }
+    }
+
+    public func purge(queueId: String) async throws {
+        try await db.transaction { tx in try await tx.execute("DELETE FROM sqs_messages WHERE queue_id = ?", [.text(queueId)]) }
+    }
+
+    public func counts(queueId: String, nowMillis: Int64) async throws -> QueueCounts {
+        try await db.read { tx in
+            let r = try await tx.query("""
+                SELECT
+                  SUM(CASE WHEN visible_at_ms <= ? THEN 1 ELSE 0 END),
+                  SUM(CASE WHEN visible_at_ms > ? AND receipt IS NOT NULL THEN 1 ELSE 0 END),
+                  SUM(CASE WHEN visible_at_ms > ? AND receipt IS NULL THEN 1 ELSE 0 END)
+                FROM sqs_messages WHERE queue_id = ? AND expires_at_ms > ?
+                """, [.int(nowMillis), .int(nowMillis), .int(nowMillis), .text(queueId), .int(nowMillis)]).first
+            return QueueCounts(visible: Int(r?[0].int ?? 0), inFlight: Int(r?[1].int ?? 0), delayed: Int(r?[2].int ?? 0))
+        }
+    }
+
+    /// Removes messages past their retention period.
+    public func deleteExpired(nowMillis: Int64) async throws {
+        try await db.transaction { tx in try await tx.execute("DELETE FROM sqs_messages WHERE expires_at_ms <= ?", [.int(nowMillis)]) }
+    }
+}
