@@ -138,3 +138,43 @@ int warden_gunzip(const uint8_t *in, size_t in_len, uint8_t **out, size_t *out_l
     *out_len = len;
     return 1;
 }
+
+#include <openssl/x509.h>
+#include <openssl/rand.h>
+
+int warden_self_signed_cert(const uint8_t *key_der, size_t key_len, const char *common_name, long days,
+                            uint8_t *out, size_t *out_len) {
+    const unsigned char *p = key_der;
+    EVP_PKEY *pkey = d2i_AutoPrivateKey(NULL, &p, (long)key_len);
+    if (!pkey) return 0;
+    X509 *x = X509_new();
+    int ok = 0;
+    unsigned char serial[8];
+    if (!x || RAND_bytes(serial, sizeof serial) != 1) goto done;
+    serial[0] &= 0x7f;
+    BIGNUM *bn = BN_bin2bn(serial, sizeof serial, NULL);
+    if (!bn) goto done;
+    ASN1_INTEGER *sn = BN_to_ASN1_INTEGER(bn, NULL);
+    BN_free(bn);
+    if (!sn) goto done;
+    X509_set_serialNumber(x, sn);
+    ASN1_INTEGER_free(sn);
+    X509_set_version(x, 2);
+    X509_gmtime_adj(X509_getm_notBefore(x), -3600);
+    X509_gmtime_adj(X509_getm_notAfter(x), days * 86400L);
+    X509_NAME *name = X509_get_subject_name(x);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)common_name, -1, -1, 0);
+    X509_set_issuer_name(x, name);
+    if (X509_set_pubkey(x, pkey) != 1) goto done;
+    if (X509_sign(x, pkey, EVP_sha256()) <= 0) goto done;
+    int len = i2d_X509(x, NULL);
+    if (len <= 0 || (size_t)len > *out_len) goto done;
+    unsigned char *q = out;
+    i2d_X509(x, &q);
+    *out_len = (size_t)len;
+    ok = 1;
+done:
+    X509_free(x);
+    EVP_PKEY_free(pkey);
+    return ok;
+}

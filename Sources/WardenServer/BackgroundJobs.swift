@@ -10,7 +10,18 @@ struct PeriodicJob: Service {
     let name: String
     let interval: Duration
     let logger: Logger
+    /// Waits up to the interval between runs; by default a sleep, or something a producer can cut short.
+    var wait: (@Sendable (Duration) async -> Void)?
     let work: @Sendable () async throws -> Void
+
+    init(name: String, interval: Duration, logger: Logger, wait: (@Sendable (Duration) async -> Void)? = nil,
+         work: @escaping @Sendable () async throws -> Void) {
+        self.name = name
+        self.interval = interval
+        self.logger = logger
+        self.wait = wait
+        self.work = work
+    }
 
     func run() async throws {
         while !Task.isShuttingDownGracefully {
@@ -18,6 +29,10 @@ struct PeriodicJob: Service {
                 try await work()
             } catch {
                 logger.error("background job failed", metadata: ["job": "\(name)", "error": "\(error)"])
+            }
+            if let wait {
+                await wait(interval)
+                continue
             }
             do {
                 try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }

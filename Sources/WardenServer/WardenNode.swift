@@ -117,6 +117,8 @@ public enum WardenNode {
         let clock = WardenClock()
         let kms = KMSService(repository: KMSRepository(db: store.database, sealer: store.sealer), now: { clock.now() })
         let sqs = SQSService(repository: QueueRepository(db: store.database, sealer: store.sealer), now: { clock.now() })
+        let topics = TopicRepository(db: store.database, sealer: store.sealer)
+        let sns = SNSService(repository: topics, queues: sqs, signer: try await NotificationSigner.load(topics), now: { clock.now() })
         let buckets: BucketStore
         do {
             buckets = try BucketStore(repository: BucketRepository(db: store.database), dataDir: store.dataDir, keys: kms,
@@ -134,12 +136,13 @@ public enum WardenNode {
             try await Seeding.apply(file: file, kms: kms, config: config, logger: logger)
         }
         let pipeline = RequestPipeline(
-            services: [STSService().descriptor, kms.descriptor, cloudTrail.descriptor, sqs.descriptor], verifier: verifier, audit: audit, authorizer: AllowAllAuthorizer(),
+            services: [STSService().descriptor, kms.descriptor, cloudTrail.descriptor, sqs.descriptor, sns.descriptor], verifier: verifier, audit: audit, authorizer: AllowAllAuthorizer(),
             metrics: metrics, logger: logger, defaultAccount: config.accountId, defaultRegion: config.region,
             bucketStore: buckets, now: { clock.now() })
         let tls = config.tlsCert != nil || config.tlsKey != nil
         let responder = WardenResponder(pipeline: pipeline, metrics: metrics, database: store.database, dev: config.dev, tls: tls,
                                         maxBodyBytes: config.maxBodyBytes, storageName: store.storageName,
+                                        snsCertificate: (sns.signer.certificateName, sns.signer.certificatePEM),
                                         clock: clock, onReset: {
                                             kms.clearCache()
                                             _ = try await buckets.sweepOrphans()
@@ -184,6 +187,11 @@ public enum WardenNode {
                 .init(service: PeriodicJob(name: "cloudtrail-history-purge", interval: config.jobInterval, logger: logger) {
                     let n = try await cloudTrail.purgeExpired()
                     if n > 0 { logger.info("purged event history older than 90 days", metadata: ["events": "\(n)"]) }
+                }),
+                // SNS deliveries: woken by each publish, and every 250 ms for retries that come due.
+                .init(service: PeriodicJob(name: "sns-delivery", interval: .milliseconds(250), logger: logger,
+                                           wait: { await sns.wakeups.wait(SNSService.wakeKey, timeout: $0) }) {
+                    _ = try await sns.runDeliveries()
                 }),
                 .init(service: PeriodicJob(name: "sqs-retention", interval: config.jobInterval, logger: logger) {
                     try await sqs.deleteExpired()

@@ -23,7 +23,8 @@ public enum Migrations {
     public static let stateTables = ["audit_events", "access_keys", "kms_keys", "kms_key_material", "kms_aliases", "kms_grants", "audit_resources",
                                       "s3_buckets", "s3_objects", "cloudtrail_trails", "cloudtrail_delivery",
                                       "cloudtrail_log_files", "cloudtrail_digests", "cloudtrail_signing_keys",
-                                      "sqs_queues", "sqs_messages"]
+                                      "sqs_queues", "sqs_messages", "sns_topics", "sns_subscriptions", "sns_deliveries"]
+    // `service_keys` (service signing keys) survive a dev reset, like the root key: messages signed before it still verify.
 
     public static let all: [Migration] = [
         Migration(version: 1, name: "audit log and access keys", statements: [
@@ -232,6 +233,46 @@ public enum Migrations {
             """,
             "CREATE INDEX sqs_messages_ready ON sqs_messages (queue_id, visible_at_ms, seq)",
             "CREATE INDEX sqs_messages_expiry ON sqs_messages (expires_at_ms)",
+        ]),
+        Migration(version: 6, name: "sns topics, subscriptions, deliveries", statements: [
+            """
+            CREATE TABLE sns_topics (
+                account_id TEXT NOT NULL,
+                region TEXT NOT NULL,
+                name TEXT NOT NULL,
+                created_at_ms {int} NOT NULL,
+                doc TEXT NOT NULL,
+                PRIMARY KEY (account_id, region, name))
+            """,
+            """
+            CREATE TABLE sns_subscriptions (
+                arn TEXT PRIMARY KEY,
+                topic_arn TEXT NOT NULL,
+                account_id TEXT NOT NULL,
+                created_at_ms {int} NOT NULL,
+                doc TEXT NOT NULL)
+            """,
+            "CREATE INDEX sns_subscriptions_topic ON sns_subscriptions (topic_arn, created_at_ms)",
+            "CREATE INDEX sns_subscriptions_account ON sns_subscriptions (account_id, created_at_ms)",
+            // The outbox: one row per (published message, subscription), written with the publish, removed once delivered.
+            """
+            CREATE TABLE sns_deliveries (
+                seq {serial},
+                subscription_arn TEXT NOT NULL,
+                due_at_ms {int} NOT NULL,
+                attempts {int} NOT NULL,
+                body {blob} NOT NULL,
+                doc TEXT NOT NULL)
+            """,
+            "CREATE INDEX sns_deliveries_due ON sns_deliveries (due_at_ms, seq)",
+            // Keys services sign with (SNS notifications): private half sealed, certificate beside it.
+            """
+            CREATE TABLE service_keys (
+                name TEXT PRIMARY KEY,
+                created_at_ms {int} NOT NULL,
+                certificate {blob} NOT NULL,
+                sealed {blob} NOT NULL)
+            """,
         ]),
     ]
 

@@ -19,6 +19,11 @@ int warden_k1_sign(const uint8_t priv[32], const uint8_t *digest, size_t digest_
 /// 1 if sig (DER) is a valid signature of digest, 0 if not (a malformed signature included), -1 if the key is unusable.
 int warden_k1_verify(const uint8_t priv[32], const uint8_t *digest, size_t digest_len, const uint8_t *sig, size_t sig_len);
 
+/// A self-signed X.509 certificate (DER) for the private key `key_der` (PKCS#1 or PKCS#8 DER): subject and issuer
+/// CN=`common_name`, valid from an hour ago for `days` days, signed SHA-256. *out_len holds the buffer size in, the length out.
+int warden_self_signed_cert(const uint8_t *key_der, size_t key_len, const char *common_name, long days,
+                            uint8_t *out, size_t *out_len);
+
 /// gzip (RFC 1952, header mtime 0, so equal input gives equal bytes) of in. *out is malloc'd; the caller frees it.
 /// Returns 1 on success.
 int warden_gzip(const uint8_t *in, size_t in_len, uint8_t **out, size_t *out_len);

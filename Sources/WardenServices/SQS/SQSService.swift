@@ -47,11 +47,12 @@ struct QueueRecord: Codable, Sendable {
 }
 
 /// Wakes long-polling receivers when a queue gets a message, without polling storage in a loop.
-final class QueueSignals: Sendable {
+public final class QueueSignals: Sendable {
+    public init() {}
     private let waiters = Mutex<[String: [UUID: CheckedContinuation<Void, Never>]]>([:])
 
     /// Returns when `queue` is signalled or `timeout` passes.
-    func wait(_ queue: String, timeout: Duration) async {
+    public func wait(_ queue: String, timeout: Duration) async {
         let id = UUID()
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
             waiters.withLock { $0[queue, default: [:]][id] = c }
@@ -71,7 +72,7 @@ final class QueueSignals: Sendable {
         c?.resume()
     }
 
-    func signal(_ queue: String) {
+    public func signal(_ queue: String) {
         let all = waiters.withLock { $0.removeValue(forKey: queue) }
         for c in all?.values ?? [:].values { c.resume() }
     }

@@ -1,0 +1,286 @@
+// Publishing: validate, choose subscriptions by filter policy, render each copy (signed envelope or raw), store them
+// in the outbox with the publish (durable before the answer), then deliver and retry in the background.
+import Foundation
+import WardenAPI
+import WardenCore
+import WardenStorage
+
+/// What an outbox row carries besides the body.
+struct DeliveryDoc: Codable, Sendable {
+    var endpoint: String
+    var messageId: String
+    /// Raw delivery: the published attributes become SQS message attributes.
+    var attributes: [StoredAttribute]?
+}
+
+extension SNSService {
+    static let maxMessageBytes = 262_144
+    /// The SenderId SQS shows for messages SNS delivers.
+    static let senderId = "AIDAIT2UOQQY3AUEKVGXU"
+
+    struct Attribute {
+        var name: String
+        var dataType: String
+        var string: String?
+        var binary: [UInt8]?
+    }
+
+    static func attributes(_ input: [String: SNS.MessageAttributeValue]?) throws(AWSError) -> ([Attribute], Int) {
+        var out: [Attribute] = []
+        var size = 0
+        for (name, v) in input ?? [:] {
+            guard (1...256).contains(name.utf8.count), !name.lowercased().hasPrefix("aws."), !name.lowercased().hasPrefix("amazon."),
+                  !name.hasPrefix("."), !name.hasSuffix("."), !name.contains("..") else {
+                throw invalid("The message attribute name '\(name)' is invalid.")
+            }
+            let base = String(v.dataType.split(separator: ".", maxSplits: 1).first ?? "")
+            let type = v.dataType.hasPrefix("String.Array") ? "String.Array" : base
+            guard ["String", "String.Array", "Number", "Binary"].contains(type) else {
+                throw SNSService.invalidValue("The message attribute '\(name)' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String.")
+            }
+            if type == "Binary" {
+                guard let b = v.binaryValue, !b.isEmpty else { throw invalidValue("The message attribute '\(name)' must contain non-empty message attribute value for message attribute type 'Binary'.") }
+                out.append(Attribute(name: name, dataType: v.dataType, binary: b))
+                size += b.count
+            } else {
+                guard let s = v.stringValue, !s.isEmpty else {
+                    throw invalidValue("The message attribute '\(name)' must contain non-empty message attribute value for message attribute type '\(type)'.")
+                }
+                if type == "Number", Double(s) == nil {
+                    throw invalidValue("Could not cast message attribute '\(name)' value to number.")
+                }
+                if type == "String.Array", case .array? = try? JSONParser.parse(Array(s.utf8)) {} else if type == "String.Array" {
+                    throw invalidValue("The message attribute '\(name)' with type 'String.Array' has an invalid value (it must be a JSON array).")
+                }
+                out.append(Attribute(name: name, dataType: v.dataType, string: s))
+                size += s.utf8.count
+            }
+            size += name.utf8.count + v.dataType.utf8.count
+        }
+        return (out, size)
+    }
+
+    static func invalidValue(_ m: String) -> AWSError {
+        AWSError(code: "InvalidParameterValueException", queryCode: "ParameterValueInvalid", status: 400, message: m)
+    }
+
+    /// The attribute values a filter policy sees (Binary attributes are invisible to filters).
+    static func filterValues(_ attrs: [Attribute]) -> [String: [FilterPolicy.Value]] {
+        var out: [String: [FilterPolicy.Value]] = [:]
+        for a in attrs {
+            guard let s = a.string else { continue }
+            if a.dataType.hasPrefix("String.Array"), case .array(let items)? = try? JSONParser.parse(Array(s.utf8)) {
+                out[a.name] = items.compactMap(FilterPolicy.value)
+            } else if a.dataType.hasPrefix("Number"), let d = Double(s) {
+                out[a.name] = [.number(d, s)]
+            } else {
+                out[a.name] = [.string(s)]
+            }
+        }
+        return out
+    }
+
+    static func timestamp(_ d: Date) -> String { Timestamps.iso8601(d, fractional: true) }
+
+    struct Published {
+        var messageId: String
+        var items: [DeliveryItem]
+    }
+
+    /// Renders every subscription's copy of one message (not yet stored).
+    func render(topicArn: String, record: TopicRecord, message: String, subject: String?, structure: String?,
+                attributes input: [String: SNS.MessageAttributeValue]?, _ c: RequestContext) async throws -> Published {
+        guard !message.isEmpty else { throw Self.invalid("Empty message") }
+        let (attrs, attrSize) = try Self.attributes(input)
+        guard message.utf8.count + attrSize <= Self.maxMessageBytes else {
+            throw Self.invalid("Message too long")
+        }
+        if let subject {
+            guard !subject.isEmpty, subject.count < 100, subject.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) else {
+                throw Self.invalid("Subject")
+            }
+        }
+        var perProtocol: [String: String] = [:]
+        if let structure {
+            guard structure == "json" else { throw Self.invalid("MessageStructure - only json is supported") }
+            guard case .object(let fields)? = try? JSONParser.parse(Array(message.utf8)) else {
+                throw Self.invalid("Message Structure - JSON message body failed to parse")
+            }
+            for (k, v) in fields {
+                guard let s = v.stringValue else { throw Self.invalid("Message Structure - \(k) must be a string") }
+                perProtocol[k] = s
+            }
+            guard perProtocol["default"] != nil else { throw Self.invalid("Message Structure - No default entry in JSON message body") }
+        }
+        let messageId = UUID().uuidString.lowercased()
+        let stamp = Self.timestamp(now())
+        let version = record.attributes["SignatureVersion"] ?? "1"
+        let scheme = c.tls == nil ? "http" : "https"
+        let host = c.host ?? "localhost:4566"
+        var items: [DeliveryItem] = []
+        for sub in try await repository.subscriptions(topicArn: topicArn) {
+            guard let s = try? SubscriptionRecord.decode(sub.doc), s.confirmed else { continue }
+            let text = perProtocol[s.protocol] ?? perProtocol["default"] ?? message
+            if let policyText = s.attributes["FilterPolicy"], let policy = try? FilterPolicy(policyText) {
+                if s.attributes["FilterPolicyScope"] == "MessageBody" {
+                    guard let body = try? JSONParser.parse(Array(text.utf8)), policy.matches(body: body) else { continue }
+                } else {
+                    guard policy.matches(attributes: Self.filterValues(attrs)) else { continue }
+                }
+            }
+            let raw = s.attributes["RawMessageDelivery"] == "true"
+            let body: String
+            var doc = DeliveryDoc(endpoint: s.endpoint, messageId: messageId, attributes: nil)
+            if raw {
+                body = text
+                doc.attributes = attrs.map { a in
+                    StoredAttribute(name: a.name, dataType: a.dataType.hasPrefix("String.Array") ? "String" : a.dataType,
+                                    string: a.string, binary: a.binary.map { Data($0).base64EncodedString() })
+                }
+            } else {
+                var signed: [(String, String)] = [("Message", text), ("MessageId", messageId)]
+                if let subject { signed.append(("Subject", subject)) }
+                signed += [("Timestamp", stamp), ("TopicArn", topicArn), ("Type", "Notification")]
+                let signature = try signer.sign(signed, version: version)
+                var w = JSONObjectWriter()
+                w.field("Type", "Notification")
+                w.field("MessageId", messageId)
+                w.field("TopicArn", topicArn)
+                if let subject { w.field("Subject", subject) }
+                w.field("Message", text)
+                w.field("Timestamp", stamp)
+                w.field("SignatureVersion", version)
+                w.field("Signature", signature)
+                w.field("SigningCertURL", "\(scheme)://\(host)/\(signer.certificateName)")
+                w.field("UnsubscribeURL", "\(scheme)://\(host)/?Action=Unsubscribe&SubscriptionArn=\(sub.arn)")
+                if !attrs.isEmpty {
+                    w.object("MessageAttributes") { o in
+                        for a in attrs.sorted(by: { $0.name < $1.name }) {
+                            o.object(a.name) { v in
+                                v.field("Type", a.dataType)
+                                v.field("Value", a.string ?? a.binary.map { Data($0).base64EncodedString() } ?? "")
+                            }
+                        }
+                    }
+                }
+                body = String(decoding: w.finish(), as: UTF8.self)
+            }
+            let docText = (try? JSONEncoder().encode(doc)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+            items.append(DeliveryItem(subscriptionArn: sub.arn, body: Array(body.utf8), doc: docText))
+        }
+        return Published(messageId: messageId, items: items)
+    }
+
+    func publish(_ input: SNS.PublishInput, context c: RequestContext) async throws -> SNS.PublishResponse {
+        if input.phoneNumber != nil { throw Self.invalid("PhoneNumber: SMS is not implemented by Warden yet.") }
+        if input.topicArn != nil && input.targetArn != nil {
+            throw Self.invalid("TopicArn or TargetArn Reason: Only one of TopicArn or TargetArn may be specified")
+        }
+        guard let topicArn = input.topicArn ?? input.targetArn else {
+            throw Self.invalid("TopicArn or TargetArn Reason: no value for required parameter")
+        }
+        if input.messageGroupId != nil || input.messageDeduplicationId != nil {
+            throw Self.invalid("MessageGroupId: The request includes MessageGroupId parameter that is not valid for this topic type")
+        }
+        let (_, record) = try await topic(topicArn, c)
+        let p = try await render(topicArn: topicArn, record: record, message: input.message, subject: input.subject,
+                                 structure: input.messageStructure, attributes: input.messageAttributes, c)
+        try await repository.enqueue(p.items, dueAtMillis: nowMillis)
+        if !p.items.isEmpty { wakeups.signal(Self.wakeKey) }
+        return SNS.PublishResponse(messageId: p.messageId)
+    }
+
+    func publishBatch(_ input: SNS.PublishBatchInput, context c: RequestContext) async throws -> SNS.PublishBatchResponse {
+        let entries = input.publishBatchRequestEntries
+        guard !entries.isEmpty else {
+            throw AWSError(code: "EmptyBatchRequestException", queryCode: "EmptyBatchRequest", status: 400,
+                           message: "The batch request doesn't contain any entries.")
+        }
+        guard entries.count <= 10 else {
+            throw AWSError(code: "TooManyEntriesInBatchRequestException", queryCode: "TooManyEntriesInBatchRequest", status: 400,
+                           message: "The batch request contains more entries than permissible.")
+        }
+        guard Set(entries.map(\.id)).count == entries.count else {
+            throw AWSError(code: "BatchEntryIdsNotDistinctException", queryCode: "BatchEntryIdsNotDistinct", status: 400,
+                           message: "Two or more batch entries in the request have the same Id.")
+        }
+        let total = entries.reduce(0) { $0 + $1.message.utf8.count }
+        guard total <= Self.maxMessageBytes else {
+            throw AWSError(code: "BatchRequestTooLongException", queryCode: "BatchRequestTooLong", status: 400,
+                           message: "The length of all the messages put together is more than the limit.")
+        }
+        let (_, record) = try await topic(input.topicArn, c)
+        var ok: [SNS.PublishBatchResultEntry] = []
+        var failed: [SNS.BatchResultErrorEntry] = []
+        var items: [DeliveryItem] = []
+        for e in entries {
+            do {
+                if e.messageGroupId != nil || e.messageDeduplicationId != nil {
+                    throw Self.invalid("MessageGroupId: not valid for this topic type")
+                }
+                let p = try await render(topicArn: input.topicArn, record: record, message: e.message, subject: e.subject,
+                                         structure: e.messageStructure, attributes: e.messageAttributes, c)
+                items += p.items
+                ok.append(SNS.PublishBatchResultEntry(id: e.id, messageId: p.messageId))
+            } catch let error as AWSError {
+                failed.append(SNS.BatchResultErrorEntry(id: e.id, code: error.queryCode ?? error.code, message: error.message,
+                                                        senderFault: error.senderFault))
+            }
+        }
+        try await repository.enqueue(items, dueAtMillis: nowMillis)
+        if !items.isEmpty { wakeups.signal(Self.wakeKey) }
+        return SNS.PublishBatchResponse(successful: ok, failed: failed)
+    }
+
+    // MARK: delivery
+
+    public static let wakeKey = "sns-deliveries"
+
+    /// Seconds before retry `n` (1-based) of an SQS delivery, after AWS's policy for AWS-managed endpoints: 3 immediate
+    /// retries, 2 at 1 s, 10 backing off from 1 s to 20 s, then every 20 s — about 100,015 attempts over 23 days.
+    static func retryDelay(_ n: Int64) -> Int64 {
+        switch n {
+        case ...3: return 0
+        case 4...5: return 1
+        case 6...15: return 1 + (n - 6) * 19 / 9
+        default: return 20
+        }
+    }
+    static let maxAttempts: Int64 = 100_015
+
+    /// Delivers what is due; returns how many copies were delivered. Safe to run concurrently with publishes; runs
+    /// one at a time (the caller's loop).
+    public func runDeliveries() async throws -> Int {
+        var delivered = 0
+        while true {
+            let nowMs = nowMillis
+            let due = try await repository.due(nowMillis: nowMs, limit: 100)
+            if due.isEmpty { return delivered }
+            for item in due {
+                guard let doc = try? JSONDecoder().decode(DeliveryDoc.self, from: Data(item.doc.utf8)),
+                      try await repository.subscription(arn: item.subscriptionArn) != nil else {
+                    // Unsubscribed (or its topic deleted) since the publish: nothing to deliver to.
+                    try await repository.completeDelivery(seq: item.seq)
+                    continue
+                }
+                do {
+                    let attrs = doc.attributes.map { list in
+                        Dictionary(uniqueKeysWithValues: list.map { ($0.name, $0.api) })
+                    }
+                    try await queues.deliver(queueArn: doc.endpoint, body: String(decoding: item.body, as: UTF8.self),
+                                             attributes: attrs?.isEmpty == true ? nil : attrs, senderId: Self.senderId)
+                    try await repository.completeDelivery(seq: item.seq)
+                    delivered += 1
+                } catch {
+                    let attempts = item.attempts + 1
+                    if attempts >= Self.maxAttempts {
+                        try await repository.completeDelivery(seq: item.seq)
+                    } else {
+                        try await repository.retryDelivery(seq: item.seq, attempts: attempts,
+                                                           dueAtMillis: nowMs + Self.retryDelay(attempts) * 1000)
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,336 @@
+// Amazon SNS: topics, subscriptions (SQS endpoints so far), publishing through a durable outbox.
+import Foundation
+import WardenAPI
+import WardenCore
+import WardenStorage
+
+/// Where SNS delivers into SQS (SQSService conforms).
+public protocol QueueDelivery: Sendable {
+    func deliver(queueArn: String, body: String, attributes: [String: SQS.MessageAttributeValue]?, senderId: String) async throws
+}
+
+extension SQSService: QueueDelivery {}
+
+public struct SNSService: Sendable {
+    let repository: TopicRepository
+    let queues: any QueueDelivery
+    public let signer: NotificationSigner
+    let now: @Sendable () -> Date
+    let locks = KeyedAsyncLock()
+    /// Wakes the delivery worker when a publish queued deliveries.
+    public let wakeups = QueueSignals()
+
+    public init(repository: TopicRepository, queues: any QueueDelivery, signer: NotificationSigner,
+                now: @escaping @Sendable () -> Date = { Date() }) {
+        self.repository = repository
+        self.queues = queues
+        self.signer = signer
+        self.now = now
+    }
+
+    var nowMillis: Int64 { Int64((now().timeIntervalSince1970 * 1000).rounded(.down)) }
+}
+
+struct TopicRecord: Codable, Sendable {
+    var attributes: [String: String]
+    var tags: [[String]]
+    func encoded() -> String { (try? JSONEncoder().encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}" }
+    static func decode(_ doc: String) throws -> TopicRecord { try JSONDecoder().decode(TopicRecord.self, from: Data(doc.utf8)) }
+}
+
+struct SubscriptionRecord: Codable, Sendable {
+    var topicArn: String
+    var `protocol`: String
+    var endpoint: String
+    var owner: String
+    var attributes: [String: String]
+    var confirmed: Bool
+    func encoded() -> String { (try? JSONEncoder().encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}" }
+    static func decode(_ doc: String) throws -> SubscriptionRecord { try JSONDecoder().decode(SubscriptionRecord.self, from: Data(doc.utf8)) }
+}
+
+extension SNSService {
+    static func invalid(_ m: String) -> AWSError { SNS.Errors.invalidParameterException("Invalid parameter: \(m)") }
+    static func notFound(_ m: String) -> AWSError { SNS.Errors.notFoundException(m) }
+
+    static let topicSettable: Set<String> = ["DisplayName", "Policy", "DeliveryPolicy", "SignatureVersion", "TracingConfig"]
+    static let subscriptionSettable: Set<String> = ["RawMessageDelivery", "FilterPolicy", "FilterPolicyScope", "RedrivePolicy", "DeliveryPolicy"]
+
+    static func topicArn(_ c: RequestContext, _ name: String) -> String { "arn:\(c.partition.rawValue):sns:\(c.region):\(c.account):\(name)" }
+
+    static func isValidTopicName(_ n: String) -> Bool {
+        (1...256).contains(n.utf8.count) && n.utf8.allSatisfy { c in
+            (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x2D || c == 0x5F
+        }
+    }
+
+    /// The topic an ARN names, in the caller's account and region.
+    func topic(_ arnText: String, _ c: RequestContext) async throws -> (TopicRow, TopicRecord) {
+        guard let arn = ARN(arnText), arn.service == "sns", !arn.resource.contains(":") else {
+            throw Self.invalid("TopicArn")
+        }
+        guard arn.account == c.account, arn.region == c.region,
+              let row = try await repository.topic(account: arn.account, region: arn.region, name: arn.resource) else {
+            throw Self.notFound("Topic does not exist")
+        }
+        return (row, try TopicRecord.decode(row.doc))
+    }
+
+    static func checkTopicAttribute(_ name: String, _ value: String) throws(AWSError) {
+        switch name {
+        case "SignatureVersion":
+            guard value == "1" || value == "2" else { throw invalid("Attribute Name: SignatureVersion") }
+        case "TracingConfig":
+            guard value == "PassThrough" || value == "Active" else { throw invalid("Attribute Name: TracingConfig") }
+        case "Policy", "DeliveryPolicy":
+            guard case .object? = try? JSONParser.parse(Array(value.utf8)) else { throw invalid("Attribute Name: \(name)") }
+        case "DisplayName":
+            guard value.utf8.count <= 100 else { throw invalid("Attribute Name: DisplayName") }
+        case "FifoTopic", "ContentBasedDeduplication", "ArchivePolicy", "FifoThroughputScope":
+            throw invalid("Attribute Name: \(name). FIFO topics are not implemented by Warden yet.")
+        case "KmsMasterKeyId":
+            throw invalid("Attribute Name: KmsMasterKeyId. SSE-KMS topics are not implemented by Warden yet; message bodies are sealed under Warden's root key.")
+        default:
+            guard topicSettable.contains(name) else { throw invalid("Attribute Name: \(name)") }
+        }
+    }
+
+    // MARK: topics
+
+    func createTopic(_ input: SNS.CreateTopicInput, context c: RequestContext) async throws -> SNS.CreateTopicResponse {
+        if input.name.hasSuffix(".fifo") { throw Self.invalid("Topic Name. FIFO topics are not implemented by Warden yet.") }
+        guard Self.isValidTopicName(input.name) else { throw Self.invalid("Topic Name") }
+        let attributes = input.attributes ?? [:]
+        for (k, v) in attributes { try Self.checkTopicAttribute(k, v) }
+        if input.dataProtectionPolicy != nil { throw Self.invalid("DataProtectionPolicy is not implemented by Warden yet.") }
+        let tags = try Self.mergedTags([], (input.tags ?? []).map { [$0.key, $0.value] })
+        let record = TopicRecord(attributes: attributes, tags: tags)
+        if let existing = try await repository.createTopic(TopicRow(account: c.account, region: c.region, name: input.name,
+                                                                    createdAtMillis: nowMillis, doc: record.encoded())) {
+            // Idempotent for the same attributes; a different value for one given is refused.
+            let old = try TopicRecord.decode(existing.doc)
+            if attributes.contains(where: { old.attributes[$0.key] != $0.value }) {
+                throw Self.invalid("Attributes Reason: Topic already exists with different attributes")
+            }
+        }
+        return SNS.CreateTopicResponse(topicArn: Self.topicArn(c, input.name))
+    }
+
+    func deleteTopic(_ input: SNS.DeleteTopicInput, context c: RequestContext) async throws -> EmptyShape {
+        // Deleting a topic that does not exist succeeds, as in SNS.
+        guard let arn = ARN(input.topicArn), arn.service == "sns" else { throw Self.invalid("TopicArn") }
+        if arn.account == c.account, arn.region == c.region {
+            try await repository.deleteTopic(account: arn.account, region: arn.region, name: arn.resource, arn: input.topicArn)
+        }
+        return EmptyShape()
+    }
+
+    func listTopics(_ input: SNS.ListTopicsInput, context c: RequestContext) async throws -> SNS.ListTopicsResponse {
+        var after: String?
+        if let t = input.nextToken {
+            guard let raw = Data(base64Encoded: t), let name = String(data: raw, encoding: .utf8) else { throw Self.invalid("NextToken") }
+            after = name
+        }
+        let rows = try await repository.topics(account: c.account, region: c.region, after: after, limit: 101)
+        let page = rows.prefix(100)
+        return SNS.ListTopicsResponse(topics: page.map { SNS.Topic(topicArn: Self.topicArn(c, $0.name)) },
+                                      nextToken: rows.count > 100 ? page.last.map { Data($0.name.utf8).base64EncodedString() } : nil)
+    }
+
+    func getTopicAttributes(_ input: SNS.GetTopicAttributesInput, context c: RequestContext) async throws -> SNS.GetTopicAttributesResponse {
+        let (row, record) = try await topic(input.topicArn, c)
+        let subs = try await repository.subscriptions(topicArn: input.topicArn).compactMap { try? SubscriptionRecord.decode($0.doc) }
+        var a = record.attributes
+        a["TopicArn"] = input.topicArn
+        a["Owner"] = row.account
+        a["SubscriptionsConfirmed"] = String(subs.filter(\.confirmed).count)
+        a["SubscriptionsPending"] = String(subs.filter { !$0.confirmed }.count)
+        a["SubscriptionsDeleted"] = "0"
+        a["DisplayName"] = a["DisplayName"] ?? ""
+        a["SignatureVersion"] = a["SignatureVersion"] ?? "1"
+        a["Policy"] = a["Policy"] ?? Self.defaultPolicy(arn: input.topicArn, account: row.account)
+        a["EffectiveDeliveryPolicy"] = a["DeliveryPolicy"] ?? Self.defaultDeliveryPolicy
+        return SNS.GetTopicAttributesResponse(attributes: a)
+    }
+
+    static let defaultDeliveryPolicy = #"{"http":{"defaultHealthyRetryPolicy":{"minDelayTarget":20,"maxDelayTarget":20,"numRetries":3,"numMaxDelayRetries":0,"numNoDelayRetries":0,"numMinDelayRetries":0,"backoffFunction":"linear"},"disableSubscriptionOverrides":false,"defaultRequestPolicy":{"headerContentType":"text/plain; charset=UTF-8"}}}"#
+
+    static func defaultPolicy(arn: String, account: String) -> String {
+        #"{"Version":"2008-10-17","Id":"__default_policy_ID","Statement":[{"Sid":"__default_statement_ID","Effect":"Allow","Principal":{"AWS":"*"},"Action":["SNS:GetTopicAttributes","SNS:SetTopicAttributes","SNS:AddPermission","SNS:RemovePermission","SNS:DeleteTopic","SNS:Subscribe","SNS:ListSubscriptionsByTopic","SNS:Publish"],"Resource":"\#(arn)","Condition":{"StringEquals":{"AWS:SourceOwner":"\#(account)"}}}]}"#
+    }
+
+    func setTopicAttributes(_ input: SNS.SetTopicAttributesInput, context c: RequestContext) async throws -> EmptyShape {
+        try Self.checkTopicAttribute(input.attributeName, input.attributeValue ?? "")
+        await locks.lock(input.topicArn)
+        defer { locks.unlock(input.topicArn) }
+        var (row, record) = try await topic(input.topicArn, c)
+        record.attributes[input.attributeName] = (input.attributeValue ?? "").isEmpty ? nil : input.attributeValue
+        row.doc = record.encoded()
+        guard try await repository.updateTopic(row) else { throw Self.notFound("Topic does not exist") }
+        return EmptyShape()
+    }
+
+    // MARK: tags
+
+    static func mergedTags(_ existing: [[String]], _ adding: [[String]]) throws(AWSError) -> [[String]] {
+        var tags = existing
+        for t in adding where t.count == 2 {
+            guard (1...128).contains(t[0].utf8.count), t[1].utf8.count <= 256, !t[0].lowercased().hasPrefix("aws:") else {
+                throw invalid("Tag key or value is invalid: \(t[0])")
+            }
+            if let i = tags.firstIndex(where: { $0.first == t[0] }) { tags[i] = t } else { tags.append(t) }
+        }
+        guard tags.count <= 50 else {
+            throw AWSError(code: "TagLimitExceededException", queryCode: "TagLimitExceeded", status: 400,
+                           message: "Could not complete request: tag quota of per resource exceeded")
+        }
+        return tags
+    }
+
+    func tagResource(_ input: SNS.TagResourceRequest, context c: RequestContext) async throws -> SNS.TagResourceResponse {
+        await locks.lock(input.resourceArn)
+        defer { locks.unlock(input.resourceArn) }
+        var (row, record) = try await topic(input.resourceArn, c)
+        record.tags = try Self.mergedTags(record.tags, input.tags.map { [$0.key, $0.value] })
+        row.doc = record.encoded()
+        _ = try await repository.updateTopic(row)
+        return SNS.TagResourceResponse()
+    }
+
+    func untagResource(_ input: SNS.UntagResourceRequest, context c: RequestContext) async throws -> SNS.UntagResourceResponse {
+        await locks.lock(input.resourceArn)
+        defer { locks.unlock(input.resourceArn) }
+        var (row, record) = try await topic(input.resourceArn, c)
+        record.tags.removeAll { input.tagKeys.contains($0.first ?? "") }
+        row.doc = record.encoded()
+        _ = try await repository.updateTopic(row)
+        return SNS.UntagResourceResponse()
+    }
+
+    func listTagsForResource(_ input: SNS.ListTagsForResourceRequest, context c: RequestContext) async throws -> SNS.ListTagsForResourceResponse {
+        let (_, record) = try await topic(input.resourceArn, c)
+        return SNS.ListTagsForResourceResponse(tags: record.tags.map { SNS.Tag(key: $0[0], value: $0.count > 1 ? $0[1] : "") })
+    }
+
+    // MARK: subscriptions
+
+    func subscribe(_ input: SNS.SubscribeInput, context c: RequestContext) async throws -> SNS.SubscribeResponse {
+        _ = try await topic(input.topicArn, c)
+        let proto = input.protocol
+        guard proto == "sqs" else {
+            if ["http", "https", "email", "email-json", "sms", "lambda", "application", "firehose"].contains(proto) {
+                throw Self.invalid("Protocol: \(proto) subscriptions are not implemented by Warden yet (sqs is).")
+            }
+            throw Self.invalid("Amazon SNS does not support this protocol string: \(proto)")
+        }
+        guard let endpoint = input.endpoint, let arn = ARN(endpoint), arn.service == "sqs" else {
+            throw Self.invalid("SQS endpoint ARN")
+        }
+        var attributes: [String: String] = [:]
+        for (k, v) in input.attributes ?? [:] { attributes[k] = try Self.checkSubscriptionAttribute(k, v) }
+        // The same endpoint subscribed again returns the existing subscription.
+        for existing in try await repository.subscriptions(topicArn: input.topicArn) {
+            if let r = try? SubscriptionRecord.decode(existing.doc), r.protocol == proto, r.endpoint == endpoint {
+                return SNS.SubscribeResponse(subscriptionArn: existing.arn)
+            }
+        }
+        let subArn = "\(input.topicArn):\(UUID().uuidString.lowercased())"
+        // SQS endpoints need no confirmation handshake.
+        let record = SubscriptionRecord(topicArn: input.topicArn, protocol: proto, endpoint: endpoint, owner: c.account,
+                                        attributes: attributes, confirmed: true)
+        try await repository.insertSubscription(SubscriptionRow(arn: subArn, topicArn: input.topicArn, account: c.account,
+                                                                createdAtMillis: nowMillis, doc: record.encoded()))
+        return SNS.SubscribeResponse(subscriptionArn: subArn)
+    }
+
+    static func checkSubscriptionAttribute(_ name: String, _ value: String) throws(AWSError) -> String {
+        switch name {
+        case "RawMessageDelivery":
+            guard ["true", "false"].contains(value.lowercased()) else { throw invalid("Attribute Name: RawMessageDelivery") }
+            return value.lowercased()
+        case "FilterPolicy":
+            if !value.isEmpty { _ = try FilterPolicy(value) }
+            return value
+        case "FilterPolicyScope":
+            guard value == "MessageAttributes" || value == "MessageBody" else { throw invalid("Attribute Name: FilterPolicyScope") }
+            return value
+        case "RedrivePolicy", "DeliveryPolicy":
+            guard value.isEmpty || (try? JSONParser.parse(Array(value.utf8))) != nil else { throw invalid("Attribute Name: \(name)") }
+            return value
+        default:
+            throw invalid("Attribute Name: \(name)")
+        }
+    }
+
+    func subscription(_ arn: String, _ c: RequestContext) async throws -> (SubscriptionRow, SubscriptionRecord) {
+        guard let row = try await repository.subscription(arn: arn), row.account == c.account else {
+            throw Self.notFound("Subscription does not exist")
+        }
+        return (row, try SubscriptionRecord.decode(row.doc))
+    }
+
+    func unsubscribe(_ input: SNS.UnsubscribeInput, context c: RequestContext) async throws -> EmptyShape {
+        guard input.subscriptionArn.split(separator: ":").count == 7 else { throw Self.invalid("SubscriptionArn") }
+        _ = try await subscription(input.subscriptionArn, c)
+        try await repository.deleteSubscription(arn: input.subscriptionArn)
+        return EmptyShape()
+    }
+
+    func apiSubscription(_ row: SubscriptionRow) -> SNS.Subscription? {
+        guard let r = try? SubscriptionRecord.decode(row.doc) else { return nil }
+        return SNS.Subscription(subscriptionArn: r.confirmed ? row.arn : "PendingConfirmation", owner: r.owner,
+                                protocol: r.protocol, endpoint: r.endpoint, topicArn: r.topicArn)
+    }
+
+    func listSubscriptions(_ input: SNS.ListSubscriptionsInput, context c: RequestContext) async throws -> SNS.ListSubscriptionsResponse {
+        try page(try await repository.subscriptions(account: c.account), token: input.nextToken) {
+            SNS.ListSubscriptionsResponse(subscriptions: $0, nextToken: $1)
+        }
+    }
+
+    func listSubscriptionsByTopic(_ input: SNS.ListSubscriptionsByTopicInput,
+                                  context c: RequestContext) async throws -> SNS.ListSubscriptionsByTopicResponse {
+        _ = try await topic(input.topicArn, c)
+        return try page(try await repository.subscriptions(topicArn: input.topicArn), token: input.nextToken) {
+            SNS.ListSubscriptionsByTopicResponse(subscriptions: $0, nextToken: $1)
+        }
+    }
+
+    /// Pages of 100 subscriptions; the token is the offset.
+    func page<T>(_ rows: [SubscriptionRow], token: String?, _ make: ([SNS.Subscription], String?) -> T) throws(AWSError) -> T {
+        let start = try token.map { t throws(AWSError) -> Int in
+            guard let raw = Data(base64Encoded: t), let n = Int(String(decoding: raw, as: UTF8.self)), n >= 0 else { throw Self.invalid("NextToken") }
+            return n
+        } ?? 0
+        let slice = rows.dropFirst(start).prefix(100)
+        let next = start + slice.count < rows.count ? Data(String(start + slice.count).utf8).base64EncodedString() : nil
+        return make(slice.compactMap(apiSubscription), next)
+    }
+
+    func getSubscriptionAttributes(_ input: SNS.GetSubscriptionAttributesInput,
+                                   context c: RequestContext) async throws -> SNS.GetSubscriptionAttributesResponse {
+        let (row, r) = try await subscription(input.subscriptionArn, c)
+        var a = r.attributes
+        a["SubscriptionArn"] = row.arn
+        a["TopicArn"] = r.topicArn
+        a["Owner"] = r.owner
+        a["Protocol"] = r.protocol
+        a["Endpoint"] = r.endpoint
+        a["PendingConfirmation"] = r.confirmed ? "false" : "true"
+        a["ConfirmationWasAuthenticated"] = "true"
+        a["RawMessageDelivery"] = a["RawMessageDelivery"] ?? "false"
+        if a["FilterPolicy"] != nil { a["FilterPolicyScope"] = a["FilterPolicyScope"] ?? "MessageAttributes" }
+        return SNS.GetSubscriptionAttributesResponse(attributes: a)
+    }
+
+    func setSubscriptionAttributes(_ input: SNS.SetSubscriptionAttributesInput, context c: RequestContext) async throws -> EmptyShape {
+        let value = try Self.checkSubscriptionAttribute(input.attributeName, input.attributeValue ?? "")
+        await locks.lock(input.subscriptionArn)
+        defer { locks.unlock(input.subscriptionArn) }
+        var (row, r) = try await subscription(input.subscriptionArn, c)
+        r.attributes[input.attributeName] = value.isEmpty ? nil : value
+        row.doc = r.encoded()
+        guard try await repository.updateSubscription(row) else { throw Self.notFound("Subscription does not exist") }
+        return EmptyShape()
+    }
+}

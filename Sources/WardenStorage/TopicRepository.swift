@@ -1,0 +1,228 @@
+// SNS state: topics and subscriptions (documents), and the delivery outbox (message bodies sealed under the root key).
+
+public struct TopicRow: Sendable {
+    public var account: String
+    public var region: String
+    public var name: String
+    public var createdAtMillis: Int64
+    public var doc: String
+    public init(account: String, region: String, name: String, createdAtMillis: Int64, doc: String) {
+        self.account = account
+        self.region = region
+        self.name = name
+        self.createdAtMillis = createdAtMillis
+        self.doc = doc
+    }
+}
+
+public struct SubscriptionRow: Sendable {
+    public var arn: String
+    public var topicArn: String
+    public var account: String
+    public var createdAtMillis: Int64
+    public var doc: String
+    public init(arn: String, topicArn: String, account: String, createdAtMillis: Int64, doc: String) {
+        self.arn = arn
+        self.topicArn = topicArn
+        self.account = account
+        self.createdAtMillis = createdAtMillis
+        self.doc = doc
+    }
+}
+
+/// One pending delivery of a published message to one subscription.
+public struct DeliveryItem: Sendable {
+    public var seq: Int64
+    public var subscriptionArn: String
+    public var attempts: Int64
+    public var body: [UInt8]
+    public var doc: String
+    public init(seq: Int64 = 0, subscriptionArn: String, attempts: Int64 = 0, body: [UInt8], doc: String) {
+        self.seq = seq
+        self.subscriptionArn = subscriptionArn
+        self.attempts = attempts
+        self.body = body
+        self.doc = doc
+    }
+}
+
+public struct TopicRepository: Sendable {
+    public let db: any SQLDatabase
+    public let sealer: Sealer
+
+    public init(db: any SQLDatabase, sealer: Sealer) {
+        self.db = db
+        self.sealer = sealer
+    }
+
+    static func topic(_ r: SQLRow) -> TopicRow {
+        TopicRow(account: r[0].text ?? "", region: r[1].text ?? "", name: r[2].text ?? "", createdAtMillis: r[3].int ?? 0, doc: r[4].text ?? "")
+    }
+    static func subscription(_ r: SQLRow) -> SubscriptionRow {
+        SubscriptionRow(arn: r[0].text ?? "", topicArn: r[1].text ?? "", account: r[2].text ?? "", createdAtMillis: r[3].int ?? 0, doc: r[4].text ?? "")
+    }
+    static let topicColumns = "account_id, region, name, created_at_ms, doc"
+    static let subscriptionColumns = "arn, topic_arn, account_id, created_at_ms, doc"
+
+    /// Creates the topic, or returns the existing one of that name.
+    public func createTopic(_ t: TopicRow) async throws -> TopicRow? {
+        try await db.transaction { tx in
+            if let r = try await tx.query("SELECT \(Self.topicColumns) FROM sns_topics WHERE account_id = ? AND region = ? AND name = ?",
+                                          [.text(t.account), .text(t.region), .text(t.name)]).first {
+                return Self.topic(r)
+            }
+            try await tx.execute("INSERT INTO sns_topics (\(Self.topicColumns)) VALUES (?, ?, ?, ?, ?)",
+                                 [.text(t.account), .text(t.region), .text(t.name), .int(t.createdAtMillis), .text(t.doc)])
+            return nil
+        }
+    }
+
+    public func topic(account: String, region: String, name: String) async throws -> TopicRow? {
+        try await db.read { tx in
+            try await tx.query("SELECT \(Self.topicColumns) FROM sns_topics WHERE account_id = ? AND region = ? AND name = ?",
+                               [.text(account), .text(region), .text(name)]).first.map(Self.topic)
+        }
+    }
+
+    public func topics(account: String, region: String, after: String?, limit: Int) async throws -> [TopicRow] {
+        try await db.read { tx in
+            var sql = "SELECT \(Self.topicColumns) FROM sns_topics WHERE account_id = ? AND region = ?"
+            var binds: [SQLValue] = [.text(account), .text(region)]
+            if let after {
+                sql += " AND name > ?"
+                binds.append(.text(after))
+            }
+            return try await tx.query(sql + " ORDER BY name LIMIT ?", binds + [.int(Int64(limit))]).map(Self.topic)
+        }
+    }
+
+    public func updateTopic(_ t: TopicRow) async throws -> Bool {
+        try await db.transaction { tx in
+            let found = try await tx.query("SELECT name FROM sns_topics WHERE account_id = ? AND region = ? AND name = ?",
+                                           [.text(t.account), .text(t.region), .text(t.name)])
+            guard !found.isEmpty else { return false }
+            try await tx.execute("UPDATE sns_topics SET doc = ? WHERE account_id = ? AND region = ? AND name = ?",
+                                 [.text(t.doc), .text(t.account), .text(t.region), .text(t.name)])
+            return true
+        }
+    }
+
+    /// Deletes the topic and its subscriptions; deliveries already queued for them are dropped as they come due.
+    public func deleteTopic(account: String, region: String, name: String, arn: String) async throws {
+        try await db.transaction { tx in
+            try await tx.execute("DELETE FROM sns_topics WHERE account_id = ? AND region = ? AND name = ?",
+                                 [.text(account), .text(region), .text(name)])
+            try await tx.execute("DELETE FROM sns_subscriptions WHERE topic_arn = ?", [.text(arn)])
+        }
+    }
+
+    // MARK: subscriptions
+
+    public func insertSubscription(_ s: SubscriptionRow) async throws {
+        try await db.transaction { tx in
+            try await tx.execute("INSERT INTO sns_subscriptions (\(Self.subscriptionColumns)) VALUES (?, ?, ?, ?, ?)",
+                                 [.text(s.arn), .text(s.topicArn), .text(s.account), .int(s.createdAtMillis), .text(s.doc)])
+        }
+    }
+
+    public func subscription(arn: String) async throws -> SubscriptionRow? {
+        try await db.read { tx in
+            try await tx.query("SELECT \(Self.subscriptionColumns) FROM sns_subscriptions WHERE arn = ?", [.text(arn)]).first.map(Self.subscription)
+        }
+    }
+
+    public func subscriptions(topicArn: String) async throws -> [SubscriptionRow] {
+        try await db.read { tx in
+            try await tx.query("SELECT \(Self.subscriptionColumns) FROM sns_subscriptions WHERE topic_arn = ? ORDER BY created_at_ms, arn",
+                               [.text(topicArn)]).map(Self.subscription)
+        }
+    }
+
+    public func subscriptions(account: String) async throws -> [SubscriptionRow] {
+        try await db.read { tx in
+            try await tx.query("SELECT \(Self.subscriptionColumns) FROM sns_subscriptions WHERE account_id = ? ORDER BY created_at_ms, arn",
+                               [.text(account)]).map(Self.subscription)
+        }
+    }
+
+    public func updateSubscription(_ s: SubscriptionRow) async throws -> Bool {
+        try await db.transaction { tx in
+            let found = try await tx.query("SELECT arn FROM sns_subscriptions WHERE arn = ?", [.text(s.arn)])
+            guard !found.isEmpty else { return false }
+            try await tx.execute("UPDATE sns_subscriptions SET doc = ? WHERE arn = ?", [.text(s.doc), .text(s.arn)])
+            return true
+        }
+    }
+
+    public func deleteSubscription(arn: String) async throws {
+        try await db.transaction { tx in try await tx.execute("DELETE FROM sns_subscriptions WHERE arn = ?", [.text(arn)]) }
+    }
+
+    // MARK: outbox
+
+    static func sealContext(_ subscriptionArn: String, _ doc: String) -> SealContext {
+        SealContext(table: "sns_deliveries", id: subscriptionArn, version: "\(doc.utf8.count)")
+    }
+
+    /// Queues deliveries durably (one transaction: a publish is acknowledged only once all of them are stored).
+    public func enqueue(_ items: [DeliveryItem], dueAtMillis: Int64) async throws {
+        let sealed = try items.map { try sealer.seal($0.body, context: Self.sealContext($0.subscriptionArn, $0.doc)) }
+        try await db.transaction { tx in
+            for (item, body) in zip(items, sealed) {
+                try await tx.execute("""
+                    INSERT INTO sns_deliveries (subscription_arn, due_at_ms, attempts, body, doc) VALUES (?, ?, 0, ?, ?)
+                    """, [.text(item.subscriptionArn), .int(dueAtMillis), .blob(body), .text(item.doc)])
+            }
+        }
+    }
+
+    public func due(nowMillis: Int64, limit: Int) async throws -> [DeliveryItem] {
+        let rows = try await db.read { tx in
+            try await tx.query("""
+                SELECT seq, subscription_arn, attempts, body, doc FROM sns_deliveries WHERE due_at_ms <= ? ORDER BY due_at_ms, seq LIMIT ?
+                """, [.int(nowMillis), .int(Int64(limit))])
+        }
+        return try rows.map { r in
+            let arn = r[1].text ?? "", doc = r[4].text ?? ""
+            return DeliveryItem(seq: r[0].int ?? 0, subscriptionArn: arn, attempts: r[2].int ?? 0,
+                                body: try sealer.open(r[3].blob ?? [], context: Self.sealContext(arn, doc)), doc: doc)
+        }
+    }
+
+    public func completeDelivery(seq: Int64) async throws {
+        try await db.transaction { tx in try await tx.execute("DELETE FROM sns_deliveries WHERE seq = ?", [.int(seq)]) }
+    }
+
+    public func retryDelivery(seq: Int64, attempts: Int64, dueAtMillis: Int64) async throws {
+        try await db.transaction { tx in
+            try await tx.execute("UPDATE sns_deliveries SET attempts = ?, due_at_ms = ? WHERE seq = ?",
+                                 [.int(attempts), .int(dueAtMillis), .int(seq)])
+        }
+    }
+
+    public func pendingDeliveries() async throws -> Int {
+        try await db.read { tx in Int(try await tx.query("SELECT COUNT(*) FROM sns_deliveries", []).first?[0].int ?? 0) }
+    }
+
+    // MARK: signing key
+
+    /// The named signing key (private DER, certificate DER), creating it with `make` the first time.
+    public func signingKey(name: String, make: @Sendable () throws -> (privateDER: [UInt8], certificate: [UInt8]))
+        async throws -> (privateDER: [UInt8], certificate: [UInt8]) {
+        let context = SealContext(table: "service_keys", id: name, version: "1")
+        if let r = try await db.read({ tx in try await tx.query("SELECT certificate, sealed FROM service_keys WHERE name = ?", [.text(name)]).first }) {
+            return (try sealer.open(r[1].blob ?? [], context: context), r[0].blob ?? [])
+        }
+        let made = try make()
+        let sealed = try sealer.seal(made.privateDER, context: context)
+        return try await db.transaction { tx in
+            // Another node may have made it meanwhile: the first one stays.
+            if let r = try await tx.query("SELECT certificate, sealed FROM service_keys WHERE name = ?", [.text(name)]).first {
+                return (try sealer.open(r[1].blob ?? [], context: context), r[0].blob ?? [])
+            }
+            try await tx.execute("INSERT INTO service_keys (name, created_at_ms, certificate, sealed) VALUES (?, ?, ?, ?)",
+                                 [.text(name), .int(Clock.nowMillis()), .blob(made.certificate), .blob(sealed)])
+            return made
+        }
+    }
+}
