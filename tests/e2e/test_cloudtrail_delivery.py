@@ -204,8 +204,16 @@ def test_selectors_decide_what_each_trail_receives(fast):
         {"ReadWriteType": "ReadOnly", "IncludeManagementEvents": False,
          "DataResources": [{"Type": "AWS::S3::Object", "Values": ["arn:aws:s3:::data-bucket/in/"]}]}])
     ct.create_trail(Name="defaults", S3BucketName="sel-logs", S3KeyPrefix="defaults")
-    for name in ("writes-only", "with-data", "basic-data", "defaults"):
+    ct.create_trail(Name="sns-publish", S3BucketName="sel-logs", S3KeyPrefix="sns")
+    ct.put_event_selectors(TrailName="sns-publish", AdvancedEventSelectors=[
+        {"FieldSelectors": [{"Field": "eventCategory", "Equals": ["Data"]},
+                            {"Field": "resources.type", "Equals": ["AWS::SNS::Topic"]},
+                            {"Field": "eventName", "Equals": ["Publish"]}]}])
+    for name in ("writes-only", "with-data", "basic-data", "defaults", "sns-publish"):
         ct.start_logging(Name=name)
+    sns = w.client("sns")
+    topic = sns.create_topic(Name="selected")["TopicArn"]
+    published = sns.publish(TopicArn=topic, Message="data event")["ResponseMetadata"]["RequestId"]
     kms = w.client("kms")
     kms.list_keys()
     kms.create_key()
@@ -230,10 +238,18 @@ def test_selectors_decide_what_each_trail_receives(fast):
     defaults = names("defaults")
     assert ("ListKeys", "Management", True) in defaults and ("CreateKey", "Management", False) in defaults
     assert all(cat == "Management" for _, cat, _ in defaults)
+    # SNS Publish is a data event: only the trail that selects it receives it.
+    sns_records = records(s3, "sel-logs", "sns/")
+    assert [(r["eventName"], r["requestID"], r["resources"][0]["type"]) for r in sns_records] == [
+        ("Publish", published, "AWS::SNS::Topic")]
+    assert all(r["eventName"] != "Publish" for r in records(s3, "sel-logs", "defaults/") + records(s3, "sel-logs", "writes/"))
     # Event history never holds data events.
     history = w.client("cloudtrail").lookup_events(
         LookupAttributes=[{"AttributeKey": "EventSource", "AttributeValue": "s3.amazonaws.com"}])["Events"]
     assert {e["EventName"] for e in history} & {"PutObject", "GetObject"} == set()
+    sns_history = w.client("cloudtrail").lookup_events(
+        LookupAttributes=[{"AttributeKey": "EventSource", "AttributeValue": "sns.amazonaws.com"}])["Events"]
+    assert {e["EventName"] for e in sns_history} == {"CreateTopic"}
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

@@ -1,0 +1,257 @@
+"""SNS with SQS subscribers, driven by boto3 and awscli on both backends: topics, subscriptions, filter policies,
+signed envelopes (verified with `cryptography` against the certificate at SigningCertURL), raw delivery, batches,
+errors, and at-least-once delivery across kill -9."""
+import base64
+import json
+import signal
+import threading
+import time
+
+import pytest
+import requests
+from botocore.exceptions import ClientError
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
+
+from conftest import BACKENDS, code
+
+
+def clients(w, region="us-east-1"):
+    return w.client("sns", region=region, validate=False), w.client("sqs", region=region, validate=False)
+
+
+def queue(sqs, name):
+    url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    return url, sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+
+def drain(sqs, url, want, timeout=15):
+    got, deadline = [], time.time() + timeout
+    while len(got) < want and time.time() < deadline:
+        for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
+                                     MessageAttributeNames=["All"]).get("Messages", []):
+            got.append(m)
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+    return got
+
+
+def verify(envelope):
+    pem = requests.get(envelope["SigningCertURL"]).content
+    cert = x509.load_pem_x509_certificate(pem)
+    keys = ["Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"]
+    text = "".join(f"{k}\n{envelope[k]}\n" for k in keys if k in envelope).encode()
+    digest = hashes.SHA256() if envelope["SignatureVersion"] == "2" else hashes.SHA1()
+    cert.public_key().verify(base64.b64decode(envelope["Signature"]), text, padding.PKCS1v15(), digest)
+
+
+def test_topics_subscriptions_and_errors(strict):
+    sns, sqs = clients(strict)
+    arn = sns.create_topic(Name="alerts", Attributes={"DisplayName": "Alerts"}, Tags=[{"Key": "team", "Value": "sec"}])["TopicArn"]
+    account = strict.client("sts").get_caller_identity()["Account"]
+    assert arn == f"arn:aws:sns:us-east-1:{account}:alerts"
+    assert sns.create_topic(Name="alerts", Attributes={"DisplayName": "Alerts"})["TopicArn"] == arn
+    with pytest.raises(ClientError) as e:
+        sns.create_topic(Name="alerts", Attributes={"DisplayName": "Other"})
+    assert code(e) == "InvalidParameter"
+    for bad in ["", "x" * 257, "has space", "dot.name"]:
+        with pytest.raises(ClientError) as e:
+            sns.create_topic(Name=bad)
+        assert code(e) == "InvalidParameter", bad
+    attrs = sns.get_topic_attributes(TopicArn=arn)["Attributes"]
+    assert attrs["DisplayName"] == "Alerts" and attrs["Owner"] == account and attrs["SignatureVersion"] == "1"
+    assert json.loads(attrs["Policy"])["Statement"][0]["Resource"] == arn
+    sns.set_topic_attributes(TopicArn=arn, AttributeName="SignatureVersion", AttributeValue="2")
+    assert sns.get_topic_attributes(TopicArn=arn)["Attributes"]["SignatureVersion"] == "2"
+    with pytest.raises(ClientError) as e:
+        sns.set_topic_attributes(TopicArn=arn, AttributeName="SignatureVersion", AttributeValue="3")
+    assert code(e) == "InvalidParameter"
+    with pytest.raises(ClientError) as e:
+        sns.get_topic_attributes(TopicArn=arn + "-missing")
+    assert code(e) == "NotFound"
+    sns.tag_resource(ResourceArn=arn, Tags=[{"Key": "env", "Value": "test"}])
+    assert {t["Key"]: t["Value"] for t in sns.list_tags_for_resource(ResourceArn=arn)["Tags"]} == {"team": "sec", "env": "test"}
+    sns.untag_resource(ResourceArn=arn, TagKeys=["team"])
+    assert [t["Key"] for t in sns.list_tags_for_resource(ResourceArn=arn)["Tags"]] == ["env"]
+    _, qarn = queue(sqs, "alerts-q")
+    sub = sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=qarn, Attributes={"RawMessageDelivery": "true"})["SubscriptionArn"]
+    assert sub.startswith(arn + ":")
+    assert sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=qarn)["SubscriptionArn"] == sub
+    sa = sns.get_subscription_attributes(SubscriptionArn=sub)["Attributes"]
+    assert sa["Protocol"] == "sqs" and sa["Endpoint"] == qarn and sa["RawMessageDelivery"] == "true" and sa["PendingConfirmation"] == "false"
+    assert [s["SubscriptionArn"] for s in sns.list_subscriptions()["Subscriptions"]] == [sub]
+    assert [s["SubscriptionArn"] for s in sns.list_subscriptions_by_topic(TopicArn=arn)["Subscriptions"]] == [sub]
+    for bad_policy in ["not json", json.dumps({"k": "not-a-list"}), json.dumps({"k": [{"numeric": [">", "x"]}]}),
+                       json.dumps({f"k{i}": ["v"] for i in range(6)}), json.dumps({"k": [{"unknown-op": 1}]})]:
+        with pytest.raises(ClientError) as e:
+            sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName="FilterPolicy", AttributeValue=bad_policy)
+        assert code(e) == "InvalidParameter", bad_policy
+    with pytest.raises(ClientError) as e:
+        sns.subscribe(TopicArn=arn, Protocol="carrier-pigeon", Endpoint="x")
+    assert code(e) == "InvalidParameter"
+    assert sns.get_topic_attributes(TopicArn=arn)["Attributes"]["SubscriptionsConfirmed"] == "1"
+    sns.unsubscribe(SubscriptionArn=sub)
+    with pytest.raises(ClientError) as e:
+        sns.get_subscription_attributes(SubscriptionArn=sub)
+    assert code(e) == "NotFound"
+    for i in range(3):
+        sns.create_topic(Name=f"more-{i}")
+    assert len(sns.list_topics()["Topics"]) == 4
+    sns.delete_topic(TopicArn=arn)
+    sns.delete_topic(TopicArn=arn)  # deleting again succeeds, as in SNS
+    assert arn not in [t["TopicArn"] for t in sns.list_topics()["Topics"]]
+    for kw, want in [({"TopicArn": arn, "Message": "x"}, "NotFound"),
+                     ({"Message": "x"}, "InvalidParameter"),
+                     ({"TopicArn": f"arn:aws:sns:us-east-1:{account}:more-0", "Message": ""}, "InvalidParameter"),
+                     ({"TopicArn": f"arn:aws:sns:us-east-1:{account}:more-0", "Message": "x" * 262_145}, "InvalidParameter"),
+                     ({"TopicArn": f"arn:aws:sns:us-east-1:{account}:more-0", "Message": "x", "Subject": "a\nb"}, "InvalidParameter"),
+                     ({"TopicArn": f"arn:aws:sns:us-east-1:{account}:more-0", "Message": json.dumps({"sqs": "x"}),
+                       "MessageStructure": "json"}, "InvalidParameter"),
+                     ({"TopicArn": f"arn:aws:sns:us-east-1:{account}:more-0", "Message": "x",
+                       "MessageAttributes": {"n": {"DataType": "Number", "StringValue": "abc"}}}, "ParameterValueInvalid")]:
+        with pytest.raises(ClientError) as e:
+            sns.publish(**kw)
+        assert code(e) == want, kw
+
+
+@pytest.mark.parametrize("version", ["1", "2"])
+def test_fan_out_filters_and_signatures(strict, version):
+    sns, sqs = clients(strict)
+    topic = sns.create_topic(Name="orders", Attributes={"SignatureVersion": version})["TopicArn"]
+    urls = {}
+    for name, attrs in [("all", {}),
+                        ("big-red", {"FilterPolicy": json.dumps({"color": ["red"], "size": [{"numeric": [">=", 10]}]})}),
+                        ("blue-only", {"FilterPolicy": json.dumps({"color": ["blue"]})}),
+                        ("raw", {"RawMessageDelivery": "true"}),
+                        ("body", {"FilterPolicy": json.dumps({"order": {"state": [{"prefix": "ship"}]}}),
+                                  "FilterPolicyScope": "MessageBody", "RawMessageDelivery": "true"})]:
+        url, arn = queue(sqs, f"orders-{name}")
+        urls[name] = url
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes=attrs)
+    body = json.dumps({"order": {"state": "shipped", "id": 7}})
+    mid = sns.publish(TopicArn=topic, Message=body, Subject="Order", MessageAttributes={
+        "color": {"DataType": "String", "StringValue": "red"}, "size": {"DataType": "Number", "StringValue": "12"},
+        "tags": {"DataType": "String.Array", "StringValue": json.dumps(["a", "b"])},
+        "blob": {"DataType": "Binary", "BinaryValue": b"\x00\x01"}})["MessageId"]
+    envelope = json.loads(drain(sqs, urls["all"], 1)[0]["Body"])
+    assert envelope["Type"] == "Notification" and envelope["MessageId"] == mid and envelope["Message"] == body
+    assert envelope["Subject"] == "Order" and envelope["TopicArn"] == topic and envelope["SignatureVersion"] == version
+    assert envelope["MessageAttributes"]["color"] == {"Type": "String", "Value": "red"}
+    assert envelope["MessageAttributes"]["blob"] == {"Type": "Binary", "Value": base64.b64encode(b"\x00\x01").decode()}
+    verify(envelope)
+    tampered = dict(envelope, Message="changed")
+    with pytest.raises(Exception):
+        verify(tampered)
+    assert json.loads(drain(sqs, urls["big-red"], 1)[0]["Body"])["MessageId"] == mid
+    raw = drain(sqs, urls["raw"], 1)[0]
+    assert raw["Body"] == body and raw["MessageAttributes"]["color"]["StringValue"] == "red"
+    assert raw["MessageAttributes"]["blob"]["BinaryValue"] == b"\x00\x01"
+    assert drain(sqs, urls["body"], 1)[0]["Body"] == body
+    # The policy that rejects it: nothing arrives.
+    assert drain(sqs, urls["blue-only"], 1, timeout=2) == []
+    # A second message only some filters take.
+    sns.publish(TopicArn=topic, Message=json.dumps({"order": {"state": "new"}}),
+                MessageAttributes={"color": {"DataType": "String", "StringValue": "blue"}})
+    assert len(drain(sqs, urls["blue-only"], 1)) == 1 and len(drain(sqs, urls["all"], 1)) == 1
+    assert drain(sqs, urls["big-red"], 1, timeout=2) == [] and drain(sqs, urls["body"], 1, timeout=2) == []
+
+
+def test_filter_policy_operators(strict):
+    sns, sqs = clients(strict)
+    topic = sns.create_topic(Name="ops")["TopicArn"]
+    cases = {
+        "prefix": {"s": [{"prefix": "ab"}]},
+        "anything-but": {"s": [{"anything-but": ["abc", "zzz"]}]},
+        "exists-false": {"missing": [{"exists": False}]},
+        "ignore-case": {"s": [{"equals-ignore-case": "ABC"}]},
+        "or": {"$or": [{"s": ["nope"]}, {"n": [{"numeric": [">", 0, "<=", 5]}]}]},
+        "array": {"list": ["b"]},
+        "cidr": {"ip": [{"cidr": "10.0.0.0/24"}]},
+    }
+    urls = {}
+    for name, policy in cases.items():
+        url, arn = queue(sqs, f"ops-{name}")
+        urls[name] = url
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"FilterPolicy": json.dumps(policy)})
+    sns.publish(TopicArn=topic, Message="m", MessageAttributes={
+        "s": {"DataType": "String", "StringValue": "abc"}, "n": {"DataType": "Number", "StringValue": "3"},
+        "list": {"DataType": "String.Array", "StringValue": '["a","b"]'}, "ip": {"DataType": "String", "StringValue": "10.0.0.77"}})
+    got = {name: len(drain(sqs, url, 1, timeout=3)) for name, url in urls.items()}
+    assert got == {"prefix": 1, "anything-but": 0, "exists-false": 1, "ignore-case": 1, "or": 1, "array": 1, "cidr": 1}
+
+
+def test_publish_batch_and_awscli(strict):
+    sns, sqs = clients(strict)
+    topic = sns.create_topic(Name="batch")["TopicArn"]
+    url, arn = queue(sqs, "batch-q")
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
+    r = sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=[{"Id": f"e{i}", "Message": f"m{i}"} for i in range(5)] +
+                          [{"Id": "bad", "Message": ""}])
+    assert sorted(e["Id"] for e in r["Successful"]) == [f"e{i}" for i in range(5)]
+    assert [(f["Id"], f["Code"]) for f in r["Failed"]] == [("bad", "InvalidParameter")]
+    assert sorted(m["Body"] for m in drain(sqs, url, 5)) == [f"m{i}" for i in range(5)]
+    for entries, want in [([], "EmptyBatchRequest"), ([{"Id": f"x{i}", "Message": "m"} for i in range(11)], "TooManyEntriesInBatchRequest"),
+                          ([{"Id": "a", "Message": "m"}, {"Id": "a", "Message": "n"}], "BatchEntryIdsNotDistinct")]:
+        with pytest.raises(ClientError) as e:
+            sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=entries)
+        assert code(e) == want
+    r = strict.aws("sns", "publish", "--topic-arn", topic, "--message", "from the cli")
+    assert r.returncode == 0, r.stderr
+    assert [m["Body"] for m in drain(sqs, url, 1)] == ["from the cli"]
+    r = strict.aws("sns", "get-topic-attributes", "--topic-arn", topic + "-nope")
+    assert r.returncode != 0 and "NotFound" in r.stderr
+
+
+def test_publish_is_a_data_event_without_the_message(strict):
+    sns, _ = clients(strict)
+    topic = sns.create_topic(Name="audited")["TopicArn"]
+    sns.publish(TopicArn=topic, Message="confidential words")
+    records = strict.audit_records()
+    pubs = [r for r in records if r["eventName"] == "Publish"]
+    assert pubs and pubs[0]["eventCategory"] == "Data" and pubs[0]["resources"][0] == {
+        "type": "AWS::SNS::Topic", "ARN": topic, "accountId": pubs[0]["recipientAccountId"]}
+    assert all("confidential words" not in json.dumps(r) for r in records)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_kill9_with_publishes_in_flight_delivers_every_acknowledged_one(make_warden, backend):
+    w = make_warden(backend)
+    sns, sqs = clients(w)
+    topic = sns.create_topic(Name="crash")["TopicArn"]
+    url, arn = queue(sqs, "crash-q")
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
+    acknowledged = []
+
+    def publisher(worker):
+        client = clients(w)[0]
+        batch = 0
+        while True:
+            try:
+                r = client.publish_batch(TopicArn=topic, PublishBatchRequestEntries=[
+                    {"Id": f"e{i}", "Message": f"{worker}-{batch}-{i}"} for i in range(10)])
+            except Exception:
+                return
+            acknowledged.extend(f"{worker}-{batch}-{e['Id'][1:]}" for e in r["Successful"])
+            batch += 1
+
+    threads = [threading.Thread(target=publisher, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    # Kill -9 with publishes and deliveries in flight, once at least 1,000 publishes were acknowledged.
+    deadline = time.time() + 60
+    while len(acknowledged) < 1000 and time.time() < deadline:
+        time.sleep(0.05)
+    w.proc.send_signal(signal.SIGKILL)
+    w.proc.wait()
+    for t in threads:
+        t.join(30)
+    w.start()
+    sqs = clients(w)[1]
+    bodies = set()
+    deadline = time.time() + 90
+    while not set(acknowledged) <= bodies and time.time() < deadline:
+        for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", []):
+            bodies.add(m["Body"])
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+    assert len(acknowledged) >= 1000
+    assert set(acknowledged) <= bodies, len(set(acknowledged) - bodies)
