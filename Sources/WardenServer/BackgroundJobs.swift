@@ -24,7 +24,7 @@ struct PeriodicJob: Service {
     }
 
     func run() async throws {
-        while !Task.isShuttingDownGracefully {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
                 try await work()
             } catch {

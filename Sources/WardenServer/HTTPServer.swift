@@ -47,7 +47,7 @@ struct WardenResponder: HTTPResponder {
     let maxBodyBytes: Int
     let storageName: String
     /// The SNS signing certificate, served at the SigningCertURL of every notification: (file name, PEM).
-    let snsCertificate: (name: String, pem: String)?
+    let snsCertificate: @Sendable () async -> (name: String, pem: String)?
     let clock: WardenClock
     /// After a dev-mode reset wiped storage: drops in-memory state (key caches) and re-applies `--seed` fixtures.
     let onReset: @Sendable () async throws -> Void
@@ -60,7 +60,7 @@ struct WardenResponder: HTTPResponder {
         if path.hasPrefix("/_warden/") || path == "/_warden" {
             return await operational(path: path, query: query, method: request.method, body: request.body)
         }
-        if request.method == .get, let cert = snsCertificate, path == "/" + cert.name {
+        if request.method == .get, path.hasPrefix("/SimpleNotificationService-"), let cert = await snsCertificate(), path == "/" + cert.name {
             return Self.response(WardenResponse(status: 200, headers: [("Content-Type", "application/x-pem-file")], body: Array(cert.pem.utf8)))
         }
         var headers: [(name: String, value: String)] = []

@@ -118,7 +118,8 @@ public enum WardenNode {
         let kms = KMSService(repository: KMSRepository(db: store.database, sealer: store.sealer), now: { clock.now() })
         let sqs = SQSService(repository: QueueRepository(db: store.database, sealer: store.sealer), now: { clock.now() })
         let topics = TopicRepository(db: store.database, sealer: store.sealer)
-        let sns = SNSService(repository: topics, queues: sqs, signer: try await NotificationSigner.load(topics), now: { clock.now() })
+        let sns = SNSService(repository: topics, queues: sqs, signer: LazyNotificationSigner(repository: topics),
+                             now: { clock.now() })
         let buckets: BucketStore
         do {
             buckets = try BucketStore(repository: BucketRepository(db: store.database), dataDir: store.dataDir, keys: kms,
@@ -142,7 +143,10 @@ public enum WardenNode {
         let tls = config.tlsCert != nil || config.tlsKey != nil
         let responder = WardenResponder(pipeline: pipeline, metrics: metrics, database: store.database, dev: config.dev, tls: tls,
                                         maxBodyBytes: config.maxBodyBytes, storageName: store.storageName,
-                                        snsCertificate: (sns.signer.certificateName, sns.signer.certificatePEM),
+                                        snsCertificate: {
+                                            guard let s = try? await sns.signer.get() else { return nil }
+                                            return (s.certificateName, s.certificatePEM)
+                                        },
                                         clock: clock, onReset: {
                                             kms.clearCache()
                                             _ = try await buckets.sweepOrphans()

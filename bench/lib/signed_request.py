@@ -29,7 +29,9 @@ def main():
         headers = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
     else:
         target, body = sys.argv[5], sys.argv[6]
-        headers = {"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": target}
+        # SQS speaks AWS JSON 1.0; the other JSON services here 1.1.
+        version = "1.0" if target.startswith("AmazonSQS.") else "1.1"
+        headers = {"Content-Type": f"application/x-amz-json-{version}", "X-Amz-Target": target}
     req = AWSRequest(method="POST", url=endpoint + "/", data=body, headers=headers)
     SigV4Auth(credentials(cred_file), service, "us-east-1").add_auth(req)
     lines = [f'wrk.method = "POST"', f"wrk.body = {json.dumps(body)}"]

@@ -4,6 +4,7 @@ import COpenSSLShim
 import Crypto
 import CryptoExtras
 import Foundation
+import Synchronization
 import WardenCore
 import WardenStorage
 
@@ -49,5 +50,21 @@ extension _RSA.Signing.PrivateKey {
     struct SendableBox: @unchecked Sendable {
         let value: _RSA.Signing.PrivateKey
         init(_ value: _RSA.Signing.PrivateKey) { self.value = value }
+    }
+}
+
+/// The signer, loaded from storage on first use (so a server whose root key cannot open it still starts, and fails
+/// only the calls that need it).
+public final class LazyNotificationSigner: Sendable {
+    let repository: TopicRepository
+    private let loaded = Mutex<NotificationSigner?>(nil)
+
+    public init(repository: TopicRepository) { self.repository = repository }
+
+    public func get() async throws -> NotificationSigner {
+        if let s = loaded.withLock({ $0 }) { return s }
+        let s = try await NotificationSigner.load(repository)
+        loaded.withLock { $0 = s }
+        return s
     }
 }

@@ -141,6 +141,7 @@ extension SNSService {
                 var signed: [(String, String)] = [("Message", text), ("MessageId", messageId)]
                 if let subject { signed.append(("Subject", subject)) }
                 signed += [("Timestamp", stamp), ("TopicArn", topicArn), ("Type", "Notification")]
+                let signer = try await self.signer.get()
                 let signature = try signer.sign(signed, version: version)
                 var w = JSONObjectWriter()
                 w.field("Type", "Notification")

@@ -14,13 +14,13 @@ extension SQSService: QueueDelivery {}
 public struct SNSService: Sendable {
     let repository: TopicRepository
     let queues: any QueueDelivery
-    public let signer: NotificationSigner
+    public let signer: LazyNotificationSigner
     let now: @Sendable () -> Date
     let locks = KeyedAsyncLock()
     /// Wakes the delivery worker when a publish queued deliveries.
     public let wakeups = QueueSignals()
 
-    public init(repository: TopicRepository, queues: any QueueDelivery, signer: NotificationSigner,
+    public init(repository: TopicRepository, queues: any QueueDelivery, signer: LazyNotificationSigner,
                 now: @escaping @Sendable () -> Date = { Date() }) {
         self.repository = repository
         self.queues = queues
