@@ -166,6 +166,8 @@ public struct TopicRepository: Sendable {
 
     /// Queues deliveries durably (one transaction: a publish is acknowledged only once all of them are stored).
     public func enqueue(_ items: [DeliveryItem], dueAtMillis: Int64) async throws {
+        // A topic without (matching) subscribers stores nothing: no transaction to wait for.
+        guard !items.isEmpty else { return }
         let sealed = try items.map { try sealer.seal($0.body, context: Self.sealContext($0.subscriptionArn, $0.doc)) }
         try await db.transaction { tx in
             for (item, body) in zip(items, sealed) {
