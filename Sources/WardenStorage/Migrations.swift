@@ -23,7 +23,7 @@ public enum Migrations {
     public static let stateTables = ["audit_events", "access_keys", "kms_keys", "kms_key_material", "kms_aliases", "kms_grants", "audit_resources",
                                       "s3_buckets", "s3_objects", "cloudtrail_trails", "cloudtrail_delivery",
                                       "cloudtrail_log_files", "cloudtrail_digests", "cloudtrail_signing_keys",
-                                      "sqs_queues", "sqs_messages", "sns_topics", "sns_subscriptions", "sns_deliveries"]
+                                      "sqs_queues", "sqs_messages", "sqs_dedup", "sns_topics", "sns_subscriptions", "sns_deliveries"]
     // `service_keys` (service signing keys) survive a dev reset, like the root key: messages signed before it still verify.
 
     public static let all: [Migration] = [
@@ -272,6 +272,20 @@ public enum Migrations {
                 created_at_ms {int} NOT NULL,
                 certificate {blob} NOT NULL,
                 sealed {blob} NOT NULL)
+            """,
+        ]),
+        Migration(version: 7, name: "sqs fifo queues", statements: [
+            "ALTER TABLE sqs_messages ADD COLUMN group_id TEXT",
+            "CREATE INDEX sqs_messages_group ON sqs_messages (queue_id, group_id, seq)",
+            // Deduplication ids seen in the last 5 minutes (kept after the message itself is deleted).
+            """
+            CREATE TABLE sqs_dedup (
+                queue_id TEXT NOT NULL,
+                dedup_key TEXT NOT NULL,
+                message_id TEXT NOT NULL,
+                seq {int} NOT NULL,
+                sent_at_ms {int} NOT NULL,
+                PRIMARY KEY (queue_id, dedup_key))
             """,
         ]),
     ]

@@ -146,22 +146,56 @@ public struct QueueRepository: Sendable {
         }
     }
 
+    /// FIFO send: a deduplication key seen in the last 5 minutes returns the earlier message (nothing is enqueued);
+    /// otherwise the message is stored with its group. Returns (message id, sequence number, duplicate).
+    public func sendFIFO(queueId: String, _ m: NewMessage, groupId: String, dedupKey: String) async throws -> (String, Int64, Bool) {
+        let sealed = try sealer.seal(m.body, context: Self.sealContext(m.messageId))
+        return try await db.transaction { tx in
+            if let r = try await tx.query("SELECT message_id, seq, sent_at_ms FROM sqs_dedup WHERE queue_id = ? AND dedup_key = ?",
+                                          [.text(queueId), .text(dedupKey)]).first, (r[2].int ?? 0) > m.sentAtMillis - 300_000 {
+                return (r[0].text ?? "", r[1].int ?? 0, true)
+            }
+            try await tx.execute("""
+                INSERT INTO sqs_messages (queue_id, message_id, sent_at_ms, visible_at_ms, expires_at_ms, receive_count,
+                    first_receive_ms, receipt, body, doc, group_id) VALUES (?, ?, ?, ?, ?, 0, NULL, NULL, ?, ?, ?)
+                """, [.text(queueId), .text(m.messageId), .int(m.sentAtMillis), .int(m.visibleAtMillis), .int(m.expiresAtMillis),
+                      .blob(sealed), .text(m.doc), .text(groupId)])
+            let seq = try await tx.query("SELECT seq FROM sqs_messages WHERE queue_id = ? AND message_id = ?",
+                                         [.text(queueId), .text(m.messageId)]).first?[0].int ?? 0
+            try await tx.execute("DELETE FROM sqs_dedup WHERE queue_id = ? AND dedup_key = ?", [.text(queueId), .text(dedupKey)])
+            try await tx.execute("INSERT INTO sqs_dedup (queue_id, dedup_key, message_id, seq, sent_at_ms) VALUES (?, ?, ?, ?, ?)",
+                                 [.text(queueId), .text(dedupKey), .text(m.messageId), .int(seq), .int(m.sentAtMillis)])
+            return (m.messageId, seq, false)
+        }
+    }
+
     /// Claims up to `limit` visible messages: each becomes invisible until `nowMillis + visibilityMillis` under a new
     /// receipt. Messages received more than `maxReceiveCount` times go to `deadLetterQueueId` instead (with their
     /// receive count reset), in the same transaction.
+    /// FIFO queues (`fifo`) hand out messages in sequence order and never from a message group that has a message in
+    /// flight.
     public func receive(queueId: String, limit: Int, nowMillis: Int64, visibilityMillis: Int64, receipts: [String],
-                        maxReceiveCount: Int64?, deadLetterQueueId: String?, deadLetterExpiresAtMillis: Int64) async throws -> [ReceivedMessage] {
+                        maxReceiveCount: Int64?, deadLetterQueueId: String?, deadLetterExpiresAtMillis: Int64,
+                        fifo: Bool = false) async throws -> [ReceivedMessage] {
         let lock = db.dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
+        let groupRule = fifo ? """
+             AND NOT EXISTS (SELECT 1 FROM sqs_messages f WHERE f.queue_id = m.queue_id AND f.group_id = m.group_id
+                AND f.visible_at_ms > ? AND f.receipt IS NOT NULL)
+            """ : ""
+        let order = fifo ? "seq" : "visible_at_ms, seq"
         let rows = try await db.transaction { tx -> [SQLRow] in
             var out: [SQLRow] = []
             var receiptIndex = 0
             // A few passes, so messages moved to a dead-letter queue do not leave the answer short.
             for _ in 0..<4 where out.count < limit {
+                var binds: [SQLValue] = [.text(queueId), .int(nowMillis), .int(nowMillis)]
+                if fifo { binds.append(.int(nowMillis)) }
+                binds.append(.int(Int64(limit - out.count)))
                 let candidates = try await tx.query("""
-                    SELECT seq, message_id, sent_at_ms, receive_count, first_receive_ms, body, doc FROM sqs_messages
-                    WHERE queue_id = ? AND visible_at_ms <= ? AND expires_at_ms > ?
-                    ORDER BY visible_at_ms, seq LIMIT ?\(lock)
-                    """, [.text(queueId), .int(nowMillis), .int(nowMillis), .int(Int64(limit - out.count))])
+                    SELECT seq, message_id, sent_at_ms, receive_count, first_receive_ms, body, doc FROM sqs_messages m
+                    WHERE queue_id = ? AND visible_at_ms <= ? AND expires_at_ms > ?\(groupRule)
+                    ORDER BY \(order) LIMIT ?\(fifo && db.dialect == .postgres ? " FOR UPDATE" : lock)
+                    """, binds)
                 if candidates.isEmpty { break }
                 for r in candidates {
                     let seq = r[0].int ?? 0
@@ -236,8 +270,11 @@ public struct QueueRepository: Sendable {
         }
     }
 
-    /// Removes messages past their retention period.
+    /// Removes messages past their retention period and deduplication ids past their 5 minutes.
     public func deleteExpired(nowMillis: Int64) async throws {
-        try await db.transaction { tx in try await tx.execute("DELETE FROM sqs_messages WHERE expires_at_ms <= ?", [.int(nowMillis)]) }
+        try await db.transaction { tx in
+            try await tx.execute("DELETE FROM sqs_messages WHERE expires_at_ms <= ?", [.int(nowMillis)])
+            try await tx.execute("DELETE FROM sqs_dedup WHERE sent_at_ms <= ?", [.int(nowMillis - 300_000)])
+        }
     }
 }

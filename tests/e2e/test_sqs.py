@@ -57,7 +57,13 @@ def test_queue_lifecycle_attributes_and_tags(strict):
             c.create_queue(QueueName=bad)
         assert code(e) == "InvalidParameterValue", bad
     with pytest.raises(ClientError) as e:
-        c.create_queue(QueueName="fifo.fifo", Attributes={"FifoQueue": "true"})
+        c.create_queue(QueueName="fifo.fifo")
+    assert code(e) == "InvalidParameterValue"
+    with pytest.raises(ClientError) as e:
+        c.create_queue(QueueName="plain", Attributes={"ContentBasedDeduplication": "true"})
+    assert code(e) == "InvalidAttributeName"
+    with pytest.raises(ClientError) as e:
+        c.create_queue(QueueName="kms", Attributes={"KmsMasterKeyId": "alias/aws/sqs"})
     assert code(e) == "AWS.SimpleQueueService.UnsupportedOperation"
     for i in range(5):
         c.create_queue(QueueName=f"batch-{i}")
@@ -253,3 +259,54 @@ def test_awscli(strict):
     assert json.loads(r.stdout)["Messages"][0]["Body"] == "from the cli"
     r = strict.aws("sqs", "get-queue-url", "--queue-name", "nope")
     assert r.returncode != 0 and "AWS.SimpleQueueService.NonExistentQueue" in r.stderr
+
+
+def test_fifo_queues_order_groups_and_deduplicate(strict):
+    c = sqs(strict)
+    url = c.create_queue(QueueName="jobs.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+    attrs = c.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert attrs["FifoQueue"] == "true" and attrs["ContentBasedDeduplication"] == "false" and attrs["DeduplicationScope"] == "queue"
+    for kw, want in [({"MessageBody": "x", "MessageDeduplicationId": "d"}, "MissingParameter"),
+                     ({"MessageBody": "x", "MessageGroupId": "g"}, "InvalidParameterValue"),
+                     ({"MessageBody": "x", "MessageGroupId": "g", "MessageDeduplicationId": "d", "DelaySeconds": 5}, "InvalidParameterValue")]:
+        with pytest.raises(ClientError) as e:
+            c.send_message(QueueUrl=url, **kw)
+        assert code(e) == want, kw
+    sent = {}
+    for group, bodies in [("g1", ["a1", "a2", "a3"]), ("g2", ["b1", "b2"])]:
+        for b in bodies:
+            r = c.send_message(QueueUrl=url, MessageBody=b, MessageGroupId=group, MessageDeduplicationId=b)
+            sent[b] = r
+    assert [len(sent[b]["SequenceNumber"]) for b in sent] == [20] * 5
+    assert int(sent["a1"]["SequenceNumber"]) < int(sent["a2"]["SequenceNumber"]) < int(sent["b2"]["SequenceNumber"])
+    # A duplicate within 5 minutes is accepted but not enqueued again: same message id and sequence number.
+    dup = c.send_message(QueueUrl=url, MessageBody="a1 again", MessageGroupId="g1", MessageDeduplicationId="a1")
+    assert dup["MessageId"] == sent["a1"]["MessageId"] and dup["SequenceNumber"] == sent["a1"]["SequenceNumber"]
+    first = c.receive_message(QueueUrl=url, MessageSystemAttributeNames=["All"])["Messages"][0]
+    assert first["Body"] == "a1" and first["Attributes"]["MessageGroupId"] == "g1"
+    assert first["Attributes"]["MessageDeduplicationId"] == "a1" and first["Attributes"]["SequenceNumber"] == sent["a1"]["SequenceNumber"]
+    # While a1 is in flight, group g1 is held back; g2 is not.
+    second = c.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    assert [m["Body"] for m in second] == ["b1", "b2"]
+    assert "Messages" not in c.receive_message(QueueUrl=url)
+    c.delete_message(QueueUrl=url, ReceiptHandle=first["ReceiptHandle"])
+    assert [m["Body"] for m in c.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]] == ["a2", "a3"]
+    # Content-based deduplication hashes the body.
+    cbd = c.create_queue(QueueName="cbd.fifo", Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "true"})["QueueUrl"]
+    one = c.send_message(QueueUrl=cbd, MessageBody="same", MessageGroupId="g")
+    two = c.send_message(QueueUrl=cbd, MessageBody="same", MessageGroupId="g")
+    assert one["MessageId"] == two["MessageId"]
+    assert len(c.receive_message(QueueUrl=cbd, MaxNumberOfMessages=10)["Messages"]) == 1
+    b = c.send_message_batch(QueueUrl=cbd, Entries=[{"Id": f"e{i}", "MessageBody": f"m{i}", "MessageGroupId": "h"} for i in range(3)])
+    assert [e["Id"] for e in b["Successful"]] == ["e0", "e1", "e2"] and all(len(e["SequenceNumber"]) == 20 for e in b["Successful"])
+    # A FIFO queue's dead-letter queue must be FIFO too; a standard topic cannot feed it.
+    std_arn = c.get_queue_attributes(QueueUrl=c.create_queue(QueueName="std-dlq")["QueueUrl"], AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    with pytest.raises(ClientError) as e:
+        c.set_queue_attributes(QueueUrl=url, Attributes={"RedrivePolicy": json.dumps({"deadLetterTargetArn": std_arn, "maxReceiveCount": 2})})
+    assert code(e) == "InvalidAttributeValue"
+    sns = strict.client("sns", validate=False)
+    topic = sns.create_topic(Name="std")["TopicArn"]
+    fifo_arn = c.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    with pytest.raises(ClientError) as e:
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=fifo_arn)
+    assert code(e) == "InvalidParameter"

@@ -226,6 +226,8 @@ extension SNSService {
         guard let endpoint = input.endpoint, let arn = ARN(endpoint), arn.service == "sqs" else {
             throw Self.invalid("SQS endpoint ARN")
         }
+        // A standard topic cannot feed a FIFO queue.
+        if arn.resource.hasSuffix(".fifo") { throw Self.invalid("Invalid parameter: Endpoint Reason: FIFO SQS Queues can not be subscribed to standard SNS topics") }
         var attributes: [String: String] = [:]
         for (k, v) in input.attributes ?? [:] { attributes[k] = try Self.checkSubscriptionAttribute(k, v) }
         // The same endpoint subscribed again returns the existing subscription.

@@ -24,6 +24,8 @@ struct MessageDoc: Codable, Sendable {
     var md5Body: String
     var senderId: String
     var traceHeader: String?
+    var groupId: String?
+    var dedupId: String?
 
     func encoded() -> String { (try? JSONEncoder().encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}" }
 }
@@ -122,13 +124,38 @@ extension SQSService {
         var message: NewMessage
         var md5Body: String
         var md5Attributes: String?
+        /// FIFO: the group and the key deduplication compares (scoped per DeduplicationScope).
+        var groupId: String?
+        var dedupKey: String?
+    }
+
+    static func isValidFifoId(_ s: String) -> Bool {
+        (1...128).contains(s.utf8.count) && s.unicodeScalars.allSatisfy { $0.value >= 0x21 && $0.value <= 0x7E }
     }
 
     /// Validates one message against the queue and builds its row.
     func prepare(body: String, delaySeconds: Int?, attributes: [String: SQS.MessageAttributeValue]?,
                  system: [String: SQS.MessageSystemAttributeValue]?, groupId: String?, dedupId: String?,
                  record: QueueRecord, _ c: RequestContext) throws(AWSError) -> Prepared {
-        if groupId != nil || dedupId != nil {
+        var dedup = dedupId
+        if record.isFifo {
+            guard let g = groupId else {
+                throw AWSError(code: "MissingParameter", queryCode: "MissingParameter", status: 400,
+                               message: "The request must contain the parameter MessageGroupId.")
+            }
+            guard Self.isValidFifoId(g), dedupId.map(Self.isValidFifoId) ?? true else {
+                throw Self.invalidValue("MessageGroupId and MessageDeduplicationId can be up to 128 printable ASCII characters.")
+            }
+            if let d = delaySeconds, d != 0 {
+                throw Self.invalidValue("Value \(d) for parameter DelaySeconds is invalid. Reason: The request include parameter that is not valid for this queue type.")
+            }
+            if dedup == nil {
+                guard record.attributes["ContentBasedDeduplication"] == "true" else {
+                    throw Self.invalidValue("The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly")
+                }
+                dedup = Hex.encode(SHA256.hash(data: Array(body.utf8)))
+            }
+        } else if groupId != nil || dedupId != nil {
             throw Self.invalidValue("The request include parameter that is not valid for this queue type.")
         }
         guard !body.isEmpty else {
@@ -157,11 +184,39 @@ extension SQSService {
         let nowMs = nowMillis
         let delay = Int64(delaySeconds ?? Int(record.int("DelaySeconds"))) * 1000
         let md5Body = MessageMD5.body(body)
-        let doc = MessageDoc(attributes: attrs, md5Body: md5Body, senderId: c.principal?.userId ?? c.account, traceHeader: trace)
+        let doc = MessageDoc(attributes: attrs, md5Body: md5Body, senderId: c.principal?.userId ?? c.account, traceHeader: trace,
+                             groupId: record.isFifo ? groupId : nil, dedupId: record.isFifo ? dedup : nil)
         let message = NewMessage(messageId: UUID().uuidString.lowercased(), body: Array(body.utf8), doc: doc.encoded(),
                                  sentAtMillis: nowMs, visibleAtMillis: nowMs + delay,
                                  expiresAtMillis: nowMs + record.int("MessageRetentionPeriod") * 1000)
-        return Prepared(message: message, md5Body: md5Body, md5Attributes: MessageMD5.attributes(attrs))
+        let scope = record.attributes["DeduplicationScope"] == "messageGroup" ? "\(groupId ?? "")\u{1}" : ""
+        return Prepared(message: message, md5Body: md5Body, md5Attributes: MessageMD5.attributes(attrs),
+                        groupId: record.isFifo ? groupId : nil, dedupKey: dedup.map { scope + $0 })
+    }
+
+    /// Stores prepared messages: FIFO ones one by one through deduplication (returning each one's message id and
+    /// sequence number), standard ones in one transaction.
+    func store(_ prepared: [Prepared], queue row: QueueRow) async throws -> [(messageId: String, sequence: String?)] {
+        var out: [(String, String?)] = []
+        var standard: [NewMessage] = []
+        for p in prepared {
+            if let g = p.groupId, let key = p.dedupKey {
+                let (id, seq, _) = try await repository.sendFIFO(queueId: row.queueId, p.message, groupId: g, dedupKey: key)
+                out.append((id, Self.sequenceNumber(seq)))
+            } else {
+                standard.append(p.message)
+                out.append((p.message.messageId, nil))
+            }
+        }
+        if !standard.isEmpty { try await repository.send(queueId: row.queueId, standard) }
+        signals.signal(row.queueId)
+        return out
+    }
+
+    /// SQS sequence numbers are 128-bit decimals; ours is the row's sequence, zero-padded to 20 digits.
+    static func sequenceNumber(_ seq: Int64) -> String {
+        let digits = String(seq)
+        return String(repeating: "0", count: max(0, 20 - digits.count)) + digits
     }
 
     static func md5System(_ trace: String?) -> String? {
@@ -173,11 +228,10 @@ extension SQSService {
         let p = try prepare(body: input.messageBody, delaySeconds: input.delaySeconds, attributes: input.messageAttributes,
                             system: input.messageSystemAttributes, groupId: input.messageGroupId, dedupId: input.messageDeduplicationId,
                             record: record, c)
-        try await repository.send(queueId: row.queueId, [p.message])
-        signals.signal(row.queueId)
+        let stored = try await store([p], queue: row)[0]
         return SQS.SendMessageResult(md5OfMessageBody: p.md5Body, md5OfMessageAttributes: p.md5Attributes,
                                      md5OfMessageSystemAttributes: Self.md5System(input.messageSystemAttributes?["AWSTraceHeader"]?.stringValue),
-                                     messageId: p.message.messageId)
+                                     messageId: stored.messageId, sequenceNumber: stored.sequence)
     }
 
     static func checkBatch(_ ids: [String]) throws(AWSError) {
@@ -225,13 +279,12 @@ extension SQSService {
                 failed.append(Self.failure(e.id, error))
             }
         }
-        if !ok.isEmpty {
-            try await repository.send(queueId: row.queueId, ok.map(\.1.message))
-            signals.signal(row.queueId)
-        }
-        return SQS.SendMessageBatchResult(successful: ok.map { id, p, trace in
-            SQS.SendMessageBatchResultEntry(id: id, messageId: p.message.messageId, md5OfMessageBody: p.md5Body,
-                                            md5OfMessageAttributes: p.md5Attributes, md5OfMessageSystemAttributes: Self.md5System(trace))
+        let stored = ok.isEmpty ? [] : try await store(ok.map(\.1), queue: row)
+        return SQS.SendMessageBatchResult(successful: zip(ok, stored).map { entry, s in
+            let (id, p, trace) = entry
+            return SQS.SendMessageBatchResultEntry(id: id, messageId: s.messageId, md5OfMessageBody: p.md5Body,
+                                                   md5OfMessageAttributes: p.md5Attributes, md5OfMessageSystemAttributes: Self.md5System(trace),
+                                                   sequenceNumber: s.sequence)
         }, failed: failed)
     }
 
@@ -274,12 +327,22 @@ extension SQSService {
             dlq = (target.queueId, targetRecord.int("MessageRetentionPeriod") * 1000, r.maxReceiveCount)
         }
         let deadline = ContinuousClock.now + .seconds(wait)
+        let fifo = record.isFifo
         while true {
             let nowMs = nowMillis
-            let received = try await repository.receive(
-                queueId: row.queueId, limit: max, nowMillis: nowMs, visibilityMillis: visibility * 1000,
-                receipts: (0..<max).map { _ in UUID().uuidString.lowercased() }, maxReceiveCount: dlq?.max,
-                deadLetterQueueId: dlq?.id, deadLetterExpiresAtMillis: nowMs + (dlq?.expires ?? 0))
+            // FIFO receives of one queue go one at a time, so no two receivers take messages of one group.
+            if fifo { await locks.lock("receive:" + row.queueId) }
+            let received: [ReceivedMessage]
+            do {
+                received = try await repository.receive(
+                    queueId: row.queueId, limit: max, nowMillis: nowMs, visibilityMillis: visibility * 1000,
+                    receipts: (0..<max).map { _ in UUID().uuidString.lowercased() }, maxReceiveCount: dlq?.max,
+                    deadLetterQueueId: dlq?.id, deadLetterExpiresAtMillis: nowMs + (dlq?.expires ?? 0), fifo: fifo)
+            } catch {
+                if fifo { locks.unlock("receive:" + row.queueId) }
+                throw error
+            }
+            if fifo { locks.unlock("receive:" + row.queueId) }
             if dlq != nil { signals.signal(dlq?.id ?? "") }
             if !received.isEmpty {
                 return SQS.ReceiveMessageResult(messages: received.map { message($0, row: row, input: input) })
@@ -301,6 +364,11 @@ extension SQSService {
             "ApproximateFirstReceiveTimestamp": String(m.firstReceiveMillis),
         ]
         if let t = doc.traceHeader { system["AWSTraceHeader"] = t }
+        if let g = doc.groupId {
+            system["MessageGroupId"] = g
+            system["MessageDeduplicationId"] = doc.dedupId
+            system["SequenceNumber"] = Self.sequenceNumber(m.seq)
+        }
         let wanted = Set((input.attributeNames ?? []) + (input.messageSystemAttributeNames ?? []).map(\.rawValue))
         let attrs = wanted.contains("All") ? system : system.filter { wanted.contains($0.key) }
         let names = input.messageAttributeNames ?? []

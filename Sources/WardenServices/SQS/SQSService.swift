@@ -32,6 +32,8 @@ struct QueueRecord: Codable, Sendable {
 
     func int(_ name: String) -> Int64 { Int64(attributes[name] ?? SQSService.defaults[name] ?? "0") ?? 0 }
 
+    var isFifo: Bool { attributes["FifoQueue"] == "true" }
+
     /// `RedrivePolicy` as (dead-letter queue ARN, maxReceiveCount).
     var redrive: (arn: String, maxReceiveCount: Int64)? {
         guard let text = attributes["RedrivePolicy"], let doc = try? JSONParser.parse(Array(text.utf8)),
@@ -140,12 +142,29 @@ extension SQSService {
     }
 
     /// Checks settable attributes (names and values) as SQS does.
-    static func validate(_ attributes: [String: String], creating: Bool) throws(AWSError) -> [String: String] {
+    static let fifoValues: [String: Set<String>] = [
+        "ContentBasedDeduplication": ["true", "false"], "DeduplicationScope": ["messageGroup", "queue"],
+        "FifoThroughputLimit": ["perQueue", "perMessageGroupId"],
+    ]
+
+    static func validate(_ attributes: [String: String], creating: Bool, fifo: Bool) throws(AWSError) -> [String: String] {
         var out: [String: String] = [:]
         for (name, value) in attributes {
-            if name == "FifoQueue" || name == "ContentBasedDeduplication" || name == "DeduplicationScope" || name == "FifoThroughputLimit" {
-                if name == "FifoQueue" && value.lowercased() == "false" && creating { continue }
-                throw unsupported("FIFO queues are not implemented by Warden yet.")
+            if name == "FifoQueue" {
+                guard creating else { throw invalidAttributeName(name) }
+                guard value == (fifo ? "true" : "false") else {
+                    throw invalidValue("The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end with .fifo suffix and be 1 to 80 in length.")
+                }
+                if fifo { out[name] = value }
+                continue
+            }
+            if let allowed = fifoValues[name] {
+                guard fifo else {
+                    throw invalidAttributeName(name)
+                }
+                guard allowed.contains(value) else { throw invalidAttributeValue(name) }
+                out[name] = value
+                continue
             }
             if name == "KmsMasterKeyId" || name == "KmsDataKeyReusePeriodSeconds" {
                 throw unsupported("SSE-KMS queues are not implemented by Warden yet; every message body is sealed under Warden's root key (SqsManagedSseEnabled).")
@@ -181,13 +200,16 @@ extension SQSService {
 
     func createQueue(_ input: SQS.CreateQueueRequest, context c: RequestContext) async throws -> SQS.CreateQueueResult {
         let name = input.queueName
-        if name.hasSuffix(".fifo") { throw Self.unsupported("FIFO queues are not implemented by Warden yet.") }
-        guard Self.isValidQueueName(name) else {
+        let fifo = name.hasSuffix(".fifo")
+        guard name.utf8.count <= 80, Self.isValidQueueName(fifo ? String(name.dropLast(5)) : name) else {
             throw Self.invalidValue("Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length")
         }
-        let attributes = try Self.validate(input.attributes ?? [:], creating: true)
+        if fifo && input.attributes?["FifoQueue"] != "true" {
+            throw Self.invalidValue("The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end with .fifo suffix and be 1 to 80 in length.")
+        }
+        let attributes = try Self.validate(input.attributes ?? [:], creating: true, fifo: fifo)
         if let tags = input.tags { try Self.checkTags(tags, existing: 0) }
-        try await checkRedriveTarget(attributes, c)
+        try await checkRedriveTarget(attributes, c, fifo: fifo)
         let nowMs = nowMillis
         let record = QueueRecord(attributes: attributes, tags: input.tags ?? [:], createdAt: nowMs / 1000, lastModified: nowMs / 1000)
         if let existing = try await repository.createQueue(QueueRow(account: c.account, region: c.region, name: name,
@@ -203,12 +225,15 @@ extension SQSService {
         return SQS.CreateQueueResult(queueUrl: Self.queueUrl(c, account: c.account, name: name))
     }
 
-    func checkRedriveTarget(_ attributes: [String: String], _ c: RequestContext) async throws {
+    func checkRedriveTarget(_ attributes: [String: String], _ c: RequestContext, fifo: Bool) async throws {
         guard let text = attributes["RedrivePolicy"], !text.isEmpty else { return }
         let record = QueueRecord(attributes: ["RedrivePolicy": text], tags: [:], createdAt: 0, lastModified: 0)
         guard let r = record.redrive, let arn = ARN(r.arn), arn.account == c.account, arn.region == c.region,
-              try await repository.queue(account: arn.account, region: arn.region, name: arn.resource) != nil else {
+              let target = try await repository.queue(account: arn.account, region: arn.region, name: arn.resource) else {
             throw Self.invalidAttributeValue("RedrivePolicy", "Dead letter target does not exist.")
+        }
+        guard (try QueueRecord.decode(target.doc)).isFifo == fifo else {
+            throw Self.invalidAttributeValue("RedrivePolicy", "Dead-letter queue must be same type of queue as the source.")
         }
     }
 
@@ -258,6 +283,11 @@ extension SQSService {
         guard !names.isEmpty else { return SQS.GetQueueAttributesResult(attributes: nil) }
         let counts = try await repository.counts(queueId: row.queueId, nowMillis: nowMillis)
         var all: [String: String] = Self.defaults.merging(record.attributes) { $1 }
+        if record.isFifo {
+            all["ContentBasedDeduplication"] = record.attributes["ContentBasedDeduplication"] ?? "false"
+            all["DeduplicationScope"] = record.attributes["DeduplicationScope"] ?? "queue"
+            all["FifoThroughputLimit"] = record.attributes["FifoThroughputLimit"] ?? "perQueue"
+        }
         all["QueueArn"] = Self.queueArn(c, row.name)
         all["ApproximateNumberOfMessages"] = String(counts.visible)
         all["ApproximateNumberOfMessagesNotVisible"] = String(counts.inFlight)
@@ -270,9 +300,9 @@ extension SQSService {
     }
 
     func setQueueAttributes(_ input: SQS.SetQueueAttributesRequest, context c: RequestContext) async throws -> EmptyShape {
-        let attributes = try Self.validate(input.attributes, creating: false)
-        try await checkRedriveTarget(attributes, c)
-        let (first, _) = try await resolve(input.queueUrl, c)
+        let (first, firstRecord) = try await resolve(input.queueUrl, c)
+        let attributes = try Self.validate(input.attributes, creating: false, fifo: firstRecord.isFifo)
+        try await checkRedriveTarget(attributes, c, fifo: firstRecord.isFifo)
         await locks.lock(first.queueId)
         defer { locks.unlock(first.queueId) }
         var (row, record) = try await resolve(input.queueUrl, c)
