@@ -18,6 +18,9 @@ public struct OperationTraits: Sendable {
     public var resources: @Sendable (AWSValue, RequestContext) -> [AuditResource]
     /// Further resources known only from a successful output (the key CreateKey made).
     public var outputResources: (@Sendable (AWSValue, RequestContext) -> [AuditResource])?
+    /// The few operations AWS serves without a signature (SNS ConfirmSubscription and the UnsubscribeURL): an unsigned
+    /// request reaches them with no principal; the operation decides what it may do.
+    public var allowsAnonymous = false
 
     public init(iamAction: String, readOnly: Bool, category: EventCategory = .management,
                 redactedRequestMembers: Set<String> = [], redactedResponseMembers: Set<String> = [],

@@ -94,25 +94,31 @@ public final class RequestPipeline: Sendable {
     private func execute(_ request: WardenRequest, sigRequest: SigV4Request, auth: Result<SigV4AuthData, AuthFailure>,
                          route: Route, context: inout RequestContext, event: inout AuditEvent) async -> Outcome {
         // Authenticate first: even an unroutable request is answered only after we know who sent it.
-        let caller: AuthenticatedCaller
+        let caller: AuthenticatedCaller?
         do {
             // Signatures are checked against the wall clock; `receivedAt` follows the server clock, which dev mode can
             // move forward for time-bound state and would otherwise make every signature look expired.
             caller = try await verifier.verify(sigRequest, auth: try auth.get(), now: Date())
         } catch {
-            if let region = ServiceTable.scopeRegion(request), RegionName.isValid(region) { context.region = region }
-            context.partition = Partition(region: context.region)
-            return .failure(error.awsError(for: route.family))
+            if case .missingAuthentication = error, route.failure == nil, route.operation?.traits.allowsAnonymous == true {
+                caller = nil
+            } else {
+                if let region = ServiceTable.scopeRegion(request), RegionName.isValid(region) { context.region = region }
+                context.partition = Partition(region: context.region)
+                return .failure(error.awsError(for: route.family))
+            }
         }
-        context.region = caller.scope.region
-        context.partition = Partition(region: caller.scope.region)
-        context.account = caller.principal.account
-        context.principal = caller.principal.inPartition(context.partition)
+        if let caller {
+            context.region = caller.scope.region
+            context.partition = Partition(region: caller.scope.region)
+            context.account = caller.principal.account
+            context.principal = caller.principal.inPartition(context.partition)
+        }
         if let failure = route.failure { return .failure(failure) }
         guard let service = route.service, let op = route.operation else {
             return .failure(.internalFailure())
         }
-        guard caller.scope.service == service.model.signingName else {
+        if let caller, caller.scope.service != service.model.signingName {
             return .failure(AuthFailure.signatureMismatch(
                 "Credential should be scoped to correct service: '\(service.model.signingName)'. ").awsError(for: route.family))
         }

@@ -255,3 +255,101 @@ def test_kill9_with_publishes_in_flight_delivers_every_acknowledged_one(make_war
             sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
     assert len(acknowledged) >= 1000
     assert set(acknowledged) <= bodies, len(set(acknowledged) - bodies)
+
+
+class Endpoint:
+    """A small HTTP server standing in for a subscriber: records every POST; /flaky fails its first 3, /down all."""
+
+    def __init__(self):
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        self.posts = []
+        self.counts = {}
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
+                outer.posts.append((self.path, {k.lower(): v for k, v in self.headers.items()}, body, time.time()))
+                kind = self.headers.get("x-amz-sns-message-type")
+                n = outer.counts[(self.path, kind)] = outer.counts.get((self.path, kind), 0) + 1
+                fail = kind == "Notification" and (self.path == "/down" or (self.path == "/flaky" and n <= 3))
+                self.send_response(500 if fail else 200)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def of(self, path, kind):
+        return [(h, json.loads(b), t) for p, h, b, t in self.posts if p == path and h.get("x-amz-sns-message-type") == kind]
+
+    def close(self):
+        self.server.shutdown()
+
+
+def test_http_subscriptions_handshake_signatures_and_retries(strict):
+    sns, _ = clients(strict)
+    ep = Endpoint()
+    try:
+        topic = sns.create_topic(Name="web")["TopicArn"]
+        fast = json.dumps({"healthyRetryPolicy": {"minDelayTarget": 1, "maxDelayTarget": 1, "numRetries": 3,
+                                                  "numNoDelayRetries": 0, "numMinDelayRetries": 0, "numMaxDelayRetries": 0,
+                                                  "backoffFunction": "linear"}})
+        subs = {}
+        for path in ("/ok", "/flaky", "/down"):
+            r = sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=ep.url + path,
+                              Attributes={"DeliveryPolicy": fast} if path != "/ok" else {})
+            assert r["SubscriptionArn"] == "pending confirmation"
+        listed = sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+        assert [s["SubscriptionArn"] for s in listed] == ["PendingConfirmation"] * 3
+        # The handshake: a signed SubscriptionConfirmation, confirmed through its unsigned SubscribeURL.
+        for path in ("/ok", "/flaky", "/down"):
+            conf = None
+            deadline = time.time() + 10
+            while not conf and time.time() < deadline:
+                conf = ep.of(path, "SubscriptionConfirmation")
+                time.sleep(0.1)
+            headers, body, _ = conf[0]
+            assert body["Type"] == "SubscriptionConfirmation" and body["TopicArn"] == topic and body["Token"]
+            assert headers["x-amz-sns-topic-arn"] == topic and "x-amz-sns-subscription-arn" not in headers
+            assert headers["user-agent"] == "Amazon Simple Notification Service Agent"
+            pem = requests.get(body["SigningCertURL"]).content
+            keys = ["Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type"]
+            text = "".join(f"{k}\n{body[k]}\n" for k in keys).encode()
+            x509.load_pem_x509_certificate(pem).public_key().verify(base64.b64decode(body["Signature"]), text,
+                                                                      padding.PKCS1v15(), hashes.SHA1())
+            r = requests.get(body["SubscribeURL"])
+            assert r.status_code == 200 and "<SubscriptionArn>" in r.text, r.text
+            subs[path] = r.text.split("<SubscriptionArn>")[1].split("<")[0]
+        with pytest.raises(ClientError) as e:
+            sns.confirm_subscription(TopicArn=topic, Token="not-the-token")
+        assert code(e) == "InvalidParameter"
+        assert sns.get_subscription_attributes(SubscriptionArn=subs["/ok"])["Attributes"]["PendingConfirmation"] == "false"
+        mid = sns.publish(TopicArn=topic, Message="to the web", Subject="Hi")["MessageId"]
+        deadline = time.time() + 20
+        while time.time() < deadline and (not ep.of("/ok", "Notification") or not ep.of("/flaky", "Notification")
+                                          or len(ep.of("/flaky", "Notification")) < 4 or len(ep.of("/down", "Notification")) < 4):
+            time.sleep(0.2)
+        headers, note, _ = ep.of("/ok", "Notification")[0]
+        assert note["MessageId"] == mid and note["Message"] == "to the web" and note["Subject"] == "Hi"
+        assert headers["x-amz-sns-subscription-arn"] == subs["/ok"] and headers["x-amz-sns-message-id"] == mid
+        verify(note)
+        # 3 failures, then the 4th attempt succeeds, about a second apart as the policy says.
+        flaky = ep.of("/flaky", "Notification")
+        assert len(flaky) == 4 and all(b["MessageId"] == mid for _, b, _ in flaky)
+        gaps = [b[2] - a[2] for a, b in zip(flaky, flaky[1:])]
+        assert all(g >= 0.8 for g in gaps), gaps
+        # An endpoint that always fails gets numRetries + 1 attempts, then the message is dropped.
+        time.sleep(2.5)
+        assert len(ep.of("/down", "Notification")) == 4
+        # The UnsubscribeURL works without a signature.
+        r = requests.get(note["UnsubscribeURL"])
+        assert r.status_code == 200
+        with pytest.raises(ClientError) as e:
+            sns.get_subscription_attributes(SubscriptionArn=subs["/ok"])
+        assert code(e) == "NotFound"
+    finally:
+        ep.close()

@@ -21,10 +21,12 @@ extension SNSService {
         return []
     }
 
-    static func traits(_ action: String, readOnly: Bool, data: Bool = false) -> OperationTraits {
-        // Published messages never reach the audit record.
-        OperationTraits(iamAction: "sns:\(action)", readOnly: readOnly, category: data ? .data : .management,
-                        redactedRequestMembers: ["Message", "MessageAttributes"], resources: topicResource)
+    static func traits(_ action: String, readOnly: Bool, data: Bool = false, anonymous: Bool = false) -> OperationTraits {
+        // Published messages and confirmation tokens never reach the audit record.
+        var t = OperationTraits(iamAction: "sns:\(action)", readOnly: readOnly, category: data ? .data : .management,
+                                redactedRequestMembers: ["Message", "MessageAttributes", "Token"], resources: topicResource)
+        t.allowsAnonymous = anonymous
+        return t
     }
 
     public var descriptor: ServiceDescriptor {
@@ -42,7 +44,9 @@ extension SNSService {
                 AnyOperation(Ops.UntagResource.self, traits: Self.traits("UntagResource", readOnly: false), untagResource),
                 AnyOperation(Ops.ListTagsForResource.self, traits: Self.traits("ListTagsForResource", readOnly: true), listTagsForResource),
                 AnyOperation(Ops.Subscribe.self, traits: Self.traits("Subscribe", readOnly: false), subscribe),
-                AnyOperation(Ops.Unsubscribe.self, traits: Self.traits("Unsubscribe", readOnly: false), unsubscribe),
+                AnyOperation(Ops.Unsubscribe.self, traits: Self.traits("Unsubscribe", readOnly: false, anonymous: true), unsubscribe),
+                AnyOperation(Ops.ConfirmSubscription.self, traits: Self.traits("ConfirmSubscription", readOnly: false, anonymous: true),
+                             confirmSubscription),
                 AnyOperation(Ops.ListSubscriptions.self, traits: Self.traits("ListSubscriptions", readOnly: true), listSubscriptions),
                 AnyOperation(Ops.ListSubscriptionsByTopic.self, traits: Self.traits("ListSubscriptionsByTopic", readOnly: true),
                              listSubscriptionsByTopic),

@@ -1,6 +1,9 @@
 // Publishing: validate, choose subscriptions by filter policy, render each copy (signed envelope or raw), store them
 // in the outbox with the publish (durable before the answer), then deliver and retry in the background.
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import WardenAPI
 import WardenCore
 import WardenStorage
@@ -11,6 +14,51 @@ struct DeliveryDoc: Codable, Sendable {
     var messageId: String
     /// Raw delivery: the published attributes become SQS message attributes.
     var attributes: [StoredAttribute]?
+    /// HTTP(S) deliveries: protocol, message type for the `x-amz-sns-*` headers, the topic, raw or not, retry policy.
+    var `protocol`: String?
+    var messageType: String?
+    var topicArn: String?
+    var raw: Bool?
+    var retry: RetryPolicy?
+}
+
+/// An HTTP(S) delivery's retry policy (DeliveryPolicy's healthyRetryPolicy): phases without delay, at the minimum
+/// delay, backing off linearly from minimum to maximum, and at the maximum.
+struct RetryPolicy: Codable, Sendable, Equatable {
+    var numRetries = 3
+    var minDelay = 20
+    var maxDelay = 20
+    var numNoDelay = 0
+    var numMinDelay = 0
+    var numMaxDelay = 0
+
+    init() {}
+
+    /// From a subscription's `{"healthyRetryPolicy": …}` or a topic's `{"http": {"defaultHealthyRetryPolicy": …}}`.
+    init?(json text: String?) {
+        guard let text, let doc = try? JSONParser.parse(Array(text.utf8)) else { return nil }
+        guard let p = doc["healthyRetryPolicy"] ?? doc["http"]?["defaultHealthyRetryPolicy"] else { return nil }
+        func int(_ k: String) -> Int? {
+            if case .number(let s)? = p[k] { return Int(Double(s) ?? -1) }
+            return nil
+        }
+        numRetries = int("numRetries") ?? 3
+        minDelay = int("minDelayTarget") ?? 20
+        maxDelay = int("maxDelayTarget") ?? minDelay
+        numNoDelay = int("numNoDelayRetries") ?? 0
+        numMinDelay = int("numMinDelayRetries") ?? 0
+        numMaxDelay = int("numMaxDelayRetries") ?? 0
+    }
+
+    /// Seconds before retry `n` (1-based).
+    func delay(_ n: Int) -> Int {
+        if n <= numNoDelay { return 0 }
+        if n <= numNoDelay + numMinDelay { return minDelay }
+        let backoff = max(0, numRetries - numNoDelay - numMinDelay - numMaxDelay)
+        let k = n - numNoDelay - numMinDelay
+        if k <= backoff { return backoff <= 1 ? minDelay : minDelay + (maxDelay - minDelay) * (k - 1) / (backoff - 1) }
+        return maxDelay
+    }
 }
 
 extension SNSService {
@@ -131,7 +179,16 @@ extension SNSService {
             let raw = s.attributes["RawMessageDelivery"] == "true"
             let body: String
             var doc = DeliveryDoc(endpoint: s.endpoint, messageId: messageId, attributes: nil)
-            if raw {
+            if s.protocol != "sqs" {
+                doc.protocol = s.protocol
+                doc.messageType = "Notification"
+                doc.topicArn = topicArn
+                doc.raw = raw
+                doc.retry = RetryPolicy(json: s.attributes["DeliveryPolicy"]) ?? RetryPolicy(json: record.attributes["DeliveryPolicy"]) ?? RetryPolicy()
+            }
+            if raw && s.protocol != "sqs" {
+                body = text
+            } else if raw {
                 body = text
                 doc.attributes = attrs.map { a in
                     StoredAttribute(name: a.name, dataType: a.dataType.hasPrefix("String.Array") ? "String" : a.dataType,
@@ -170,6 +227,40 @@ extension SNSService {
             items.append(DeliveryItem(subscriptionArn: sub.arn, body: Array(body.utf8), doc: docText))
         }
         return Published(messageId: messageId, items: items)
+    }
+
+    /// The SubscriptionConfirmation an HTTP(S) endpoint receives (signed like a notification, with Token and SubscribeURL).
+    func confirmation(topicArn: String, topic: TopicRecord, subscriptionArn: String, record: SubscriptionRecord, token: String,
+                      _ c: RequestContext) async throws -> DeliveryItem {
+        let messageId = UUID().uuidString.lowercased()
+        let stamp = Self.timestamp(now())
+        let version = topic.attributes["SignatureVersion"] ?? "1"
+        let scheme = c.tls == nil ? "http" : "https"
+        let host = c.host ?? "localhost:4566"
+        let subscribeURL = "\(scheme)://\(host)/?Action=ConfirmSubscription&TopicArn=\(topicArn)&Token=\(token)"
+        let message = "You have chosen to subscribe to the topic \(topicArn).\nTo confirm the subscription, visit the SubscribeURL included in this message."
+        let signer = try await self.signer.get()
+        let signature = try signer.sign([("Message", message), ("MessageId", messageId), ("SubscribeURL", subscribeURL),
+                                         ("Timestamp", stamp), ("Token", token), ("TopicArn", topicArn),
+                                         ("Type", "SubscriptionConfirmation")], version: version)
+        var w = JSONObjectWriter()
+        w.field("Type", "SubscriptionConfirmation")
+        w.field("MessageId", messageId)
+        w.field("Token", token)
+        w.field("TopicArn", topicArn)
+        w.field("Message", message)
+        w.field("SubscribeURL", subscribeURL)
+        w.field("Timestamp", stamp)
+        w.field("SignatureVersion", version)
+        w.field("Signature", signature)
+        w.field("SigningCertURL", "\(scheme)://\(host)/\(signer.certificateName)")
+        var doc = DeliveryDoc(endpoint: record.endpoint, messageId: messageId, attributes: nil)
+        doc.protocol = record.protocol
+        doc.messageType = "SubscriptionConfirmation"
+        doc.topicArn = topicArn
+        doc.retry = RetryPolicy(json: topic.attributes["DeliveryPolicy"]) ?? RetryPolicy()
+        let docText = (try? JSONEncoder().encode(doc)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        return DeliveryItem(subscriptionArn: subscriptionArn, body: w.finish(), doc: docText)
     }
 
     func publish(_ input: SNS.PublishInput, context c: RequestContext) async throws -> SNS.PublishResponse {
@@ -265,23 +356,54 @@ extension SNSService {
                     continue
                 }
                 do {
-                    let attrs = doc.attributes.map { list in
-                        Dictionary(uniqueKeysWithValues: list.map { ($0.name, $0.api) })
+                    if let proto = doc.protocol, proto == "http" || proto == "https" {
+                        try await post(item, doc)
+                    } else {
+                        let attrs = doc.attributes.map { list in
+                            Dictionary(uniqueKeysWithValues: list.map { ($0.name, $0.api) })
+                        }
+                        try await queues.deliver(queueArn: doc.endpoint, body: String(decoding: item.body, as: UTF8.self),
+                                                 attributes: attrs?.isEmpty == true ? nil : attrs, senderId: Self.senderId)
                     }
-                    try await queues.deliver(queueArn: doc.endpoint, body: String(decoding: item.body, as: UTF8.self),
-                                             attributes: attrs?.isEmpty == true ? nil : attrs, senderId: Self.senderId)
                     try await repository.completeDelivery(seq: item.seq)
                     delivered += 1
                 } catch {
                     let attempts = item.attempts + 1
-                    if attempts >= Self.maxAttempts {
+                    let (limit, delay): (Int64, Int64)
+                    if let retry = doc.retry {
+                        (limit, delay) = (Int64(retry.numRetries) + 1, Int64(retry.delay(Int(attempts))))
+                    } else {
+                        (limit, delay) = (Self.maxAttempts, Self.retryDelay(attempts))
+                    }
+                    if attempts >= limit {
                         try await repository.completeDelivery(seq: item.seq)
                     } else {
-                        try await repository.retryDelivery(seq: item.seq, attempts: attempts,
-                                                           dueAtMillis: nowMs + Self.retryDelay(attempts) * 1000)
+                        try await repository.retryDelivery(seq: item.seq, attempts: attempts, dueAtMillis: nowMs + delay * 1000)
                     }
                 }
             }
+        }
+    }
+
+    /// One HTTP(S) delivery: a POST with SNS's headers; any 2xx counts as delivered.
+    func post(_ item: DeliveryItem, _ doc: DeliveryDoc) async throws {
+        guard let url = URL(string: doc.endpoint) else { throw AWSError(code: "InvalidEndpoint", status: 400, message: doc.endpoint) }
+        var request = URLRequest(url: url, timeoutInterval: 15)
+        request.httpMethod = "POST"
+        request.httpBody = Data(item.body)
+        request.setValue("text/plain; charset=UTF-8", forHTTPHeaderField: "Content-Type")
+        request.setValue("Amazon Simple Notification Service Agent", forHTTPHeaderField: "User-Agent")
+        request.setValue(doc.messageType ?? "Notification", forHTTPHeaderField: "x-amz-sns-message-type")
+        request.setValue(doc.messageId, forHTTPHeaderField: "x-amz-sns-message-id")
+        request.setValue(doc.topicArn ?? "", forHTTPHeaderField: "x-amz-sns-topic-arn")
+        if doc.messageType != "SubscriptionConfirmation" {
+            request.setValue(item.subscriptionArn, forHTTPHeaderField: "x-amz-sns-subscription-arn")
+        }
+        if doc.raw == true { request.setValue("true", forHTTPHeaderField: "x-amz-sns-rawdelivery") }
+        let (_, response) = try await URLSession.shared.data(for: request)
+        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+        guard (200..<300).contains(status) else {
+            throw AWSError(code: "DeliveryFailed", status: 502, senderFault: false, message: "\(doc.endpoint) answered \(status)")
         }
     }
 }

@@ -45,6 +45,9 @@ struct SubscriptionRecord: Codable, Sendable {
     var owner: String
     var attributes: [String: String]
     var confirmed: Bool
+    /// HTTP(S): the confirmation token sent to the endpoint, and whether unsubscribing then needs a signature.
+    var token: String?
+    var authenticateOnUnsubscribe: Bool?
     func encoded() -> String { (try? JSONEncoder().encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}" }
     static func decode(_ doc: String) throws -> SubscriptionRecord { try JSONDecoder().decode(SubscriptionRecord.self, from: Data(doc.utf8)) }
 }
@@ -215,34 +218,69 @@ extension SNSService {
     // MARK: subscriptions
 
     func subscribe(_ input: SNS.SubscribeInput, context c: RequestContext) async throws -> SNS.SubscribeResponse {
-        _ = try await topic(input.topicArn, c)
+        let (_, topicRecord) = try await topic(input.topicArn, c)
         let proto = input.protocol
-        guard proto == "sqs" else {
-            if ["http", "https", "email", "email-json", "sms", "lambda", "application", "firehose"].contains(proto) {
-                throw Self.invalid("Protocol: \(proto) subscriptions are not implemented by Warden yet (sqs is).")
+        guard proto == "sqs" || proto == "http" || proto == "https" else {
+            if ["email", "email-json", "sms", "lambda", "application", "firehose"].contains(proto) {
+                throw Self.invalid("Protocol: \(proto) subscriptions are not implemented by Warden yet (sqs, http and https are).")
             }
             throw Self.invalid("Amazon SNS does not support this protocol string: \(proto)")
         }
-        guard let endpoint = input.endpoint, let arn = ARN(endpoint), arn.service == "sqs" else {
-            throw Self.invalid("SQS endpoint ARN")
+        guard let endpoint = input.endpoint else { throw Self.invalid("Endpoint Reason: no value for required parameter") }
+        if proto == "sqs" {
+            guard let arn = ARN(endpoint), arn.service == "sqs" else { throw Self.invalid("SQS endpoint ARN") }
+            // A standard topic cannot feed a FIFO queue.
+            if arn.resource.hasSuffix(".fifo") { throw Self.invalid("Invalid parameter: Endpoint Reason: FIFO SQS Queues can not be subscribed to standard SNS topics") }
+        } else {
+            guard let url = URL(string: endpoint), url.scheme == proto, url.host != nil else {
+                throw Self.invalid("Endpoint must match the specified protocol")
+            }
         }
-        // A standard topic cannot feed a FIFO queue.
-        if arn.resource.hasSuffix(".fifo") { throw Self.invalid("Invalid parameter: Endpoint Reason: FIFO SQS Queues can not be subscribed to standard SNS topics") }
         var attributes: [String: String] = [:]
         for (k, v) in input.attributes ?? [:] { attributes[k] = try Self.checkSubscriptionAttribute(k, v) }
         // The same endpoint subscribed again returns the existing subscription.
         for existing in try await repository.subscriptions(topicArn: input.topicArn) {
             if let r = try? SubscriptionRecord.decode(existing.doc), r.protocol == proto, r.endpoint == endpoint {
-                return SNS.SubscribeResponse(subscriptionArn: existing.arn)
+                return SNS.SubscribeResponse(subscriptionArn: r.confirmed || input.returnSubscriptionArn == true ? existing.arn : "pending confirmation")
             }
         }
         let subArn = "\(input.topicArn):\(UUID().uuidString.lowercased())"
-        // SQS endpoints need no confirmation handshake.
+        // SQS endpoints need no confirmation handshake; HTTP(S) endpoints get a SubscriptionConfirmation to answer.
+        let needsConfirmation = proto != "sqs"
+        let token = needsConfirmation ? (0..<4).map { _ in UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased() }.joined() : nil
         let record = SubscriptionRecord(topicArn: input.topicArn, protocol: proto, endpoint: endpoint, owner: c.account,
-                                        attributes: attributes, confirmed: true)
+                                        attributes: attributes, confirmed: !needsConfirmation, token: token)
         try await repository.insertSubscription(SubscriptionRow(arn: subArn, topicArn: input.topicArn, account: c.account,
                                                                 createdAtMillis: nowMillis, doc: record.encoded()))
+        if let token {
+            let item = try await confirmation(topicArn: input.topicArn, topic: topicRecord, subscriptionArn: subArn, record: record,
+                                              token: token, c)
+            try await repository.enqueue([item], dueAtMillis: nowMillis)
+            wakeups.signal(Self.wakeKey)
+            return SNS.SubscribeResponse(subscriptionArn: input.returnSubscriptionArn == true ? subArn : "pending confirmation")
+        }
         return SNS.SubscribeResponse(subscriptionArn: subArn)
+    }
+
+    func confirmSubscription(_ input: SNS.ConfirmSubscriptionInput, context c: RequestContext) async throws -> SNS.ConfirmSubscriptionResponse {
+        // Anyone holding the token may confirm (the SubscribeURL is unsigned), so the topic's account comes from its ARN.
+        guard let arn = ARN(input.topicArn), arn.service == "sns" else { throw Self.invalid("TopicArn") }
+        if c.principal != nil, arn.account != c.account { throw Self.notFound("Topic does not exist") }
+        guard try await repository.topic(account: arn.account, region: arn.region, name: arn.resource) != nil else {
+            throw Self.notFound("Topic does not exist")
+        }
+        for row in try await repository.subscriptions(topicArn: input.topicArn) {
+            guard var r = try? SubscriptionRecord.decode(row.doc), let t = r.token, t == input.token else { continue }
+            await locks.lock(row.arn)
+            defer { locks.unlock(row.arn) }
+            r.confirmed = true
+            r.authenticateOnUnsubscribe = input.authenticateOnUnsubscribe?.lowercased() == "true"
+            var updated = row
+            updated.doc = r.encoded()
+            _ = try await repository.updateSubscription(updated)
+            return SNS.ConfirmSubscriptionResponse(subscriptionArn: row.arn)
+        }
+        throw Self.invalid("Token")
     }
 
     static func checkSubscriptionAttribute(_ name: String, _ value: String) throws(AWSError) -> String {
@@ -273,6 +311,17 @@ extension SNSService {
 
     func unsubscribe(_ input: SNS.UnsubscribeInput, context c: RequestContext) async throws -> EmptyShape {
         guard input.subscriptionArn.split(separator: ":").count == 7 else { throw Self.invalid("SubscriptionArn") }
+        if c.principal == nil {
+            // The UnsubscribeURL of a notification works unsigned, unless the subscription was confirmed with
+            // AuthenticateOnUnsubscribe.
+            guard let row = try await repository.subscription(arn: input.subscriptionArn),
+                  let r = try? SubscriptionRecord.decode(row.doc) else { throw Self.notFound("Subscription does not exist") }
+            guard r.authenticateOnUnsubscribe != true else {
+                throw SNS.Errors.authorizationErrorException("Unsubscribe requires authentication for this subscription.")
+            }
+            try await repository.deleteSubscription(arn: input.subscriptionArn)
+            return EmptyShape()
+        }
         _ = try await subscription(input.subscriptionArn, c)
         try await repository.deleteSubscription(arn: input.subscriptionArn)
         return EmptyShape()
