@@ -299,9 +299,13 @@ def test_http_subscriptions_handshake_signatures_and_retries(strict):
                                                   "numNoDelayRetries": 0, "numMinDelayRetries": 0, "numMaxDelayRetries": 0,
                                                   "backoffFunction": "linear"}})
         subs = {}
+        sqs = clients(strict)[1]
+        dlq_url, dlq_arn = queue(sqs, "web-dlq")
         for path in ("/ok", "/flaky", "/down"):
-            r = sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=ep.url + path,
-                              Attributes={"DeliveryPolicy": fast} if path != "/ok" else {})
+            attrs = {"DeliveryPolicy": fast} if path != "/ok" else {}
+            if path == "/down":
+                attrs["RedrivePolicy"] = json.dumps({"deadLetterTargetArn": dlq_arn})
+            r = sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=ep.url + path, Attributes=attrs)
             assert r["SubscriptionArn"] == "pending confirmation"
         listed = sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
         assert [s["SubscriptionArn"] for s in listed] == ["PendingConfirmation"] * 3
@@ -342,9 +346,11 @@ def test_http_subscriptions_handshake_signatures_and_retries(strict):
         assert len(flaky) == 4 and all(b["MessageId"] == mid for _, b, _ in flaky)
         gaps = [b[2] - a[2] for a, b in zip(flaky, flaky[1:])]
         assert all(g >= 0.8 for g in gaps), gaps
-        # An endpoint that always fails gets numRetries + 1 attempts, then the message is dropped.
+        # An endpoint that always fails gets numRetries + 1 attempts; then the message goes to its dead-letter queue.
         time.sleep(2.5)
         assert len(ep.of("/down", "Notification")) == 4
+        dead = drain(sqs, dlq_url, 1)
+        assert len(dead) == 1 and json.loads(dead[0]["Body"])["MessageId"] == mid
         # The UnsubscribeURL works without a signature.
         r = requests.get(note["UnsubscribeURL"])
         assert r.status_code == 200

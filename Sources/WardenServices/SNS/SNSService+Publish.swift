@@ -20,6 +20,8 @@ struct DeliveryDoc: Codable, Sendable {
     var topicArn: String?
     var raw: Bool?
     var retry: RetryPolicy?
+    /// The subscription's dead-letter queue (RedrivePolicy), for copies that cannot be delivered.
+    var deadLetter: String?
 }
 
 /// An HTTP(S) delivery's retry policy (DeliveryPolicy's healthyRetryPolicy): phases without delay, at the minimum
@@ -179,6 +181,9 @@ extension SNSService {
             let raw = s.attributes["RawMessageDelivery"] == "true"
             let body: String
             var doc = DeliveryDoc(endpoint: s.endpoint, messageId: messageId, attributes: nil)
+            if let policy = s.attributes["RedrivePolicy"], let target = (try? JSONParser.parse(Array(policy.utf8)))?["deadLetterTargetArn"]?.stringValue {
+                doc.deadLetter = target
+            }
             if s.protocol != "sqs" {
                 doc.protocol = s.protocol
                 doc.messageType = "Notification"
@@ -375,7 +380,19 @@ extension SNSService {
                     } else {
                         (limit, delay) = (Self.maxAttempts, Self.retryDelay(attempts))
                     }
-                    if attempts >= limit {
+                    // A queue that does not exist is a client-side error: SNS does not retry those.
+                    let clientSide = (error as? AWSError)?.code == "QueueDoesNotExist"
+                    if attempts >= limit || clientSide {
+                        // Out of retries: to the subscription's dead-letter queue if it has one, else dropped.
+                        if let dlq = doc.deadLetter {
+                            do {
+                                try await queues.deliver(queueArn: dlq, body: String(decoding: item.body, as: UTF8.self),
+                                                         attributes: nil, senderId: Self.senderId)
+                            } catch {
+                                try await repository.retryDelivery(seq: item.seq, attempts: attempts, dueAtMillis: nowMs + 20_000)
+                                continue
+                            }
+                        }
                         try await repository.completeDelivery(seq: item.seq)
                     } else {
                         try await repository.retryDelivery(seq: item.seq, attempts: attempts, dueAtMillis: nowMs + delay * 1000)

@@ -294,7 +294,12 @@ extension SNSService {
         case "FilterPolicyScope":
             guard value == "MessageAttributes" || value == "MessageBody" else { throw invalid("Attribute Name: FilterPolicyScope") }
             return value
-        case "RedrivePolicy", "DeliveryPolicy":
+        case "RedrivePolicy":
+            guard value.isEmpty || ((try? JSONParser.parse(Array(value.utf8)))?["deadLetterTargetArn"]?.stringValue).flatMap(ARN.init)?.service == "sqs" else {
+                throw invalid("RedrivePolicy: deadLetterTargetArn must be an SQS queue ARN")
+            }
+            return value
+        case "DeliveryPolicy":
             guard value.isEmpty || (try? JSONParser.parse(Array(value.utf8))) != nil else { throw invalid("Attribute Name: \(name)") }
             return value
         default:
