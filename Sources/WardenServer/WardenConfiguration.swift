@@ -26,6 +26,9 @@ public struct WardenConfiguration: Sendable {
     public var trailSigningKeyDays: Double = 30
     /// YAML list of buckets on external S3-compatible endpoints that trails may deliver into.
     public var trailExternalBucketsFile: String?
+    /// `smtp://[user:password@]host:port` for SNS email subscriptions, and the From address.
+    public var smtpURL: String?
+    public var smtpFrom = "no-reply@sns.amazonaws.com"
     /// Crash tests only (env WARDEN_TEST_CRASH_AFTER_LOG_WRITE=1): the process kills itself with SIGKILL after writing
     /// a trail's log files and before recording them, the window exactly-once delivery must survive.
     public var crashAfterLogWrite = false

@@ -118,7 +118,14 @@ public enum WardenNode {
         let kms = KMSService(repository: KMSRepository(db: store.database, sealer: store.sealer), now: { clock.now() })
         let sqs = SQSService(repository: QueueRepository(db: store.database, sealer: store.sealer), now: { clock.now() })
         let topics = TopicRepository(db: store.database, sealer: store.sealer)
-        let sns = SNSService(repository: topics, queues: sqs, signer: LazyNotificationSigner(repository: topics),
+        var smtp: SMTPSettings?
+        if let url = config.smtpURL {
+            guard let settings = SMTPSettings(url: url, from: config.smtpFrom) else {
+                throw StartupError("--smtp-url must look like smtp://[user:password@]host:port")
+            }
+            smtp = settings
+        }
+        let sns = SNSService(repository: topics, queues: sqs, signer: LazyNotificationSigner(repository: topics), smtp: smtp,
                              now: { clock.now() })
         let buckets: BucketStore
         do {

@@ -80,6 +80,8 @@ struct Serve: AsyncParsableCommand {
     var trailSigningKeyDays: Double?
     @Option(help: "YAML list of buckets on external S3-compatible endpoints trails may deliver into (env WARDEN_TRAIL_EXTERNAL_BUCKETS).")
     var trailExternalBuckets: String?
+    @Option(help: "smtp://[user:password@]host:port for SNS email subscriptions (env WARDEN_SMTP_URL).") var smtpUrl: String?
+    @Option(help: "From address of SNS email (env WARDEN_SMTP_FROM; default no-reply@sns.amazonaws.com).") var smtpFrom: String?
 
     func run() async throws {
         let logger = makeLogger(level: logLevel)
@@ -103,6 +105,8 @@ struct Serve: AsyncParsableCommand {
         c.trailSigningKeyDays = trailSigningKeyDays ?? env("TRAIL_SIGNING_KEY_DAYS").flatMap { Double($0) } ?? c.trailSigningKeyDays
         c.crashAfterLogWrite = envFlag("TEST_CRASH_AFTER_LOG_WRITE")
         c.trailExternalBucketsFile = trailExternalBuckets ?? env("TRAIL_EXTERNAL_BUCKETS")
+        c.smtpURL = smtpUrl ?? env("SMTP_URL")
+        c.smtpFrom = smtpFrom ?? env("SMTP_FROM") ?? c.smtpFrom
         for (name, v) in [("--trail-delivery-interval", c.trailDeliveryInterval), ("--trail-digest-interval", c.trailDigestInterval),
                           ("--trail-signing-key-days", c.trailSigningKeyDays)] where !(v > 0 && v.isFinite) {
             throw fail(StartupError("\(name) must be a positive number"))

@@ -14,7 +14,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
-from conftest import BACKENDS, code
+from conftest import BACKENDS, code, free_port
 
 
 def clients(w, region="us-east-1"):
@@ -359,3 +359,58 @@ def test_http_subscriptions_handshake_signatures_and_retries(strict):
         assert code(e) == "NotFound"
     finally:
         ep.close()
+
+
+def test_email_subscriptions_through_a_real_smtp_server(make_warden):
+    from aiosmtpd.controller import Controller
+    from email import message_from_bytes
+
+    class Inbox:
+        def __init__(self):
+            self.mail = []
+
+        async def handle_DATA(self, server, session, envelope):
+            self.mail.append((envelope.rcpt_tos, message_from_bytes(envelope.content)))
+            return "250 OK"
+
+    inbox = Inbox()
+    port = free_port()
+    smtp = Controller(inbox, hostname="127.0.0.1", port=port)
+    smtp.start()
+    try:
+        w = make_warden("sqlite", extra_args=["--smtp-url", f"smtp://127.0.0.1:{port}"])
+        sns, _ = clients(w)
+        topic = sns.create_topic(Name="mail")["TopicArn"]
+        assert sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="ops@example.com")["SubscriptionArn"] == "pending confirmation"
+        sns.subscribe(TopicArn=topic, Protocol="email-json", Endpoint="robot@example.com")
+        with pytest.raises(ClientError) as e:
+            sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="not an address")
+        assert code(e) == "InvalidParameter"
+
+        def wait_mail(n):
+            deadline = time.time() + 15
+            while len(inbox.mail) < n and time.time() < deadline:
+                time.sleep(0.1)
+            assert len(inbox.mail) >= n, inbox.mail
+
+        wait_mail(2)
+        by_rcpt = {m[0][0]: m[1] for m in inbox.mail}
+        text = by_rcpt["ops@example.com"]
+        assert text["Subject"] == "AWS Notification - Subscription Confirmation" and text["From"] == "no-reply@sns.amazonaws.com"
+        link = [line for line in text.get_payload(decode=True).decode().splitlines() if "Action=ConfirmSubscription" in line][0].strip()
+        assert requests.get(link).status_code == 200
+        confirmation = json.loads(by_rcpt["robot@example.com"].get_payload(decode=True))
+        assert confirmation["Type"] == "SubscriptionConfirmation"
+        assert requests.get(confirmation["SubscribeURL"]).status_code == 200
+        inbox.mail.clear()
+        mid = sns.publish(TopicArn=topic, Message="the disk is full", Subject="Alarm")["MessageId"]
+        wait_mail(2)
+        by_rcpt = {m[0][0]: m[1] for m in inbox.mail}
+        assert by_rcpt["ops@example.com"]["Subject"] == "Alarm"
+        body = by_rcpt["ops@example.com"].get_payload(decode=True).decode()
+        assert body.startswith("the disk is full") and "Action=Unsubscribe" in body
+        note = json.loads(by_rcpt["robot@example.com"].get_payload(decode=True))
+        assert note["MessageId"] == mid and note["Message"] == "the disk is full"
+        verify(note)
+    finally:
+        smtp.stop()

@@ -22,6 +22,8 @@ struct DeliveryDoc: Codable, Sendable {
     var retry: RetryPolicy?
     /// The subscription's dead-letter queue (RedrivePolicy), for copies that cannot be delivered.
     var deadLetter: String?
+    /// Email: the subject line.
+    var subject: String?
 }
 
 /// An HTTP(S) delivery's retry policy (DeliveryPolicy's healthyRetryPolicy): phases without delay, at the minimum
@@ -191,7 +193,12 @@ extension SNSService {
                 doc.raw = raw
                 doc.retry = RetryPolicy(json: s.attributes["DeliveryPolicy"]) ?? RetryPolicy(json: record.attributes["DeliveryPolicy"]) ?? RetryPolicy()
             }
-            if raw && s.protocol != "sqs" {
+            if s.protocol == "email" {
+                let scheme = c.tls == nil ? "http" : "https"
+                let host = c.host ?? "localhost:4566"
+                body = text + "\n\n--\nIf you wish to stop receiving notifications from this topic, please click or visit the link below to unsubscribe:\n\(scheme)://\(host)/?Action=Unsubscribe&SubscriptionArn=\(sub.arn)\n"
+                doc.subject = subject ?? "AWS Notification Message"
+            } else if raw && s.protocol != "sqs" {
                 body = text
             } else if raw {
                 body = text
@@ -227,6 +234,7 @@ extension SNSService {
                     }
                 }
                 body = String(decoding: w.finish(), as: UTF8.self)
+                if s.protocol == "email-json" { doc.subject = "AWS Notification Message" }
             }
             let docText = (try? JSONEncoder().encode(doc)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
             items.append(DeliveryItem(subscriptionArn: sub.arn, body: Array(body.utf8), doc: docText))
@@ -264,8 +272,22 @@ extension SNSService {
         doc.messageType = "SubscriptionConfirmation"
         doc.topicArn = topicArn
         doc.retry = RetryPolicy(json: topic.attributes["DeliveryPolicy"]) ?? RetryPolicy()
+        var body = w.finish()
+        if record.protocol.hasPrefix("email") {
+            doc.subject = "AWS Notification - Subscription Confirmation"
+            if record.protocol == "email" {
+                body = Array("""
+                    You have chosen to subscribe to the topic:
+                    \(topicArn)
+
+                    To confirm this subscription, click or visit the link below (If this was in error no action is necessary):
+                    \(subscribeURL)
+
+                    """.utf8)
+            }
+        }
         let docText = (try? JSONEncoder().encode(doc)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-        return DeliveryItem(subscriptionArn: subscriptionArn, body: w.finish(), doc: docText)
+        return DeliveryItem(subscriptionArn: subscriptionArn, body: body, doc: docText)
     }
 
     func publish(_ input: SNS.PublishInput, context c: RequestContext) async throws -> SNS.PublishResponse {
@@ -363,6 +385,10 @@ extension SNSService {
                 do {
                     if let proto = doc.protocol, proto == "http" || proto == "https" {
                         try await post(item, doc)
+                    } else if let proto = doc.protocol, proto.hasPrefix("email") {
+                        guard let smtp else { throw AWSError(code: "EmailNotConfigured", status: 500, senderFault: false, message: "no --smtp-url") }
+                        try await SMTPClient.send(smtp, to: doc.endpoint, subject: doc.subject ?? "AWS Notification Message",
+                                                  body: String(decoding: item.body, as: UTF8.self))
                     } else {
                         let attrs = doc.attributes.map { list in
                             Dictionary(uniqueKeysWithValues: list.map { ($0.name, $0.api) })

@@ -20,8 +20,12 @@ public struct SNSService: Sendable {
     /// Wakes the delivery worker when a publish queued deliveries.
     public let wakeups = QueueSignals()
 
-    public init(repository: TopicRepository, queues: any QueueDelivery, signer: LazyNotificationSigner,
+    /// Where email subscriptions' mail goes (`--smtp-url`); without it email subscriptions are refused.
+    let smtp: SMTPSettings?
+
+    public init(repository: TopicRepository, queues: any QueueDelivery, signer: LazyNotificationSigner, smtp: SMTPSettings? = nil,
                 now: @escaping @Sendable () -> Date = { Date() }) {
+        self.smtp = smtp
         self.repository = repository
         self.queues = queues
         self.signer = signer
@@ -220,14 +224,20 @@ extension SNSService {
     func subscribe(_ input: SNS.SubscribeInput, context c: RequestContext) async throws -> SNS.SubscribeResponse {
         let (_, topicRecord) = try await topic(input.topicArn, c)
         let proto = input.protocol
-        guard proto == "sqs" || proto == "http" || proto == "https" else {
-            if ["email", "email-json", "sms", "lambda", "application", "firehose"].contains(proto) {
-                throw Self.invalid("Protocol: \(proto) subscriptions are not implemented by Warden yet (sqs, http and https are).")
+        guard ["sqs", "http", "https", "email", "email-json"].contains(proto) else {
+            if ["sms", "lambda", "application", "firehose"].contains(proto) {
+                throw Self.invalid("Protocol: \(proto) subscriptions are not implemented by Warden yet (sqs, http, https, email and email-json are).")
             }
             throw Self.invalid("Amazon SNS does not support this protocol string: \(proto)")
         }
         guard let endpoint = input.endpoint else { throw Self.invalid("Endpoint Reason: no value for required parameter") }
-        if proto == "sqs" {
+        if proto.hasPrefix("email") {
+            guard smtp != nil else { throw Self.invalid("Protocol: email subscriptions need Warden started with --smtp-url") }
+            let parts = endpoint.split(separator: "@")
+            guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !endpoint.contains(" ") else {
+                throw Self.invalid("Email address")
+            }
+        } else if proto == "sqs" {
             guard let arn = ARN(endpoint), arn.service == "sqs" else { throw Self.invalid("SQS endpoint ARN") }
             // A standard topic cannot feed a FIFO queue.
             if arn.resource.hasSuffix(".fifo") { throw Self.invalid("Invalid parameter: Endpoint Reason: FIFO SQS Queues can not be subscribed to standard SNS topics") }
