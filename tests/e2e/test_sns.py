@@ -69,6 +69,18 @@ def test_topics_subscriptions_and_errors(strict):
     with pytest.raises(ClientError) as e:
         sns.get_topic_attributes(TopicArn=arn + "-missing")
     assert code(e) == "NotFound"
+    sns.add_permission(TopicArn=arn, Label="partner", AWSAccountId=["111122223333"], ActionName=["Publish", "Subscribe"])
+    policy = json.loads(sns.get_topic_attributes(TopicArn=arn)["Attributes"]["Policy"])
+    partner = [s for s in policy["Statement"] if s["Sid"] == "partner"][0]
+    assert partner["Principal"] == {"AWS": "arn:aws:iam::111122223333:root"} and partner["Action"] == ["SNS:Publish", "SNS:Subscribe"]
+    with pytest.raises(ClientError) as e:
+        sns.add_permission(TopicArn=arn, Label="partner", AWSAccountId=["111122223333"], ActionName=["Publish"])
+    assert code(e) == "InvalidParameter"
+    with pytest.raises(ClientError) as e:
+        sns.add_permission(TopicArn=arn, Label="x", AWSAccountId=["111122223333"], ActionName=["Fly"])
+    assert code(e) == "InvalidParameter"
+    sns.remove_permission(TopicArn=arn, Label="partner")
+    assert "partner" not in sns.get_topic_attributes(TopicArn=arn)["Attributes"]["Policy"]
     sns.tag_resource(ResourceArn=arn, Tags=[{"Key": "env", "Value": "test"}])
     assert {t["Key"]: t["Value"] for t in sns.list_tags_for_resource(ResourceArn=arn)["Tags"]} == {"team": "sec", "env": "test"}
     sns.untag_resource(ResourceArn=arn, TagKeys=["team"])

@@ -40,6 +40,8 @@ extension SNSService {
                 AnyOperation(Ops.ListTopics.self, traits: Self.traits("ListTopics", readOnly: true), listTopics),
                 AnyOperation(Ops.GetTopicAttributes.self, traits: Self.traits("GetTopicAttributes", readOnly: true), getTopicAttributes),
                 AnyOperation(Ops.SetTopicAttributes.self, traits: Self.traits("SetTopicAttributes", readOnly: false), setTopicAttributes),
+                AnyOperation(Ops.AddPermission.self, traits: Self.traits("AddPermission", readOnly: false), addPermission),
+                AnyOperation(Ops.RemovePermission.self, traits: Self.traits("RemovePermission", readOnly: false), removePermission),
                 AnyOperation(Ops.TagResource.self, traits: Self.traits("TagResource", readOnly: false), tagResource),
                 AnyOperation(Ops.UntagResource.self, traits: Self.traits("UntagResource", readOnly: false), untagResource),
                 AnyOperation(Ops.ListTagsForResource.self, traits: Self.traits("ListTagsForResource", readOnly: true), listTagsForResource),
