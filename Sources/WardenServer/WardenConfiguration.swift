@@ -29,6 +29,8 @@ public struct WardenConfiguration: Sendable {
     /// `smtp://[user:password@]host:port` for SNS email subscriptions, and the From address.
     public var smtpURL: String?
     public var smtpFrom = "no-reply@sns.amazonaws.com"
+    /// Where SNS sends text messages (an HTTP gateway; see SNSService+SMS for its protocol).
+    public var smsGatewayURL: String?
     /// Crash tests only (env WARDEN_TEST_CRASH_AFTER_LOG_WRITE=1): the process kills itself with SIGKILL after writing
     /// a trail's log files and before recording them, the window exactly-once delivery must survive.
     public var crashAfterLogWrite = false

@@ -125,7 +125,14 @@ public enum WardenNode {
             }
             smtp = settings
         }
-        let sns = SNSService(repository: topics, queues: sqs, signer: LazyNotificationSigner(repository: topics), smtp: smtp,
+        var smsGateway: URL?
+        if let text = config.smsGatewayURL {
+            guard let url = URL(string: text), ["http", "https"].contains(url.scheme ?? "") else {
+                throw StartupError("--sms-gateway-url must be an http(s) URL")
+            }
+            smsGateway = url
+        }
+        let sns = SNSService(repository: topics, queues: sqs, signer: LazyNotificationSigner(repository: topics), smtp: smtp, sms: smsGateway,
                              now: { clock.now() })
         let buckets: BucketStore
         do {

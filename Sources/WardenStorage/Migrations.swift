@@ -23,7 +23,8 @@ public enum Migrations {
     public static let stateTables = ["audit_events", "access_keys", "kms_keys", "kms_key_material", "kms_aliases", "kms_grants", "audit_resources",
                                       "s3_buckets", "s3_objects", "cloudtrail_trails", "cloudtrail_delivery",
                                       "cloudtrail_log_files", "cloudtrail_digests", "cloudtrail_signing_keys",
-                                      "sqs_queues", "sqs_messages", "sqs_dedup", "sns_topics", "sns_subscriptions", "sns_deliveries"]
+                                      "sqs_queues", "sqs_messages", "sqs_dedup", "sns_topics", "sns_subscriptions", "sns_deliveries",
+                                      "sns_sms_settings"]
     // `service_keys` (service signing keys) survive a dev reset, like the root key: messages signed before it still verify.
 
     public static let all: [Migration] = [
@@ -286,6 +287,16 @@ public enum Migrations {
                 seq {int} NOT NULL,
                 sent_at_ms {int} NOT NULL,
                 PRIMARY KEY (queue_id, dedup_key))
+            """,
+        ]),
+        Migration(version: 8, name: "sns sms settings", statements: [
+            // Per account and region: SMS attributes and the phone numbers that opted out.
+            """
+            CREATE TABLE sns_sms_settings (
+                account_id TEXT NOT NULL,
+                region TEXT NOT NULL,
+                doc TEXT NOT NULL,
+                PRIMARY KEY (account_id, region))
             """,
         ]),
     ]

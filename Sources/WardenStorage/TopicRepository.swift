@@ -227,4 +227,21 @@ public struct TopicRepository: Sendable {
             return made
         }
     }
+
+    // MARK: SMS settings
+
+    public func smsSettings(account: String, region: String) async throws -> String? {
+        try await db.read { tx in
+            try await tx.query("SELECT doc FROM sns_sms_settings WHERE account_id = ? AND region = ?",
+                               [.text(account), .text(region)]).first?[0].text
+        }
+    }
+
+    public func saveSMSSettings(account: String, region: String, doc: String) async throws {
+        try await db.transaction { tx in
+            try await tx.execute("DELETE FROM sns_sms_settings WHERE account_id = ? AND region = ?", [.text(account), .text(region)])
+            try await tx.execute("INSERT INTO sns_sms_settings (account_id, region, doc) VALUES (?, ?, ?)",
+                                 [.text(account), .text(region), .text(doc)])
+        }
+    }
 }

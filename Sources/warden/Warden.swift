@@ -81,6 +81,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "YAML list of buckets on external S3-compatible endpoints trails may deliver into (env WARDEN_TRAIL_EXTERNAL_BUCKETS).")
     var trailExternalBuckets: String?
     @Option(help: "smtp://[user:password@]host:port for SNS email subscriptions (env WARDEN_SMTP_URL).") var smtpUrl: String?
+    @Option(help: "HTTP endpoint SNS posts text messages to (env WARDEN_SMS_GATEWAY_URL).") var smsGatewayUrl: String?
     @Option(help: "From address of SNS email (env WARDEN_SMTP_FROM; default no-reply@sns.amazonaws.com).") var smtpFrom: String?
 
     func run() async throws {
@@ -107,6 +108,7 @@ struct Serve: AsyncParsableCommand {
         c.trailExternalBucketsFile = trailExternalBuckets ?? env("TRAIL_EXTERNAL_BUCKETS")
         c.smtpURL = smtpUrl ?? env("SMTP_URL")
         c.smtpFrom = smtpFrom ?? env("SMTP_FROM") ?? c.smtpFrom
+        c.smsGatewayURL = smsGatewayUrl ?? env("SMS_GATEWAY_URL")
         for (name, v) in [("--trail-delivery-interval", c.trailDeliveryInterval), ("--trail-digest-interval", c.trailDigestInterval),
                           ("--trail-signing-key-days", c.trailSigningKeyDays)] where !(v > 0 && v.isFinite) {
             throw fail(StartupError("\(name) must be a positive number"))

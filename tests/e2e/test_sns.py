@@ -426,3 +426,57 @@ def test_email_subscriptions_through_a_real_smtp_server(make_warden):
         verify(note)
     finally:
         smtp.stop()
+
+
+def test_sms_through_a_gateway_with_opt_outs(make_warden):
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    texts = []
+
+    class Gateway(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+            texts.append(body)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            # A number that answers STOP: the gateway says so, and Warden records the opt-out.
+            self.wfile.write(json.dumps({"optedOut": body["phoneNumber"] == "+15550000002"}).encode())
+
+        def log_message(self, *args):
+            pass
+
+    gateway = ThreadingHTTPServer(("127.0.0.1", 0), Gateway)
+    threading.Thread(target=gateway.serve_forever, daemon=True).start()
+    try:
+        w = make_warden("sqlite", extra_args=["--sms-gateway-url", f"http://127.0.0.1:{gateway.server_address[1]}/send"])
+        sns, _ = clients(w)
+        sns.set_sms_attributes(attributes={"DefaultSMSType": "Transactional", "DefaultSenderID": "Warden"})
+        assert sns.get_sms_attributes()["attributes"] == {"DefaultSMSType": "Transactional", "DefaultSenderID": "Warden"}
+        with pytest.raises(ClientError) as e:
+            sns.set_sms_attributes(attributes={"DefaultSMSType": "Loud"})
+        assert code(e) == "InvalidParameter"
+        mid = sns.publish(PhoneNumber="+15550000001", Message="your code is 123456")["MessageId"]
+        topic = sns.create_topic(Name="texts")["TopicArn"]
+        sub = sns.subscribe(TopicArn=topic, Protocol="sms", Endpoint="+15550000002")["SubscriptionArn"]
+        assert sub.startswith(topic + ":")
+        sns.publish(TopicArn=topic, Message="first")
+        deadline = time.time() + 10
+        while len(texts) < 2 and time.time() < deadline:
+            time.sleep(0.1)
+        direct = [t for t in texts if t["phoneNumber"] == "+15550000001"][0]
+        assert direct == {"messageId": mid, "phoneNumber": "+15550000001", "message": "your code is 123456",
+                          "smsType": "Transactional", "senderId": "Warden"}
+        assert sns.check_if_phone_number_is_opted_out(phoneNumber="+15550000002")["isOptedOut"] is True
+        assert sns.list_phone_numbers_opted_out()["phoneNumbers"] == ["+15550000002"]
+        # Opted out: nothing more is sent to it until it opts in again.
+        sns.publish(TopicArn=topic, Message="second")
+        time.sleep(1.0)
+        assert [t["message"] for t in texts if t["phoneNumber"] == "+15550000002"] == ["first"]
+        sns.opt_in_phone_number(phoneNumber="+15550000002")
+        assert sns.check_if_phone_number_is_opted_out(phoneNumber="+15550000002")["isOptedOut"] is False
+        for bad in ["5550000001", "+0123", "+1555abc"]:
+            with pytest.raises(ClientError) as e:
+                sns.publish(PhoneNumber=bad, Message="x")
+            assert code(e) == "InvalidParameter", bad
+    finally:
+        gateway.shutdown()

@@ -180,6 +180,12 @@ extension SNSService {
                     guard policy.matches(attributes: Self.filterValues(attrs)) else { continue }
                 }
             }
+            if s.protocol == "sms" {
+                let arnParts = topicArn.split(separator: ":")
+                items.append(try await smsItem(phone: s.endpoint, message: text, subscriptionArn: sub.arn,
+                                               account: String(arnParts[4]), region: String(arnParts[3])))
+                continue
+            }
             let raw = s.attributes["RawMessageDelivery"] == "true"
             let body: String
             var doc = DeliveryDoc(endpoint: s.endpoint, messageId: messageId, attributes: nil)
@@ -291,7 +297,12 @@ extension SNSService {
     }
 
     func publish(_ input: SNS.PublishInput, context c: RequestContext) async throws -> SNS.PublishResponse {
-        if input.phoneNumber != nil { throw Self.invalid("PhoneNumber: SMS is not implemented by Warden yet.") }
+        if let phone = input.phoneNumber {
+            guard input.topicArn == nil && input.targetArn == nil else {
+                throw Self.invalid("TopicArn or TargetArn Reason: Only one of TopicArn, TargetArn or PhoneNumber may be specified")
+            }
+            return try await publishSMS(phone, input, c)
+        }
         if input.topicArn != nil && input.targetArn != nil {
             throw Self.invalid("TopicArn or TargetArn Reason: Only one of TopicArn or TargetArn may be specified")
         }
@@ -376,8 +387,8 @@ extension SNSService {
             let due = try await repository.due(nowMillis: nowMs, limit: 100)
             if due.isEmpty { return delivered }
             for item in due {
-                guard let doc = try? JSONDecoder().decode(DeliveryDoc.self, from: Data(item.doc.utf8)),
-                      try await repository.subscription(arn: item.subscriptionArn) != nil else {
+                let live = item.subscriptionArn == "direct-sms" ? true : try await repository.subscription(arn: item.subscriptionArn) != nil
+                guard let doc = try? JSONDecoder().decode(DeliveryDoc.self, from: Data(item.doc.utf8)), live else {
                     // Unsubscribed (or its topic deleted) since the publish: nothing to deliver to.
                     try await repository.completeDelivery(seq: item.seq)
                     continue
@@ -385,6 +396,8 @@ extension SNSService {
                 do {
                     if let proto = doc.protocol, proto == "http" || proto == "https" {
                         try await post(item, doc)
+                    } else if doc.protocol == "sms" {
+                        try await sendSMS(item, doc)
                     } else if let proto = doc.protocol, proto.hasPrefix("email") {
                         guard let smtp else { throw AWSError(code: "EmailNotConfigured", status: 500, senderFault: false, message: "no --smtp-url") }
                         try await SMTPClient.send(smtp, to: doc.endpoint, subject: doc.subject ?? "AWS Notification Message",

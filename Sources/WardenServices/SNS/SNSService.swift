@@ -22,10 +22,13 @@ public struct SNSService: Sendable {
 
     /// Where email subscriptions' mail goes (`--smtp-url`); without it email subscriptions are refused.
     let smtp: SMTPSettings?
+    /// Where text messages go (`--sms-gateway-url`); without it SMS is refused.
+    let sms: URL?
 
     public init(repository: TopicRepository, queues: any QueueDelivery, signer: LazyNotificationSigner, smtp: SMTPSettings? = nil,
-                now: @escaping @Sendable () -> Date = { Date() }) {
+                sms: URL? = nil, now: @escaping @Sendable () -> Date = { Date() }) {
         self.smtp = smtp
+        self.sms = sms
         self.repository = repository
         self.queues = queues
         self.signer = signer
@@ -224,14 +227,17 @@ extension SNSService {
     func subscribe(_ input: SNS.SubscribeInput, context c: RequestContext) async throws -> SNS.SubscribeResponse {
         let (_, topicRecord) = try await topic(input.topicArn, c)
         let proto = input.protocol
-        guard ["sqs", "http", "https", "email", "email-json"].contains(proto) else {
-            if ["sms", "lambda", "application", "firehose"].contains(proto) {
-                throw Self.invalid("Protocol: \(proto) subscriptions are not implemented by Warden yet (sqs, http, https, email and email-json are).")
+        guard ["sqs", "http", "https", "email", "email-json", "sms"].contains(proto) else {
+            if ["lambda", "application", "firehose"].contains(proto) {
+                throw Self.invalid("Protocol: \(proto) subscriptions are not implemented by Warden yet (sqs, http, https, email, email-json and sms are).")
             }
             throw Self.invalid("Amazon SNS does not support this protocol string: \(proto)")
         }
         guard let endpoint = input.endpoint else { throw Self.invalid("Endpoint Reason: no value for required parameter") }
-        if proto.hasPrefix("email") {
+        if proto == "sms" {
+            guard sms != nil else { throw Self.invalid("Protocol: sms subscriptions need Warden started with --sms-gateway-url") }
+            guard Self.isPhoneNumber(endpoint) else { throw Self.invalid("SMS endpoint") }
+        } else if proto.hasPrefix("email") {
             guard smtp != nil else { throw Self.invalid("Protocol: email subscriptions need Warden started with --smtp-url") }
             let parts = endpoint.split(separator: "@")
             guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !endpoint.contains(" ") else {
@@ -255,8 +261,8 @@ extension SNSService {
             }
         }
         let subArn = "\(input.topicArn):\(UUID().uuidString.lowercased())"
-        // SQS endpoints need no confirmation handshake; HTTP(S) endpoints get a SubscriptionConfirmation to answer.
-        let needsConfirmation = proto != "sqs"
+        // SQS and SMS endpoints need no confirmation handshake; HTTP(S) and email endpoints get one to answer.
+        let needsConfirmation = proto != "sqs" && proto != "sms"
         let token = needsConfirmation ? (0..<4).map { _ in UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased() }.joined() : nil
         let record = SubscriptionRecord(topicArn: input.topicArn, protocol: proto, endpoint: endpoint, owner: c.account,
                                         attributes: attributes, confirmed: !needsConfirmation, token: token)
