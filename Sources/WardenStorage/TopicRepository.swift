@@ -202,8 +202,13 @@ public struct TopicRepository: Sendable {
         }
     }
 
-    public func pendingDeliveries() async throws -> Int {
-        try await db.read { tx in Int(try await tx.query("SELECT COUNT(*) FROM sns_deliveries", []).first?[0].int ?? 0) }
+    public func pendingDeliveries(subscriptionArn: String? = nil) async throws -> Int {
+        try await db.read { tx in
+            if let arn = subscriptionArn {
+                return Int(try await tx.query("SELECT COUNT(*) FROM sns_deliveries WHERE subscription_arn = ?", [.text(arn)]).first?[0].int ?? 0)
+            }
+            return Int(try await tx.query("SELECT COUNT(*) FROM sns_deliveries", []).first?[0].int ?? 0)
+        }
     }
 
     // MARK: signing key

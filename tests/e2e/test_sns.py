@@ -480,3 +480,19 @@ def test_sms_through_a_gateway_with_opt_outs(make_warden):
             assert code(e) == "InvalidParameter", bad
     finally:
         gateway.shutdown()
+
+
+def test_lambda_subscriptions_wait_for_functions(strict):
+    sns, _ = clients(strict)
+    topic = sns.create_topic(Name="to-functions")["TopicArn"]
+    account = topic.split(":")[4]
+    sub = sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=f"arn:aws:lambda:us-east-1:{account}:function:handler")["SubscriptionArn"]
+    assert sub.startswith(topic + ":")
+    with pytest.raises(ClientError) as e:
+        sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint="not-an-arn")
+    assert code(e) == "InvalidParameter"
+    for i in range(3):
+        sns.publish(TopicArn=topic, Message=f"event {i}")
+    time.sleep(0.5)
+    attrs = sns.get_subscription_attributes(SubscriptionArn=sub)["Attributes"]
+    assert attrs["Protocol"] == "lambda" and attrs["PendingDeliveries"] == "3"

@@ -393,6 +393,11 @@ extension SNSService {
                     try await repository.completeDelivery(seq: item.seq)
                     continue
                 }
+                if doc.protocol == "lambda" {
+                    // No functions yet: the copy waits (checked again every minute), neither delivered nor dropped.
+                    try await repository.retryDelivery(seq: item.seq, attempts: item.attempts, dueAtMillis: nowMs + 60_000)
+                    continue
+                }
                 do {
                     if let proto = doc.protocol, proto == "http" || proto == "https" {
                         try await post(item, doc)

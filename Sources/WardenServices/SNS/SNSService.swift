@@ -227,14 +227,19 @@ extension SNSService {
     func subscribe(_ input: SNS.SubscribeInput, context c: RequestContext) async throws -> SNS.SubscribeResponse {
         let (_, topicRecord) = try await topic(input.topicArn, c)
         let proto = input.protocol
-        guard ["sqs", "http", "https", "email", "email-json", "sms"].contains(proto) else {
-            if ["lambda", "application", "firehose"].contains(proto) {
-                throw Self.invalid("Protocol: \(proto) subscriptions are not implemented by Warden yet (sqs, http, https, email, email-json and sms are).")
+        guard ["sqs", "http", "https", "email", "email-json", "sms", "lambda"].contains(proto) else {
+            if ["application", "firehose"].contains(proto) {
+                throw Self.invalid("Protocol: \(proto) subscriptions are not implemented by Warden yet.")
             }
             throw Self.invalid("Amazon SNS does not support this protocol string: \(proto)")
         }
         guard let endpoint = input.endpoint else { throw Self.invalid("Endpoint Reason: no value for required parameter") }
-        if proto == "sms" {
+        if proto == "lambda" {
+            // Functions arrive with a later feature: the subscription is accepted and its deliveries wait for it.
+            guard let arn = ARN(endpoint), arn.service == "lambda", arn.resource.hasPrefix("function:") else {
+                throw Self.invalid("Lambda endpoint ARN")
+            }
+        } else if proto == "sms" {
             guard sms != nil else { throw Self.invalid("Protocol: sms subscriptions need Warden started with --sms-gateway-url") }
             guard Self.isPhoneNumber(endpoint) else { throw Self.invalid("SMS endpoint") }
         } else if proto.hasPrefix("email") {
@@ -262,7 +267,7 @@ extension SNSService {
         }
         let subArn = "\(input.topicArn):\(UUID().uuidString.lowercased())"
         // SQS and SMS endpoints need no confirmation handshake; HTTP(S) and email endpoints get one to answer.
-        let needsConfirmation = proto != "sqs" && proto != "sms"
+        let needsConfirmation = proto != "sqs" && proto != "sms" && proto != "lambda"
         let token = needsConfirmation ? (0..<4).map { _ in UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased() }.joined() : nil
         let record = SubscriptionRecord(topicArn: input.topicArn, protocol: proto, endpoint: endpoint, owner: c.account,
                                         attributes: attributes, confirmed: !needsConfirmation, token: token)
@@ -391,6 +396,10 @@ extension SNSService {
         a["PendingConfirmation"] = r.confirmed ? "false" : "true"
         a["ConfirmationWasAuthenticated"] = "true"
         a["RawMessageDelivery"] = a["RawMessageDelivery"] ?? "false"
+        if r.protocol == "lambda" {
+            // Warden-specific: deliveries held until functions exist (none are dropped).
+            a["PendingDeliveries"] = String(try await repository.pendingDeliveries(subscriptionArn: row.arn))
+        }
         if a["FilterPolicy"] != nil { a["FilterPolicyScope"] = a["FilterPolicyScope"] ?? "MessageAttributes" }
         return SNS.GetSubscriptionAttributesResponse(attributes: a)
     }
