@@ -116,7 +116,7 @@ public enum WardenNode {
         let metrics = RequestMetrics()
         let clock = WardenClock()
         let kms = KMSService(repository: KMSRepository(db: store.database, sealer: store.sealer), now: { clock.now() })
-        let sqs = SQSService(repository: QueueRepository(db: store.database, sealer: store.sealer), now: { clock.now() })
+        let sqs = SQSService(repository: QueueRepository(db: store.database, sealer: store.sealer), keys: kms, now: { clock.now() })
         let topics = TopicRepository(db: store.database, sealer: store.sealer)
         var smtp: SMTPSettings?
         if let url = config.smtpURL {

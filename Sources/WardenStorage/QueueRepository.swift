@@ -187,7 +187,9 @@ public struct QueueRepository: Sendable {
             var out: [SQLRow] = []
             var receiptIndex = 0
             // A few passes, so messages moved to a dead-letter queue do not leave the answer short.
+            var taken: Set<Int64> = []
             for _ in 0..<4 where out.count < limit {
+                var moved = 0
                 var binds: [SQLValue] = [.text(queueId), .int(nowMillis), .int(nowMillis)]
                 if fifo { binds.append(.int(nowMillis)) }
                 binds.append(.int(Int64(limit - out.count)))
@@ -199,12 +201,15 @@ public struct QueueRepository: Sendable {
                 if candidates.isEmpty { break }
                 for r in candidates {
                     let seq = r[0].int ?? 0
+                    // With a zero visibility timeout a claimed message is visible again at once: never twice per call.
+                    guard taken.insert(seq).inserted else { continue }
                     let count = (r[3].int ?? 0) + 1
                     if let max = maxReceiveCount, let dlq = deadLetterQueueId, count > max {
                         try await tx.execute("""
                             UPDATE sqs_messages SET queue_id = ?, receive_count = 0, first_receive_ms = NULL, receipt = NULL,
                                 visible_at_ms = ?, expires_at_ms = ? WHERE seq = ?
                             """, [.text(dlq), .int(nowMillis), .int(deadLetterExpiresAtMillis), .int(seq)])
+                        moved += 1
                         continue
                     }
                     let receipt = receipts[receiptIndex % receipts.count]
@@ -215,6 +220,8 @@ public struct QueueRepository: Sendable {
                         """, [.int(nowMillis + visibilityMillis), .int(count), .int(nowMillis), .text(receipt), .int(seq)])
                     out.append(SQLRow([r[0], r[1], r[2], .int(count), .int(r[4].int ?? nowMillis), r[5], r[6], .text(receipt)]))
                 }
+                // Another pass only to fill places that dead-lettered messages left.
+                if moved == 0 { break }
             }
             return out
         }

@@ -26,6 +26,10 @@ struct MessageDoc: Codable, Sendable {
     var traceHeader: String?
     var groupId: String?
     var dedupId: String?
+    /// SSE-KMS: the data key's KMS ciphertext (base64); the body is then nonce | ciphertext | tag under that key.
+    var kmsDataKey: String?
+    /// The queue ARN bound into the data key's encryption context (a redriven message keeps its original queue's).
+    var kmsQueueArn: String?
 
     func encoded() -> String { (try? JSONEncoder().encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}" }
 }
@@ -199,6 +203,11 @@ extension SQSService {
     func store(_ prepared: [Prepared], queue row: QueueRow) async throws -> [(messageId: String, sequence: String?)] {
         var out: [(String, String?)] = []
         var standard: [NewMessage] = []
+        let record = try QueueRecord.decode(row.doc)
+        var prepared = prepared
+        if let keyId = record.attributes["KmsMasterKeyId"] {
+            for i in prepared.indices { try await encrypt(&prepared[i].message, keyId: keyId, record: record, queue: row) }
+        }
         for p in prepared {
             if let g = p.groupId, let key = p.dedupKey {
                 let (id, seq, _) = try await repository.sendFIFO(queueId: row.queueId, p.message, groupId: g, dedupKey: key)
@@ -343,9 +352,20 @@ extension SQSService {
                 throw error
             }
             if fifo { locks.unlock("receive:" + row.queueId) }
+            let opened: [ReceivedMessage]
+            do {
+                opened = try await decrypt(received, queue: row)
+            } catch {
+                // Not handed out after all: the claimed messages become visible again at once.
+                for m in received {
+                    _ = try? await repository.changeVisibility(queueId: row.queueId, seq: m.seq, receipt: m.receipt,
+                                                               visibleAtMillis: nowMs, nowMillis: nowMs - 1)
+                }
+                throw error
+            }
             if dlq != nil { signals.signal(dlq?.id ?? "") }
-            if !received.isEmpty {
-                return SQS.ReceiveMessageResult(messages: received.map { message($0, row: row, input: input) })
+            if !opened.isEmpty {
+                return SQS.ReceiveMessageResult(messages: opened.map { message($0, row: row, input: input) })
             }
             let remaining = deadline - ContinuousClock.now
             if remaining <= .zero { return SQS.ReceiveMessageResult(messages: nil) }
@@ -463,7 +483,77 @@ extension SQSService {
                                      sourceIP: "", userAgent: "sns.amazonaws.com", receivedAt: now())
         let p = try prepare(body: body, delaySeconds: nil, attributes: attributes, system: nil, groupId: nil, dedupId: nil,
                             record: record, context)
-        try await repository.send(queueId: row.queueId, [p.message])
-        signals.signal(row.queueId)
+        _ = try await store([p], queue: row)
+    }
+}
+
+// MARK: SSE-KMS
+
+extension SQSService {
+    static func kmsError(_ error: any Error) -> any Error {
+        guard let e = error as? AWSError, e.status < 500 else { return error }
+        return AWSError(code: "KMS.\(e.code)", queryCode: "KMS.\(e.code)", status: 400, message: e.message)
+    }
+
+    static func kmsContext(_ row: QueueRow) -> [String: String] {
+        ["aws:sqs:arn": "arn:\(Partition(region: row.region).rawValue):sqs:\(row.region):\(row.account):\(row.name)"]
+    }
+
+    /// Encrypts the body under the queue's current data key (made through KMS, reused for the reuse period).
+    func encrypt(_ m: inout NewMessage, keyId: String, record: QueueRecord, queue row: QueueRow) async throws {
+        guard let keys else { throw Self.unsupported("SSE-KMS needs KMS.") }
+        let cacheKey = "\(row.queueId)|\(keyId)"
+        let entry: DataKeyCache.Entry
+        if let hit = dataKeys.get(cacheKey, now: now()) {
+            entry = hit
+        } else {
+            let context = RequestContext(requestId: "", account: row.account, region: row.region, principal: nil, sourceIP: "",
+                                         userAgent: "sqs.amazonaws.com", receivedAt: now())
+            do {
+                let key = try await keys.generateDataKey(keyId: keyId, encryptionContext: Self.kmsContext(row), context: context)
+                let reuse = Double(record.attributes["KmsDataKeyReusePeriodSeconds"].flatMap(Int.init) ?? 300)
+                entry = DataKeyCache.Entry(plaintext: key.plaintext, blob: key.ciphertext, until: now().addingTimeInterval(reuse))
+                dataKeys.put(cacheKey, entry)
+                dataKeys.put("blob|" + Data(key.ciphertext).base64EncodedString(), entry)
+            } catch {
+                throw Self.kmsError(error)
+            }
+        }
+        guard let sealed = try AES.GCM.seal(m.body, using: SymmetricKey(data: entry.plaintext), authenticating: Array(m.messageId.utf8)).combined,
+              var doc = try? JSONDecoder().decode(MessageDoc.self, from: Data(m.doc.utf8)) else { throw AWSError.internalFailure() }
+        doc.kmsDataKey = Data(entry.blob).base64EncodedString()
+        doc.kmsQueueArn = Self.kmsContext(row)["aws:sqs:arn"]
+        m.body = Array(sealed)
+        m.doc = doc.encoded()
+    }
+
+    /// Opens SSE-KMS bodies of received messages (data keys decrypted through KMS, cached by blob).
+    func decrypt(_ messages: [ReceivedMessage], queue row: QueueRow) async throws -> [ReceivedMessage] {
+        var out = messages
+        for i in out.indices {
+            guard let doc = try? JSONDecoder().decode(MessageDoc.self, from: Data(out[i].doc.utf8)), let blobText = doc.kmsDataKey,
+                  let blob = Data(base64Encoded: blobText) else { continue }
+            var plaintext = dataKeys.get("blob|" + blobText, now: Date.distantPast)?.plaintext
+            if plaintext == nil {
+                guard let keys else { throw Self.unsupported("SSE-KMS needs KMS.") }
+                let context = RequestContext(requestId: "", account: row.account, region: row.region, principal: nil, sourceIP: "",
+                                             userAgent: "sqs.amazonaws.com", receivedAt: now())
+                do {
+                    let p = try await keys.decryptDataKey(Array(blob), encryptionContext: doc.kmsQueueArn.map { ["aws:sqs:arn": $0] } ?? Self.kmsContext(row),
+                                                          context: context)
+                    plaintext = p
+                    dataKeys.put("blob|" + blobText, DataKeyCache.Entry(plaintext: p, blob: Array(blob), until: now().addingTimeInterval(300)))
+                } catch {
+                    throw Self.kmsError(error)
+                }
+            }
+            guard let key = plaintext,
+                  let opened = try? AES.GCM.open(AES.GCM.SealedBox(combined: out[i].body), using: SymmetricKey(data: key),
+                                                 authenticating: Array(out[i].messageId.utf8)) else {
+                throw AWSError.internalFailure("A message body could not be decrypted.")
+            }
+            out[i].body = Array(opened)
+        }
+        return out
     }
 }

@@ -10,9 +10,14 @@ public struct SQSService: Sendable {
     let now: @Sendable () -> Date
     let signals = QueueSignals()
     let locks = KeyedAsyncLock()
+    /// KMS, for queues with KmsMasterKeyId (SSE-KMS).
+    let keys: (any DataKeyProvider)?
+    /// Data keys reused for KmsDataKeyReusePeriodSeconds, per queue and key: (plaintext, KMS blob, key ARN, until).
+    let dataKeys = DataKeyCache()
 
-    public init(repository: QueueRepository, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(repository: QueueRepository, keys: (any DataKeyProvider)? = nil, now: @escaping @Sendable () -> Date = { Date() }) {
         self.repository = repository
+        self.keys = keys
         self.now = now
     }
 
@@ -90,7 +95,8 @@ extension SQSService {
         "DelaySeconds": 0...900, "MaximumMessageSize": 1024...1_048_576, "MessageRetentionPeriod": 60...1_209_600,
         "ReceiveMessageWaitTimeSeconds": 0...20, "VisibilityTimeout": 0...43_200,
     ]
-    static let settable: Set<String> = Set(ranges.keys).union(["Policy", "RedrivePolicy", "RedriveAllowPolicy", "SqsManagedSseEnabled"])
+    static let settable: Set<String> = Set(ranges.keys).union(["Policy", "RedrivePolicy", "RedriveAllowPolicy", "SqsManagedSseEnabled",
+                                                               "KmsMasterKeyId", "KmsDataKeyReusePeriodSeconds"])
     static let readOnly: Set<String> = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
                                         "ApproximateNumberOfMessagesDelayed", "CreatedTimestamp", "LastModifiedTimestamp", "QueueArn"]
 
@@ -166,8 +172,16 @@ extension SQSService {
                 out[name] = value
                 continue
             }
-            if name == "KmsMasterKeyId" || name == "KmsDataKeyReusePeriodSeconds" {
-                throw unsupported("SSE-KMS queues are not implemented by Warden yet; every message body is sealed under Warden's root key (SqsManagedSseEnabled).")
+            if name == "KmsMasterKeyId" {
+                // SSE-KMS replaces SSE-SQS, as in SQS; the key is checked when messages are sent.
+                guard !value.isEmpty || !creating else { continue }
+                out[name] = value
+                continue
+            }
+            if name == "KmsDataKeyReusePeriodSeconds" {
+                guard let v = Int64(value), (60...86_400).contains(v) else { throw invalidAttributeValue(name) }
+                out[name] = value
+                continue
             }
             guard settable.contains(name) else { throw invalidAttributeName(name) }
             if let range = ranges[name] {
@@ -283,6 +297,10 @@ extension SQSService {
         guard !names.isEmpty else { return SQS.GetQueueAttributesResult(attributes: nil) }
         let counts = try await repository.counts(queueId: row.queueId, nowMillis: nowMillis)
         var all: [String: String] = Self.defaults.merging(record.attributes) { $1 }
+        if record.attributes["KmsMasterKeyId"] != nil {
+            all["SqsManagedSseEnabled"] = "false"
+            all["KmsDataKeyReusePeriodSeconds"] = record.attributes["KmsDataKeyReusePeriodSeconds"] ?? "300"
+        }
         if record.isFifo {
             all["ContentBasedDeduplication"] = record.attributes["ContentBasedDeduplication"] ?? "false"
             all["DeduplicationScope"] = record.attributes["DeduplicationScope"] ?? "queue"
@@ -307,6 +325,8 @@ extension SQSService {
         defer { locks.unlock(first.queueId) }
         var (row, record) = try await resolve(input.queueUrl, c)
         for (k, v) in attributes { record.attributes[k] = v.isEmpty && !Self.ranges.keys.contains(k) ? nil : v }
+        if attributes["SqsManagedSseEnabled"] == "true" { record.attributes["KmsMasterKeyId"] = nil }
+        if attributes["KmsMasterKeyId"].map({ !$0.isEmpty }) == true { record.attributes["SqsManagedSseEnabled"] = nil }
         record.lastModified = nowMillis / 1000
         row.doc = record.encoded()
         guard try await repository.updateQueue(row) else { throw Self.noQueue() }
@@ -373,5 +393,29 @@ extension SQSService {
     /// Deletes messages past their retention; run by a background job.
     public func deleteExpired() async throws {
         try await repository.deleteExpired(nowMillis: nowMillis)
+    }
+}
+
+/// Data keys of SSE-KMS queues, reused for the queue's KmsDataKeyReusePeriodSeconds (and decrypted keys by their blob).
+final class DataKeyCache: Sendable {
+    struct Entry: Sendable {
+        var plaintext: [UInt8]
+        var blob: [UInt8]
+        var until: Date
+    }
+    private let entries = Mutex<[String: Entry]>([:])
+
+    func get(_ key: String, now: Date) -> Entry? {
+        entries.withLock { e in
+            guard let hit = e[key], hit.until > now else { return nil }
+            return hit
+        }
+    }
+
+    func put(_ key: String, _ entry: Entry) {
+        entries.withLock { e in
+            if e.count > 10_000 { e.removeAll() }
+            e[key] = entry
+        }
     }
 }
