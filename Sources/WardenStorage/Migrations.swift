@@ -24,7 +24,7 @@ public enum Migrations {
                                       "s3_buckets", "s3_objects", "cloudtrail_trails", "cloudtrail_delivery",
                                       "cloudtrail_log_files", "cloudtrail_digests", "cloudtrail_signing_keys",
                                       "sqs_queues", "sqs_messages", "sqs_dedup", "sns_topics", "sns_subscriptions", "sns_deliveries",
-                                      "sns_sms_settings"]
+                                      "sns_sms_settings", "sns_dedup"]
     // `service_keys` (service signing keys) survive a dev reset, like the root key: messages signed before it still verify.
 
     public static let all: [Migration] = [
@@ -298,6 +298,18 @@ public enum Migrations {
                 doc TEXT NOT NULL,
                 PRIMARY KEY (account_id, region))
             """,
+        ]),
+        Migration(version: 9, name: "sns fifo deduplication", statements: [
+            // FIFO topics: deduplication keys of the last 5 minutes; `seq` doubles as the message's sequence number.
+            """
+            CREATE TABLE sns_dedup (
+                seq {int} NOT NULL,
+                topic_arn TEXT NOT NULL,
+                dedup_key TEXT NOT NULL,
+                message_id TEXT NOT NULL,
+                sent_at_ms {int} NOT NULL)
+            """,
+            "CREATE INDEX sns_dedup_key ON sns_dedup (topic_arn, dedup_key, sent_at_ms)",
         ]),
     ]
 

@@ -164,6 +164,29 @@ public struct TopicRepository: Sendable {
         SealContext(table: "sns_deliveries", id: subscriptionArn, version: "\(doc.utf8.count)")
     }
 
+    /// A FIFO publish: inside the deduplication window an earlier message with the same key is returned instead (and
+    /// nothing is queued); otherwise the key is recorded and `items` queued in the same transaction.
+    public func enqueueFIFO(topicArn: String, dedupKey: String, messageId: String, sequence: Int64, nowMillis: Int64,
+                            items: [DeliveryItem]) async throws -> (messageId: String, seq: Int64) {
+        let sealed = try items.map { try sealer.seal($0.body, context: Self.sealContext($0.subscriptionArn, $0.doc)) }
+        return try await db.transaction { tx in
+            if let r = try await tx.query("""
+                SELECT message_id, seq FROM sns_dedup WHERE topic_arn = ? AND dedup_key = ? AND sent_at_ms > ? ORDER BY seq DESC LIMIT 1
+                """, [.text(topicArn), .text(dedupKey), .int(nowMillis - 300_000)]).first {
+                return (r[0].text ?? "", r[1].int ?? 0)
+            }
+            try await tx.execute("DELETE FROM sns_dedup WHERE sent_at_ms <= ?", [.int(nowMillis - 300_000)])
+            try await tx.execute("INSERT INTO sns_dedup (seq, topic_arn, dedup_key, message_id, sent_at_ms) VALUES (?, ?, ?, ?, ?)",
+                                 [.int(sequence), .text(topicArn), .text(dedupKey), .text(messageId), .int(nowMillis)])
+            for (item, body) in zip(items, sealed) {
+                try await tx.execute("""
+                    INSERT INTO sns_deliveries (subscription_arn, due_at_ms, attempts, body, doc) VALUES (?, ?, 0, ?, ?)
+                    """, [.text(item.subscriptionArn), .int(nowMillis), .blob(body), .text(item.doc)])
+            }
+            return (messageId, sequence)
+        }
+    }
+
     /// Queues deliveries durably (one transaction: a publish is acknowledged only once all of them are stored).
     public func enqueue(_ items: [DeliveryItem], dueAtMillis: Int64) async throws {
         // A topic without (matching) subscribers stores nothing: no transaction to wait for.

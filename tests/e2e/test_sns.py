@@ -496,3 +496,40 @@ def test_lambda_subscriptions_wait_for_functions(strict):
     time.sleep(0.5)
     attrs = sns.get_subscription_attributes(SubscriptionArn=sub)["Attributes"]
     assert attrs["Protocol"] == "lambda" and attrs["PendingDeliveries"] == "3"
+
+
+def test_fifo_topics_keep_order_and_deduplicate(strict):
+    sns, sqs = clients(strict)
+    with pytest.raises(ClientError) as e:
+        sns.create_topic(Name="orders.fifo")
+    assert code(e) == "InvalidParameter"
+    topic = sns.create_topic(Name="orders.fifo", Attributes={"FifoTopic": "true", "ContentBasedDeduplication": "true"})["TopicArn"]
+    qurl = sqs.create_queue(QueueName="orders.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+    qarn = sqs.get_queue_attributes(QueueUrl=qurl, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=qarn, Attributes={"RawMessageDelivery": "true"})
+    with pytest.raises(ClientError) as e:
+        sns.subscribe(TopicArn=topic, Protocol="http", Endpoint="http://127.0.0.1:9/x")
+    assert code(e) == "InvalidParameter"
+    with pytest.raises(ClientError) as e:
+        sns.publish(TopicArn=topic, Message="no group")
+    assert code(e) == "InvalidParameter"
+    seqs = []
+    for i in range(5):
+        r = sns.publish(TopicArn=topic, Message=f"step {i}", MessageGroupId="order-1")
+        seqs.append(int(r["SequenceNumber"]))
+    assert seqs == sorted(seqs) and len(set(seqs)) == 5
+    # Same body within 5 minutes (content-based deduplication): same message id, nothing delivered again.
+    first = sns.publish(TopicArn=topic, Message="step 0", MessageGroupId="order-1")
+    assert int(first["SequenceNumber"]) == seqs[0]
+    r = sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=[
+        {"Id": f"b{i}", "Message": f"batch {i}", "MessageGroupId": "order-2", "MessageDeduplicationId": f"d{i}"} for i in range(3)])
+    assert [e["Id"] for e in r["Successful"]] == ["b0", "b1", "b2"]
+    got = []
+    deadline = time.time() + 15
+    while len(got) < 8 and time.time() < deadline:
+        for m in sqs.receive_message(QueueUrl=qurl, MaxNumberOfMessages=10, WaitTimeSeconds=1,
+                                     MessageSystemAttributeNames=["MessageGroupId"]).get("Messages", []):
+            got.append((m["Attributes"]["MessageGroupId"], m["Body"]))
+            sqs.delete_message(QueueUrl=qurl, ReceiptHandle=m["ReceiptHandle"])
+    assert [b for g, b in got if g == "order-1"] == [f"step {i}" for i in range(5)]
+    assert [b for g, b in got if g == "order-2"] == [f"batch {i}" for i in range(3)]

@@ -1,6 +1,8 @@
 // Publishing: validate, choose subscriptions by filter policy, render each copy (signed envelope or raw), store them
 // in the outbox with the publish (durable before the answer), then deliver and retry in the background.
+import Crypto
 import Foundation
+import Synchronization
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -24,6 +26,9 @@ struct DeliveryDoc: Codable, Sendable {
     var deadLetter: String?
     /// Email: the subject line.
     var subject: String?
+    /// FIFO topics: the message group and deduplication id, passed on to FIFO queues.
+    var groupId: String?
+    var dedupId: String?
 }
 
 /// An HTTP(S) delivery's retry policy (DeliveryPolicy's healthyRetryPolicy): phases without delay, at the minimum
@@ -140,8 +145,15 @@ extension SNSService {
     }
 
     /// Renders every subscription's copy of one message (not yet stored).
+    /// FIFO publish facts: group, deduplication id and the sequence number this publish gets.
+    struct FIFOFacts {
+        var group: String
+        var dedup: String
+        var sequence: Int64
+    }
+
     func render(topicArn: String, record: TopicRecord, message: String, subject: String?, structure: String?,
-                attributes input: [String: SNS.MessageAttributeValue]?, _ c: RequestContext) async throws -> Published {
+                attributes input: [String: SNS.MessageAttributeValue]?, fifo: FIFOFacts? = nil, _ c: RequestContext) async throws -> Published {
         guard !message.isEmpty else { throw Self.invalid("Empty message") }
         let (attrs, attrSize) = try Self.attributes(input)
         guard message.utf8.count + attrSize <= Self.maxMessageBytes else {
@@ -189,6 +201,8 @@ extension SNSService {
             let raw = s.attributes["RawMessageDelivery"] == "true"
             let body: String
             var doc = DeliveryDoc(endpoint: s.endpoint, messageId: messageId, attributes: nil)
+            doc.groupId = fifo?.group
+            doc.dedupId = fifo?.dedup
             if let policy = s.attributes["RedrivePolicy"], let target = (try? JSONParser.parse(Array(policy.utf8)))?["deadLetterTargetArn"]?.stringValue {
                 doc.deadLetter = target
             }
@@ -224,6 +238,7 @@ extension SNSService {
                 w.field("TopicArn", topicArn)
                 if let subject { w.field("Subject", subject) }
                 w.field("Message", text)
+                if let fifo { w.field("SequenceNumber", Self.sequenceNumber(fifo.sequence)) }
                 w.field("Timestamp", stamp)
                 w.field("SignatureVersion", version)
                 w.field("Signature", signature)
@@ -309,15 +324,61 @@ extension SNSService {
         guard let topicArn = input.topicArn ?? input.targetArn else {
             throw Self.invalid("TopicArn or TargetArn Reason: no value for required parameter")
         }
-        if input.messageGroupId != nil || input.messageDeduplicationId != nil {
-            throw Self.invalid("MessageGroupId: The request includes MessageGroupId parameter that is not valid for this topic type")
-        }
         let (_, record) = try await topic(topicArn, c)
-        let p = try await render(topicArn: topicArn, record: record, message: input.message, subject: input.subject,
-                                 structure: input.messageStructure, attributes: input.messageAttributes, c)
-        try await repository.enqueue(p.items, dueAtMillis: nowMillis)
-        if !p.items.isEmpty { wakeups.signal(Self.wakeKey) }
-        return SNS.PublishResponse(messageId: p.messageId)
+        let r = try await publishOne(topicArn: topicArn, record: record, message: input.message, subject: input.subject,
+                                     structure: input.messageStructure, attributes: input.messageAttributes,
+                                     groupId: input.messageGroupId, dedupId: input.messageDeduplicationId, c)
+        return SNS.PublishResponse(messageId: r.messageId, sequenceNumber: r.sequence)
+    }
+
+    static func sequenceNumber(_ n: Int64) -> String {
+        let digits = String(n)
+        return String(repeating: "0", count: max(0, 20 - digits.count)) + digits
+    }
+
+    /// Increasing sequence numbers for FIFO publishes: milliseconds since 1970 × 10^6 plus a counter.
+    static let sequenceCounter = Mutex<(Int64, Int64)>((0, 0))
+    func nextSequence() -> Int64 {
+        let ms = nowMillis
+        return Self.sequenceCounter.withLock { state in
+            if ms > state.0 { state = (ms, 0) } else { state.1 += 1 }
+            return state.0 * 1_000_000 + state.1
+        }
+    }
+
+    /// Validates, renders and stores one publish; FIFO topics go through deduplication.
+    func publishOne(topicArn: String, record: TopicRecord, message: String, subject: String?, structure: String?,
+                    attributes: [String: SNS.MessageAttributeValue]?, groupId: String?, dedupId: String?,
+                    _ c: RequestContext) async throws -> (messageId: String, sequence: String?) {
+        guard topicArn.hasSuffix(".fifo") else {
+            if groupId != nil || dedupId != nil {
+                throw Self.invalid("MessageGroupId: The request includes MessageGroupId parameter that is not valid for this topic type")
+            }
+            let p = try await render(topicArn: topicArn, record: record, message: message, subject: subject, structure: structure,
+                                     attributes: attributes, c)
+            try await repository.enqueue(p.items, dueAtMillis: nowMillis)
+            if !p.items.isEmpty { wakeups.signal(Self.wakeKey) }
+            return (p.messageId, nil)
+        }
+        guard let group = groupId, (1...128).contains(group.utf8.count) else {
+            throw Self.invalid("The MessageGroupId parameter is required for FIFO topics")
+        }
+        var dedup = dedupId
+        if dedup == nil {
+            guard record.attributes["ContentBasedDeduplication"] == "true" else {
+                throw Self.invalid("The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly")
+            }
+            dedup = Hex.encode(SHA256.hash(data: Array(message.utf8)))
+        }
+        let dedupId = dedup ?? ""
+        let key = record.attributes["FifoThroughputScope"] == "MessageGroup" ? "\(group)\u{1}\(dedupId)" : dedupId
+        let sequence = nextSequence()
+        let p = try await render(topicArn: topicArn, record: record, message: message, subject: subject, structure: structure,
+                                 attributes: attributes, fifo: FIFOFacts(group: group, dedup: dedupId, sequence: sequence), c)
+        let stored = try await repository.enqueueFIFO(topicArn: topicArn, dedupKey: key, messageId: p.messageId, sequence: sequence,
+                                                      nowMillis: nowMillis, items: p.items)
+        if stored.messageId == p.messageId && !p.items.isEmpty { wakeups.signal(Self.wakeKey) }
+        return (stored.messageId, Self.sequenceNumber(stored.seq))
     }
 
     func publishBatch(_ input: SNS.PublishBatchInput, context c: RequestContext) async throws -> SNS.PublishBatchResponse {
@@ -345,6 +406,14 @@ extension SNSService {
         var items: [DeliveryItem] = []
         for e in entries {
             do {
+                if input.topicArn.hasSuffix(".fifo") {
+                    // FIFO entries are stored one by one, in order, through deduplication.
+                    let r = try await publishOne(topicArn: input.topicArn, record: record, message: e.message, subject: e.subject,
+                                                 structure: e.messageStructure, attributes: e.messageAttributes,
+                                                 groupId: e.messageGroupId, dedupId: e.messageDeduplicationId, c)
+                    ok.append(SNS.PublishBatchResultEntry(id: e.id, messageId: r.messageId, sequenceNumber: r.sequence))
+                    continue
+                }
                 if e.messageGroupId != nil || e.messageDeduplicationId != nil {
                     throw Self.invalid("MessageGroupId: not valid for this topic type")
                 }
@@ -412,7 +481,8 @@ extension SNSService {
                             Dictionary(uniqueKeysWithValues: list.map { ($0.name, $0.api) })
                         }
                         try await queues.deliver(queueArn: doc.endpoint, body: String(decoding: item.body, as: UTF8.self),
-                                                 attributes: attrs?.isEmpty == true ? nil : attrs, senderId: Self.senderId)
+                                                 attributes: attrs?.isEmpty == true ? nil : attrs, senderId: Self.senderId,
+                                                 groupId: doc.groupId, dedupId: doc.dedupId)
                     }
                     try await repository.completeDelivery(seq: item.seq)
                     delivered += 1
@@ -431,7 +501,7 @@ extension SNSService {
                         if let dlq = doc.deadLetter {
                             do {
                                 try await queues.deliver(queueArn: dlq, body: String(decoding: item.body, as: UTF8.self),
-                                                         attributes: nil, senderId: Self.senderId)
+                                                         attributes: nil, senderId: Self.senderId, groupId: doc.groupId, dedupId: doc.dedupId)
                             } catch {
                                 try await repository.retryDelivery(seq: item.seq, attempts: attempts, dueAtMillis: nowMs + 20_000)
                                 continue

@@ -6,7 +6,9 @@ import WardenStorage
 
 /// Where SNS delivers into SQS (SQSService conforms).
 public protocol QueueDelivery: Sendable {
-    func deliver(queueArn: String, body: String, attributes: [String: SQS.MessageAttributeValue]?, senderId: String) async throws
+    /// `groupId`/`dedupId`: a FIFO topic's message; used when the queue is FIFO too.
+    func deliver(queueArn: String, body: String, attributes: [String: SQS.MessageAttributeValue]?, senderId: String,
+                 groupId: String?, dedupId: String?) async throws
 }
 
 extension SQSService: QueueDelivery {}
@@ -86,7 +88,7 @@ extension SNSService {
         return (row, try TopicRecord.decode(row.doc))
     }
 
-    static func checkTopicAttribute(_ name: String, _ value: String) throws(AWSError) {
+    static func checkTopicAttribute(_ name: String, _ value: String, fifo: Bool) throws(AWSError) {
         switch name {
         case "SignatureVersion":
             guard value == "1" || value == "2" else { throw invalid("Attribute Name: SignatureVersion") }
@@ -96,8 +98,12 @@ extension SNSService {
             guard case .object? = try? JSONParser.parse(Array(value.utf8)) else { throw invalid("Attribute Name: \(name)") }
         case "DisplayName":
             guard value.utf8.count <= 100 else { throw invalid("Attribute Name: DisplayName") }
-        case "FifoTopic", "ContentBasedDeduplication", "ArchivePolicy", "FifoThroughputScope":
-            throw invalid("Attribute Name: \(name). FIFO topics are not implemented by Warden yet.")
+        case "FifoTopic", "ContentBasedDeduplication":
+            guard fifo, value == "true" || value == "false" else { throw invalid("Attribute Name: \(name)") }
+        case "FifoThroughputScope":
+            guard fifo, value == "Topic" || value == "MessageGroup" else { throw invalid("Attribute Name: \(name)") }
+        case "ArchivePolicy":
+            throw invalid("Attribute Name: ArchivePolicy. Message archiving is not implemented by Warden yet.")
         case "KmsMasterKeyId":
             throw invalid("Attribute Name: KmsMasterKeyId. SSE-KMS topics are not implemented by Warden yet; message bodies are sealed under Warden's root key.")
         default:
@@ -108,10 +114,15 @@ extension SNSService {
     // MARK: topics
 
     func createTopic(_ input: SNS.CreateTopicInput, context c: RequestContext) async throws -> SNS.CreateTopicResponse {
-        if input.name.hasSuffix(".fifo") { throw Self.invalid("Topic Name. FIFO topics are not implemented by Warden yet.") }
-        guard Self.isValidTopicName(input.name) else { throw Self.invalid("Topic Name") }
+        let fifo = input.name.hasSuffix(".fifo")
+        guard Self.isValidTopicName(fifo ? String(input.name.dropLast(5)) : input.name), input.name.utf8.count <= 256 else {
+            throw Self.invalid("Topic Name")
+        }
         let attributes = input.attributes ?? [:]
-        for (k, v) in attributes { try Self.checkTopicAttribute(k, v) }
+        guard (attributes["FifoTopic"] == "true") == fifo else {
+            throw Self.invalid("Topic Name: a FIFO topic's name must end with .fifo and it must have FifoTopic=true")
+        }
+        for (k, v) in attributes { try Self.checkTopicAttribute(k, v, fifo: fifo) }
         if input.dataProtectionPolicy != nil { throw Self.invalid("DataProtectionPolicy is not implemented by Warden yet.") }
         let tags = try Self.mergedTags([], (input.tags ?? []).map { [$0.key, $0.value] })
         let record = TopicRecord(attributes: attributes, tags: tags)
@@ -160,6 +171,10 @@ extension SNSService {
         a["SignatureVersion"] = a["SignatureVersion"] ?? "1"
         a["Policy"] = a["Policy"] ?? Self.defaultPolicy(arn: input.topicArn, account: row.account)
         a["EffectiveDeliveryPolicy"] = a["DeliveryPolicy"] ?? Self.defaultDeliveryPolicy
+        if input.topicArn.hasSuffix(".fifo") {
+            a["ContentBasedDeduplication"] = a["ContentBasedDeduplication"] ?? "false"
+            a["FifoThroughputScope"] = a["FifoThroughputScope"] ?? "Topic"
+        }
         return SNS.GetTopicAttributesResponse(attributes: a)
     }
 
@@ -170,7 +185,8 @@ extension SNSService {
     }
 
     func setTopicAttributes(_ input: SNS.SetTopicAttributesInput, context c: RequestContext) async throws -> EmptyShape {
-        try Self.checkTopicAttribute(input.attributeName, input.attributeValue ?? "")
+        if input.attributeName == "FifoTopic" { throw Self.invalid("Attribute Name: FifoTopic can only be set at creation") }
+        try Self.checkTopicAttribute(input.attributeName, input.attributeValue ?? "", fifo: input.topicArn.hasSuffix(".fifo"))
         await locks.lock(input.topicArn)
         defer { locks.unlock(input.topicArn) }
         var (row, record) = try await topic(input.topicArn, c)
@@ -234,6 +250,9 @@ extension SNSService {
             throw Self.invalid("Amazon SNS does not support this protocol string: \(proto)")
         }
         guard let endpoint = input.endpoint else { throw Self.invalid("Endpoint Reason: no value for required parameter") }
+        if input.topicArn.hasSuffix(".fifo") && proto != "sqs" {
+            throw Self.invalid("Invalid protocol type: \(proto) for FIFO topics (only sqs)")
+        }
         if proto == "lambda" {
             // Functions arrive with a later feature: the subscription is accepted and its deliveries wait for it.
             guard let arn = ARN(endpoint), arn.service == "lambda", arn.resource.hasPrefix("function:") else {
@@ -251,7 +270,7 @@ extension SNSService {
         } else if proto == "sqs" {
             guard let arn = ARN(endpoint), arn.service == "sqs" else { throw Self.invalid("SQS endpoint ARN") }
             // A standard topic cannot feed a FIFO queue.
-            if arn.resource.hasSuffix(".fifo") { throw Self.invalid("Invalid parameter: Endpoint Reason: FIFO SQS Queues can not be subscribed to standard SNS topics") }
+            if arn.resource.hasSuffix(".fifo") && !input.topicArn.hasSuffix(".fifo") { throw Self.invalid("Invalid parameter: Endpoint Reason: FIFO SQS Queues can not be subscribed to standard SNS topics") }
         } else {
             guard let url = URL(string: endpoint), url.scheme == proto, url.host != nil else {
                 throw Self.invalid("Endpoint must match the specified protocol")

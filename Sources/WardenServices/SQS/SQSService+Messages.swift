@@ -472,7 +472,8 @@ extension SQSService {
 extension SQSService {
     /// A delivery from another service (SNS): enqueues `body` into the queue named by `queueArn`, sent by `senderId`.
     /// Throws SQS's error (a missing queue, a body over the queue's limit), which the caller retries or records.
-    public func deliver(queueArn: String, body: String, attributes: [String: SQS.MessageAttributeValue]?, senderId: String) async throws {
+    public func deliver(queueArn: String, body: String, attributes: [String: SQS.MessageAttributeValue]?, senderId: String,
+                        groupId: String? = nil, dedupId: String? = nil) async throws {
         guard let arn = ARN(queueArn), arn.service == "sqs",
               let row = try await repository.queue(account: arn.account, region: arn.region, name: arn.resource) else {
             throw Self.noQueue()
@@ -481,8 +482,9 @@ extension SQSService {
         let context = RequestContext(requestId: "", account: arn.account, region: arn.region,
                                      principal: Principal(kind: .anonymous, account: arn.account, arn: "", userId: senderId, accessKeyId: nil),
                                      sourceIP: "", userAgent: "sns.amazonaws.com", receivedAt: now())
-        let p = try prepare(body: body, delaySeconds: nil, attributes: attributes, system: nil, groupId: nil, dedupId: nil,
-                            record: record, context)
+        let fifo = record.isFifo
+        let p = try prepare(body: body, delaySeconds: nil, attributes: attributes, system: nil,
+                            groupId: fifo ? groupId ?? "default" : nil, dedupId: fifo ? dedupId : nil, record: record, context)
         _ = try await store([p], queue: row)
     }
 }
