@@ -533,3 +533,57 @@ def test_fifo_topics_keep_order_and_deduplicate(strict):
             sqs.delete_message(QueueUrl=qurl, ReceiptHandle=m["ReceiptHandle"])
     assert [b for g, b in got if g == "order-1"] == [f"step {i}" for i in range(5)]
     assert [b for g, b in got if g == "order-2"] == [f"batch {i}" for i in range(3)]
+
+
+def test_fan_out_to_queues_http_and_email_from_one_publish(make_warden):
+    """The issue's fan-out: 3 SQS queues (one filters the message out), an HTTP endpoint, an email address."""
+    from aiosmtpd.controller import Controller
+    from email import message_from_bytes
+
+    class Inbox:
+        def __init__(self):
+            self.mail = []
+
+        async def handle_DATA(self, server, session, envelope):
+            self.mail.append(message_from_bytes(envelope.content))
+            return "250 OK"
+
+    inbox, port, ep = Inbox(), free_port(), Endpoint()
+    smtp = Controller(inbox, hostname="127.0.0.1", port=port)
+    smtp.start()
+    try:
+        w = make_warden("sqlite", extra_args=["--smtp-url", f"smtp://127.0.0.1:{port}"])
+        sns, sqs = clients(w)
+        topic = sns.create_topic(Name="fanout", Attributes={"SignatureVersion": "2"})["TopicArn"]
+        queues = {}
+        for name, policy in [("q1", None), ("q2", None), ("q3", {"kind": ["refund"]})]:
+            url, arn = queue(sqs, f"fanout-{name}")
+            queues[name] = url
+            sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn,
+                          Attributes={"FilterPolicy": json.dumps(policy)} if policy else {})
+        sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=ep.url + "/ok")
+        sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="team@example.com")
+        deadline = time.time() + 10
+        while (not ep.of("/ok", "SubscriptionConfirmation") or not inbox.mail) and time.time() < deadline:
+            time.sleep(0.1)
+        requests.get(ep.of("/ok", "SubscriptionConfirmation")[0][1]["SubscribeURL"])
+        link = [ln for ln in inbox.mail[0].get_payload(decode=True).decode().splitlines() if "ConfirmSubscription" in ln][0].strip()
+        requests.get(link)
+        inbox.mail.clear()
+        mid = sns.publish(TopicArn=topic, Message="order shipped",
+                          MessageAttributes={"kind": {"DataType": "String", "StringValue": "shipment"}})["MessageId"]
+        for name in ("q1", "q2"):
+            env = json.loads(drain(sqs, queues[name], 1)[0]["Body"])
+            assert env["MessageId"] == mid
+            verify(env)
+        assert drain(sqs, queues["q3"], 1, timeout=2) == []
+        deadline = time.time() + 10
+        while (not ep.of("/ok", "Notification") or not inbox.mail) and time.time() < deadline:
+            time.sleep(0.1)
+        note = ep.of("/ok", "Notification")[0][1]
+        assert note["MessageId"] == mid and note["SignatureVersion"] == "2"
+        verify(note)
+        assert inbox.mail[0].get_payload(decode=True).decode().startswith("order shipped")
+    finally:
+        smtp.stop()
+        ep.close()
