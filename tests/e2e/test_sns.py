@@ -466,6 +466,10 @@ def test_sms_through_a_gateway_with_opt_outs(make_warden):
         direct = [t for t in texts if t["phoneNumber"] == "+15550000001"][0]
         assert direct == {"messageId": mid, "phoneNumber": "+15550000001", "message": "your code is 123456",
                           "smsType": "Transactional", "senderId": "Warden"}
+        # Warden records the opt-out once it has read the gateway's answer, just after the gateway saw the text.
+        deadline = time.time() + 10
+        while not sns.check_if_phone_number_is_opted_out(phoneNumber="+15550000002")["isOptedOut"] and time.time() < deadline:
+            time.sleep(0.1)
         assert sns.check_if_phone_number_is_opted_out(phoneNumber="+15550000002")["isOptedOut"] is True
         assert sns.list_phone_numbers_opted_out()["phoneNumbers"] == ["+15550000002"]
         # Opted out: nothing more is sent to it until it opts in again.
