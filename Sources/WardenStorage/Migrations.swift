@@ -19,13 +19,13 @@ public struct Migration: Sendable {
 }
 
 public enum Migrations {
-    /// Tables holding state that `/_warden/reset` wipes (everything but the migration ledger).
+    /// Tables holding state that `/_warden/reset` wipes: everything but the migration ledger and `service_keys` (service
+    /// signing keys survive a reset, like the root key, so messages signed before it still verify).
     public static let stateTables = ["audit_events", "access_keys", "kms_keys", "kms_key_material", "kms_aliases", "kms_grants", "audit_resources",
                                       "s3_buckets", "s3_objects", "cloudtrail_trails", "cloudtrail_delivery",
                                       "cloudtrail_log_files", "cloudtrail_digests", "cloudtrail_signing_keys",
                                       "sqs_queues", "sqs_messages", "sqs_dedup", "sns_topics", "sns_subscriptions", "sns_deliveries",
                                       "sns_sms_settings", "sns_dedup"]
-    // `service_keys` (service signing keys) survive a dev reset, like the root key: messages signed before it still verify.
 
     public static let all: [Migration] = [
         Migration(version: 1, name: "audit log and access keys", statements: [
