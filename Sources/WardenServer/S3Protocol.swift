@@ -3,6 +3,7 @@
 import Crypto
 import Foundation
 import WardenAudit
+import WardenAuth
 import WardenCore
 import WardenProtocol
 import WardenServices
@@ -224,7 +225,8 @@ struct S3Handler: Sendable {
         }
         let page = try await store.list(bucket: t.bucket ?? "", account: account, prefix: prefix, delimiter: delimiter,
                                         after: after, maxKeys: maxKeys)
-        func enc(_ s: String) -> String { urlEncoding ? S3Handler.urlEncode(s) : s }
+        // encoding-type=url: RFC 3986 encoding with "/" kept, as S3 encodes keys.
+        func enc(_ s: String) -> String { urlEncoding ? SigV4Canonical.uriEncode(s, keepSlash: true) : s }
         var w = XMLWriter(declaration: true)
         w.open("ListBucketResult", xmlns: Self.xmlns)
         w.element("Name", t.bucket ?? "")
@@ -269,20 +271,6 @@ struct S3Handler: Sendable {
         }
         w.close("ListBucketResult")
         return Self.xml(w)
-    }
-
-    /// encoding-type=url: keys percent-encoded as S3 does (RFC 3986 unreserved kept, `/` kept).
-    static func urlEncode(_ s: String) -> String {
-        var out = ""
-        for b in s.utf8 {
-            let c = Character(Unicode.Scalar(b))
-            if (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) || "-_.~/".contains(c) {
-                out.append(c)
-            } else {
-                out += String(format: "%%%02X", b)
-            }
-        }
-        return out
     }
 
     /// SSE headers of a PUT: SSE-KMS with the named key or the account's `alias/aws/s3`; other kinds are refused.

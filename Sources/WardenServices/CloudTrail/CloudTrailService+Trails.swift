@@ -96,7 +96,7 @@ extension CloudTrailService {
 
     // MARK: configuration checks shared by create and update
 
-    func checkDestination(bucket: String, prefix: String?, account: String) async throws {
+    func checkDestination(bucket: String, prefix: String?) async throws {
         if let prefix, prefix.utf8.count > 200 {
             throw CloudTrail.Errors.invalidS3PrefixException("Value \(prefix) for parameter S3KeyPrefix is invalid.")
         }
@@ -171,7 +171,7 @@ extension CloudTrailService {
         let global = input.includeGlobalServiceEvents ?? true
         try Self.checkGlobalEvents(multiRegion: multi, includeGlobal: global)
         let prefix = input.s3KeyPrefix.flatMap { $0.isEmpty ? nil : $0 }
-        try await checkDestination(bucket: input.s3BucketName, prefix: prefix, account: c.account)
+        try await checkDestination(bucket: input.s3BucketName, prefix: prefix)
         var tags: [[String]] = []
         if let list = input.tagsList { tags = try Self.mergedTags([], adding: list) }
         var keyArn: String?
@@ -213,7 +213,7 @@ extension CloudTrailService {
             if let k = input.kmsKeyId { t.kmsKeyId = k.isEmpty ? nil : try await trailKeyArn(k, c) }
             try Self.checkGlobalEvents(multiRegion: t.isMultiRegionTrail, includeGlobal: t.includeGlobalServiceEvents)
             if input.s3BucketName != nil || input.s3KeyPrefix != nil {
-                try await checkDestination(bucket: t.s3BucketName, prefix: t.s3KeyPrefix, account: c.account)
+                try await checkDestination(bucket: t.s3BucketName, prefix: t.s3KeyPrefix)
             }
             try await save(t)
             return t

@@ -238,7 +238,7 @@ extension SNSService {
                 w.field("TopicArn", topicArn)
                 if let subject { w.field("Subject", subject) }
                 w.field("Message", text)
-                if let fifo { w.field("SequenceNumber", Self.sequenceNumber(fifo.sequence)) }
+                if let fifo { w.field("SequenceNumber", SQSService.sequenceNumber(fifo.sequence)) }
                 w.field("Timestamp", stamp)
                 w.field("SignatureVersion", version)
                 w.field("Signature", signature)
@@ -331,11 +331,6 @@ extension SNSService {
         return SNS.PublishResponse(messageId: r.messageId, sequenceNumber: r.sequence)
     }
 
-    static func sequenceNumber(_ n: Int64) -> String {
-        let digits = String(n)
-        return String(repeating: "0", count: max(0, 20 - digits.count)) + digits
-    }
-
     /// Increasing sequence numbers for FIFO publishes: milliseconds since 1970 × 10^6 plus a counter.
     static let sequenceCounter = Mutex<(Int64, Int64)>((0, 0))
     func nextSequence() -> Int64 {
@@ -378,7 +373,7 @@ extension SNSService {
         let stored = try await repository.enqueueFIFO(topicArn: topicArn, dedupKey: key, messageId: p.messageId, sequence: sequence,
                                                       nowMillis: nowMillis, items: p.items)
         if stored.messageId == p.messageId && !p.items.isEmpty { wakeups.signal(Self.wakeKey) }
-        return (stored.messageId, Self.sequenceNumber(stored.seq))
+        return (stored.messageId, SQSService.sequenceNumber(stored.seq))
     }
 
     func publishBatch(_ input: SNS.PublishBatchInput, context c: RequestContext) async throws -> SNS.PublishBatchResponse {

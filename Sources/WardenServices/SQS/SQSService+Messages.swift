@@ -200,10 +200,9 @@ extension SQSService {
 
     /// Stores prepared messages: FIFO ones one by one through deduplication (returning each one's message id and
     /// sequence number), standard ones in one transaction.
-    func store(_ prepared: [Prepared], queue row: QueueRow) async throws -> [(messageId: String, sequence: String?)] {
+    func store(_ prepared: [Prepared], queue row: QueueRow, record: QueueRecord) async throws -> [(messageId: String, sequence: String?)] {
         var out: [(String, String?)] = []
         var standard: [NewMessage] = []
-        let record = try QueueRecord.decode(row.doc)
         var prepared = prepared
         if let keyId = record.attributes["KmsMasterKeyId"] {
             for i in prepared.indices { try await encrypt(&prepared[i].message, keyId: keyId, record: record, queue: row) }
@@ -222,7 +221,7 @@ extension SQSService {
         return out
     }
 
-    /// SQS sequence numbers are 128-bit decimals; ours is the row's sequence, zero-padded to 20 digits.
+    /// SQS and SNS FIFO sequence numbers: decimals zero-padded to 20 digits (AWS's are 128-bit; ours fit in 64).
     static func sequenceNumber(_ seq: Int64) -> String {
         let digits = String(seq)
         return String(repeating: "0", count: max(0, 20 - digits.count)) + digits
@@ -237,7 +236,7 @@ extension SQSService {
         let p = try prepare(body: input.messageBody, delaySeconds: input.delaySeconds, attributes: input.messageAttributes,
                             system: input.messageSystemAttributes, groupId: input.messageGroupId, dedupId: input.messageDeduplicationId,
                             record: record, c)
-        let stored = try await store([p], queue: row)[0]
+        let stored = try await store([p], queue: row, record: record)[0]
         return SQS.SendMessageResult(md5OfMessageBody: p.md5Body, md5OfMessageAttributes: p.md5Attributes,
                                      md5OfMessageSystemAttributes: Self.md5System(input.messageSystemAttributes?["AWSTraceHeader"]?.stringValue),
                                      messageId: stored.messageId, sequenceNumber: stored.sequence)
@@ -288,7 +287,7 @@ extension SQSService {
                 failed.append(Self.failure(e.id, error))
             }
         }
-        let stored = ok.isEmpty ? [] : try await store(ok.map(\.1), queue: row)
+        let stored = ok.isEmpty ? [] : try await store(ok.map(\.1), queue: row, record: record)
         return SQS.SendMessageBatchResult(successful: zip(ok, stored).map { entry, s in
             let (id, p, trace) = entry
             return SQS.SendMessageBatchResultEntry(id: id, messageId: s.messageId, md5OfMessageBody: p.md5Body,
@@ -485,7 +484,7 @@ extension SQSService {
         let fifo = record.isFifo
         let p = try prepare(body: body, delaySeconds: nil, attributes: attributes, system: nil,
                             groupId: fifo ? groupId ?? "default" : nil, dedupId: fifo ? dedupId : nil, record: record, context)
-        _ = try await store([p], queue: row)
+        _ = try await store([p], queue: row, record: record)
     }
 }
 
