@@ -98,11 +98,15 @@ public struct ServiceModel: Sendable {
     public let signingName: String
     public let endpointPrefix: String
     public let wireProtocol: WireProtocol
+    /// The Query protocol a JSON service spoke before (SQS), still served to older clients.
+    public let legacyQuery: WireProtocol?
     public let operationNames: Set<String>
-    public init(signingName: String, endpointPrefix: String, wireProtocol: WireProtocol, operationNames: Set<String>) {
+    public init(signingName: String, endpointPrefix: String, wireProtocol: WireProtocol, legacyQuery: WireProtocol? = nil,
+                operationNames: Set<String>) {
         self.signingName = signingName
         self.endpointPrefix = endpointPrefix
         self.wireProtocol = wireProtocol
+        self.legacyQuery = legacyQuery
         self.operationNames = operationNames
     }
 }

@@ -68,8 +68,7 @@ public enum QueryProtocol {
             case .list:
                 guard let element = shape.member else { return nil }
                 if params[key] == "" && !prefixes.contains(key) { return .list([]) }
-                let flattened = member.flattened || shape.flattened
-                let base = flattened ? key : "\(key).\(element.locationName ?? "member")"
+                let base = listBase(key, member: member, element: element)
                 var items: [AWSValue] = []
                 var n = 1
                 while present("\(base).\(n)") {
@@ -96,6 +95,15 @@ public enum QueryProtocol {
                 guard let text = params[key] else { return nil }
                 return try scalar(text, key: key, shape: shape)
             }
+        }
+
+        /// Where a list's items are numbered: `Key.member.N`, or for a flattened list `Key.N`, where a named element
+        /// replaces the last part of the key (legacy SQS: `AttributeNames` is sent as `AttributeName.1`).
+        func listBase(_ key: String, member: Member, element: Member) -> String {
+            guard member.flattened || member.shape.flattened else { return "\(key).\(element.locationName ?? "member")" }
+            guard let name = element.locationName else { return key }
+            guard let dot = key.lastIndex(of: ".") else { return name }
+            return "\(key[..<dot]).\(name)"
         }
 
         func scalar(_ text: String, key: String, shape: Shape) throws(AWSError) -> AWSValue {
@@ -162,7 +170,8 @@ public enum QueryProtocol {
         case .list(let items):
             guard let element = shape.member else { return }
             if member.flattened || shape.flattened {
-                for item in items { write(item, name: name, member: element, into: &w) }
+                // A flattened list's items carry the element's name when it has one (`<Message>` in ReceiveMessageResult).
+                for item in items { write(item, name: element.locationName ?? name, member: element, into: &w) }
             } else {
                 w.open(name)
                 for item in items { write(item, name: element.locationName ?? "member", member: element, into: &w) }

@@ -49,6 +49,7 @@ struct ServiceTable: Sendable {
             case .json(_, let prefix): t[prefix] = d
             case .query: q.append(d)
             }
+            if d.model.legacyQuery != nil { q.append(d) }
             s[d.model.signingName] = d
         }
         byTargetPrefix = t
@@ -109,7 +110,7 @@ struct ServiceTable: Sendable {
             return Route(wire: .json(contentType: contentType), service: service, operationName: "Unknown",
                          failure: AWSError(code: "UnknownOperationException", status: 400, message: "Missing X-Amz-Target header."))
         }
-        guard let service, case .query = service.model.wireProtocol else {
+        guard let service, case .query(let version, _)? = Self.queryProtocol(service) else {
             // No Query service here answers this request. (A request without any signature never gets this far:
             // authentication fails first.)
             let failure = AWSError(code: "InvalidAction", status: 400, message: signing.map {
@@ -125,19 +126,36 @@ struct ServiceTable: Sendable {
             return route
         }
         guard let op = service.operations[action] else {
-            let version: String
-            if case .query(let v, _) = service.model.wireProtocol { version = v } else { version = "" }
             route.failure = AWSError(code: "InvalidAction", status: 400,
                                      message: "Could not find operation \(action) for version \(params["Version"] ?? version)")
             return route
         }
         route.operation = op
+        if service.model.legacyQuery != nil, route.params["QueueUrl"] == nil, op.inputShape.member(named: "QueueUrl") != nil,
+           let url = Self.queueURL(request) {
+            // Legacy SQS clients POST to the queue's URL and leave `QueueUrl` out.
+            route.params["QueueUrl"] = url
+        }
         return route
     }
 
+    /// The Query protocol a service answers: its own, or the one a JSON service spoke before (SQS).
+    static func queryProtocol(_ d: ServiceDescriptor) -> WireProtocol? {
+        if case .query = d.model.wireProtocol { return d.model.wireProtocol }
+        return d.model.legacyQuery
+    }
+
     static func namespace(_ d: ServiceDescriptor) -> String? {
-        if case .query(_, let ns) = d.model.wireProtocol { return ns }
+        if case .query(_, let ns)? = queryProtocol(d) { return ns }
         return nil
+    }
+
+    /// `http(s)://host/<account>/<queue>` for a request sent to a queue's path, nil for any other path.
+    static func queueURL(_ request: WardenRequest) -> String? {
+        let parts = request.path.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].isEmpty, parts[1].count == 12, parts[1].allSatisfy(\.isNumber), !parts[2].isEmpty,
+              let host = request.header("host") else { return nil }
+        return "\(request.tls == nil ? "http" : "https")://\(host)\(request.path)"
     }
 
     func routeJSON(_ request: WardenRequest, target: String) -> Route {

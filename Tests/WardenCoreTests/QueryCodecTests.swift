@@ -76,4 +76,26 @@ final class QueryCodecTests: XCTestCase {
         XCTAssertEqual(Timestamps.iso8601(Date(timeIntervalSince1970: -1), fractional: false), "1969-12-31T23:59:59Z")
         XCTAssertEqual(Timestamps.parseISO8601("2024-01-15T12:30:00Z"), Date(timeIntervalSince1970: 1_705_321_800))
     }
+
+    /// Legacy SQS Query: flattened lists and maps under their element names (`AttributeName.1`, `MessageAttribute.1.Name`).
+    func testFlattenedListsAndMapsUnderElementNames() throws {
+        let params = ["QueueUrl": "u", "AttributeName.1": "All", "AttributeName.2": "SentTimestamp", "MessageAttributeName.1": "k",
+                      "MaxNumberOfMessages": "3"]
+        let input = try SQS.ReceiveMessageRequest(from: QueryProtocol.decode(params, shape: SQS.ReceiveMessageRequest.shape, invalid: invalid))
+        XCTAssertEqual(input.attributeNames, ["All", "SentTimestamp"])
+        XCTAssertEqual(input.messageAttributeNames, ["k"])
+        let send = try SQS.SendMessageBatchRequest(from: QueryProtocol.decode([
+            "QueueUrl": "u", "SendMessageBatchRequestEntry.1.Id": "a", "SendMessageBatchRequestEntry.1.MessageBody": "b",
+            "SendMessageBatchRequestEntry.1.MessageAttribute.1.Name": "n",
+            "SendMessageBatchRequestEntry.1.MessageAttribute.1.Value.DataType": "String",
+            "SendMessageBatchRequestEntry.1.MessageAttribute.1.Value.StringValue": "v",
+        ], shape: SQS.SendMessageBatchRequest.shape, invalid: invalid))
+        XCTAssertEqual(send.entries.first?.messageAttributes?["n"]?.stringValue, "v")
+        let message = SQS.Message(messageId: "m", body: "b", attributes: ["SentTimestamp": "1"])
+        let xml = String(decoding: QueryProtocol.encodeResponse(
+            operation: "ReceiveMessage", resultWrapper: "ReceiveMessageResult", value: SQS.ReceiveMessageResult(messages: [message]).toValue(),
+            shape: SQS.ReceiveMessageResult.shape, xmlNamespace: "ns", requestId: "r"), as: UTF8.self)
+        XCTAssertTrue(xml.contains("<ReceiveMessageResult><Message><MessageId>m</MessageId>"), xml)
+        XCTAssertTrue(xml.contains("<Attribute><Name>SentTimestamp</Name><Value>1</Value></Attribute>"), xml)
+    }
 }

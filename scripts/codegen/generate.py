@@ -297,6 +297,12 @@ class Gen:
             wp = f".json(version: {swift_string(meta['jsonVersion'])}, targetPrefix: {swift_string(meta['targetPrefix'])})"
         else:
             raise SystemExit(f"{ns}: protocol {protocol} has no codec yet")
+        # A JSON service that used to speak Query (awsQueryCompatible) still answers older clients over Query when its
+        # patch restores the Query namespace (and the Query names of members).
+        legacy = ""
+        if protocol == "json" and "awsQueryCompatible" in meta and "xmlNamespace" in meta:
+            legacy = (f"        legacyQuery: .query(apiVersion: {swift_string(meta['apiVersion'])}, "
+                      f"xmlNamespace: {swift_string(meta['xmlNamespace'])}),\n")
         names = ", ".join(swift_string(n) for n in sorted(self.model["operations"]))
         out["Operations.swift"] = self.header() + f"""
 /// {meta.get('serviceId', ns)} ({meta.get('uid', '')}).
@@ -305,7 +311,7 @@ public enum {ns} {{
         signingName: {swift_string(meta.get('signingName', meta['endpointPrefix']))},
         endpointPrefix: {swift_string(meta['endpointPrefix'])},
         wireProtocol: {wp},
-        operationNames: [{names}]
+{legacy}        operationNames: [{names}]
     )
 
     /// One spec per operation of the model.

@@ -8,6 +8,7 @@ public enum SQS {
         signingName: #"sqs"#,
         endpointPrefix: #"sqs"#,
         wireProtocol: .json(version: #"1.0"#, targetPrefix: #"AmazonSQS"#),
+        legacyQuery: .query(apiVersion: #"2012-11-05"#, xmlNamespace: #"http://queue.amazonaws.com/doc/2012-11-05/"#),
         operationNames: [#"AddPermission"#, #"CancelMessageMoveTask"#, #"ChangeMessageVisibility"#, #"ChangeMessageVisibilityBatch"#, #"CreateQueue"#, #"DeleteMessage"#, #"DeleteMessageBatch"#, #"DeleteQueue"#, #"GetQueueAttributes"#, #"GetQueueUrl"#, #"ListDeadLetterSourceQueues"#, #"ListMessageMoveTasks"#, #"ListQueueTags"#, #"ListQueues"#, #"PurgeQueue"#, #"ReceiveMessage"#, #"RemovePermission"#, #"SendMessage"#, #"SendMessageBatch"#, #"SetQueueAttributes"#, #"StartMessageMoveTask"#, #"TagQueue"#, #"UntagQueue"#]
     )
 
@@ -23,7 +24,7 @@ public enum SQS {
             public typealias Input = SQS.CancelMessageMoveTaskRequest
             public typealias Output = SQS.CancelMessageMoveTaskResult
             public static let name = #"CancelMessageMoveTask"#
-            public static let resultWrapper: String? = nil
+            public static let resultWrapper: String? = #"CancelMessageMoveTaskResult"#
         }
         public enum ChangeMessageVisibility: OperationSpec {
             public typealias Input = SQS.ChangeMessageVisibilityRequest
@@ -35,13 +36,13 @@ public enum SQS {
             public typealias Input = SQS.ChangeMessageVisibilityBatchRequest
             public typealias Output = SQS.ChangeMessageVisibilityBatchResult
             public static let name = #"ChangeMessageVisibilityBatch"#
-            public static let resultWrapper: String? = nil
+            public static let resultWrapper: String? = #"ChangeMessageVisibilityBatchResult"#
         }
         public enum CreateQueue: OperationSpec {
             public typealias Input = SQS.CreateQueueRequest
             public typealias Output = SQS.CreateQueueResult
             public static let name = #"CreateQueue"#
-            public static let resultWrapper: String? = nil
+            public static let resultWrapper: String? = #"CreateQueueResult"#
         }
         public enum DeleteMessage: OperationSpec {
             public typealias Input = SQS.DeleteMessageRequest
@@ -53,7 +54,7 @@ public enum SQS {
             public typealias Input = SQS.DeleteMessageBatchRequest
             public typealias Output = SQS.DeleteMessageBatchResult
             public static let name = #"DeleteMessageBatch"#
-            public static let resultWrapper: String? = nil
+            public static let resultWrapper: String? = #"DeleteMessageBatchResult"#
         }
         public enum DeleteQueue: OperationSpec {
             public typealias Input = SQS.DeleteQueueRequest
@@ -65,37 +66,37 @@ public enum SQS {
             public typealias Input = SQS.GetQueueAttributesRequest
             public typealias Output = SQS.GetQueueAttributesResult
             public static let name = #"GetQueueAttributes"#
-            public static let resultWrapper: String? = nil
+            public static let resultWrapper: String? = #"GetQueueAttributesResult"#
         }
         public enum GetQueueUrl: OperationSpec {
             public typealias Input = SQS.GetQueueUrlRequest
             public typealias Output = SQS.GetQueueUrlResult
             public static let name = #"GetQueueUrl"#
-            public static let resultWrapper: String? = nil
+            public static let resultWrapper: String? = #"GetQueueUrlResult"#
         }
         public enum ListDeadLetterSourceQueues: OperationSpec {
             public typealias Input = SQS.ListDeadLetterSourceQueuesRequest
             public typealias Output = SQS.ListDeadLetterSourceQueuesResult
             public static let name = #"ListDeadLetterSourceQueues"#
-            public static let resultWrapper: String? = nil
+            public static let resultWrapper: String? = #"ListDeadLetterSourceQueuesResult"#
         }
         public enum ListMessageMoveTasks: OperationSpec {
             public typealias Input = SQS.ListMessageMoveTasksRequest
             public typealias Output = SQS.ListMessageMoveTasksResult
             public static let name = #"ListMessageMoveTasks"#
-            public static let resultWrapper: String? = nil
+            public static let resultWrapper: String? = #"ListMessageMoveTasksResult"#
         }
         public enum ListQueueTags: OperationSpec {
             public typealias Input = SQS.ListQueueTagsRequest
             public typealias Output = SQS.ListQueueTagsResult
             public static let name = #"ListQueueTags"#
-            public static let resultWrapper: String? = nil
+            public static let resultWrapper: String? = #"ListQueueTagsResult"#
         }
         public enum ListQueues: OperationSpec {
             public typealias Input = SQS.ListQueuesRequest
             public typealias Output = SQS.ListQueuesResult
             public static let name = #"ListQueues"#
-            public static let resultWrapper: String? = nil
+            public static let resultWrapper: String? = #"ListQueuesResult"#
         }
         public enum PurgeQueue: OperationSpec {
             public typealias Input = SQS.PurgeQueueRequest
@@ -107,7 +108,7 @@ public enum SQS {
             public typealias Input = SQS.ReceiveMessageRequest
             public typealias Output = SQS.ReceiveMessageResult
             public static let name = #"ReceiveMessage"#
-            public static let resultWrapper: String? = nil
+            public static let resultWrapper: String? = #"ReceiveMessageResult"#
         }
         public enum RemovePermission: OperationSpec {
             public typealias Input = SQS.RemovePermissionRequest
@@ -119,13 +120,13 @@ public enum SQS {
             public typealias Input = SQS.SendMessageRequest
             public typealias Output = SQS.SendMessageResult
             public static let name = #"SendMessage"#
-            public static let resultWrapper: String? = nil
+            public static let resultWrapper: String? = #"SendMessageResult"#
         }
         public enum SendMessageBatch: OperationSpec {
             public typealias Input = SQS.SendMessageBatchRequest
             public typealias Output = SQS.SendMessageBatchResult
             public static let name = #"SendMessageBatch"#
-            public static let resultWrapper: String? = nil
+            public static let resultWrapper: String? = #"SendMessageBatchResult"#
         }
         public enum SetQueueAttributes: OperationSpec {
             public typealias Input = SQS.SetQueueAttributesRequest
@@ -137,7 +138,7 @@ public enum SQS {
             public typealias Input = SQS.StartMessageMoveTaskRequest
             public typealias Output = SQS.StartMessageMoveTaskResult
             public static let name = #"StartMessageMoveTask"#
-            public static let resultWrapper: String? = nil
+            public static let resultWrapper: String? = #"StartMessageMoveTaskResult"#
         }
         public enum TagQueue: OperationSpec {
             public typealias Input = SQS.TagQueueRequest

@@ -11,13 +11,13 @@ extension SQS.Shapes {
     public static let `AWSAccountIdList` = Shape(
         name: #"AWSAccountIdList"#,
         kind: .list,
-        member: Member(#"member"#, shape: { SQS.Shapes.`String` }),
+        member: Member(#"member"#, locationName: #"AWSAccountId"#, shape: { SQS.Shapes.`String` }),
         flattened: true
     )
     public static let `ActionNameList` = Shape(
         name: #"ActionNameList"#,
         kind: .list,
-        member: Member(#"member"#, shape: { SQS.Shapes.`String` }),
+        member: Member(#"member"#, locationName: #"ActionName"#, shape: { SQS.Shapes.`String` }),
         flattened: true
     )
     public static let `AddPermissionRequest` = Shape(
@@ -33,7 +33,7 @@ extension SQS.Shapes {
     public static let `AttributeNameList` = Shape(
         name: #"AttributeNameList"#,
         kind: .list,
-        member: Member(#"member"#, shape: { SQS.Shapes.`QueueAttributeNameString` }),
+        member: Member(#"member"#, locationName: #"AttributeName"#, shape: { SQS.Shapes.`QueueAttributeNameString` }),
         flattened: true
     )
     public static let `BatchEntryIdsNotDistinct` = Shape(
@@ -63,7 +63,7 @@ extension SQS.Shapes {
     public static let `BatchResultErrorEntryList` = Shape(
         name: #"BatchResultErrorEntryList"#,
         kind: .list,
-        member: Member(#"member"#, shape: { SQS.Shapes.`BatchResultErrorEntry` }),
+        member: Member(#"member"#, locationName: #"BatchResultErrorEntry"#, shape: { SQS.Shapes.`BatchResultErrorEntry` }),
         flattened: true
     )
     public static let `Binary` = Shape(
@@ -73,7 +73,7 @@ extension SQS.Shapes {
     public static let `BinaryList` = Shape(
         name: #"BinaryList"#,
         kind: .list,
-        member: Member(#"member"#, shape: { SQS.Shapes.`Binary` })
+        member: Member(#"member"#, locationName: #"BinaryListValue"#, shape: { SQS.Shapes.`Binary` })
     )
     public static let `Boolean` = Shape(
         name: #"Boolean"#,
@@ -117,7 +117,7 @@ extension SQS.Shapes {
     public static let `ChangeMessageVisibilityBatchRequestEntryList` = Shape(
         name: #"ChangeMessageVisibilityBatchRequestEntryList"#,
         kind: .list,
-        member: Member(#"member"#, shape: { SQS.Shapes.`ChangeMessageVisibilityBatchRequestEntry` }),
+        member: Member(#"member"#, locationName: #"ChangeMessageVisibilityBatchRequestEntry"#, shape: { SQS.Shapes.`ChangeMessageVisibilityBatchRequestEntry` }),
         flattened: true
     )
     public static let `ChangeMessageVisibilityBatchResult` = Shape(
@@ -138,7 +138,7 @@ extension SQS.Shapes {
     public static let `ChangeMessageVisibilityBatchResultEntryList` = Shape(
         name: #"ChangeMessageVisibilityBatchResultEntryList"#,
         kind: .list,
-        member: Member(#"member"#, shape: { SQS.Shapes.`ChangeMessageVisibilityBatchResultEntry` }),
+        member: Member(#"member"#, locationName: #"ChangeMessageVisibilityBatchResultEntry"#, shape: { SQS.Shapes.`ChangeMessageVisibilityBatchResultEntry` }),
         flattened: true
     )
     public static let `ChangeMessageVisibilityRequest` = Shape(
@@ -155,8 +155,8 @@ extension SQS.Shapes {
         kind: .structure,
         members: [
             Member(#"QueueName"#, required: true, shape: { SQS.Shapes.`String` }),
-            Member(#"Attributes"#, shape: { SQS.Shapes.`QueueAttributeMap` }),
-            Member(#"tags"#, shape: { SQS.Shapes.`TagMap` }),
+            Member(#"Attributes"#, locationName: #"Attribute"#, shape: { SQS.Shapes.`QueueAttributeMap` }),
+            Member(#"tags"#, locationName: #"Tag"#, shape: { SQS.Shapes.`TagMap` }),
         ]
     )
     public static let `CreateQueueResult` = Shape(
@@ -185,7 +185,7 @@ extension SQS.Shapes {
     public static let `DeleteMessageBatchRequestEntryList` = Shape(
         name: #"DeleteMessageBatchRequestEntryList"#,
         kind: .list,
-        member: Member(#"member"#, shape: { SQS.Shapes.`DeleteMessageBatchRequestEntry` }),
+        member: Member(#"member"#, locationName: #"DeleteMessageBatchRequestEntry"#, shape: { SQS.Shapes.`DeleteMessageBatchRequestEntry` }),
         flattened: true
     )
     public static let `DeleteMessageBatchResult` = Shape(
@@ -206,7 +206,7 @@ extension SQS.Shapes {
     public static let `DeleteMessageBatchResultEntryList` = Shape(
         name: #"DeleteMessageBatchResultEntryList"#,
         kind: .list,
-        member: Member(#"member"#, shape: { SQS.Shapes.`DeleteMessageBatchResultEntry` }),
+        member: Member(#"member"#, locationName: #"DeleteMessageBatchResultEntry"#, shape: { SQS.Shapes.`DeleteMessageBatchResultEntry` }),
         flattened: true
     )
     public static let `DeleteMessageRequest` = Shape(
@@ -247,7 +247,7 @@ extension SQS.Shapes {
         name: #"GetQueueAttributesResult"#,
         kind: .structure,
         members: [
-            Member(#"Attributes"#, shape: { SQS.Shapes.`QueueAttributeMap` }),
+            Member(#"Attributes"#, locationName: #"Attribute"#, shape: { SQS.Shapes.`QueueAttributeMap` }),
         ]
     )
     public static let `GetQueueUrlRequest` = Shape(
@@ -410,7 +410,7 @@ extension SQS.Shapes {
     public static let `ListMessageMoveTasksResultEntryList` = Shape(
         name: #"ListMessageMoveTasksResultEntryList"#,
         kind: .list,
-        member: Member(#"member"#, shape: { SQS.Shapes.`ListMessageMoveTasksResultEntry` }),
+        member: Member(#"member"#, locationName: #"ListMessageMoveTasksResultEntry"#, shape: { SQS.Shapes.`ListMessageMoveTasksResultEntry` }),
         flattened: true
     )
     public static let `ListQueueTagsRequest` = Shape(
@@ -424,7 +424,7 @@ extension SQS.Shapes {
         name: #"ListQueueTagsResult"#,
         kind: .structure,
         members: [
-            Member(#"Tags"#, shape: { SQS.Shapes.`TagMap` }),
+            Member(#"Tags"#, locationName: #"Tag"#, shape: { SQS.Shapes.`TagMap` }),
         ]
     )
     public static let `ListQueuesRequest` = Shape(
@@ -456,9 +456,9 @@ extension SQS.Shapes {
             Member(#"ReceiptHandle"#, shape: { SQS.Shapes.`String` }),
             Member(#"MD5OfBody"#, shape: { SQS.Shapes.`String` }),
             Member(#"Body"#, shape: { SQS.Shapes.`String` }),
-            Member(#"Attributes"#, shape: { SQS.Shapes.`MessageSystemAttributeMap` }),
+            Member(#"Attributes"#, locationName: #"Attribute"#, shape: { SQS.Shapes.`MessageSystemAttributeMap` }),
             Member(#"MD5OfMessageAttributes"#, shape: { SQS.Shapes.`String` }),
-            Member(#"MessageAttributes"#, shape: { SQS.Shapes.`MessageBodyAttributeMap` }),
+            Member(#"MessageAttributes"#, locationName: #"MessageAttribute"#, shape: { SQS.Shapes.`MessageBodyAttributeMap` }),
         ]
     )
     public static let `MessageAttributeName` = Shape(
@@ -468,7 +468,7 @@ extension SQS.Shapes {
     public static let `MessageAttributeNameList` = Shape(
         name: #"MessageAttributeNameList"#,
         kind: .list,
-        member: Member(#"member"#, shape: { SQS.Shapes.`MessageAttributeName` }),
+        member: Member(#"member"#, locationName: #"MessageAttributeName"#, shape: { SQS.Shapes.`MessageAttributeName` }),
         flattened: true
     )
     public static let `MessageAttributeValue` = Shape(
@@ -477,29 +477,29 @@ extension SQS.Shapes {
         members: [
             Member(#"StringValue"#, shape: { SQS.Shapes.`String` }),
             Member(#"BinaryValue"#, shape: { SQS.Shapes.`Binary` }),
-            Member(#"StringListValues"#, flattened: true, shape: { SQS.Shapes.`StringList` }),
-            Member(#"BinaryListValues"#, flattened: true, shape: { SQS.Shapes.`BinaryList` }),
+            Member(#"StringListValues"#, locationName: #"StringListValue"#, flattened: true, shape: { SQS.Shapes.`StringList` }),
+            Member(#"BinaryListValues"#, locationName: #"BinaryListValue"#, flattened: true, shape: { SQS.Shapes.`BinaryList` }),
             Member(#"DataType"#, required: true, shape: { SQS.Shapes.`String` }),
         ]
     )
     public static let `MessageBodyAttributeMap` = Shape(
         name: #"MessageBodyAttributeMap"#,
         kind: .map,
-        key: Member(#"key"#, shape: { SQS.Shapes.`String` }),
-        value: Member(#"value"#, shape: { SQS.Shapes.`MessageAttributeValue` }),
+        key: Member(#"key"#, locationName: #"Name"#, shape: { SQS.Shapes.`String` }),
+        value: Member(#"value"#, locationName: #"Value"#, shape: { SQS.Shapes.`MessageAttributeValue` }),
         flattened: true
     )
     public static let `MessageBodySystemAttributeMap` = Shape(
         name: #"MessageBodySystemAttributeMap"#,
         kind: .map,
-        key: Member(#"key"#, shape: { SQS.Shapes.`MessageSystemAttributeNameForSends` }),
-        value: Member(#"value"#, shape: { SQS.Shapes.`MessageSystemAttributeValue` }),
+        key: Member(#"key"#, locationName: #"Name"#, shape: { SQS.Shapes.`MessageSystemAttributeNameForSends` }),
+        value: Member(#"value"#, locationName: #"Value"#, shape: { SQS.Shapes.`MessageSystemAttributeValue` }),
         flattened: true
     )
     public static let `MessageList` = Shape(
         name: #"MessageList"#,
         kind: .list,
-        member: Member(#"member"#, shape: { SQS.Shapes.`Message` }),
+        member: Member(#"member"#, locationName: #"Message"#, shape: { SQS.Shapes.`Message` }),
         flattened: true
     )
     public static let `MessageNotInflight` = Shape(
@@ -515,8 +515,8 @@ extension SQS.Shapes {
     public static let `MessageSystemAttributeMap` = Shape(
         name: #"MessageSystemAttributeMap"#,
         kind: .map,
-        key: Member(#"key"#, shape: { SQS.Shapes.`MessageSystemAttributeName` }),
-        value: Member(#"value"#, shape: { SQS.Shapes.`String` }),
+        key: Member(#"key"#, locationName: #"Name"#, shape: { SQS.Shapes.`MessageSystemAttributeName` }),
+        value: Member(#"value"#, locationName: #"Value"#, shape: { SQS.Shapes.`String` }),
         flattened: true
     )
     public static let `MessageSystemAttributeName` = Shape(
@@ -535,8 +535,8 @@ extension SQS.Shapes {
         members: [
             Member(#"StringValue"#, shape: { SQS.Shapes.`String` }),
             Member(#"BinaryValue"#, shape: { SQS.Shapes.`Binary` }),
-            Member(#"StringListValues"#, flattened: true, shape: { SQS.Shapes.`StringList` }),
-            Member(#"BinaryListValues"#, flattened: true, shape: { SQS.Shapes.`BinaryList` }),
+            Member(#"StringListValues"#, locationName: #"StringListValue"#, flattened: true, shape: { SQS.Shapes.`StringList` }),
+            Member(#"BinaryListValues"#, locationName: #"BinaryListValue"#, flattened: true, shape: { SQS.Shapes.`BinaryList` }),
             Member(#"DataType"#, required: true, shape: { SQS.Shapes.`String` }),
         ]
     )
@@ -572,8 +572,8 @@ extension SQS.Shapes {
     public static let `QueueAttributeMap` = Shape(
         name: #"QueueAttributeMap"#,
         kind: .map,
-        key: Member(#"key"#, shape: { SQS.Shapes.`QueueAttributeNameString` }),
-        value: Member(#"value"#, shape: { SQS.Shapes.`String` }),
+        key: Member(#"key"#, locationName: #"Name"#, shape: { SQS.Shapes.`QueueAttributeNameString` }),
+        value: Member(#"value"#, locationName: #"Value"#, shape: { SQS.Shapes.`String` }),
         flattened: true
     )
     public static let `QueueAttributeName` = Shape(
@@ -609,7 +609,7 @@ extension SQS.Shapes {
     public static let `QueueUrlList` = Shape(
         name: #"QueueUrlList"#,
         kind: .list,
-        member: Member(#"member"#, shape: { SQS.Shapes.`String` }),
+        member: Member(#"member"#, locationName: #"QueueUrl"#, shape: { SQS.Shapes.`String` }),
         flattened: true
     )
     public static let `ReceiptHandleIsInvalid` = Shape(
@@ -677,8 +677,8 @@ extension SQS.Shapes {
             Member(#"Id"#, required: true, shape: { SQS.Shapes.`String` }),
             Member(#"MessageBody"#, required: true, shape: { SQS.Shapes.`String` }),
             Member(#"DelaySeconds"#, shape: { SQS.Shapes.`NullableInteger` }),
-            Member(#"MessageAttributes"#, shape: { SQS.Shapes.`MessageBodyAttributeMap` }),
-            Member(#"MessageSystemAttributes"#, shape: { SQS.Shapes.`MessageBodySystemAttributeMap` }),
+            Member(#"MessageAttributes"#, locationName: #"MessageAttribute"#, shape: { SQS.Shapes.`MessageBodyAttributeMap` }),
+            Member(#"MessageSystemAttributes"#, locationName: #"MessageSystemAttribute"#, shape: { SQS.Shapes.`MessageBodySystemAttributeMap` }),
             Member(#"MessageDeduplicationId"#, shape: { SQS.Shapes.`String` }),
             Member(#"MessageGroupId"#, shape: { SQS.Shapes.`String` }),
         ]
@@ -686,7 +686,7 @@ extension SQS.Shapes {
     public static let `SendMessageBatchRequestEntryList` = Shape(
         name: #"SendMessageBatchRequestEntryList"#,
         kind: .list,
-        member: Member(#"member"#, shape: { SQS.Shapes.`SendMessageBatchRequestEntry` }),
+        member: Member(#"member"#, locationName: #"SendMessageBatchRequestEntry"#, shape: { SQS.Shapes.`SendMessageBatchRequestEntry` }),
         flattened: true
     )
     public static let `SendMessageBatchResult` = Shape(
@@ -712,7 +712,7 @@ extension SQS.Shapes {
     public static let `SendMessageBatchResultEntryList` = Shape(
         name: #"SendMessageBatchResultEntryList"#,
         kind: .list,
-        member: Member(#"member"#, shape: { SQS.Shapes.`SendMessageBatchResultEntry` }),
+        member: Member(#"member"#, locationName: #"SendMessageBatchResultEntry"#, shape: { SQS.Shapes.`SendMessageBatchResultEntry` }),
         flattened: true
     )
     public static let `SendMessageRequest` = Shape(
@@ -722,8 +722,8 @@ extension SQS.Shapes {
             Member(#"QueueUrl"#, required: true, shape: { SQS.Shapes.`String` }),
             Member(#"MessageBody"#, required: true, shape: { SQS.Shapes.`String` }),
             Member(#"DelaySeconds"#, shape: { SQS.Shapes.`NullableInteger` }),
-            Member(#"MessageAttributes"#, shape: { SQS.Shapes.`MessageBodyAttributeMap` }),
-            Member(#"MessageSystemAttributes"#, shape: { SQS.Shapes.`MessageBodySystemAttributeMap` }),
+            Member(#"MessageAttributes"#, locationName: #"MessageAttribute"#, shape: { SQS.Shapes.`MessageBodyAttributeMap` }),
+            Member(#"MessageSystemAttributes"#, locationName: #"MessageSystemAttribute"#, shape: { SQS.Shapes.`MessageBodySystemAttributeMap` }),
             Member(#"MessageDeduplicationId"#, shape: { SQS.Shapes.`String` }),
             Member(#"MessageGroupId"#, shape: { SQS.Shapes.`String` }),
         ]
@@ -744,7 +744,7 @@ extension SQS.Shapes {
         kind: .structure,
         members: [
             Member(#"QueueUrl"#, required: true, shape: { SQS.Shapes.`String` }),
-            Member(#"Attributes"#, required: true, shape: { SQS.Shapes.`QueueAttributeMap` }),
+            Member(#"Attributes"#, locationName: #"Attribute"#, required: true, shape: { SQS.Shapes.`QueueAttributeMap` }),
         ]
     )
     public static let `StartMessageMoveTaskRequest` = Shape(
@@ -770,7 +770,7 @@ extension SQS.Shapes {
     public static let `StringList` = Shape(
         name: #"StringList"#,
         kind: .list,
-        member: Member(#"member"#, shape: { SQS.Shapes.`String` })
+        member: Member(#"member"#, locationName: #"StringListValue"#, shape: { SQS.Shapes.`String` })
     )
     public static let `TagKey` = Shape(
         name: #"TagKey"#,
@@ -779,14 +779,14 @@ extension SQS.Shapes {
     public static let `TagKeyList` = Shape(
         name: #"TagKeyList"#,
         kind: .list,
-        member: Member(#"member"#, shape: { SQS.Shapes.`TagKey` }),
+        member: Member(#"member"#, locationName: #"TagKey"#, shape: { SQS.Shapes.`TagKey` }),
         flattened: true
     )
     public static let `TagMap` = Shape(
         name: #"TagMap"#,
         kind: .map,
-        key: Member(#"key"#, shape: { SQS.Shapes.`TagKey` }),
-        value: Member(#"value"#, shape: { SQS.Shapes.`TagValue` }),
+        key: Member(#"key"#, locationName: #"Key"#, shape: { SQS.Shapes.`TagKey` }),
+        value: Member(#"value"#, locationName: #"Value"#, shape: { SQS.Shapes.`TagValue` }),
         flattened: true
     )
     public static let `TagQueueRequest` = Shape(
@@ -794,7 +794,7 @@ extension SQS.Shapes {
         kind: .structure,
         members: [
             Member(#"QueueUrl"#, required: true, shape: { SQS.Shapes.`String` }),
-            Member(#"Tags"#, required: true, shape: { SQS.Shapes.`TagMap` }),
+            Member(#"Tags"#, locationName: #"Tag"#, required: true, shape: { SQS.Shapes.`TagMap` }),
         ]
     )
     public static let `TagValue` = Shape(
