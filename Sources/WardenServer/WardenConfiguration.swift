@@ -31,6 +31,8 @@ public struct WardenConfiguration: Sendable {
     public var smtpFrom = "no-reply@sns.amazonaws.com"
     /// Where SNS sends text messages (an HTTP gateway; see SNSService+SMS for its protocol).
     public var smsGatewayURL: String?
+    /// PEM file of CA certificates trusted for outbound HTTPS besides the system's (SNS https endpoints, SMS gateway).
+    public var outboundTrustCA: String?
     /// Crash tests only (env WARDEN_TEST_CRASH_AFTER_LOG_WRITE=1): the process kills itself with SIGKILL after writing
     /// a trail's log files and before recording them, the window exactly-once delivery must survive.
     public var crashAfterLogWrite = false

@@ -132,8 +132,14 @@ public enum WardenNode {
             }
             smsGateway = url
         }
-        let sns = SNSService(repository: topics, queues: sqs, signer: LazyNotificationSigner(repository: topics), smtp: smtp, sms: smsGateway,
-                             now: { clock.now() })
+        let http: OutboundHTTP
+        do {
+            http = try OutboundHTTP(trustedCAFile: config.outboundTrustCA)
+        } catch {
+            throw StartupError("--outbound-trust-ca: \(error)")
+        }
+        let sns = SNSService(repository: topics, queues: sqs, signer: LazyNotificationSigner(repository: topics), http: http,
+                             smtp: smtp, sms: smsGateway, now: { clock.now() })
         let buckets: BucketStore
         do {
             buckets = try BucketStore(repository: BucketRepository(db: store.database), dataDir: store.dataDir, keys: kms,
@@ -228,7 +234,9 @@ public enum WardenNode {
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()
+            await http.shutdown()
         } catch {
+            await http.shutdown()
             let text = "\(error)"
             if text.contains("Address already in use") || text.contains("EADDRINUSE") || text.contains("errno: 98") {
                 throw StartupError("cannot listen on \(config.host):\(config.port): address already in use")

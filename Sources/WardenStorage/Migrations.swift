@@ -25,7 +25,7 @@ public enum Migrations {
                                       "s3_buckets", "s3_objects", "cloudtrail_trails", "cloudtrail_delivery",
                                       "cloudtrail_log_files", "cloudtrail_digests", "cloudtrail_signing_keys",
                                       "sqs_queues", "sqs_messages", "sqs_dedup", "sns_topics", "sns_subscriptions", "sns_deliveries",
-                                      "sns_sms_settings", "sns_dedup"]
+                                      "sns_sms_settings", "sns_dedup", "sns_archive"]
 
     public static let all: [Migration] = [
         Migration(version: 1, name: "audit log and access keys", statements: [
@@ -310,6 +310,21 @@ public enum Migrations {
                 sent_at_ms {int} NOT NULL)
             """,
             "CREATE INDEX sns_dedup_key ON sns_dedup (topic_arn, dedup_key, sent_at_ms)",
+        ]),
+        Migration(version: 10, name: "sns delivery lanes and fifo archive", statements: [
+            // FIFO topics: copies for one (subscription, message group) are delivered strictly in order (`lane`).
+            "ALTER TABLE sns_deliveries ADD COLUMN lane TEXT",
+            "CREATE INDEX sns_deliveries_lane ON sns_deliveries (lane, seq)",
+            // FIFO topics with an ArchivePolicy keep what was published (sealed) for replays.
+            """
+            CREATE TABLE sns_archive (
+                seq {int} NOT NULL,
+                topic_arn TEXT NOT NULL,
+                sent_at_ms {int} NOT NULL,
+                body {blob} NOT NULL,
+                PRIMARY KEY (topic_arn, seq))
+            """,
+            "CREATE INDEX sns_archive_time ON sns_archive (topic_arn, sent_at_ms)",
         ]),
     ]
 

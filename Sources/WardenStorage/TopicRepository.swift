@@ -37,12 +37,15 @@ public struct DeliveryItem: Sendable {
     public var attempts: Int64
     public var body: [UInt8]
     public var doc: String
-    public init(seq: Int64 = 0, subscriptionArn: String, attempts: Int64 = 0, body: [UInt8], doc: String) {
+    /// FIFO topics: copies in one lane (subscription and message group) are delivered strictly in `seq` order.
+    public var lane: String?
+    public init(seq: Int64 = 0, subscriptionArn: String, attempts: Int64 = 0, body: [UInt8], doc: String, lane: String? = nil) {
         self.seq = seq
         self.subscriptionArn = subscriptionArn
         self.attempts = attempts
         self.body = body
         self.doc = doc
+        self.lane = lane
     }
 }
 
@@ -166,9 +169,11 @@ public struct TopicRepository: Sendable {
 
     /// A FIFO publish: inside the deduplication window an earlier message with the same key is returned instead (and
     /// nothing is queued); otherwise the key is recorded and `items` queued in the same transaction.
+    /// `archive`: the published message, kept (sealed) for replays when the topic has an ArchivePolicy.
     public func enqueueFIFO(topicArn: String, dedupKey: String, messageId: String, sequence: Int64, nowMillis: Int64,
-                            items: [DeliveryItem]) async throws -> (messageId: String, seq: Int64) {
+                            items: [DeliveryItem], archive: [UInt8]? = nil) async throws -> (messageId: String, seq: Int64) {
         let sealed = try items.map { try sealer.seal($0.body, context: Self.sealContext($0.subscriptionArn, $0.doc)) }
+        let archived = try archive.map { try sealer.seal($0, context: Self.archiveContext(topicArn, sequence)) }
         return try await db.transaction { tx in
             if let r = try await tx.query("""
                 SELECT message_id, seq FROM sns_dedup WHERE topic_arn = ? AND dedup_key = ? AND sent_at_ms > ? ORDER BY seq DESC LIMIT 1
@@ -178,11 +183,11 @@ public struct TopicRepository: Sendable {
             try await tx.execute("DELETE FROM sns_dedup WHERE sent_at_ms <= ?", [.int(nowMillis - 300_000)])
             try await tx.execute("INSERT INTO sns_dedup (seq, topic_arn, dedup_key, message_id, sent_at_ms) VALUES (?, ?, ?, ?, ?)",
                                  [.int(sequence), .text(topicArn), .text(dedupKey), .text(messageId), .int(nowMillis)])
-            for (item, body) in zip(items, sealed) {
-                try await tx.execute("""
-                    INSERT INTO sns_deliveries (subscription_arn, due_at_ms, attempts, body, doc) VALUES (?, ?, 0, ?, ?)
-                    """, [.text(item.subscriptionArn), .int(nowMillis), .blob(body), .text(item.doc)])
+            if let archived {
+                try await tx.execute("INSERT INTO sns_archive (seq, topic_arn, sent_at_ms, body) VALUES (?, ?, ?, ?)",
+                                     [.int(sequence), .text(topicArn), .int(nowMillis), .blob(archived)])
             }
+            try await Self.insert(items, sealed: sealed, dueAtMillis: nowMillis, tx)
             return (messageId, sequence)
         }
     }
@@ -192,25 +197,81 @@ public struct TopicRepository: Sendable {
         // A topic without (matching) subscribers stores nothing: no transaction to wait for.
         guard !items.isEmpty else { return }
         let sealed = try items.map { try sealer.seal($0.body, context: Self.sealContext($0.subscriptionArn, $0.doc)) }
-        try await db.transaction { tx in
-            for (item, body) in zip(items, sealed) {
-                try await tx.execute("""
-                    INSERT INTO sns_deliveries (subscription_arn, due_at_ms, attempts, body, doc) VALUES (?, ?, 0, ?, ?)
-                    """, [.text(item.subscriptionArn), .int(dueAtMillis), .blob(body), .text(item.doc)])
-            }
+        try await db.transaction { tx in try await Self.insert(items, sealed: sealed, dueAtMillis: dueAtMillis, tx) }
+    }
+
+    static func insert(_ items: [DeliveryItem], sealed: [[UInt8]], dueAtMillis: Int64, _ tx: any SQLExecutor) async throws {
+        for (item, body) in zip(items, sealed) {
+            try await tx.execute("""
+                INSERT INTO sns_deliveries (subscription_arn, due_at_ms, attempts, body, doc, lane) VALUES (?, ?, 0, ?, ?, ?)
+                """, [.text(item.subscriptionArn), .int(dueAtMillis), .blob(body), .text(item.doc), item.lane.map { .text($0) } ?? .null])
         }
     }
 
+    /// Copies due now, oldest first. A FIFO lane's copies come only up to its first copy that is not due (waiting for
+    /// a retry, or leased by a delivery in progress), so a lane never overtakes itself.
     public func due(nowMillis: Int64, limit: Int) async throws -> [DeliveryItem] {
         let rows = try await db.read { tx in
             try await tx.query("""
-                SELECT seq, subscription_arn, attempts, body, doc FROM sns_deliveries WHERE due_at_ms <= ? ORDER BY due_at_ms, seq LIMIT ?
-                """, [.int(nowMillis), .int(Int64(limit))])
+                SELECT seq, subscription_arn, attempts, body, doc, lane FROM sns_deliveries d
+                WHERE due_at_ms <= ? AND (lane IS NULL OR NOT EXISTS (
+                    SELECT 1 FROM sns_deliveries e WHERE e.lane = d.lane AND e.seq < d.seq AND e.due_at_ms > ?))
+                ORDER BY seq LIMIT ?
+                """, [.int(nowMillis), .int(nowMillis), .int(Int64(limit))])
         }
         return try rows.map { r in
             let arn = r[1].text ?? "", doc = r[4].text ?? ""
             return DeliveryItem(seq: r[0].int ?? 0, subscriptionArn: arn, attempts: r[2].int ?? 0,
-                                body: try sealer.open(r[3].blob ?? [], context: Self.sealContext(arn, doc)), doc: doc)
+                                body: try sealer.open(r[3].blob ?? [], context: Self.sealContext(arn, doc)), doc: doc, lane: r[5].text)
+        }
+    }
+
+    /// Moves copies' due time (a lease while a delivery is in progress: after a crash they come due again then).
+    public func reschedule(seqs: [Int64], dueAtMillis: Int64) async throws {
+        guard !seqs.isEmpty else { return }
+        try await db.transaction { tx in
+            for seq in seqs {
+                try await tx.execute("UPDATE sns_deliveries SET due_at_ms = ? WHERE seq = ?", [.int(dueAtMillis), .int(seq)])
+            }
+        }
+    }
+
+    // MARK: archive (FIFO topics)
+
+    static func archiveContext(_ topicArn: String, _ seq: Int64) -> SealContext {
+        SealContext(table: "sns_archive", id: topicArn, version: String(seq))
+    }
+
+    /// Archived messages of a topic published in [fromMillis, toMillis], in order.
+    public func archived(topicArn: String, fromMillis: Int64, toMillis: Int64, afterSeq: Int64 = -1, limit: Int = 500)
+        async throws -> [(seq: Int64, sentAtMillis: Int64, body: [UInt8])] {
+        let rows = try await db.read { tx in
+            try await tx.query("""
+                SELECT seq, sent_at_ms, body FROM sns_archive WHERE topic_arn = ? AND sent_at_ms >= ? AND sent_at_ms <= ? AND seq > ?
+                ORDER BY seq LIMIT ?
+                """, [.text(topicArn), .int(fromMillis), .int(toMillis), .int(afterSeq), .int(Int64(limit))])
+        }
+        return try rows.map { r in
+            let seq = r[0].int ?? 0
+            return (seq, r[1].int ?? 0, try sealer.open(r[2].blob ?? [], context: Self.archiveContext(topicArn, seq)))
+        }
+    }
+
+    /// The oldest archived message's time, if any.
+    public func oldestArchived(topicArn: String) async throws -> Int64? {
+        try await db.read { tx in
+            try await tx.query("SELECT MIN(sent_at_ms) FROM sns_archive WHERE topic_arn = ?", [.text(topicArn)]).first?[0].int
+        }
+    }
+
+    /// Drops a topic's archived messages older than `beforeMillis` (all of them when nil).
+    public func purgeArchive(topicArn: String, beforeMillis: Int64?) async throws {
+        try await db.transaction { tx in
+            if let beforeMillis {
+                try await tx.execute("DELETE FROM sns_archive WHERE topic_arn = ? AND sent_at_ms < ?", [.text(topicArn), .int(beforeMillis)])
+            } else {
+                try await tx.execute("DELETE FROM sns_archive WHERE topic_arn = ?", [.text(topicArn)])
+            }
         }
     }
 

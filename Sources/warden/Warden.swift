@@ -83,6 +83,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "smtp://[user:password@]host:port for SNS email subscriptions (env WARDEN_SMTP_URL).") var smtpUrl: String?
     @Option(help: "HTTP endpoint SNS posts text messages to (env WARDEN_SMS_GATEWAY_URL).") var smsGatewayUrl: String?
     @Option(help: "From address of SNS email (env WARDEN_SMTP_FROM; default no-reply@sns.amazonaws.com).") var smtpFrom: String?
+    @Option(help: "PEM file of extra CA certificates trusted for outbound HTTPS: SNS https endpoints and the SMS gateway (env WARDEN_OUTBOUND_TRUST_CA).")
+    var outboundTrustCa: String?
 
     func run() async throws {
         let logger = makeLogger(level: logLevel)
@@ -109,6 +111,7 @@ struct Serve: AsyncParsableCommand {
         c.smtpURL = smtpUrl ?? env("SMTP_URL")
         c.smtpFrom = smtpFrom ?? env("SMTP_FROM") ?? c.smtpFrom
         c.smsGatewayURL = smsGatewayUrl ?? env("SMS_GATEWAY_URL")
+        c.outboundTrustCA = outboundTrustCa ?? env("OUTBOUND_TRUST_CA")
         for (name, v) in [("--trail-delivery-interval", c.trailDeliveryInterval), ("--trail-digest-interval", c.trailDigestInterval),
                           ("--trail-signing-key-days", c.trailSigningKeyDays)] where !(v > 0 && v.isFinite) {
             throw fail(StartupError("\(name) must be a positive number"))

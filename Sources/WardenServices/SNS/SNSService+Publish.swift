@@ -3,9 +3,6 @@
 import Crypto
 import Foundation
 import Synchronization
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import WardenAPI
 import WardenCore
 import WardenStorage
@@ -258,7 +255,8 @@ extension SNSService {
                 if s.protocol == "email-json" { doc.subject = "AWS Notification Message" }
             }
             let docText = (try? JSONEncoder().encode(doc)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-            items.append(DeliveryItem(subscriptionArn: sub.arn, body: Array(body.utf8), doc: docText))
+            items.append(DeliveryItem(subscriptionArn: sub.arn, body: Array(body.utf8), doc: docText,
+                                      lane: fifo.map { "\(sub.arn)|\($0.group)" }))
         }
         return Published(messageId: messageId, items: items)
     }
@@ -441,95 +439,4 @@ extension SNSService {
         }
     }
     static let maxAttempts: Int64 = 100_015
-
-    /// Delivers what is due; returns how many copies were delivered. Safe to run concurrently with publishes; runs
-    /// one at a time (the caller's loop).
-    public func runDeliveries() async throws -> Int {
-        var delivered = 0
-        while true {
-            let nowMs = nowMillis
-            let due = try await repository.due(nowMillis: nowMs, limit: 100)
-            if due.isEmpty { return delivered }
-            for item in due {
-                let live = item.subscriptionArn == "direct-sms" ? true : try await repository.subscription(arn: item.subscriptionArn) != nil
-                guard let doc = try? JSONDecoder().decode(DeliveryDoc.self, from: Data(item.doc.utf8)), live else {
-                    // Unsubscribed (or its topic deleted) since the publish: nothing to deliver to.
-                    try await repository.completeDelivery(seq: item.seq)
-                    continue
-                }
-                if doc.protocol == "lambda" {
-                    // No functions yet: the copy waits (checked again every minute), neither delivered nor dropped.
-                    try await repository.retryDelivery(seq: item.seq, attempts: item.attempts, dueAtMillis: nowMs + 60_000)
-                    continue
-                }
-                do {
-                    if let proto = doc.protocol, proto == "http" || proto == "https" {
-                        try await post(item, doc)
-                    } else if doc.protocol == "sms" {
-                        try await sendSMS(item, doc)
-                    } else if let proto = doc.protocol, proto.hasPrefix("email") {
-                        guard let smtp else { throw AWSError(code: "EmailNotConfigured", status: 500, senderFault: false, message: "no --smtp-url") }
-                        try await SMTPClient.send(smtp, to: doc.endpoint, subject: doc.subject ?? "AWS Notification Message",
-                                                  body: String(decoding: item.body, as: UTF8.self))
-                    } else {
-                        let attrs = doc.attributes.map { list in
-                            Dictionary(uniqueKeysWithValues: list.map { ($0.name, $0.api) })
-                        }
-                        try await queues.deliver(queueArn: doc.endpoint, body: String(decoding: item.body, as: UTF8.self),
-                                                 attributes: attrs?.isEmpty == true ? nil : attrs, senderId: Self.senderId,
-                                                 groupId: doc.groupId, dedupId: doc.dedupId)
-                    }
-                    try await repository.completeDelivery(seq: item.seq)
-                    delivered += 1
-                } catch {
-                    let attempts = item.attempts + 1
-                    let (limit, delay): (Int64, Int64)
-                    if let retry = doc.retry {
-                        (limit, delay) = (Int64(retry.numRetries) + 1, Int64(retry.delay(Int(attempts))))
-                    } else {
-                        (limit, delay) = (Self.maxAttempts, Self.retryDelay(attempts))
-                    }
-                    // A queue that does not exist is a client-side error: SNS does not retry those.
-                    let clientSide = (error as? AWSError)?.code == "QueueDoesNotExist"
-                    if attempts >= limit || clientSide {
-                        // Out of retries: to the subscription's dead-letter queue if it has one, else dropped.
-                        if let dlq = doc.deadLetter {
-                            do {
-                                try await queues.deliver(queueArn: dlq, body: String(decoding: item.body, as: UTF8.self),
-                                                         attributes: nil, senderId: Self.senderId, groupId: doc.groupId, dedupId: doc.dedupId)
-                            } catch {
-                                try await repository.retryDelivery(seq: item.seq, attempts: attempts, dueAtMillis: nowMs + 20_000)
-                                continue
-                            }
-                        }
-                        try await repository.completeDelivery(seq: item.seq)
-                    } else {
-                        try await repository.retryDelivery(seq: item.seq, attempts: attempts, dueAtMillis: nowMs + delay * 1000)
-                    }
-                }
-            }
-        }
-    }
-
-    /// One HTTP(S) delivery: a POST with SNS's headers; any 2xx counts as delivered.
-    func post(_ item: DeliveryItem, _ doc: DeliveryDoc) async throws {
-        guard let url = URL(string: doc.endpoint) else { throw AWSError(code: "InvalidEndpoint", status: 400, message: doc.endpoint) }
-        var request = URLRequest(url: url, timeoutInterval: 15)
-        request.httpMethod = "POST"
-        request.httpBody = Data(item.body)
-        request.setValue("text/plain; charset=UTF-8", forHTTPHeaderField: "Content-Type")
-        request.setValue("Amazon Simple Notification Service Agent", forHTTPHeaderField: "User-Agent")
-        request.setValue(doc.messageType ?? "Notification", forHTTPHeaderField: "x-amz-sns-message-type")
-        request.setValue(doc.messageId, forHTTPHeaderField: "x-amz-sns-message-id")
-        request.setValue(doc.topicArn ?? "", forHTTPHeaderField: "x-amz-sns-topic-arn")
-        if doc.messageType != "SubscriptionConfirmation" {
-            request.setValue(item.subscriptionArn, forHTTPHeaderField: "x-amz-sns-subscription-arn")
-        }
-        if doc.raw == true { request.setValue("true", forHTTPHeaderField: "x-amz-sns-rawdelivery") }
-        let (_, response) = try await URLSession.shared.data(for: request)
-        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-        guard (200..<300).contains(status) else {
-            throw AWSError(code: "DeliveryFailed", status: 502, senderFault: false, message: "\(doc.endpoint) answered \(status)")
-        }
-    }
 }

@@ -4,9 +4,6 @@
 // Gateway protocol (Warden's own): a POST of JSON {"messageId", "phoneNumber", "message", "smsType", "senderId"?};
 // any 2xx is sent; a 2xx body of {"optedOut": true} records the number as opted out (the message is not sent).
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import WardenAPI
 import WardenCore
 import WardenStorage
@@ -69,16 +66,12 @@ extension SNSService {
         let (account, region) = parts.count == 2 ? (parts[0], parts[1]) : ("", "")
         if try await smsSettings(account, region).optedOut.contains(doc.endpoint) { return }
         guard let gateway = sms else { throw AWSError(code: "SMSNotConfigured", status: 500, senderFault: false, message: "no --sms-gateway-url") }
-        var request = URLRequest(url: gateway, timeoutInterval: 15)
-        request.httpMethod = "POST"
-        request.httpBody = Data(item.body)
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        let (data, response) = try await URLSession.shared.data(for: request)
-        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-        guard (200..<300).contains(status) else {
-            throw AWSError(code: "DeliveryFailed", status: 502, senderFault: false, message: "SMS gateway answered \(status)")
+        let response = try await http.send("POST", url: gateway.absoluteString, headers: [("Content-Type", "application/json")],
+                                           body: item.body)
+        guard (200..<300).contains(response.status) else {
+            throw AWSError(code: "DeliveryFailed", status: 502, senderFault: false, message: "SMS gateway answered \(response.status)")
         }
-        if case .bool(true)? = (try? JSONParser.parse(Array(data)))?["optedOut"] {
+        if case .bool(true)? = (try? JSONParser.parse(response.body))?["optedOut"] {
             await locks.lock("sms:\(account)/\(region)")
             defer { locks.unlock("sms:\(account)/\(region)") }
             var s = try await smsSettings(account, region)

@@ -26,11 +26,15 @@ public struct SNSService: Sendable {
     let smtp: SMTPSettings?
     /// Where text messages go (`--sms-gateway-url`); without it SMS is refused.
     let sms: URL?
+    /// HTTP(S) endpoints and the SMS gateway are reached through this client.
+    let http: OutboundHTTP
+    let slots = DeliverySlots(capacity: 32)
 
-    public init(repository: TopicRepository, queues: any QueueDelivery, signer: LazyNotificationSigner, smtp: SMTPSettings? = nil,
-                sms: URL? = nil, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(repository: TopicRepository, queues: any QueueDelivery, signer: LazyNotificationSigner, http: OutboundHTTP,
+                smtp: SMTPSettings? = nil, sms: URL? = nil, now: @escaping @Sendable () -> Date = { Date() }) {
         self.smtp = smtp
         self.sms = sms
+        self.http = http
         self.repository = repository
         self.queues = queues
         self.signer = signer

@@ -1,0 +1,173 @@
+// The delivery engine: drains the outbox. Local copies (into SQS) are delivered inline; copies for remote endpoints
+// (HTTP/S, email, SMS) are leased and sent concurrently, so one slow endpoint does not hold up the rest. A FIFO
+// topic's copies for one (subscription, message group) lane are delivered one after another, strictly in order.
+import Foundation
+import Synchronization
+import WardenAPI
+import WardenCore
+import WardenStorage
+
+/// How many remote deliveries may be in progress at once.
+final class DeliverySlots: Sendable {
+    let capacity: Int
+    private let used = Mutex(0)
+    init(capacity: Int) { self.capacity = capacity }
+    var free: Int { used.withLock { capacity - $0 } }
+    func take(_ n: Int) { used.withLock { $0 += n } }
+    func give() { used.withLock { $0 -= 1 } }
+}
+
+extension SNSService {
+    /// Protocols whose deliveries leave the process (and may be slow).
+    static func isRemote(_ doc: DeliveryDoc) -> Bool {
+        guard let p = doc.protocol else { return false }
+        return p == "http" || p == "https" || p == "sms" || p.hasPrefix("email")
+    }
+
+    /// Delivers what is due; returns how many copies were delivered inline. Safe to run concurrently with publishes;
+    /// runs one at a time (the caller's loop), which a finished remote delivery wakes again.
+    public func runDeliveries() async throws -> Int {
+        var delivered = 0
+        while true {
+            let nowMs = nowMillis
+            let due = try await repository.due(nowMillis: nowMs, limit: 200)
+            if due.isEmpty { return delivered }
+            var progressed = false
+            var live: [String: Bool] = [:]
+            var lanes: [String: [(DeliveryItem, DeliveryDoc)]] = [:]
+            var order: [String] = []
+            for item in due {
+                if live[item.subscriptionArn] == nil {
+                    live[item.subscriptionArn] = item.subscriptionArn == "direct-sms"
+                        ? true : try await repository.subscription(arn: item.subscriptionArn) != nil
+                }
+                guard let doc = try? JSONDecoder().decode(DeliveryDoc.self, from: Data(item.doc.utf8)), live[item.subscriptionArn] == true else {
+                    // Unsubscribed (or its topic deleted) since the publish: nothing to deliver to.
+                    try await repository.completeDelivery(seq: item.seq)
+                    progressed = true
+                    continue
+                }
+                if doc.protocol == "lambda" {
+                    // No functions yet: the copy waits (checked again every minute), neither delivered nor dropped.
+                    try await repository.retryDelivery(seq: item.seq, attempts: item.attempts, dueAtMillis: nowMs + 60_000)
+                    progressed = true
+                    continue
+                }
+                let key = item.lane ?? "#\(item.seq)"
+                if lanes[key] == nil { order.append(key) }
+                lanes[key, default: []].append((item, doc))
+            }
+            var remote: [[(DeliveryItem, DeliveryDoc)]] = []
+            for key in order {
+                guard let lane = lanes[key], let first = lane.first else { continue }
+                if Self.isRemote(first.1) {
+                    remote.append(lane)
+                    continue
+                }
+                progressed = true
+                for (item, doc) in lane {
+                    guard try await attempt(item, doc) else { break }
+                    delivered += 1
+                }
+            }
+            let started = remote.prefix(max(0, slots.free))
+            if !started.isEmpty {
+                // Lease the copies (due again only if this process dies before finishing them), then send.
+                let seqs = started.flatMap { $0.map(\.0.seq) }
+                try await repository.reschedule(seqs: seqs, dueAtMillis: nowMs + 30_000 + Int64(seqs.count) * 16_000)
+                slots.take(started.count)
+                for lane in started {
+                    Task { await deliverRemote(lane) }
+                }
+                progressed = true
+            }
+            if !progressed { return delivered }
+        }
+    }
+
+    /// Sends one remote lane in order; stops at the first copy that must wait for a retry, and hands the rest back.
+    func deliverRemote(_ lane: [(DeliveryItem, DeliveryDoc)]) async {
+        defer {
+            slots.give()
+            wakeups.signal(Self.wakeKey)
+        }
+        for (index, (item, doc)) in lane.enumerated() {
+            do {
+                guard try await attempt(item, doc) else {
+                    try await repository.reschedule(seqs: lane.dropFirst(index + 1).map(\.0.seq), dueAtMillis: nowMillis)
+                    return
+                }
+            } catch {
+                // Storage failed: the lease runs out and the copies come due again.
+                return
+            }
+        }
+    }
+
+    /// Delivers one copy. True when it is done with (delivered, or dead-lettered/dropped after its last retry); false
+    /// when it was rescheduled for a retry.
+    func attempt(_ item: DeliveryItem, _ doc: DeliveryDoc) async throws -> Bool {
+        do {
+            if let proto = doc.protocol, proto == "http" || proto == "https" {
+                try await post(item, doc)
+            } else if doc.protocol == "sms" {
+                try await sendSMS(item, doc)
+            } else if let proto = doc.protocol, proto.hasPrefix("email") {
+                guard let smtp else { throw AWSError(code: "EmailNotConfigured", status: 500, senderFault: false, message: "no --smtp-url") }
+                try await SMTPClient.send(smtp, to: doc.endpoint, subject: doc.subject ?? "AWS Notification Message",
+                                          body: String(decoding: item.body, as: UTF8.self))
+            } else {
+                let attrs = doc.attributes.map { list in
+                    Dictionary(uniqueKeysWithValues: list.map { ($0.name, $0.api) })
+                }
+                try await queues.deliver(queueArn: doc.endpoint, body: String(decoding: item.body, as: UTF8.self),
+                                         attributes: attrs?.isEmpty == true ? nil : attrs, senderId: Self.senderId,
+                                         groupId: doc.groupId, dedupId: doc.dedupId)
+            }
+            try await repository.completeDelivery(seq: item.seq)
+            return true
+        } catch {
+            let nowMs = nowMillis
+            let attempts = item.attempts + 1
+            let (limit, delay): (Int64, Int64)
+            if let retry = doc.retry {
+                (limit, delay) = (Int64(retry.numRetries) + 1, Int64(retry.delay(Int(attempts))))
+            } else {
+                (limit, delay) = (Self.maxAttempts, Self.retryDelay(attempts))
+            }
+            // A queue that does not exist is a client-side error: SNS does not retry those.
+            let clientSide = (error as? AWSError)?.code == "QueueDoesNotExist"
+            guard attempts >= limit || clientSide else {
+                try await repository.retryDelivery(seq: item.seq, attempts: attempts, dueAtMillis: nowMs + delay * 1000)
+                return false
+            }
+            // Out of retries: to the subscription's dead-letter queue if it has one, else dropped.
+            if let dlq = doc.deadLetter {
+                do {
+                    try await queues.deliver(queueArn: dlq, body: String(decoding: item.body, as: UTF8.self),
+                                             attributes: nil, senderId: Self.senderId, groupId: doc.groupId, dedupId: doc.dedupId)
+                } catch {
+                    try await repository.retryDelivery(seq: item.seq, attempts: attempts, dueAtMillis: nowMs + 20_000)
+                    return false
+                }
+            }
+            try await repository.completeDelivery(seq: item.seq)
+            return true
+        }
+    }
+
+    /// One HTTP(S) delivery: a POST with SNS's headers; any 2xx counts as delivered.
+    func post(_ item: DeliveryItem, _ doc: DeliveryDoc) async throws {
+        var headers: [(String, String)] = [
+            ("Content-Type", "text/plain; charset=UTF-8"), ("User-Agent", "Amazon Simple Notification Service Agent"),
+            ("x-amz-sns-message-type", doc.messageType ?? "Notification"), ("x-amz-sns-message-id", doc.messageId),
+            ("x-amz-sns-topic-arn", doc.topicArn ?? ""),
+        ]
+        if doc.messageType != "SubscriptionConfirmation" { headers.append(("x-amz-sns-subscription-arn", item.subscriptionArn)) }
+        if doc.raw == true { headers.append(("x-amz-sns-rawdelivery", "true")) }
+        let response = try await http.send("POST", url: doc.endpoint, headers: headers, body: item.body)
+        guard (200..<300).contains(response.status) else {
+            throw AWSError(code: "DeliveryFailed", status: 502, senderFault: false, message: "\(doc.endpoint) answered \(response.status)")
+        }
+    }
+}
