@@ -139,7 +139,9 @@ public enum WardenNode {
             throw StartupError("--outbound-trust-ca: \(error)")
         }
         let sns = SNSService(repository: topics, queues: sqs, signer: LazyNotificationSigner(repository: topics), http: http,
-                             smtp: smtp, sms: smsGateway, now: { clock.now() })
+                             keys: kms, smtp: smtp, sms: smsGateway, now: { clock.now() })
+        // Replays a stopped process left unfinished carry on.
+        try await sns.resumeReplays()
         let buckets: BucketStore
         do {
             buckets = try BucketStore(repository: BucketRepository(db: store.database), dataDir: store.dataDir, keys: kms,

@@ -157,6 +157,26 @@ public struct TopicRepository: Sendable {
         }
     }
 
+    /// Every subscription of every account (start-up work only).
+    public func allSubscriptions() async throws -> [SubscriptionRow] {
+        try await db.read { tx in
+            try await tx.query("SELECT \(Self.subscriptionColumns) FROM sns_subscriptions ORDER BY created_at_ms, arn", []).map(Self.subscription)
+        }
+    }
+
+    /// Queues a replay's copies and records the subscription's progress in one transaction; false when the
+    /// subscription is gone.
+    public func enqueueReplay(_ items: [DeliveryItem], subscription s: SubscriptionRow, dueAtMillis: Int64) async throws -> Bool {
+        let sealed = try items.map { try sealer.seal($0.body, context: Self.sealContext($0.subscriptionArn, $0.doc)) }
+        return try await db.transaction { tx in
+            let found = try await tx.query("SELECT arn FROM sns_subscriptions WHERE arn = ?", [.text(s.arn)])
+            guard !found.isEmpty else { return false }
+            try await tx.execute("UPDATE sns_subscriptions SET doc = ? WHERE arn = ?", [.text(s.doc), .text(s.arn)])
+            try await Self.insert(items, sealed: sealed, dueAtMillis: dueAtMillis, tx)
+            return true
+        }
+    }
+
     public func deleteSubscription(arn: String) async throws {
         try await db.transaction { tx in try await tx.execute("DELETE FROM sns_subscriptions WHERE arn = ?", [.text(arn)]) }
     }

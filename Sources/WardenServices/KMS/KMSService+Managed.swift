@@ -55,9 +55,10 @@ extension KMSService {
         if let id = try await store.aliasTarget(account: c.account, region: c.region, name: alias) {
             return Self.keyArn(c, id)
         }
-        guard let description = Self.managedKeyDescriptions[service], let info = KeySpecInfo("SYMMETRIC_DEFAULT") else {
-            throw AWSError.internalFailure("No AWS managed key for \(service).")
+        guard let description = Self.managedKeyDescriptions[service] else {
+            throw KMS.Errors.notFoundException("Alias '\(Self.aliasArn(c, alias))' is not found.")
         }
+        guard let info = KeySpecInfo("SYMMETRIC_DEFAULT") else { throw AWSError.internalFailure("No AWS managed key for \(service).") }
         let created = now().timeIntervalSince1970
         let keyId = UUID().uuidString.lowercased()
         let materialId = Self.newMaterialId()

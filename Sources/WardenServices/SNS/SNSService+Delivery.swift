@@ -106,8 +106,11 @@ extension SNSService {
 
     /// Delivers one copy. True when it is done with (delivered, or dead-lettered/dropped after its last retry); false
     /// when it was rescheduled for a retry.
-    func attempt(_ item: DeliveryItem, _ doc: DeliveryDoc) async throws -> Bool {
+    func attempt(_ stored: DeliveryItem, _ doc: DeliveryDoc) async throws -> Bool {
+        var item = stored
         do {
+            // SSE-KMS copies are opened first: a key disabled since the publish fails the attempt, which is retried.
+            item.body = try await openBody(stored, doc)
             if let proto = doc.protocol, proto == "http" || proto == "https" {
                 try await post(item, doc)
             } else if doc.protocol == "sms" {

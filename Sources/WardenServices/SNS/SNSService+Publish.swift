@@ -26,6 +26,8 @@ struct DeliveryDoc: Codable, Sendable {
     /// FIFO topics: the message group and deduplication id, passed on to FIFO queues.
     var groupId: String?
     var dedupId: String?
+    /// SSE-KMS topics: the data key (KMS blob, base64) the body is encrypted under.
+    var kmsDataKey: String?
 }
 
 /// An HTTP(S) delivery's retry policy (DeliveryPolicy's healthyRetryPolicy): phases without delay, at the minimum
@@ -138,6 +140,7 @@ extension SNSService {
 
     struct Published {
         var messageId: String
+        var timestamp: String
         var items: [DeliveryItem]
     }
 
@@ -149,8 +152,11 @@ extension SNSService {
         var sequence: Int64
     }
 
+    /// Renders every matching subscription's copy. `replay`: a replay of an archived message to one subscription (the
+    /// original MessageId and Timestamp, marked Replayed).
     func render(topicArn: String, record: TopicRecord, message: String, subject: String?, structure: String?,
-                attributes input: [String: SNS.MessageAttributeValue]?, fifo: FIFOFacts? = nil, _ c: RequestContext) async throws -> Published {
+                attributes input: [String: SNS.MessageAttributeValue]?, fifo: FIFOFacts? = nil, replay: ReplayFacts? = nil,
+                _ c: RequestContext) async throws -> Published {
         guard !message.isEmpty else { throw Self.invalid("Empty message") }
         let (attrs, attrSize) = try Self.attributes(input)
         guard message.utf8.count + attrSize <= Self.maxMessageBytes else {
@@ -173,13 +179,14 @@ extension SNSService {
             }
             guard perProtocol["default"] != nil else { throw Self.invalid("Message Structure - No default entry in JSON message body") }
         }
-        let messageId = UUID().uuidString.lowercased()
-        let stamp = Self.timestamp(now())
+        let messageId = replay?.messageId ?? UUID().uuidString.lowercased()
+        let stamp = replay?.timestamp ?? Self.timestamp(now())
         let version = record.attributes["SignatureVersion"] ?? "1"
         let scheme = c.tls == nil ? "http" : "https"
         let host = c.host ?? "localhost:4566"
         var items: [DeliveryItem] = []
         for sub in try await repository.subscriptions(topicArn: topicArn) {
+            if let replay, sub.arn != replay.subscriptionArn { continue }
             guard let s = try? SubscriptionRecord.decode(sub.doc), s.confirmed else { continue }
             let text = perProtocol[s.protocol] ?? perProtocol["default"] ?? message
             if let policyText = s.attributes["FilterPolicy"], let policy = try? FilterPolicy(policyText) {
@@ -199,7 +206,7 @@ extension SNSService {
             let body: String
             var doc = DeliveryDoc(endpoint: s.endpoint, messageId: messageId, attributes: nil)
             doc.groupId = fifo?.group
-            doc.dedupId = fifo?.dedup
+            doc.dedupId = replay?.dedupId ?? fifo?.dedup
             if let policy = s.attributes["RedrivePolicy"], let target = (try? JSONParser.parse(Array(policy.utf8)))?["deadLetterTargetArn"]?.stringValue {
                 doc.deadLetter = target
             }
@@ -237,6 +244,7 @@ extension SNSService {
                 w.field("Message", text)
                 if let fifo { w.field("SequenceNumber", SQSService.sequenceNumber(fifo.sequence)) }
                 w.field("Timestamp", stamp)
+                if replay != nil { w.field("Replayed", true) }
                 w.field("SignatureVersion", version)
                 w.field("Signature", signature)
                 w.field("SigningCertURL", "\(scheme)://\(host)/\(signer.certificateName)")
@@ -258,7 +266,7 @@ extension SNSService {
             items.append(DeliveryItem(subscriptionArn: sub.arn, body: Array(body.utf8), doc: docText,
                                       lane: fifo.map { "\(sub.arn)|\($0.group)" }))
         }
-        return Published(messageId: messageId, items: items)
+        return Published(messageId: messageId, timestamp: stamp, items: items)
     }
 
     /// The SubscriptionConfirmation an HTTP(S) endpoint receives (signed like a notification, with Token and SubscribeURL).
@@ -347,8 +355,11 @@ extension SNSService {
             if groupId != nil || dedupId != nil {
                 throw Self.invalid("MessageGroupId: The request includes MessageGroupId parameter that is not valid for this topic type")
             }
-            let p = try await render(topicArn: topicArn, record: record, message: message, subject: subject, structure: structure,
+            var p = try await render(topicArn: topicArn, record: record, message: message, subject: subject, structure: structure,
                                      attributes: attributes, c)
+            if let keyId = record.attributes["KmsMasterKeyId"] {
+                try await encrypt(&p.items, topicArn: topicArn, keyId: keyId, account: c.account, region: c.region)
+            }
             try await repository.enqueue(p.items, dueAtMillis: nowMillis)
             if !p.items.isEmpty { wakeups.signal(Self.wakeKey) }
             return (p.messageId, nil)
@@ -366,10 +377,21 @@ extension SNSService {
         let dedupId = dedup ?? ""
         let key = record.attributes["FifoThroughputScope"] == "MessageGroup" ? "\(group)\u{1}\(dedupId)" : dedupId
         let sequence = nextSequence()
-        let p = try await render(topicArn: topicArn, record: record, message: message, subject: subject, structure: structure,
+        var p = try await render(topicArn: topicArn, record: record, message: message, subject: subject, structure: structure,
                                  attributes: attributes, fifo: FIFOFacts(group: group, dedup: dedupId, sequence: sequence), c)
+        let keyId = record.attributes["KmsMasterKeyId"]
+        if let keyId { try await encrypt(&p.items, topicArn: topicArn, keyId: keyId, account: c.account, region: c.region) }
+        let (attrs, _) = try Self.attributes(attributes)
+        var archive = try await archiveEntry(topicArn: topicArn, record: record, message: ArchivedMessage(
+            messageId: p.messageId, timestamp: p.timestamp, message: message, subject: subject, structure: structure,
+            attributes: attrs.isEmpty ? nil : attrs.map { StoredAttribute(name: $0.name, dataType: $0.dataType, string: $0.string,
+                                                                          binary: $0.binary.map { Data($0).base64EncodedString() }) },
+            group: group, dedup: dedupId, sequence: sequence))
+        if let plain = archive {
+            archive = try await sealArchived(plain, topicArn: topicArn, seq: sequence, keyId: keyId, account: c.account, region: c.region)
+        }
         let stored = try await repository.enqueueFIFO(topicArn: topicArn, dedupKey: key, messageId: p.messageId, sequence: sequence,
-                                                      nowMillis: nowMillis, items: p.items)
+                                                      nowMillis: nowMillis, items: p.items, archive: archive)
         if stored.messageId == p.messageId && !p.items.isEmpty { wakeups.signal(Self.wakeKey) }
         return (stored.messageId, SQSService.sequenceNumber(stored.seq))
     }
@@ -410,8 +432,11 @@ extension SNSService {
                 if e.messageGroupId != nil || e.messageDeduplicationId != nil {
                     throw Self.invalid("MessageGroupId: not valid for this topic type")
                 }
-                let p = try await render(topicArn: input.topicArn, record: record, message: e.message, subject: e.subject,
+                var p = try await render(topicArn: input.topicArn, record: record, message: e.message, subject: e.subject,
                                          structure: e.messageStructure, attributes: e.messageAttributes, c)
+                if let keyId = record.attributes["KmsMasterKeyId"] {
+                    try await encrypt(&p.items, topicArn: input.topicArn, keyId: keyId, account: c.account, region: c.region)
+                }
                 items += p.items
                 ok.append(SNS.PublishBatchResultEntry(id: e.id, messageId: p.messageId))
             } catch let error as AWSError {

@@ -29,9 +29,16 @@ public struct SNSService: Sendable {
     /// HTTP(S) endpoints and the SMS gateway are reached through this client.
     let http: OutboundHTTP
     let slots = DeliverySlots(capacity: 32)
+    /// KMS, for topics with KmsMasterKeyId (SSE-KMS), and the data keys in use.
+    let keys: (any DataKeyProvider)?
+    let dataKeys = DataKeyCache()
+    /// Replays running in this process, and when each archive was last pruned.
+    let archiveState = ArchiveState()
 
     public init(repository: TopicRepository, queues: any QueueDelivery, signer: LazyNotificationSigner, http: OutboundHTTP,
-                smtp: SMTPSettings? = nil, sms: URL? = nil, now: @escaping @Sendable () -> Date = { Date() }) {
+                keys: (any DataKeyProvider)? = nil, smtp: SMTPSettings? = nil, sms: URL? = nil,
+                now: @escaping @Sendable () -> Date = { Date() }) {
+        self.keys = keys
         self.smtp = smtp
         self.sms = sms
         self.http = http
@@ -61,6 +68,8 @@ struct SubscriptionRecord: Codable, Sendable {
     /// HTTP(S): the confirmation token sent to the endpoint, and whether unsubscribing then needs a signature.
     var token: String?
     var authenticateOnUnsubscribe: Bool?
+    /// The replay of the archive its ReplayPolicy asked for, and how far it got.
+    var replay: ReplayProgress?
     func encoded() -> String { (try? JSONEncoder().encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}" }
     static func decode(_ doc: String) throws -> SubscriptionRecord { try JSONDecoder().decode(SubscriptionRecord.self, from: Data(doc.utf8)) }
 }
@@ -70,7 +79,6 @@ extension SNSService {
     static func notFound(_ m: String) -> AWSError { SNS.Errors.notFoundException(m) }
 
     static let topicSettable: Set<String> = ["DisplayName", "Policy", "DeliveryPolicy", "SignatureVersion", "TracingConfig"]
-    static let subscriptionSettable: Set<String> = ["RawMessageDelivery", "FilterPolicy", "FilterPolicyScope", "RedrivePolicy", "DeliveryPolicy"]
 
     static func topicArn(_ c: RequestContext, _ name: String) -> String { "arn:\(c.partition.rawValue):sns:\(c.region):\(c.account):\(name)" }
 
@@ -107,9 +115,11 @@ extension SNSService {
         case "FifoThroughputScope":
             guard fifo, value == "Topic" || value == "MessageGroup" else { throw invalid("Attribute Name: \(name)") }
         case "ArchivePolicy":
-            throw invalid("Attribute Name: ArchivePolicy. Message archiving is not implemented by Warden yet.")
+            guard fifo else { throw invalid("Attribute Name: ArchivePolicy is only for FIFO topics") }
+            _ = try archiveRetentionDays(value)
         case "KmsMasterKeyId":
-            throw invalid("Attribute Name: KmsMasterKeyId. SSE-KMS topics are not implemented by Warden yet; message bodies are sealed under Warden's root key.")
+            // The key is checked when messages are published, as in SNS.
+            guard value.utf8.count <= 2048 else { throw invalid("Attribute Name: KmsMasterKeyId") }
         default:
             guard topicSettable.contains(name) else { throw invalid("Attribute Name: \(name)") }
         }
@@ -129,7 +139,10 @@ extension SNSService {
         for (k, v) in attributes { try Self.checkTopicAttribute(k, v, fifo: fifo) }
         if input.dataProtectionPolicy != nil { throw Self.invalid("DataProtectionPolicy is not implemented by Warden yet.") }
         let tags = try Self.mergedTags([], (input.tags ?? []).map { [$0.key, $0.value] })
-        let record = TopicRecord(attributes: attributes, tags: tags)
+        var record = TopicRecord(attributes: attributes, tags: tags)
+        if let policy = attributes["ArchivePolicy"], try Self.archiveRetentionDays(policy) != nil {
+            record.attributes[Self.archiveSinceKey] = String(nowMillis)
+        }
         if let existing = try await repository.createTopic(TopicRow(account: c.account, region: c.region, name: input.name,
                                                                     createdAtMillis: nowMillis, doc: record.encoded())) {
             // Idempotent for the same attributes; a different value for one given is refused.
@@ -146,6 +159,7 @@ extension SNSService {
         guard let arn = ARN(input.topicArn), arn.service == "sns" else { throw Self.invalid("TopicArn") }
         if arn.account == c.account, arn.region == c.region {
             try await repository.deleteTopic(account: arn.account, region: arn.region, name: arn.resource, arn: input.topicArn)
+            try await repository.purgeArchive(topicArn: input.topicArn, beforeMillis: nil)
         }
         return EmptyShape()
     }
@@ -179,6 +193,8 @@ extension SNSService {
             a["ContentBasedDeduplication"] = a["ContentBasedDeduplication"] ?? "false"
             a["FifoThroughputScope"] = a["FifoThroughputScope"] ?? "Topic"
         }
+        a[Self.archiveSinceKey] = nil
+        if let since = archiveWindowStart(record) { a["BeginningArchiveTime"] = Timestamps.iso8601(since, fractional: false) }
         return SNS.GetTopicAttributesResponse(attributes: a)
     }
 
@@ -195,8 +211,21 @@ extension SNSService {
         defer { locks.unlock(input.topicArn) }
         var (row, record) = try await topic(input.topicArn, c)
         record.attributes[input.attributeName] = (input.attributeValue ?? "").isEmpty ? nil : input.attributeValue
+        var dropArchive = false
+        if input.attributeName == "ArchivePolicy" {
+            let days = try Self.archiveRetentionDays(input.attributeValue ?? "")
+            if days == nil {
+                // Archiving turned off: the archive goes with it.
+                record.attributes["ArchivePolicy"] = nil
+                record.attributes[Self.archiveSinceKey] = nil
+                dropArchive = true
+            } else if record.attributes[Self.archiveSinceKey] == nil {
+                record.attributes[Self.archiveSinceKey] = String(nowMillis)
+            }
+        }
         row.doc = record.encoded()
         guard try await repository.updateTopic(row) else { throw Self.notFound("Topic does not exist") }
+        if dropArchive { try await repository.purgeArchive(topicArn: input.topicArn, beforeMillis: nil) }
         return EmptyShape()
     }
 
@@ -282,6 +311,7 @@ extension SNSService {
         }
         var attributes: [String: String] = [:]
         for (k, v) in input.attributes ?? [:] { attributes[k] = try Self.checkSubscriptionAttribute(k, v) }
+        if let policy = attributes["ReplayPolicy"], !policy.isEmpty { try checkReplay(topic: topicRecord, policy: policy) }
         // The same endpoint subscribed again returns the existing subscription.
         for existing in try await repository.subscriptions(topicArn: input.topicArn) {
             if let r = try? SubscriptionRecord.decode(existing.doc), r.protocol == proto, r.endpoint == endpoint {
@@ -292,10 +322,12 @@ extension SNSService {
         // SQS and SMS endpoints need no confirmation handshake; HTTP(S) and email endpoints get one to answer.
         let needsConfirmation = proto != "sqs" && proto != "sms" && proto != "lambda"
         let token = needsConfirmation ? (0..<4).map { _ in UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased() }.joined() : nil
-        let record = SubscriptionRecord(topicArn: input.topicArn, protocol: proto, endpoint: endpoint, owner: c.account,
+        var record = SubscriptionRecord(topicArn: input.topicArn, protocol: proto, endpoint: endpoint, owner: c.account,
                                         attributes: attributes, confirmed: !needsConfirmation, token: token)
+        if attributes["ReplayPolicy"] != nil { record.replay = ReplayProgress(startedAtMillis: nowMillis, c) }
         try await repository.insertSubscription(SubscriptionRow(arn: subArn, topicArn: input.topicArn, account: c.account,
                                                                 createdAtMillis: nowMillis, doc: record.encoded()))
+        if record.replay != nil { startReplay(subArn) }
         if let token {
             let item = try await confirmation(topicArn: input.topicArn, topic: topicRecord, subscriptionArn: subArn, record: record,
                                               token: token, c)
@@ -345,6 +377,9 @@ extension SNSService {
             return value
         case "DeliveryPolicy":
             guard value.isEmpty || (try? JSONParser.parse(Array(value.utf8))) != nil else { throw invalid("Attribute Name: \(name)") }
+            return value
+        case "ReplayPolicy":
+            if !value.isEmpty { _ = try ReplayWindow(value) }
             return value
         default:
             throw invalid("Attribute Name: \(name)")
@@ -424,6 +459,7 @@ extension SNSService {
             a["PendingDeliveries"] = String(try await repository.pendingDeliveries(subscriptionArn: row.arn))
         }
         if a["FilterPolicy"] != nil { a["FilterPolicyScope"] = a["FilterPolicyScope"] ?? "MessageAttributes" }
+        if let replay = r.replay { a["ReplayStatus"] = replay.status }
         return SNS.GetSubscriptionAttributesResponse(attributes: a)
     }
 
@@ -433,8 +469,20 @@ extension SNSService {
         defer { locks.unlock(input.subscriptionArn) }
         var (row, r) = try await subscription(input.subscriptionArn, c)
         r.attributes[input.attributeName] = value.isEmpty ? nil : value
+        if input.attributeName == "ReplayPolicy" {
+            if value.isEmpty {
+                // Clearing the policy stops a replay in progress.
+                r.replay = nil
+            } else {
+                let (_, topicRecord) = try await topic(r.topicArn, c)
+                try checkReplay(topic: topicRecord, policy: value)
+                // A new replay replaces the one before it.
+                r.replay = ReplayProgress(startedAtMillis: nowMillis, c)
+            }
+        }
         row.doc = r.encoded()
         guard try await repository.updateSubscription(row) else { throw Self.notFound("Subscription does not exist") }
+        if r.replay != nil && input.attributeName == "ReplayPolicy" { startReplay(row.arn) }
         return EmptyShape()
     }
 }

@@ -503,22 +503,14 @@ extension SQSService {
     /// Encrypts the body under the queue's current data key (made through KMS, reused for the reuse period).
     func encrypt(_ m: inout NewMessage, keyId: String, record: QueueRecord, queue row: QueueRow) async throws {
         guard let keys else { throw Self.unsupported("SSE-KMS needs KMS.") }
-        let cacheKey = "\(row.queueId)|\(keyId)"
         let entry: DataKeyCache.Entry
-        if let hit = dataKeys.get(cacheKey, now: now()) {
-            entry = hit
-        } else {
-            let context = RequestContext(requestId: "", account: row.account, region: row.region, principal: nil, sourceIP: "",
-                                         userAgent: "sqs.amazonaws.com", receivedAt: now())
-            do {
-                let key = try await keys.generateDataKey(keyId: keyId, encryptionContext: Self.kmsContext(row), context: context)
-                let reuse = Double(record.attributes["KmsDataKeyReusePeriodSeconds"].flatMap(Int.init) ?? 300)
-                entry = DataKeyCache.Entry(plaintext: key.plaintext, blob: key.ciphertext, until: now().addingTimeInterval(reuse))
-                dataKeys.put(cacheKey, entry)
-                dataKeys.put("blob|" + Data(key.ciphertext).base64EncodedString(), entry)
-            } catch {
-                throw Self.kmsError(error)
-            }
+        do {
+            entry = try await dataKeys.current(
+                "\(row.queueId)|\(keyId)", keyId: keyId, encryptionContext: Self.kmsContext(row), keys: keys,
+                context: DataKeyCache.serviceContext(account: row.account, region: row.region, service: "sqs.amazonaws.com", now: now()),
+                reuse: Double(record.attributes["KmsDataKeyReusePeriodSeconds"].flatMap(Int.init) ?? 300), now: now())
+        } catch {
+            throw Self.kmsError(error)
         }
         guard let sealed = try AES.GCM.seal(m.body, using: SymmetricKey(data: entry.plaintext), authenticating: Array(m.messageId.utf8)).combined,
               var doc = try? JSONDecoder().decode(MessageDoc.self, from: Data(m.doc.utf8)) else { throw AWSError.internalFailure() }
@@ -534,22 +526,17 @@ extension SQSService {
         for i in out.indices {
             guard let doc = try? JSONDecoder().decode(MessageDoc.self, from: Data(out[i].doc.utf8)), let blobText = doc.kmsDataKey,
                   let blob = Data(base64Encoded: blobText) else { continue }
-            var plaintext = dataKeys.get("blob|" + blobText, now: Date.distantPast)?.plaintext
-            if plaintext == nil {
-                guard let keys else { throw Self.unsupported("SSE-KMS needs KMS.") }
-                let context = RequestContext(requestId: "", account: row.account, region: row.region, principal: nil, sourceIP: "",
-                                             userAgent: "sqs.amazonaws.com", receivedAt: now())
-                do {
-                    let p = try await keys.decryptDataKey(Array(blob), encryptionContext: doc.kmsQueueArn.map { ["aws:sqs:arn": $0] } ?? Self.kmsContext(row),
-                                                          context: context)
-                    plaintext = p
-                    dataKeys.put("blob|" + blobText, DataKeyCache.Entry(plaintext: p, blob: Array(blob), until: now().addingTimeInterval(300)))
-                } catch {
-                    throw Self.kmsError(error)
-                }
+            guard let keys else { throw Self.unsupported("SSE-KMS needs KMS.") }
+            let plaintext: [UInt8]
+            do {
+                plaintext = try await dataKeys.plaintext(
+                    blob: Array(blob), encryptionContext: doc.kmsQueueArn.map { ["aws:sqs:arn": $0] } ?? Self.kmsContext(row), keys: keys,
+                    context: DataKeyCache.serviceContext(account: row.account, region: row.region, service: "sqs.amazonaws.com", now: now()),
+                    now: now())
+            } catch {
+                throw Self.kmsError(error)
             }
-            guard let key = plaintext,
-                  let opened = try? AES.GCM.open(AES.GCM.SealedBox(combined: out[i].body), using: SymmetricKey(data: key),
+            guard let opened = try? AES.GCM.open(AES.GCM.SealedBox(combined: out[i].body), using: SymmetricKey(data: plaintext),
                                                  authenticating: Array(out[i].messageId.utf8)) else {
                 throw AWSError.internalFailure("A message body could not be decrypted.")
             }

@@ -395,27 +395,3 @@ extension SQSService {
         try await repository.deleteExpired(nowMillis: nowMillis)
     }
 }
-
-/// Data keys of SSE-KMS queues, reused for the queue's KmsDataKeyReusePeriodSeconds (and decrypted keys by their blob).
-final class DataKeyCache: Sendable {
-    struct Entry: Sendable {
-        var plaintext: [UInt8]
-        var blob: [UInt8]
-        var until: Date
-    }
-    private let entries = Mutex<[String: Entry]>([:])
-
-    func get(_ key: String, now: Date) -> Entry? {
-        entries.withLock { e in
-            guard let hit = e[key], hit.until > now else { return nil }
-            return hit
-        }
-    }
-
-    func put(_ key: String, _ entry: Entry) {
-        entries.withLock { e in
-            if e.count > 10_000 { e.removeAll() }
-            e[key] = entry
-        }
-    }
-}
