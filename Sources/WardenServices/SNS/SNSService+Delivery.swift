@@ -73,8 +73,10 @@ extension SNSService {
             let started = remote.prefix(max(0, slots.free))
             if !started.isEmpty {
                 // Lease the copies (due again only if this process dies before finishing them), then send.
+                // Long enough for the longest lane at 15 s per copy (a crash makes them wait that long, no longer).
                 let seqs = started.flatMap { $0.map(\.0.seq) }
-                try await repository.reschedule(seqs: seqs, dueAtMillis: nowMs + 30_000 + Int64(seqs.count) * 16_000)
+                let longest = Int64(started.map(\.count).max() ?? 1)
+                try await repository.reschedule(seqs: seqs, dueAtMillis: nowMs + 30_000 + longest * 16_000)
                 slots.take(started.count)
                 for lane in started {
                     Task { await deliverRemote(lane) }
