@@ -309,6 +309,28 @@ def test_fifo_queues_order_groups_and_deduplicate(strict):
     assert code(e) == "InvalidParameter"
 
 
+def test_fifo_receive_request_attempt_id(strict):
+    """A retried FIFO receive with the same ReceiveRequestAttemptId gets the same messages and receipt handles."""
+    c = sqs(strict)
+    url = c.create_queue(QueueName="attempts.fifo", Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "true"})["QueueUrl"]
+    for b in ["one", "two", "three"]:
+        c.send_message(QueueUrl=url, MessageBody=b, MessageGroupId="g")
+    first = c.receive_message(QueueUrl=url, MaxNumberOfMessages=2, ReceiveRequestAttemptId="attempt-1", VisibilityTimeout=30)["Messages"]
+    again = c.receive_message(QueueUrl=url, MaxNumberOfMessages=2, ReceiveRequestAttemptId="attempt-1", VisibilityTimeout=30)["Messages"]
+    assert [m["Body"] for m in first] == ["one", "two"]
+    assert [(m["MessageId"], m["ReceiptHandle"]) for m in again] == [(m["MessageId"], m["ReceiptHandle"]) for m in first]
+    # Another attempt id is a new receive: the group is in flight, so nothing.
+    assert "Messages" not in c.receive_message(QueueUrl=url, ReceiveRequestAttemptId="attempt-2")
+    # Once a message of the attempt is deleted, a retry is a new receive.
+    c.delete_message(QueueUrl=url, ReceiptHandle=first[0]["ReceiptHandle"])
+    c.change_message_visibility(QueueUrl=url, ReceiptHandle=first[1]["ReceiptHandle"], VisibilityTimeout=0)
+    fresh = c.receive_message(QueueUrl=url, MaxNumberOfMessages=2, ReceiveRequestAttemptId="attempt-1")["Messages"]
+    assert [m["Body"] for m in fresh] == ["two", "three"] and fresh[0]["ReceiptHandle"] != first[1]["ReceiptHandle"]
+    with pytest.raises(ClientError) as e:
+        c.receive_message(QueueUrl=url, ReceiveRequestAttemptId="has space")
+    assert code(e) == "InvalidParameterValue"
+
+
 def test_sse_kms_queues(make_warden):
     w = make_warden("sqlite")
     c = sqs(w)

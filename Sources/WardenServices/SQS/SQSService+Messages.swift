@@ -336,10 +336,22 @@ extension SQSService {
         }
         let deadline = ContinuousClock.now + .seconds(wait)
         let fifo = record.isFifo
+        var attemptKey: String?
+        if let attempt = input.receiveRequestAttemptId, fifo {
+            guard (1...128).contains(attempt.utf8.count), attempt.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+                throw Self.invalidValue("Value \(attempt) for parameter ReceiveRequestAttemptId is invalid. Reason: Must be 1 to 128 alphanumeric or punctuation characters.")
+            }
+            attemptKey = row.queueId + "|" + attempt
+        }
         while true {
             let nowMs = nowMillis
             // FIFO receives of one queue go one at a time, so no two receivers take messages of one group.
             if fifo { await locks.lock("receive:" + row.queueId) }
+            if let attemptKey, let again = try await retriedAttempt(attemptKey, queueId: row.queueId, nowMs: nowMs, visibility: visibility) {
+                // A retry of a receive attempt: the same messages and receipt handles, their visibility timeout restarted.
+                locks.unlock("receive:" + row.queueId)
+                return SQS.ReceiveMessageResult(messages: again)
+            }
             let received: [ReceivedMessage]
             do {
                 received = try await repository.receive(
@@ -364,7 +376,12 @@ extension SQSService {
             }
             if dlq != nil { signals.signal(dlq?.id ?? "") }
             if !opened.isEmpty {
-                return SQS.ReceiveMessageResult(messages: opened.map { message($0, row: row, input: input) })
+                let messages = opened.map { message($0, row: row, input: input) }
+                if let attemptKey {
+                    attempts.put(attemptKey, ReceiveAttempts.Entry(atMillis: nowMs, messages: messages,
+                                                                   claims: opened.map { ($0.seq, $0.receipt) }))
+                }
+                return SQS.ReceiveMessageResult(messages: messages)
             }
             let remaining = deadline - ContinuousClock.now
             if remaining <= .zero { return SQS.ReceiveMessageResult(messages: nil) }
@@ -372,6 +389,21 @@ extension SQSService {
             // without a send).
             await signals.wait(row.queueId, timeout: min(remaining, .seconds(1)))
         }
+    }
+
+    /// The messages of an earlier receive with the same ReceiveRequestAttemptId (FIFO queues, within 5 minutes), if
+    /// every one of them is still in flight under the receipt that receive gave; their visibility timeout restarts.
+    func retriedAttempt(_ key: String, queueId: String, nowMs: Int64, visibility: Int64) async throws -> [SQS.Message]? {
+        guard let entry = attempts.get(key), entry.atMillis > nowMs - 300_000 else { return nil }
+        for (seq, receipt) in entry.claims {
+            let outcome = try await repository.changeVisibility(queueId: queueId, seq: seq, receipt: receipt,
+                                                                visibleAtMillis: nowMs + visibility * 1000, nowMillis: nowMs)
+            guard outcome == .done else {
+                attempts.remove(key)
+                return nil
+            }
+        }
+        return entry.messages
     }
 
     func message(_ m: ReceivedMessage, row: QueueRow, input: SQS.ReceiveMessageRequest) -> SQS.Message {

@@ -14,6 +14,7 @@ public struct SQSService: Sendable {
     let keys: (any DataKeyProvider)?
     /// Data keys reused for KmsDataKeyReusePeriodSeconds, per queue and key: (plaintext, KMS blob, key ARN, until).
     let dataKeys = DataKeyCache()
+    let attempts = ReceiveAttempts()
 
     public init(repository: QueueRepository, keys: (any DataKeyProvider)? = nil, now: @escaping @Sendable () -> Date = { Date() }) {
         self.repository = repository
@@ -393,5 +394,28 @@ extension SQSService {
     /// Deletes messages past their retention; run by a background job.
     public func deleteExpired() async throws {
         try await repository.deleteExpired(nowMillis: nowMillis)
+    }
+}
+
+/// FIFO receives by ReceiveRequestAttemptId (per process, 5 minutes): what each attempt handed out, so a retried
+/// attempt gets the same messages and receipt handles.
+final class ReceiveAttempts: Sendable {
+    struct Entry: Sendable {
+        var atMillis: Int64
+        var messages: [SQS.Message]
+        var claims: [(seq: Int64, receipt: String)]
+    }
+    private let entries = Mutex<[String: Entry]>([:])
+
+    func get(_ key: String) -> Entry? { entries.withLock { $0[key] } }
+    func remove(_ key: String) { _ = entries.withLock { $0.removeValue(forKey: key) } }
+    func put(_ key: String, _ entry: Entry) {
+        entries.withLock { e in
+            if e.count > 10_000 {
+                let cutoff = entry.atMillis - 300_000
+                e = e.filter { $0.value.atMillis > cutoff }
+            }
+            e[key] = entry
+        }
     }
 }
