@@ -4,11 +4,20 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOSSL
+import Synchronization
 
 /// One pooled client for the process. HTTPS verifies certificates against the system's trust store plus the CAs of
 /// `--outbound-trust-ca` (for tests and private endpoints). Redirects are not followed: SNS treats them as failures.
 public final class OutboundHTTP: Sendable {
-    let client: HTTPClient
+    let configuration: HTTPClient.Configuration
+    /// Made on first use, so a process that stops before sending anything has no client to shut down; after
+    /// `shutdown` nothing more is sent.
+    private enum State {
+        case idle
+        case running(HTTPClient)
+        case closed
+    }
+    private let state = Mutex(State.idle)
 
     public struct Response: Sendable {
         public var status: Int
@@ -28,7 +37,20 @@ public final class OutboundHTTP: Sendable {
         var config = HTTPClient.Configuration(tlsConfiguration: tls, redirectConfiguration: .disallow,
                                               timeout: .init(connect: .seconds(5), read: .seconds(15)))
         config.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 16)
-        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
+        configuration = config
+    }
+
+    func shared() throws -> HTTPClient {
+        try state.withLock { s in
+            switch s {
+            case .running(let c): return c
+            case .closed: throw OutboundHTTPError("shutting down")
+            case .idle:
+                let made = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+                s = .running(made)
+                return made
+            }
+        }
     }
 
     /// Sends one request; answers the status and up to `maxBody` bytes of the body. Throws on connection, TLS and
@@ -40,14 +62,19 @@ public final class OutboundHTTP: Sendable {
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         request.body = .bytes(ByteBuffer(bytes: body))
         let seconds = timeout.components.seconds
-        let response = try await client.execute(request, timeout: .seconds(seconds))
+        let response = try await shared().execute(request, timeout: .seconds(seconds))
         let collected = try await response.body.collect(upTo: maxBody)
         return Response(status: Int(response.status.code), body: Array(collected.readableBytesView))
     }
 
     /// Closes pooled connections; call once, at shutdown.
     public func shutdown() async {
-        try? await client.shutdown()
+        let made = state.withLock { s -> HTTPClient? in
+            defer { s = .closed }
+            if case .running(let c) = s { return c }
+            return nil
+        }
+        try? await made?.shutdown()
     }
 }
 

@@ -22,6 +22,11 @@ public final class KeyedAsyncLock: Sendable {
         }
     }
 
+    /// Whether callers are queued for `name` (a holder may batch work for them, as group commit does).
+    public func hasWaiters(_ name: String) -> Bool {
+        held.withLock { ($0[name]?.isEmpty == false) }
+    }
+
     public func unlock(_ name: String) {
         let next = held.withLock { h -> CheckedContinuation<Void, Never>? in
             guard var waiters = h[name], !waiters.isEmpty else {
@@ -45,6 +50,8 @@ public final class AsyncLock: Sendable {
     public func lock() async { await keyed.lock("") }
 
     public func unlock() { keyed.unlock("") }
+
+    public var hasWaiters: Bool { keyed.hasWaiters("") }
 
     public func withLock<T: Sendable>(_ body: () async throws -> T) async throws -> T {
         await lock()
