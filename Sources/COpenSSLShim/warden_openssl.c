@@ -110,10 +110,31 @@ int warden_gzip(const uint8_t *in, size_t in_len, uint8_t **out, size_t *out_len
     return 1;
 }
 
+static int inflate_with(int window_bits, size_t limit, const uint8_t *in, size_t in_len, uint8_t **out, size_t *out_len);
+
 int warden_gunzip(const uint8_t *in, size_t in_len, uint8_t **out, size_t *out_len) {
+    return inflate_with(15 + 16, (size_t)-1, in, in_len, out, out_len);
+}
+
+uint32_t warden_crc32(const uint8_t *in, size_t in_len) {
+    uLong c = crc32(0L, Z_NULL, 0);
+    while (in_len > 0) {
+        uInt n = in_len > 0x40000000 ? 0x40000000 : (uInt)in_len;
+        c = crc32(c, in, n);
+        in += n;
+        in_len -= n;
+    }
+    return (uint32_t)c;
+}
+
+int warden_inflate_raw(const uint8_t *in, size_t in_len, size_t limit, uint8_t **out, size_t *out_len) {
+    return inflate_with(-15, limit, in, in_len, out, out_len);
+}
+
+static int inflate_with(int window_bits, size_t limit, const uint8_t *in, size_t in_len, uint8_t **out, size_t *out_len) {
     z_stream s;
     memset(&s, 0, sizeof s);
-    if (inflateInit2(&s, 15 + 16) != Z_OK) return 0;
+    if (inflateInit2(&s, window_bits) != Z_OK) return 0;
     size_t cap = in_len * 4 + 1024, len = 0;
     uint8_t *buf = malloc(cap);
     if (!buf) { inflateEnd(&s); return 0; }
@@ -122,6 +143,7 @@ int warden_gunzip(const uint8_t *in, size_t in_len, uint8_t **out, size_t *out_l
     int rc;
     do {
         if (len == cap) {
+            if (cap > limit) { free(buf); inflateEnd(&s); return 0; }
             uint8_t *bigger = realloc(buf, cap * 2);
             if (!bigger) { free(buf); inflateEnd(&s); return 0; }
             buf = bigger;
@@ -133,7 +155,7 @@ int warden_gunzip(const uint8_t *in, size_t in_len, uint8_t **out, size_t *out_l
         len = cap - s.avail_out;
     } while (rc == Z_OK);
     inflateEnd(&s);
-    if (rc != Z_STREAM_END) { free(buf); return 0; }
+    if (rc != Z_STREAM_END || len > limit) { free(buf); return 0; }
     *out = buf;
     *out_len = len;
     return 1;

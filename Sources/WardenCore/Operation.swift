@@ -91,6 +91,20 @@ public enum WireProtocol: Sendable, Equatable {
     case json(version: String, targetPrefix: String)
     /// AWS Query: form-encoded `Action`, XML responses in `xmlNamespace`.
     case query(apiVersion: String, xmlNamespace: String)
+    /// REST-JSON: dispatched by method and path (the operations' HTTP bindings), JSON bodies.
+    case restJSON
+}
+
+/// Where a REST operation lives: `POST /2015-03-31/functions/{FunctionName}/invocations`, answering `responseCode`.
+public struct HTTPBinding: Sendable, Equatable {
+    public let method: String
+    public let requestUri: String
+    public let responseCode: Int
+    public init(method: String, requestUri: String, responseCode: Int) {
+        self.method = method
+        self.requestUri = requestUri
+        self.responseCode = responseCode
+    }
 }
 
 /// The model facts about one service (generated).
@@ -101,13 +115,16 @@ public struct ServiceModel: Sendable {
     /// The Query protocol a JSON service spoke before (SQS), still served to older clients.
     public let legacyQuery: WireProtocol?
     public let operationNames: Set<String>
+    /// REST protocols: each generated operation's method and path.
+    public let httpBindings: [String: HTTPBinding]
     public init(signingName: String, endpointPrefix: String, wireProtocol: WireProtocol, legacyQuery: WireProtocol? = nil,
-                operationNames: Set<String>) {
+                operationNames: Set<String>, httpBindings: [String: HTTPBinding] = [:]) {
         self.signingName = signingName
         self.endpointPrefix = endpointPrefix
         self.wireProtocol = wireProtocol
         self.legacyQuery = legacyQuery
         self.operationNames = operationNames
+        self.httpBindings = httpBindings
     }
 }
 

@@ -23,6 +23,8 @@ public final class Shape: Sendable {
     public let sensitive: Bool
     public let flattened: Bool
     public let timestampFormat: String?
+    /// REST protocols: the member that is the whole HTTP body (a blob sent raw, or a structure as the document).
+    public let payload: String?
     // NSRegularExpression is immutable after creation and documented as safe to use from several threads.
     nonisolated(unsafe) public let regex: NSRegularExpression?
     private let membersByName: [String: Member]
@@ -30,8 +32,10 @@ public final class Shape: Sendable {
     public init(
         name: String, kind: Kind, members: [Member] = [], member: Member? = nil, key: Member? = nil,
         value: Member? = nil, min: Double? = nil, max: Double? = nil, enumValues: [String]? = nil,
-        pattern: String? = nil, sensitive: Bool = false, flattened: Bool = false, timestampFormat: String? = nil
+        pattern: String? = nil, sensitive: Bool = false, flattened: Bool = false, timestampFormat: String? = nil,
+        payload: String? = nil
     ) {
+        self.payload = payload
         self.name = name
         self.kind = kind
         self.members = members
@@ -56,18 +60,26 @@ public final class Shape: Sendable {
 
 /// A member of a structure (or the element, key or value of a list or map).
 public struct Member: Sendable {
+    /// Where a REST protocol carries a member, when not in the body.
+    public enum Location: String, Sendable {
+        case uri, querystring, header, headers, statusCode
+    }
+
     public let name: String
-    /// The wire name for Query and XML, when the model renames the member.
+    /// The wire name for Query and XML, when the model renames the member; for REST, the URI label, query
+    /// parameter or header name.
     public let locationName: String?
+    public let location: Location?
     public let required: Bool
     public let flattened: Bool
     public let idempotencyToken: Bool
     private let resolve: @Sendable () -> Shape
 
-    public init(_ name: String, locationName: String? = nil, required: Bool = false, flattened: Bool = false,
-                idempotencyToken: Bool = false, shape: @escaping @Sendable () -> Shape) {
+    public init(_ name: String, locationName: String? = nil, location: Location? = nil, required: Bool = false,
+                flattened: Bool = false, idempotencyToken: Bool = false, shape: @escaping @Sendable () -> Shape) {
         self.name = name
         self.locationName = locationName
+        self.location = location
         self.required = required
         self.flattened = flattened
         self.idempotencyToken = idempotencyToken

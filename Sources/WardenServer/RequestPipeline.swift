@@ -87,8 +87,16 @@ public final class RequestPipeline: Sendable {
     }
 
     enum Outcome {
-        case success([UInt8])
+        case success(Encoded)
         case failure(AWSError)
+    }
+
+    /// A success in the request's protocol: REST protocols also choose the status and headers.
+    struct Encoded {
+        var body: [UInt8]
+        var status = 200
+        var headers: [(String, String)] = []
+        var contentType: String?
     }
 
     private func execute(_ request: WardenRequest, sigRequest: SigV4Request, auth: Result<SigV4AuthData, AuthFailure>,
@@ -160,6 +168,9 @@ public final class RequestPipeline: Sendable {
             value = try QueryProtocol.decode(route.params, shape: op.inputShape) { message in
                 AWSError(code: v.code, queryCode: v.queryCode, status: v.status, message: message)
             }
+        case .rest(let labels, let query):
+            value = try RestJSONProtocol.decode(labels: labels, query: query, header: { request.header($0.lowercased()) },
+                                                body: request.body, shape: op.inputShape)
         }
         let violations = ModelValidator.violations(of: value, shape: op.inputShape)
         if let error = ModelValidator.error(for: violations, code: v.code, queryCode: v.queryCode, status: v.status) {
@@ -168,22 +179,31 @@ public final class RequestPipeline: Sendable {
         return value
     }
 
-    private func encode(_ output: AWSValue, route: Route, op: AnyOperation, requestId: String) -> [UInt8] {
+    private func encode(_ output: AWSValue, route: Route, op: AnyOperation, requestId: String) -> Encoded {
         switch route.wire {
         case .json:
-            return JSONProtocol.encode(output, shape: op.outputShape)
+            return Encoded(body: JSONProtocol.encode(output, shape: op.outputShape))
         case .query(let ns):
-            return QueryProtocol.encodeResponse(operation: op.name, resultWrapper: op.resultWrapper, value: output,
-                                                shape: op.outputShape, xmlNamespace: ns ?? "", requestId: requestId)
+            return Encoded(body: QueryProtocol.encodeResponse(operation: op.name, resultWrapper: op.resultWrapper, value: output,
+                                                              shape: op.outputShape, xmlNamespace: ns ?? "", requestId: requestId))
+        case .rest:
+            let status = route.service?.model.httpBindings[op.name]?.responseCode ?? 200
+            let e = RestJSONProtocol.encode(output, shape: op.outputShape, status: status)
+            return Encoded(body: e.body, status: e.status, headers: e.headers, contentType: e.contentType)
         }
     }
 
-    private func success(_ body: [UInt8], route: Route, requestId: String) -> WardenResponse {
+    private func success(_ encoded: Encoded, route: Route, requestId: String) -> WardenResponse {
         switch route.wire {
         case .json(let contentType):
-            return WardenResponse(status: 200, headers: [("Content-Type", contentType), ("x-amzn-RequestId", requestId)], body: body)
+            return WardenResponse(status: 200, headers: [("Content-Type", contentType), ("x-amzn-RequestId", requestId)], body: encoded.body)
         case .query:
-            return WardenResponse(status: 200, headers: [("Content-Type", "text/xml"), ("x-amzn-RequestId", requestId)], body: body)
+            return WardenResponse(status: 200, headers: [("Content-Type", "text/xml"), ("x-amzn-RequestId", requestId)], body: encoded.body)
+        case .rest:
+            var headers: [(name: String, value: String)] = [("Content-Type", encoded.contentType ?? "application/json"),
+                                                            ("x-amzn-RequestId", requestId)]
+            for (n, v) in encoded.headers { headers.append((n, v)) }
+            return WardenResponse(status: encoded.status, headers: headers, body: encoded.body)
         }
     }
 
@@ -201,6 +221,11 @@ public final class RequestPipeline: Sendable {
         case .query(let ns):
             return WardenResponse(status: error.status, headers: [("Content-Type", "text/xml"), ("x-amzn-RequestId", requestId)],
                                   body: QueryProtocol.encodeError(error, xmlNamespace: ns, requestId: requestId))
+        case .rest:
+            let e = RestJSONProtocol.encodeError(error)
+            var headers: [(name: String, value: String)] = [("Content-Type", "application/json"), ("x-amzn-RequestId", requestId)]
+            for (n, v) in e.headers { headers.append((n, v)) }
+            return WardenResponse(status: error.status, headers: headers, body: e.body)
         }
     }
 

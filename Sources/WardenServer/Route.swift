@@ -7,6 +7,8 @@ struct Route {
     enum Wire {
         case json(contentType: String)
         case query(xmlNamespace: String?)
+        /// REST-JSON: the path's labels and the query's parameters.
+        case rest(labels: [String: String], query: [String: [String]])
     }
 
     var wire: Wire
@@ -19,8 +21,8 @@ struct Route {
     var failure: AWSError?
 
     var family: ProtocolFamily {
-        if case .json = wire { return .json }
-        return .query
+        if case .query = wire { return .query }
+        return .json
     }
 
     var eventSource: String { service?.eventSource ?? "warden.amazonaws.com" }
@@ -48,6 +50,7 @@ struct ServiceTable: Sendable {
             switch d.model.wireProtocol {
             case .json(_, let prefix): t[prefix] = d
             case .query: q.append(d)
+            case .restJSON: break
             }
             if d.model.legacyQuery != nil { q.append(d) }
             s[d.model.signingName] = d
@@ -88,6 +91,9 @@ struct ServiceTable: Sendable {
     func route(_ request: WardenRequest, signing: String?) -> Route {
         if let target = request.header("x-amz-target") {
             return routeJSON(request, target: target)
+        }
+        if let signing, let service = bySigningName[signing], service.model.wireProtocol == .restJSON {
+            return routeREST(request, service: service)
         }
         let contentType = request.header("content-type") ?? ""
         let isForm = request.method == "POST" && contentType.lowercased().hasPrefix("application/x-www-form-urlencoded")
@@ -156,6 +162,35 @@ struct ServiceTable: Sendable {
         guard parts.count == 3, parts[0].isEmpty, parts[1].count == 12, parts[1].allSatisfy(\.isNumber), !parts[2].isEmpty,
               let host = request.header("host") else { return nil }
         return "\(request.tls == nil ? "http" : "https")://\(host)\(request.path)"
+    }
+
+    /// REST-JSON: the operation whose method and path template match (literal segments beat labels, as the
+    /// longest template wins among several).
+    func routeREST(_ request: WardenRequest, service: ServiceDescriptor) -> Route {
+        guard let query = RestJSONProtocol.parseQuery(request.query) else {
+            return Route(wire: .rest(labels: [:], query: [:]), service: service, operationName: "Unknown",
+                         failure: AWSError(code: "SerializationException", status: 400, message: "Malformed query string."))
+        }
+        var best: (name: String, labels: [String: String], score: Int)?
+        var pathMatched = false
+        for (name, binding) in service.model.httpBindings {
+            guard let labels = RestJSONProtocol.match(template: binding.requestUri, path: request.path, query: query) else { continue }
+            pathMatched = true
+            guard binding.method == request.method else { continue }
+            let score = binding.requestUri.count - labels.count * 100
+            if let b = best, b.score >= score { continue }
+            best = (name, labels, score)
+        }
+        guard let best, let op = service.operations[best.name] else {
+            let failure = pathMatched && best == nil
+                ? AWSError(code: "MethodNotAllowedException", status: 405, message: "The \(request.method) method is not allowed here.")
+                : AWSError(code: "UnknownOperationException", status: 404, message: "No operation at \(request.method) \(Route.clip(request.path)).")
+            return Route(wire: .rest(labels: [:], query: query), service: service,
+                         operationName: best.map { $0.name } ?? "Unknown", failure: failure)
+        }
+        var route = Route(wire: .rest(labels: best.labels, query: query), service: service, operationName: best.name)
+        route.operation = op
+        return route
     }
 
     func routeJSON(_ request: WardenRequest, target: String) -> Route {

@@ -33,6 +33,10 @@ public struct WardenConfiguration: Sendable {
     public var smsGatewayURL: String?
     /// PEM file of CA certificates trusted for outbound HTTPS besides the system's (SNS https endpoints, SMS gateway).
     public var outboundTrustCA: String?
+    /// Functions run their code with Warden's privileges: off unless asked for.
+    public var enableFunctions = false
+    /// Processes per function at once.
+    public var functionConcurrency = 10
     /// Crash tests only (env WARDEN_TEST_CRASH_AFTER_LOG_WRITE=1): the process kills itself with SIGKILL after writing
     /// a trail's log files and before recording them, the window exactly-once delivery must survive.
     public var crashAfterLogWrite = false

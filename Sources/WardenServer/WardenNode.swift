@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
 import Logging
+import Synchronization
 import NIOCore
 import ServiceLifecycle
 import WardenAudit
@@ -138,10 +139,6 @@ public enum WardenNode {
         } catch {
             throw StartupError("--outbound-trust-ca: \(error)")
         }
-        let sns = SNSService(repository: topics, queues: sqs, signer: LazyNotificationSigner(repository: topics), http: http,
-                             keys: kms, smtp: smtp, sms: smsGateway, now: { clock.now() })
-        // Replays a stopped process left unfinished carry on.
-        try await sns.resumeReplays()
         let buckets: BucketStore
         do {
             buckets = try BucketStore(repository: BucketRepository(db: store.database), dataDir: store.dataDir, keys: kms,
@@ -149,6 +146,25 @@ public enum WardenNode {
         } catch {
             throw StartupError("bucket store: \(error)")
         }
+        // Functions: the URL handlers call back on (the port is known once the server listens), and their processes.
+        let scheme = (config.tlsCert != nil || config.tlsKey != nil) ? "https" : "http"
+        let listening = Mutex(config.port)
+        let callbackHost = ["0.0.0.0", "::", ""].contains(config.host) ? "127.0.0.1" : config.host
+        let runner: LocalFunctionRunner
+        do {
+            runner = try LocalFunctionRunner(dataDir: store.dataDir, concurrency: config.functionConcurrency, logger: logger)
+        } catch {
+            throw StartupError("functions: \(error)")
+        }
+        let accessKeys = store.accessKeys
+        let lambda = LambdaService(
+            repository: FunctionRepository(db: store.database, sealer: store.sealer), runner: runner, enabled: config.enableFunctions,
+            dataDir: store.dataDir, endpoint: { "\(scheme)://\(callbackHost):\(listening.withLock { $0 })" }, buckets: buckets, queues: sqs,
+            secretOf: { id in (try? await accessKeys.lookup(id))?.secret }, now: { clock.now() })
+        let sns = SNSService(repository: topics, queues: sqs, signer: LazyNotificationSigner(repository: topics), http: http,
+                             keys: kms, functions: lambda, smtp: smtp, sms: smsGateway, now: { clock.now() })
+        // Replays a stopped process left unfinished carry on.
+        try await sns.resumeReplays()
         let cloudTrail = CloudTrailService(
             audit: store.audit, trails: TrailRepository(db: store.database, sealer: store.sealer), buckets: buckets, keys: kms,
             settings: try trailSettings(config),
@@ -159,7 +175,7 @@ public enum WardenNode {
             try await Seeding.apply(file: file, kms: kms, config: config, logger: logger)
         }
         let pipeline = RequestPipeline(
-            services: [STSService().descriptor, kms.descriptor, cloudTrail.descriptor, sqs.descriptor, sns.descriptor], verifier: verifier, audit: audit, authorizer: AllowAllAuthorizer(),
+            services: [STSService().descriptor, kms.descriptor, cloudTrail.descriptor, sqs.descriptor, sns.descriptor, lambda.descriptor], verifier: verifier, audit: audit, authorizer: AllowAllAuthorizer(),
             metrics: metrics, logger: logger, defaultAccount: config.accountId, defaultRegion: config.region,
             bucketStore: buckets, now: { clock.now() })
         let tls = config.tlsCert != nil || config.tlsKey != nil
@@ -189,12 +205,12 @@ public enum WardenNode {
         } else {
             server = .http1()
         }
-        let scheme = tls ? "https" : "http"
         let app = Application(
             responder: responder, server: server,
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: nil),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? config.port
+                listening.withLock { $0 = port }
                 logger.notice("Warden \(WardenVersion.current) listening on \(scheme)://\(config.host):\(port) (storage: \(store.storageName), mode: \(config.dev ? "dev" : "strict"))")
             },
             logger: logger)
@@ -219,6 +235,11 @@ public enum WardenNode {
                                            wait: { await sns.wakeups.wait(SNSService.wakeKey, timeout: $0) }) {
                     _ = try await sns.runDeliveries()
                 }),
+                // Asynchronous function invocations: woken by each Event invoke, and every 250 ms for retries.
+                .init(service: PeriodicJob(name: "lambda-events", interval: .milliseconds(250), logger: logger,
+                                           wait: { await lambda.wakeups.wait(LambdaService.wakeKey, timeout: $0) }) {
+                    _ = try await lambda.runEvents()
+                }),
                 .init(service: PeriodicJob(name: "sqs-retention", interval: config.jobInterval, logger: logger) {
                     try await sqs.deleteExpired()
                 }),
@@ -236,8 +257,10 @@ public enum WardenNode {
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()
+            runner.stopAll()
             await http.shutdown()
         } catch {
+            runner.stopAll()
             await http.shutdown()
             let text = "\(error)"
             if text.contains("Address already in use") || text.contains("EADDRINUSE") || text.contains("errno: 98") {

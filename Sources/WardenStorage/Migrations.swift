@@ -25,7 +25,8 @@ public enum Migrations {
                                       "s3_buckets", "s3_objects", "cloudtrail_trails", "cloudtrail_delivery",
                                       "cloudtrail_log_files", "cloudtrail_digests", "cloudtrail_signing_keys",
                                       "sqs_queues", "sqs_messages", "sqs_dedup", "sns_topics", "sns_subscriptions", "sns_deliveries",
-                                      "sns_sms_settings", "sns_dedup", "sns_archive"]
+                                      "sns_sms_settings", "sns_dedup", "sns_archive",
+                                      "lambda_functions", "lambda_events"]
 
     public static let all: [Migration] = [
         Migration(version: 1, name: "audit log and access keys", statements: [
@@ -325,6 +326,30 @@ public enum Migrations {
                 PRIMARY KEY (topic_arn, seq))
             """,
             "CREATE INDEX sns_archive_time ON sns_archive (topic_arn, sent_at_ms)",
+        ]),
+        Migration(version: 11, name: "functions", statements: [
+            // A function's configuration (sealed: environment variables may hold secrets) and its code (the zip).
+            """
+            CREATE TABLE lambda_functions (
+                account_id TEXT NOT NULL,
+                region TEXT NOT NULL,
+                name TEXT NOT NULL,
+                created_at_ms {int} NOT NULL,
+                sealed {blob} NOT NULL,
+                code {blob} NOT NULL,
+                PRIMARY KEY (account_id, region, name))
+            """,
+            // Asynchronous invocations (InvocationType Event, SNS): durable before the 202, retried in the background.
+            """
+            CREATE TABLE lambda_events (
+                seq {serial},
+                function_arn TEXT NOT NULL,
+                due_at_ms {int} NOT NULL,
+                attempts {int} NOT NULL,
+                payload {blob} NOT NULL,
+                doc TEXT NOT NULL)
+            """,
+            "CREATE INDEX lambda_events_due ON lambda_events (due_at_ms, seq)",
         ]),
     ]
 

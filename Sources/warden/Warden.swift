@@ -85,6 +85,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "From address of SNS email (env WARDEN_SMTP_FROM; default no-reply@sns.amazonaws.com).") var smtpFrom: String?
     @Option(help: "PEM file of extra CA certificates trusted for outbound HTTPS: SNS https endpoints and the SMS gateway (env WARDEN_OUTBOUND_TRUST_CA).")
     var outboundTrustCa: String?
+    @Flag(help: "Allow CreateFunction: function code runs as local processes with this server's privileges (env WARDEN_ENABLE_FUNCTIONS).")
+    var enableFunctions = false
+    @Option(help: "Processes one function may run at once (env WARDEN_FUNCTION_CONCURRENCY; default 10).") var functionConcurrency: Int?
 
     func run() async throws {
         let logger = makeLogger(level: logLevel)
@@ -112,6 +115,9 @@ struct Serve: AsyncParsableCommand {
         c.smtpFrom = smtpFrom ?? env("SMTP_FROM") ?? c.smtpFrom
         c.smsGatewayURL = smsGatewayUrl ?? env("SMS_GATEWAY_URL")
         c.outboundTrustCA = outboundTrustCa ?? env("OUTBOUND_TRUST_CA")
+        c.enableFunctions = enableFunctions || envFlag("ENABLE_FUNCTIONS")
+        c.functionConcurrency = functionConcurrency ?? env("FUNCTION_CONCURRENCY").flatMap { Int($0) } ?? c.functionConcurrency
+        guard (1...1000).contains(c.functionConcurrency) else { throw fail(StartupError("--function-concurrency must be 1 to 1000")) }
         for (name, v) in [("--trail-delivery-interval", c.trailDeliveryInterval), ("--trail-digest-interval", c.trailDigestInterval),
                           ("--trail-signing-key-days", c.trailSigningKeyDays)] where !(v > 0 && v.isFinite) {
             throw fail(StartupError("\(name) must be a positive number"))

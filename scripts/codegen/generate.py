@@ -59,6 +59,26 @@ def swift_string(s):
     return f'{hashes}"{s}"{hashes}'
 
 
+def reachable(model):
+    """The shapes the model's operations reach: inputs, outputs, errors, and everything they contain."""
+    shapes, seen, todo = model["shapes"], set(), []
+    for op in model["operations"].values():
+        for part in ("input", "output"):
+            if part in op:
+                todo.append(op[part]["shape"])
+        todo += [e["shape"] for e in op.get("errors", [])]
+    while todo:
+        n = todo.pop()
+        if n in seen:
+            continue
+        seen.add(n)
+        s = shapes[n]
+        refs = [m["shape"] for m in s.get("members", {}).values()]
+        refs += [s[k]["shape"] for k in ("member", "key", "value") if k in s]
+        todo += refs
+    return {n: shapes[n] for n in shapes if n in seen}
+
+
 def icu_pattern(p):
     # The models write Java-style \\uXXXXX for code points above U+FFFF; ICU wants \\x{XXXXX}.
     return re.sub(r"\\u([0-9A-Fa-f]{5,6})", lambda m: "\\x{" + m.group(1) + "}", p)
@@ -69,8 +89,16 @@ def num(v):
 
 
 class Gen:
-    def __init__(self, ns, model, botocore_version):
+    def __init__(self, ns, model, botocore_version, operations=None):
         self.ns = ns
+        self.all_operations = list(model["operations"])
+        if operations:
+            # Only the operations Warden serves, and the shapes they reach (a large model compiles slowly).
+            missing = [o for o in operations if o not in model["operations"]]
+            if missing:
+                raise SystemExit(f"{ns}: no such operations {missing}")
+            model = dict(model, operations={o: model["operations"][o] for o in operations})
+            model["shapes"] = reachable(model)
         self.model = model
         self.shapes = model["shapes"]
         self.version = botocore_version
@@ -154,6 +182,8 @@ class Gen:
         args = [swift_string(mname)]
         if "locationName" in ref:
             args.append(f"locationName: {swift_string(ref['locationName'])}")
+        if "location" in ref:
+            args.append(f"location: .{ref['location']}")
         if required:
             args.append("required: true")
         if ref.get("flattened"):
@@ -191,6 +221,8 @@ class Gen:
             args.append("flattened: true")
         if "timestampFormat" in s:
             args.append(f"timestampFormat: {swift_string(s['timestampFormat'])}")
+        if "payload" in s:
+            args.append(f"payload: {swift_string(s['payload'])}")
         return f"    public static let `{name}` = Shape(\n        " + ",\n        ".join(args) + "\n    )"
 
     def struct_decl(self, name):
@@ -295,6 +327,8 @@ class Gen:
             wp = f".query(apiVersion: {swift_string(meta['apiVersion'])}, xmlNamespace: {swift_string(meta['xmlNamespace'])})"
         elif protocol == "json":
             wp = f".json(version: {swift_string(meta['jsonVersion'])}, targetPrefix: {swift_string(meta['targetPrefix'])})"
+        elif protocol == "rest-json":
+            wp = ".restJSON"
         else:
             raise SystemExit(f"{ns}: protocol {protocol} has no codec yet")
         # A JSON service that used to speak Query (awsQueryCompatible) still answers older clients over Query when its
@@ -303,7 +337,15 @@ class Gen:
         if protocol == "json" and "awsQueryCompatible" in meta and "xmlNamespace" in meta:
             legacy = (f"        legacyQuery: .query(apiVersion: {swift_string(meta['apiVersion'])}, "
                       f"xmlNamespace: {swift_string(meta['xmlNamespace'])}),\n")
-        names = ", ".join(swift_string(n) for n in sorted(self.model["operations"]))
+        names = ", ".join(swift_string(n) for n in sorted(self.all_operations))
+        bindings = ""
+        if protocol.startswith("rest"):
+            rows = []
+            for name in sorted(self.model["operations"]):
+                h = self.model["operations"][name]["http"]
+                rows.append(f"            {swift_string(name)}: HTTPBinding(method: {swift_string(h['method'])}, "
+                            f"requestUri: {swift_string(h['requestUri'])}, responseCode: {h.get('responseCode', 200)}),")
+            bindings = ",\n        httpBindings: [\n" + "\n".join(rows) + "\n        ]"
         out["Operations.swift"] = self.header() + f"""
 /// {meta.get('serviceId', ns)} ({meta.get('uid', '')}).
 public enum {ns} {{
@@ -311,7 +353,7 @@ public enum {ns} {{
         signingName: {swift_string(meta.get('signingName', meta['endpointPrefix']))},
         endpointPrefix: {swift_string(meta['endpointPrefix'])},
         wireProtocol: {wp},
-{legacy}        operationNames: [{names}]
+{legacy}        operationNames: [{names}]{bindings}
     )
 
     /// One spec per operation of the model.
@@ -340,7 +382,7 @@ def main():
             deep_merge(model, json.load(open(patch_path)))
         ns = opts["namespace"]
         outdir = os.path.join(ROOT, "Sources", "WardenAPI", ns)
-        files = Gen(ns, model, cfg["botocore"]).files()
+        files = Gen(ns, model, cfg["botocore"], opts.get("operations")).files()
         if check:
             for fname, text in files.items():
                 target = os.path.join(outdir, f"{ns}+{fname}")

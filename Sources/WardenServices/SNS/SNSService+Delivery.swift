@@ -47,8 +47,8 @@ extension SNSService {
                     progressed = true
                     continue
                 }
-                if doc.protocol == "lambda" {
-                    // No functions yet: the copy waits (checked again every minute), neither delivered nor dropped.
+                if doc.protocol == "lambda" && functions == nil {
+                    // No functions here: the copy waits (checked again every minute), neither delivered nor dropped.
                     try await repository.retryDelivery(seq: item.seq, attempts: item.attempts, dueAtMillis: nowMs + 60_000)
                     progressed = true
                     continue
@@ -117,6 +117,10 @@ extension SNSService {
                 try await post(item, doc)
             } else if doc.protocol == "sms" {
                 try await sendSMS(item, doc)
+            } else if doc.protocol == "lambda", let functions {
+                // An asynchronous invocation with SNS's event; the function's own retries and DLQ take it from there.
+                try await functions.invokeEvent(functionArn: doc.endpoint, payload: Self.lambdaEvent(item, doc),
+                                                service: "sns.amazonaws.com", sourceArn: doc.topicArn ?? Self.topicOf(item.subscriptionArn))
             } else if let proto = doc.protocol, proto.hasPrefix("email") {
                 guard let smtp else { throw AWSError(code: "EmailNotConfigured", status: 500, senderFault: false, message: "no --smtp-url") }
                 try await SMTPClient.send(smtp, to: doc.endpoint, subject: doc.subject ?? "AWS Notification Message",
@@ -140,8 +144,9 @@ extension SNSService {
             } else {
                 (limit, delay) = (Self.maxAttempts, Self.retryDelay(attempts))
             }
-            // A queue that does not exist is a client-side error: SNS does not retry those.
-            let clientSide = (error as? AWSError)?.code == "QueueDoesNotExist"
+            // A queue or function that does not exist, or a function that does not let SNS invoke it, is a client-side
+            // error: SNS does not retry those.
+            let clientSide = ["QueueDoesNotExist", "ResourceNotFoundException", "AccessDeniedException"].contains((error as? AWSError)?.code ?? "")
             guard attempts >= limit || clientSide else {
                 try await repository.retryDelivery(seq: item.seq, attempts: attempts, dueAtMillis: nowMs + delay * 1000)
                 return false
@@ -159,6 +164,23 @@ extension SNSService {
             try await repository.completeDelivery(seq: item.seq)
             return true
         }
+    }
+
+    /// SNS's Lambda event: `{"Records":[{"EventSource":"aws:sns","EventVersion":"1.0","EventSubscriptionArn":…,"Sns":{…}}]}`,
+    /// the notification with `SigningCertUrl`/`UnsubscribeUrl` spelt as Lambda events spell them, Subject null when absent.
+    static func lambdaEvent(_ item: DeliveryItem, _ doc: DeliveryDoc) -> [UInt8] {
+        guard case .object(let fields)? = try? JSONParser.parse(item.body) else { return item.body }
+        var sns: [(String, JSONValue)] = []
+        let renamed = ["SigningCertURL": "SigningCertUrl", "UnsubscribeURL": "UnsubscribeUrl"]
+        let byName = Dictionary(fields, uniquingKeysWith: { a, _ in a })
+        for key in ["Type", "MessageId", "TopicArn", "Subject", "Message", "Timestamp", "SignatureVersion", "Signature",
+                    "SigningCertURL", "UnsubscribeURL", "MessageAttributes"] {
+            let value = byName[key] ?? (key == "MessageAttributes" ? .object([]) : .null)
+            sns.append((renamed[key] ?? key, value))
+        }
+        let record: JSONValue = .object([("EventSource", .string("aws:sns")), ("EventVersion", .string("1.0")),
+                                         ("EventSubscriptionArn", .string(item.subscriptionArn)), ("Sns", .object(sns))])
+        return JSONWriter.write(.object([("Records", .array([record]))]))
     }
 
     /// One HTTP(S) delivery: a POST with SNS's headers; any 2xx counts as delivered.

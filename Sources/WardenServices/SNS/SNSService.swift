@@ -35,10 +35,14 @@ public struct SNSService: Sendable {
     /// Replays running in this process, and when each archive was last pruned.
     let archiveState = ArchiveState()
 
+    /// Where `lambda` subscriptions deliver (asynchronous invocations); without it their copies wait.
+    let functions: (any FunctionInvoker)?
+
     public init(repository: TopicRepository, queues: any QueueDelivery, signer: LazyNotificationSigner, http: OutboundHTTP,
-                keys: (any DataKeyProvider)? = nil, smtp: SMTPSettings? = nil, sms: URL? = nil,
-                now: @escaping @Sendable () -> Date = { Date() }) {
+                keys: (any DataKeyProvider)? = nil, functions: (any FunctionInvoker)? = nil, smtp: SMTPSettings? = nil,
+                sms: URL? = nil, now: @escaping @Sendable () -> Date = { Date() }) {
         self.keys = keys
+        self.functions = functions
         self.smtp = smtp
         self.sms = sms
         self.http = http

@@ -1,0 +1,472 @@
+// AWS Lambda, the subset Warden runs locally: functions (Python and `provided` runtimes, zip code), their
+// configuration, resource policies and tags; invocations go through a FunctionRunner (LambdaService+Invoke).
+import Crypto
+import Foundation
+import WardenAPI
+import WardenCore
+import WardenStorage
+
+public struct LambdaService: Sendable {
+    let repository: FunctionRepository
+    let runner: (any FunctionRunner)?
+    /// Function code runs with Warden's privileges: creating functions needs `--enable-functions`.
+    let enabled: Bool
+    /// Unpacked code lives under here, one directory per code hash.
+    let codeRoot: URL
+    let buckets: BucketStore?
+    /// The secret of an access key (strict mode), so a function can call Warden as its creator or caller.
+    let secretOf: @Sendable (String) async -> String?
+    let now: @Sendable () -> Date
+    /// Warden's own URL, given to handlers as AWS_ENDPOINT_URL so their SDK calls come back here.
+    let endpoint: @Sendable () -> String
+    /// Dead-letter queues of asynchronous invocations.
+    let queues: (any QueueDelivery)?
+    public let wakeups = QueueSignals()
+    let eventSlots = DeliverySlots(capacity: 64)
+
+    public init(repository: FunctionRepository, runner: (any FunctionRunner)?, enabled: Bool, dataDir: String,
+                endpoint: @escaping @Sendable () -> String,
+                buckets: BucketStore? = nil, queues: (any QueueDelivery)? = nil,
+                secretOf: @escaping @Sendable (String) async -> String? = { _ in nil },
+                now: @escaping @Sendable () -> Date = { Date() }) {
+        self.repository = repository
+        self.runner = runner
+        self.enabled = enabled
+        self.codeRoot = URL(fileURLWithPath: dataDir).appendingPathComponent("functions")
+        self.endpoint = endpoint
+        self.buckets = buckets
+        self.queues = queues
+        self.secretOf = secretOf
+        self.now = now
+    }
+
+    var nowMillis: Int64 { Int64((now().timeIntervalSince1970 * 1000).rounded(.down)) }
+}
+
+/// A function's configuration as stored (sealed).
+struct FunctionRecord: Codable, Sendable {
+    var runtime: String
+    var handler: String?
+    var role: String
+    var description: String
+    var timeout: Int
+    var memorySize: Int
+    var environment: [String: String]?
+    var codeSha256: String
+    var codeSize: Int64
+    var lastModified: String
+    var revisionId: String
+    var tags: [String: String]
+    /// Resource policy statements (JSON text each), in the order added.
+    var statements: [String]
+    var deadLetterTarget: String?
+    /// The access key of the caller that created the function: asynchronous invocations run with its credentials.
+    var creatorKey: String?
+
+    var codeHex: String {
+        Data(base64Encoded: codeSha256).map { Hex.encode(Array($0)) } ?? codeSha256
+    }
+}
+
+extension LambdaService {
+    static let pythonRuntimes: Set<String> = ["python3.9", "python3.10", "python3.11", "python3.12", "python3.13", "python3.14"]
+    static let providedRuntimes: Set<String> = ["provided", "provided.al2", "provided.al2023"]
+    /// Environment variables Lambda sets itself and refuses to let a function override.
+    static let reservedKeys: Set<String> = [
+        "_HANDLER", "_X_AMZN_TRACE_ID", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_EXECUTION_ENV", "AWS_LAMBDA_FUNCTION_NAME",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_INITIALIZATION_TYPE",
+        "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME", "AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR",
+    ]
+
+    static func invalid(_ m: String) -> AWSError { Lambda.Errors.invalidParameterValueException(m) }
+
+    static func notFound(_ arn: String) -> AWSError {
+        Lambda.Errors.resourceNotFoundException("Function not found: \(arn)")
+    }
+
+    static func functionArn(_ c: RequestContext, _ name: String) -> String {
+        "arn:\(c.partition.rawValue):lambda:\(c.region):\(c.account):function:\(name)"
+    }
+
+    static func isValidName(_ n: String) -> Bool {
+        (1...64).contains(n.utf8.count) && n.utf8.allSatisfy { c in
+            (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x2D || c == 0x5F
+        }
+    }
+
+    /// The function a `FunctionName` names: a name, `ACCOUNT:function:NAME`-style partial ARN, or a full ARN of the
+    /// caller's account and region (qualifiers other than $LATEST are not served: no versions or aliases yet).
+    static func name(_ ref: String, _ c: RequestContext) throws(AWSError) -> String {
+        var text = ref
+        if text.hasPrefix("arn:") {
+            let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+            guard parts.count >= 7, parts[2] == "lambda", parts[5] == "function" else { throw invalid("Invalid function ARN: \(ref)") }
+            guard parts[3] == Substring(c.region), parts[4] == Substring(c.account) else { throw notFound(ref) }
+            if parts.count == 8, parts[7] != "$LATEST" { throw notFound(ref) }
+            text = String(parts[6])
+        } else if text.contains(":") {
+            let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+            if parts.count >= 3, parts[1] == "function" {
+                guard parts[0] == Substring(c.account) else { throw notFound(ref) }
+                text = String(parts[2])
+            } else if parts.count == 2 {
+                guard parts[1] == "$LATEST" else { throw notFound(ref) }
+                text = String(parts[0])
+            } else {
+                throw invalid("Invalid function name: \(ref)")
+            }
+        }
+        guard isValidName(text) else { throw invalid("1 validation error detected: Value '\(ref)' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern") }
+        return text
+    }
+
+    func load(_ ref: String, _ c: RequestContext) async throws -> (FunctionRow, FunctionRecord) {
+        let n = try Self.name(ref, c)
+        guard let row = try await repository.function(account: c.account, region: c.region, name: n) else {
+            throw Self.notFound(Self.functionArn(c, n))
+        }
+        return (row, try JSONDecoder().decode(FunctionRecord.self, from: Data(row.doc)))
+    }
+
+    func save(_ row: FunctionRow, _ record: FunctionRecord, code: [UInt8]? = nil) async throws {
+        var row = row
+        row.doc = Array(try JSONEncoder().encode(record))
+        guard try await repository.update(row, code: code) else {
+            throw Self.notFound("arn:aws:lambda:\(row.region):\(row.account):function:\(row.name)")
+        }
+    }
+
+    static func lastModified(_ d: Date) -> String {
+        // Lambda's format: 2024-01-15T12:30:00.000+0000.
+        String(Timestamps.iso8601(d).dropLast()) + "+0000"
+    }
+
+    func configuration(_ row: FunctionRow, _ r: FunctionRecord, _ c: RequestContext) -> Lambda.FunctionConfiguration {
+        let arn = Self.functionArn(c, row.name)
+        return Lambda.FunctionConfiguration(
+            functionName: row.name, functionArn: arn, runtime: r.runtime, role: r.role, handler: r.handler,
+            codeSize: r.codeSize, description: r.description, timeout: r.timeout, memorySize: r.memorySize,
+            lastModified: r.lastModified, codeSha256: r.codeSha256, version: "$LATEST",
+            deadLetterConfig: r.deadLetterTarget.map { Lambda.DeadLetterConfig(targetArn: $0) },
+            environment: r.environment.map { Lambda.EnvironmentResponse(variables: $0) },
+            tracingConfig: Lambda.TracingConfigResponse(mode: .passThrough), revisionId: r.revisionId,
+            state: .active, lastUpdateStatus: .successful, packageType: .zip, architectures: [.x8664],
+            ephemeralStorage: Lambda.EphemeralStorage(size: 512),
+            snapStart: Lambda.SnapStartResponse(applyOn: .none, optimizationStatus: .off),
+            loggingConfig: Lambda.LoggingConfig(logFormat: .text, logGroup: "/aws/lambda/\(row.name)"))
+    }
+
+    // MARK: code
+
+    /// The zip a request names (inline, or an object in Warden's bucket store), checked and unpacked.
+    func code(_ zipFile: [UInt8]?, s3Bucket: String?, s3Key: String?, _ c: RequestContext) async throws -> (zip: [UInt8], sha: String) {
+        let zip: [UInt8]
+        if let zipFile {
+            zip = zipFile
+        } else if let bucket = s3Bucket, let key = s3Key {
+            guard let buckets else { throw Self.invalid("Code from S3 needs Warden's bucket store.") }
+            do {
+                let object = try await buckets.headObject(bucket: bucket, key: key, account: c.account)
+                zip = try await buckets.read(object, requestId: c.requestId)
+            } catch let e as AWSError where e.status == 404 || e.status == 403 {
+                throw Self.invalid("Error occurred while GetObject. S3 Error Code: \(e.code). S3 Error Message: \(e.message)")
+            }
+        } else {
+            throw Self.invalid("Please provide a source for function code.")
+        }
+        guard zip.count <= 50 * 1024 * 1024 else {
+            throw Lambda.Errors.requestTooLargeException("Request must be smaller than 70167211 bytes for the CreateFunction operation")
+        }
+        let sha = Data(SHA256.hash(data: zip)).base64EncodedString()
+        try unpack(zip, sha: sha)
+        return (zip, sha)
+    }
+
+    /// Unpacks a zip into its content-addressed directory (once; other nodes unpack on first use).
+    func unpack(_ zip: [UInt8], sha: String) throws {
+        let hex = Data(base64Encoded: sha).map { Hex.encode(Array($0)) } ?? sha
+        let dir = codeRoot.appendingPathComponent(hex)
+        if FileManager.default.fileExists(atPath: dir.appendingPathComponent(".complete").path) { return }
+        let entries: [ZipArchive.Entry]
+        do {
+            entries = try ZipArchive.entries(zip)
+        } catch {
+            throw Self.invalid("Could not unzip uploaded file. Please check your file, then try to upload again. (\(error.reason))")
+        }
+        let staging = codeRoot.appendingPathComponent(".staging-\(UUID().uuidString)")
+        try ZipArchive.unpack(entries, into: staging)
+        try? FileManager.default.removeItem(at: dir)
+        try FileManager.default.moveItem(at: staging, to: dir)
+        FileManager.default.createFile(atPath: dir.appendingPathComponent(".complete").path, contents: Data())
+    }
+
+    static func checkRuntime(_ runtime: String?, handler: String?) throws(AWSError) -> String {
+        guard let runtime else { throw invalid("Runtime is required for zip functions.") }
+        if pythonRuntimes.contains(runtime) {
+            guard let handler, !handler.isEmpty else { throw invalid("The Handler parameter is required for the \(runtime) runtime.") }
+            return runtime
+        }
+        if providedRuntimes.contains(runtime) { return runtime }
+        if ["nodejs", "java", "dotnet", "ruby", "go", "python"].contains(where: { runtime.hasPrefix($0) }) {
+            throw invalid("Warden runs python3.x and provided runtimes; \(runtime) is not supported.")
+        }
+        throw invalid("Value \(runtime) at 'runtime' failed to satisfy constraint: Member must satisfy enum value set")
+    }
+
+    static func checkEnvironment(_ env: Lambda.Environment?) throws(AWSError) -> [String: String]? {
+        guard let vars = env?.variables else { return nil }
+        let reserved = vars.keys.filter { reservedKeys.contains($0) }.sorted()
+        guard reserved.isEmpty else {
+            throw invalid("Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: \(reserved.joined(separator: ", "))")
+        }
+        let size = vars.reduce(0) { $0 + $1.key.utf8.count + $1.value.utf8.count }
+        guard size <= 4096 else {
+            throw invalid("Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. String measured: \(size)")
+        }
+        return vars
+    }
+
+    // MARK: operations
+
+    func createFunction(_ input: Lambda.CreateFunctionRequest, context c: RequestContext) async throws -> Lambda.FunctionConfiguration {
+        guard enabled else {
+            throw AWSError(code: "AccessDeniedException", status: 403,
+                           message: "Functions are disabled: function code runs with the privileges of the Warden process. Start Warden with --enable-functions to allow it.")
+        }
+        let name = try Self.name(input.functionName, c)
+        if let type = input.packageType, type != .zip { throw Self.invalid("Warden runs zip functions only (PackageType Zip).") }
+        if input.publish == true { throw Self.invalid("Publishing versions is not implemented by Warden yet.") }
+        let runtime = try Self.checkRuntime(input.runtime, handler: input.handler)
+        let env = try Self.checkEnvironment(input.environment)
+        let (zip, sha) = try await code(input.code.zipFile, s3Bucket: input.code.s3Bucket, s3Key: input.code.s3Key, c)
+        let record = FunctionRecord(
+            runtime: runtime, handler: input.handler, role: input.role, description: input.description ?? "",
+            timeout: input.timeout ?? 3, memorySize: input.memorySize ?? 128, environment: env, codeSha256: sha,
+            codeSize: Int64(zip.count), lastModified: Self.lastModified(now()), revisionId: UUID().uuidString.lowercased(),
+            tags: input.tags ?? [:], statements: [], deadLetterTarget: input.deadLetterConfig?.targetArn,
+            creatorKey: c.principal?.accessKeyId)
+        let row = FunctionRow(account: c.account, region: c.region, name: name, createdAtMillis: nowMillis,
+                              doc: Array(try JSONEncoder().encode(record)))
+        guard try await repository.create(row, code: zip) else {
+            throw Lambda.Errors.resourceConflictException("Function already exist: \(name)")
+        }
+        return configuration(row, record, c)
+    }
+
+    func getFunction(_ input: Lambda.GetFunctionRequest, context c: RequestContext) async throws -> Lambda.GetFunctionResponse {
+        if let q = input.qualifier, q != "$LATEST" { throw Self.notFound(Self.functionArn(c, try Self.name(input.functionName, c)) + ":" + q) }
+        let (row, r) = try await load(input.functionName, c)
+        return Lambda.GetFunctionResponse(configuration: configuration(row, r, c), code: Lambda.FunctionCodeLocation(repositoryType: "S3"),
+                                          tags: r.tags.isEmpty ? nil : r.tags)
+    }
+
+    func getFunctionConfiguration(_ input: Lambda.GetFunctionConfigurationRequest, context c: RequestContext) async throws -> Lambda.FunctionConfiguration {
+        if let q = input.qualifier, q != "$LATEST" { throw Self.notFound(Self.functionArn(c, try Self.name(input.functionName, c)) + ":" + q) }
+        let (row, r) = try await load(input.functionName, c)
+        return configuration(row, r, c)
+    }
+
+    func listFunctions(_ input: Lambda.ListFunctionsRequest, context c: RequestContext) async throws -> Lambda.ListFunctionsResponse {
+        let limit = input.maxItems ?? 50
+        guard (1...10_000).contains(limit) else { throw Self.invalid("MaxItems must be between 1 and 10000.") }
+        var after: String?
+        if let marker = input.marker {
+            guard let raw = Data(base64Encoded: marker), let name = String(data: raw, encoding: .utf8) else { throw Self.invalid("Invalid marker") }
+            after = name
+        }
+        let rows = try await repository.functions(account: c.account, region: c.region, after: after, limit: limit + 1)
+        let page = rows.prefix(limit)
+        var out: [Lambda.FunctionConfiguration] = []
+        for row in page {
+            if let r = try? JSONDecoder().decode(FunctionRecord.self, from: Data(row.doc)) { out.append(configuration(row, r, c)) }
+        }
+        return Lambda.ListFunctionsResponse(nextMarker: rows.count > limit ? page.last.map { Data($0.name.utf8).base64EncodedString() } : nil,
+                                            functions: out)
+    }
+
+    func checkRevision(_ given: String?, _ r: FunctionRecord) throws(AWSError) {
+        if let given, given != r.revisionId {
+            throw Lambda.Errors.preconditionFailedException("The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id")
+        }
+    }
+
+    func updateFunctionCode(_ input: Lambda.UpdateFunctionCodeRequest, context c: RequestContext) async throws -> Lambda.FunctionConfiguration {
+        if input.publish == true { throw Self.invalid("Publishing versions is not implemented by Warden yet.") }
+        var (row, r) = try await load(input.functionName, c)
+        try checkRevision(input.revisionId, r)
+        let (zip, sha) = try await code(input.zipFile, s3Bucket: input.s3Bucket, s3Key: input.s3Key, c)
+        if input.dryRun == true { return configuration(row, r, c) }
+        r.codeSha256 = sha
+        r.codeSize = Int64(zip.count)
+        r.lastModified = Self.lastModified(now())
+        r.revisionId = UUID().uuidString.lowercased()
+        try await save(row, r, code: zip)
+        row.doc = Array(try JSONEncoder().encode(r))
+        await runner?.retire(functionArn: Self.functionArn(c, row.name))
+        return configuration(row, r, c)
+    }
+
+    func updateFunctionConfiguration(_ input: Lambda.UpdateFunctionConfigurationRequest,
+                                     context c: RequestContext) async throws -> Lambda.FunctionConfiguration {
+        var (row, r) = try await load(input.functionName, c)
+        try checkRevision(input.revisionId, r)
+        if let v = input.role { r.role = v }
+        if let v = input.description { r.description = v }
+        if let v = input.timeout { r.timeout = v }
+        if let v = input.memorySize { r.memorySize = v }
+        if let env = input.environment { r.environment = try Self.checkEnvironment(env) ?? [:] }
+        if let dl = input.deadLetterConfig { r.deadLetterTarget = dl.targetArn.flatMap { $0.isEmpty ? nil : $0 } }
+        let runtime = input.runtime ?? r.runtime
+        let handler = input.handler ?? r.handler
+        r.runtime = try Self.checkRuntime(runtime, handler: handler)
+        r.handler = handler
+        r.lastModified = Self.lastModified(now())
+        r.revisionId = UUID().uuidString.lowercased()
+        try await save(row, r)
+        row.doc = Array(try JSONEncoder().encode(r))
+        await runner?.retire(functionArn: Self.functionArn(c, row.name))
+        return configuration(row, r, c)
+    }
+
+    func deleteFunction(_ input: Lambda.DeleteFunctionRequest, context c: RequestContext) async throws -> Lambda.DeleteFunctionResponse {
+        if let q = input.qualifier, q != "$LATEST" { throw Self.invalid("Deleting versions is not implemented by Warden yet.") }
+        let name = try Self.name(input.functionName, c)
+        guard try await repository.delete(account: c.account, region: c.region, name: name) else {
+            throw Self.notFound(Self.functionArn(c, name))
+        }
+        await runner?.retire(functionArn: Self.functionArn(c, name))
+        return Lambda.DeleteFunctionResponse(statusCode: 204)
+    }
+
+    // MARK: resource policy
+
+    static func policyDocument(_ statements: [String]) -> String {
+        "{\"Version\":\"2012-10-17\",\"Id\":\"default\",\"Statement\":[\(statements.joined(separator: ","))]}"
+    }
+
+    func addPermission(_ input: Lambda.AddPermissionRequest, context c: RequestContext) async throws -> Lambda.AddPermissionResponse {
+        if let q = input.qualifier, q != "$LATEST" { throw Self.invalid("Qualifiers are not implemented by Warden yet.") }
+        let (row, r0) = try await load(input.functionName, c)
+        var r = r0
+        try checkRevision(input.revisionId, r)
+        guard input.action.hasPrefix("lambda:") else { throw Self.invalid("The action must be a Lambda action (lambda:InvokeFunction).") }
+        if r.statements.contains(where: { (try? JSONParser.parse(Array($0.utf8)))?["Sid"]?.stringValue == input.statementId }) {
+            throw Lambda.Errors.resourceConflictException("The statement id (\(input.statementId)) provided already exists. Please provide a new statement id, or remove the existing statement.")
+        }
+        var statement = JSONObjectWriter()
+        statement.field("Sid", input.statementId)
+        statement.field("Effect", "Allow")
+        let principal = input.principal
+        statement.object("Principal") { p in
+            if principal.hasSuffix(".amazonaws.com") {
+                p.field("Service", principal)
+            } else if principal.allSatisfy(\.isNumber), principal.count == 12 {
+                p.field("AWS", "arn:\(c.partition.rawValue):iam::\(principal):root")
+            } else {
+                p.field("AWS", principal)
+            }
+        }
+        statement.field("Action", input.action)
+        statement.field("Resource", Self.functionArn(c, row.name))
+        var conditions: [(String, String, String)] = []
+        if let a = input.sourceAccount { conditions.append(("StringEquals", "AWS:SourceAccount", a)) }
+        if let a = input.sourceArn { conditions.append(("ArnLike", "AWS:SourceArn", a)) }
+        if !conditions.isEmpty {
+            statement.object("Condition") { cond in
+                for op in ["StringEquals", "ArnLike"] {
+                    let mine = conditions.filter { $0.0 == op }
+                    if !mine.isEmpty { cond.object(op) { o in for (_, k, v) in mine { o.field(k, v) } } }
+                }
+            }
+        }
+        let text = String(decoding: statement.finish(), as: UTF8.self)
+        r.statements.append(text)
+        guard Self.policyDocument(r.statements).utf8.count <= 20_480 else {
+            throw Lambda.Errors.policyLengthExceededException("The final policy size (\(Self.policyDocument(r.statements).utf8.count)) is bigger than the limit (20480).")
+        }
+        r.revisionId = UUID().uuidString.lowercased()
+        try await save(row, r)
+        return Lambda.AddPermissionResponse(statement: text)
+    }
+
+    func removePermission(_ input: Lambda.RemovePermissionRequest, context c: RequestContext) async throws -> EmptyShape {
+        var (row, r) = try await load(input.functionName, c)
+        try checkRevision(input.revisionId, r)
+        guard let i = r.statements.firstIndex(where: { (try? JSONParser.parse(Array($0.utf8)))?["Sid"]?.stringValue == input.statementId }) else {
+            throw Lambda.Errors.resourceNotFoundException("Statement \(input.statementId) is not found in resource policy.")
+        }
+        r.statements.remove(at: i)
+        r.revisionId = UUID().uuidString.lowercased()
+        try await save(row, r)
+        return EmptyShape()
+    }
+
+    func getPolicy(_ input: Lambda.GetPolicyRequest, context c: RequestContext) async throws -> Lambda.GetPolicyResponse {
+        let (_, r) = try await load(input.functionName, c)
+        guard !r.statements.isEmpty else {
+            throw Lambda.Errors.resourceNotFoundException("The resource you requested does not exist.")
+        }
+        return Lambda.GetPolicyResponse(policy: Self.policyDocument(r.statements), revisionId: r.revisionId)
+    }
+
+    /// Whether the resource policy lets `service` (e.g. sns.amazonaws.com) invoke the function for `sourceArn`.
+    static func allows(_ r: FunctionRecord, service: String, sourceArn: String, sourceAccount: String) -> Bool {
+        r.statements.contains { text in
+            guard let s = try? JSONParser.parse(Array(text.utf8)), s["Effect"]?.stringValue == "Allow",
+                  s["Principal"]?["Service"]?.stringValue == service,
+                  let action = s["Action"]?.stringValue, action == "lambda:InvokeFunction" || action == "lambda:*" else { return false }
+            if let pattern = s["Condition"]?["ArnLike"]?["AWS:SourceArn"]?.stringValue, !Self.arnLike(pattern, sourceArn) { return false }
+            if let account = s["Condition"]?["StringEquals"]?["AWS:SourceAccount"]?.stringValue, account != sourceAccount { return false }
+            return true
+        }
+    }
+
+    /// IAM's ArnLike: `*` any run of characters, `?` one character.
+    static func arnLike(_ pattern: String, _ value: String) -> Bool {
+        let p = Array(pattern), v = Array(value)
+        var memo = [[Bool?]](repeating: [Bool?](repeating: nil, count: v.count + 1), count: p.count + 1)
+        func go(_ i: Int, _ j: Int) -> Bool {
+            if let m = memo[i][j] { return m }
+            let r: Bool
+            if i == p.count { r = j == v.count } else if p[i] == "*" { r = go(i + 1, j) || (j < v.count && go(i, j + 1)) } else {
+                r = j < v.count && (p[i] == "?" || p[i] == v[j]) && go(i + 1, j + 1)
+            }
+            memo[i][j] = r
+            return r
+        }
+        return go(0, 0)
+    }
+
+    // MARK: tags
+
+    func taggedFunction(_ arn: String, _ c: RequestContext) async throws -> (FunctionRow, FunctionRecord) {
+        guard arn.hasPrefix("arn:"), arn.contains(":function:") else { throw Self.invalid("Invalid resource ARN: \(arn)") }
+        return try await load(arn, c)
+    }
+
+    func tagResource(_ input: Lambda.TagResourceRequest, context c: RequestContext) async throws -> EmptyShape {
+        var (row, r) = try await taggedFunction(input.resource, c)
+        for (k, v) in input.tags {
+            guard (1...128).contains(k.utf8.count), v.utf8.count <= 256, !k.lowercased().hasPrefix("aws:") else {
+                throw Self.invalid("Invalid tag: \(k)")
+            }
+            r.tags[k] = v
+        }
+        guard r.tags.count <= 50 else { throw Self.invalid("Number of tags exceeds resource tag limit.") }
+        try await save(row, r)
+        return EmptyShape()
+    }
+
+    func untagResource(_ input: Lambda.UntagResourceRequest, context c: RequestContext) async throws -> EmptyShape {
+        var (row, r) = try await taggedFunction(input.resource, c)
+        for k in input.tagKeys { r.tags[k] = nil }
+        try await save(row, r)
+        return EmptyShape()
+    }
+
+    func listTags(_ input: Lambda.ListTagsRequest, context c: RequestContext) async throws -> Lambda.ListTagsResponse {
+        let (_, r) = try await taggedFunction(input.resource, c)
+        return Lambda.ListTagsResponse(tags: r.tags)
+    }
+}
