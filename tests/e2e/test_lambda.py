@@ -275,3 +275,30 @@ def handler(event, context):
     sns.publish(TopicArn=topic, Message="not for closed")
     dead = drain(sqs, sub_dlq_url, 1, timeout=30)
     assert len(dead) == 1 and json.loads(dead[0]["Body"])["Message"] == "not for closed"
+
+
+def test_concurrency_is_bounded_and_code_comes_from_the_bucket_store(make_warden):
+    w = make_warden("sqlite", extra_args=["--enable-functions", "--function-concurrency", "1"])
+    c, s3 = lam(w), w.client("s3")
+    s3.create_bucket(Bucket="code")
+    s3.put_object(Bucket="code", Key="fn.zip", Body=zipped({"app.py": HANDLER}))
+    c.create_function(FunctionName="from-s3", Runtime="python3.12", Role=ROLE, Handler="app.handler", Timeout=10,
+                      Code={"S3Bucket": "code", "S3Key": "fn.zip"})
+    with pytest.raises(ClientError) as e:
+        c.create_function(FunctionName="no-object", Runtime="python3.12", Role=ROLE, Handler="app.handler",
+                          Code={"S3Bucket": "code", "S3Key": "missing.zip"})
+    assert code(e) == "InvalidParameterValueException"
+    import threading
+    results = {}
+
+    def slow():
+        results["slow"] = invoke(c, "from-s3", {"sleep": 2})
+    t = threading.Thread(target=slow)
+    t.start()
+    time.sleep(0.8)
+    with pytest.raises(ClientError) as e:
+        invoke(c, "from-s3", {"n": 1})
+    assert code(e) == "TooManyRequestsException" and e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 429
+    t.join()
+    assert results["slow"][1]["echo"] == {"sleep": 2}
+    assert invoke(c, "from-s3", {"n": 2})[1]["echo"] == {"n": 2}
