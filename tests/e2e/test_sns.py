@@ -486,20 +486,24 @@ def test_sms_through_a_gateway_with_opt_outs(make_warden):
         gateway.shutdown()
 
 
-def test_lambda_subscriptions_wait_for_functions(strict):
-    sns, _ = clients(strict)
+def test_lambda_subscription_to_a_missing_function_is_dead_lettered(strict):
+    sns, sqs = clients(strict)
     topic = sns.create_topic(Name="to-functions")["TopicArn"]
     account = topic.split(":")[4]
-    sub = sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=f"arn:aws:lambda:us-east-1:{account}:function:handler")["SubscriptionArn"]
+    dlq_url, dlq_arn = queue(sqs, "lambda-dlq")
+    sub = sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=f"arn:aws:lambda:us-east-1:{account}:function:handler",
+                        Attributes={"RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn})})["SubscriptionArn"]
     assert sub.startswith(topic + ":")
     with pytest.raises(ClientError) as e:
         sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint="not-an-arn")
     assert code(e) == "InvalidParameter"
     for i in range(3):
         sns.publish(TopicArn=topic, Message=f"event {i}")
-    time.sleep(0.5)
+    # No such function: a client-side error, so no retries; each copy goes to the subscription's dead-letter queue.
+    dead = drain(sqs, dlq_url, 3)
+    assert sorted(json.loads(m["Body"])["Message"] for m in dead) == ["event 0", "event 1", "event 2"]
     attrs = sns.get_subscription_attributes(SubscriptionArn=sub)["Attributes"]
-    assert attrs["Protocol"] == "lambda" and attrs["PendingDeliveries"] == "3"
+    assert attrs["Protocol"] == "lambda" and "PendingDeliveries" not in attrs
 
 
 def test_fifo_topics_keep_order_and_deduplicate(strict):

@@ -8,7 +8,10 @@ import pytest
 from botocore.exceptions import ClientError
 
 from conftest import code
+import requests
+
 from test_sns import drain, queue, verify
+from test_sns_endpoints import Recorder
 
 
 def iso(t):
@@ -23,16 +26,23 @@ def test_sse_kms_topics_encrypt_the_outbox_and_answer_kms_errors(make_warden):
     assert sns.get_topic_attributes(TopicArn=topic)["Attributes"]["KmsMasterKeyId"] == key
     url, arn = queue(sqs, "sealed-q")
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
-    # A lambda subscription keeps its copies in the outbox (functions come later), so they can be inspected.
-    sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint="arn:aws:lambda:us-east-1:000000000000:function:later")
-    mid = sns.publish(TopicArn=topic, Message="kms protected payload")["MessageId"]
-    got = drain(sqs, url, 1)
-    envelope = json.loads(got[0]["Body"])
-    assert envelope["MessageId"] == mid and envelope["Message"] == "kms protected payload"
-    verify(envelope)
-    rows = sqlite3.connect(f"{w.data_dir}/warden.sqlite").execute("SELECT body, doc FROM sns_deliveries").fetchall()
-    assert rows and all(json.loads(doc)["kmsDataKey"] for _, doc in rows)
-    assert all(b"kms protected payload" not in bytes(body) for body, _ in rows)
+    # A slow HTTP endpoint keeps its copy in the outbox for a few seconds, so the stored row can be inspected.
+    ep = Recorder(slow=4.0)
+    try:
+        sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=ep.url + "/slow")
+        assert requests.get(ep.wait("/slow", "SubscriptionConfirmation")[0][0]["SubscribeURL"]).status_code == 200
+        mid = sns.publish(TopicArn=topic, Message="kms protected payload")["MessageId"]
+        got = drain(sqs, url, 1)
+        envelope = json.loads(got[0]["Body"])
+        assert envelope["MessageId"] == mid and envelope["Message"] == "kms protected payload"
+        verify(envelope)
+        rows = sqlite3.connect(f"{w.data_dir}/warden.sqlite").execute("SELECT body, doc FROM sns_deliveries").fetchall()
+        assert rows and all(json.loads(doc)["kmsDataKey"] for _, doc in rows)
+        assert all(b"kms protected payload" not in bytes(body) for body, _ in rows)
+        # The endpoint still gets the plaintext once the copy is opened for delivery.
+        assert ep.wait("/slow", "Notification", timeout=20)[0][0]["Message"] == "kms protected payload"
+    finally:
+        ep.close()
     # A disabled key: publishing fails with SNS's KMS error; enabled again, it works. (A data key already in use is
     # reused for up to 5 minutes, as SNS does, so this topic gets its first data key while its key is disabled.)
     off = kms.create_key()["KeyMetadata"]["KeyId"]

@@ -458,10 +458,6 @@ extension SNSService {
         a["PendingConfirmation"] = r.confirmed ? "false" : "true"
         a["ConfirmationWasAuthenticated"] = "true"
         a["RawMessageDelivery"] = a["RawMessageDelivery"] ?? "false"
-        if r.protocol == "lambda" {
-            // Warden-specific: deliveries held until functions exist (none are dropped).
-            a["PendingDeliveries"] = String(try await repository.pendingDeliveries(subscriptionArn: row.arn))
-        }
         if a["FilterPolicy"] != nil { a["FilterPolicyScope"] = a["FilterPolicyScope"] ?? "MessageAttributes" }
         if let replay = r.replay { a["ReplayStatus"] = replay.status }
         return SNS.GetSubscriptionAttributesResponse(attributes: a)
