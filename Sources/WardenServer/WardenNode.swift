@@ -161,6 +161,7 @@ public enum WardenNode {
             repository: FunctionRepository(db: store.database, sealer: store.sealer), runner: runner, enabled: config.enableFunctions,
             dataDir: store.dataDir, endpoint: { "\(scheme)://\(callbackHost):\(listening.withLock { $0 })" }, buckets: buckets, queues: sqs,
             secretOf: { id in (try? await accessKeys.lookup(id))?.secret }, now: { clock.now() })
+        let ssm = SSMService(repository: ParameterRepository(db: store.database, sealer: store.sealer), keys: kms, now: { clock.now() })
         let sns = SNSService(repository: topics, queues: sqs, signer: LazyNotificationSigner(repository: topics), http: http,
                              keys: kms, functions: lambda, smtp: smtp, sms: smsGateway, now: { clock.now() })
         // Replays a stopped process left unfinished carry on.
@@ -175,7 +176,8 @@ public enum WardenNode {
             try await Seeding.apply(file: file, kms: kms, config: config, logger: logger)
         }
         let pipeline = RequestPipeline(
-            services: [STSService().descriptor, kms.descriptor, cloudTrail.descriptor, sqs.descriptor, sns.descriptor, lambda.descriptor], verifier: verifier, audit: audit, authorizer: AllowAllAuthorizer(),
+            services: [STSService().descriptor, kms.descriptor, cloudTrail.descriptor, sqs.descriptor, sns.descriptor, lambda.descriptor,
+                       ssm.descriptor], verifier: verifier, audit: audit, authorizer: AllowAllAuthorizer(),
             metrics: metrics, logger: logger, defaultAccount: config.accountId, defaultRegion: config.region,
             bucketStore: buckets, now: { clock.now() })
         let tls = config.tlsCert != nil || config.tlsKey != nil
@@ -239,6 +241,11 @@ public enum WardenNode {
                 .init(service: PeriodicJob(name: "lambda-events", interval: .milliseconds(250), logger: logger,
                                            wait: { await lambda.wakeups.wait(LambdaService.wakeKey, timeout: $0) }) {
                     _ = try await lambda.runEvents()
+                }),
+                // Parameter policies: Expiration deletes the parameter at its time.
+                .init(service: PeriodicJob(name: "ssm-policies", interval: config.jobInterval, logger: logger) {
+                    let n = try await ssm.expireParameters()
+                    if n > 0 { logger.info("expired parameters deleted", metadata: ["count": "\(n)"]) }
                 }),
                 .init(service: PeriodicJob(name: "sqs-retention", interval: config.jobInterval, logger: logger) {
                     try await sqs.deleteExpired()

@@ -26,7 +26,7 @@ public enum Migrations {
                                       "cloudtrail_log_files", "cloudtrail_digests", "cloudtrail_signing_keys",
                                       "sqs_queues", "sqs_messages", "sqs_dedup", "sns_topics", "sns_subscriptions", "sns_deliveries",
                                       "sns_sms_settings", "sns_dedup", "sns_archive",
-                                      "lambda_functions", "lambda_events"]
+                                      "lambda_functions", "lambda_events", "ssm_parameters", "ssm_parameter_versions"]
 
     public static let all: [Migration] = [
         Migration(version: 1, name: "audit log and access keys", statements: [
@@ -350,6 +350,32 @@ public enum Migrations {
                 doc TEXT NOT NULL)
             """,
             "CREATE INDEX lambda_events_due ON lambda_events (due_at_ms, seq)",
+        ]),
+        Migration(version: 12, name: "parameter store", statements: [
+            // A parameter's current state (its newest version and what is not versioned: tags), and every retained
+            // version with its value sealed (SecureString values are KMS ciphertext underneath).
+            """
+            CREATE TABLE ssm_parameters (
+                account_id TEXT NOT NULL,
+                region TEXT NOT NULL,
+                name {bytes} NOT NULL,
+                version {int} NOT NULL,
+                doc TEXT NOT NULL,
+                expires_at_ms {int},
+                PRIMARY KEY (account_id, region, name))
+            """,
+            // Parameters with an Expiration policy, for the job that deletes them at their time.
+            "CREATE INDEX ssm_parameters_expiry ON ssm_parameters (expires_at_ms)",
+            """
+            CREATE TABLE ssm_parameter_versions (
+                account_id TEXT NOT NULL,
+                region TEXT NOT NULL,
+                name {bytes} NOT NULL,
+                version {int} NOT NULL,
+                value {blob} NOT NULL,
+                doc TEXT NOT NULL,
+                PRIMARY KEY (account_id, region, name, version))
+            """,
         ]),
     ]
 
