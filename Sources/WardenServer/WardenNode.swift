@@ -162,6 +162,8 @@ public enum WardenNode {
             dataDir: store.dataDir, endpoint: { "\(scheme)://\(callbackHost):\(listening.withLock { $0 })" }, buckets: buckets, queues: sqs,
             secretOf: { id in (try? await accessKeys.lookup(id))?.secret }, now: { clock.now() })
         let ssm = SSMService(repository: ParameterRepository(db: store.database, sealer: store.sealer), keys: kms, now: { clock.now() })
+        let secrets = SecretsManagerService(repository: SecretRepository(db: store.database, sealer: store.sealer), keys: kms,
+                                            functions: config.enableFunctions ? lambda : nil, now: { clock.now() })
         let sns = SNSService(repository: topics, queues: sqs, signer: LazyNotificationSigner(repository: topics), http: http,
                              keys: kms, functions: lambda, smtp: smtp, sms: smsGateway, now: { clock.now() })
         // Replays a stopped process left unfinished carry on.
@@ -177,7 +179,7 @@ public enum WardenNode {
         }
         let pipeline = RequestPipeline(
             services: [STSService().descriptor, kms.descriptor, cloudTrail.descriptor, sqs.descriptor, sns.descriptor, lambda.descriptor,
-                       ssm.descriptor], verifier: verifier, audit: audit, authorizer: AllowAllAuthorizer(),
+                       ssm.descriptor, secrets.descriptor], verifier: verifier, audit: audit, authorizer: AllowAllAuthorizer(),
             metrics: metrics, logger: logger, defaultAccount: config.accountId, defaultRegion: config.region,
             bucketStore: buckets, now: { clock.now() })
         let tls = config.tlsCert != nil || config.tlsKey != nil
@@ -241,6 +243,12 @@ public enum WardenNode {
                 .init(service: PeriodicJob(name: "lambda-events", interval: .milliseconds(250), logger: logger,
                                            wait: { await lambda.wakeups.wait(LambdaService.wakeKey, timeout: $0) }) {
                     _ = try await lambda.runEvents()
+                }),
+                // Secrets: deletions whose recovery window ended, and rotations that are due.
+                .init(service: PeriodicJob(name: "secrets", interval: config.jobInterval, logger: logger) {
+                    let deleted = try await secrets.deleteExpired()
+                    if deleted > 0 { logger.info("secrets deleted after their recovery window", metadata: ["count": "\(deleted)"]) }
+                    _ = try await secrets.runDueRotations()
                 }),
                 // Parameter policies: Expiration deletes the parameter at its time.
                 .init(service: PeriodicJob(name: "ssm-policies", interval: config.jobInterval, logger: logger) {

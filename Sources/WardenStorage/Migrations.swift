@@ -26,7 +26,8 @@ public enum Migrations {
                                       "cloudtrail_log_files", "cloudtrail_digests", "cloudtrail_signing_keys",
                                       "sqs_queues", "sqs_messages", "sqs_dedup", "sns_topics", "sns_subscriptions", "sns_deliveries",
                                       "sns_sms_settings", "sns_dedup", "sns_archive",
-                                      "lambda_functions", "lambda_events", "ssm_parameters", "ssm_parameter_versions"]
+                                      "lambda_functions", "lambda_events", "ssm_parameters", "ssm_parameter_versions",
+                                      "sm_secrets", "sm_secret_versions"]
 
     public static let all: [Migration] = [
         Migration(version: 1, name: "audit log and access keys", statements: [
@@ -375,6 +376,32 @@ public enum Migrations {
                 value {blob} NOT NULL,
                 doc TEXT NOT NULL,
                 PRIMARY KEY (account_id, region, name, version))
+            """,
+        ]),
+        Migration(version: 13, name: "secrets manager", statements: [
+            // A secret's metadata (document), and its versions: values sealed (KMS-encrypted underneath), stages beside.
+            """
+            CREATE TABLE sm_secrets (
+                arn TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL,
+                region TEXT NOT NULL,
+                name {bytes} NOT NULL,
+                created_at_ms {int} NOT NULL,
+                doc TEXT NOT NULL,
+                delete_at_ms {int},
+                rotate_at_ms {int})
+            """,
+            "CREATE UNIQUE INDEX sm_secrets_name ON sm_secrets (account_id, region, name)",
+            "CREATE INDEX sm_secrets_delete ON sm_secrets (delete_at_ms)",
+            "CREATE INDEX sm_secrets_rotate ON sm_secrets (rotate_at_ms)",
+            """
+            CREATE TABLE sm_secret_versions (
+                arn TEXT NOT NULL,
+                version_id TEXT NOT NULL,
+                created_at_ms {int} NOT NULL,
+                value {blob} NOT NULL,
+                doc TEXT NOT NULL,
+                PRIMARY KEY (arn, version_id))
             """,
         ]),
     ]

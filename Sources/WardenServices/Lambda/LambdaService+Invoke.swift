@@ -11,6 +11,8 @@ public protocol FunctionInvoker: Sendable {
     /// Queues an Event invocation on behalf of `service` (e.g. sns.amazonaws.com) for `sourceArn`; the function's
     /// resource policy must allow it. Throws ResourceNotFoundException or AccessDeniedException (client errors).
     func invokeEvent(functionArn: String, payload: [UInt8], service: String, sourceArn: String) async throws
+    /// Runs a synchronous invocation on behalf of `service` (Secrets Manager rotation); same policy check.
+    func invokeSync(functionArn: String, payload: [UInt8], service: String, sourceArn: String) async throws -> FunctionResult
 }
 
 /// What a queued asynchronous invocation carries besides its payload.
@@ -88,7 +90,8 @@ extension LambdaService: FunctionInvoker {
 
     public static let wakeKey = "lambda-events"
 
-    public func invokeEvent(functionArn: String, payload: [UInt8], service: String, sourceArn: String) async throws {
+    /// The function a service may invoke for `sourceArn`, or ResourceNotFoundException / AccessDeniedException.
+    func permitted(functionArn: String, service: String, sourceArn: String) async throws -> (FunctionRow, FunctionRecord) {
         guard let arn = ARN(functionArn), arn.service == "lambda", arn.resource.hasPrefix("function:") else {
             throw Self.invalid("Invalid function ARN: \(functionArn)")
         }
@@ -102,6 +105,16 @@ extension LambdaService: FunctionInvoker {
             throw AWSError(code: "AccessDeniedException", status: 403,
                            message: "\(service) is not authorized to invoke \(functionArn): no resource policy statement allows it for \(sourceArn).")
         }
+        return (row, r)
+    }
+
+    public func invokeSync(functionArn: String, payload: [UInt8], service: String, sourceArn: String) async throws -> FunctionResult {
+        let (row, r) = try await permitted(functionArn: functionArn, service: service, sourceArn: sourceArn)
+        return try await run(row, r, payload: payload, requestId: UUID().uuidString.lowercased(), accessKey: nil)
+    }
+
+    public func invokeEvent(functionArn: String, payload: [UInt8], service: String, sourceArn: String) async throws {
+        let (_, r) = try await permitted(functionArn: functionArn, service: service, sourceArn: sourceArn)
         let doc = EventDoc(requestId: UUID().uuidString.lowercased(), accessKey: r.creatorKey)
         try await repository.enqueueEvent(functionArn: functionArn, payload: payload,
                                           doc: String(decoding: try JSONEncoder().encode(doc), as: UTF8.self), dueAtMillis: nowMillis)

@@ -1,0 +1,491 @@
+// Secrets Manager operations: create, read (single and batch), new values, stages, listing, deletion and restore,
+// random passwords, resource policies and tags.
+import Foundation
+import WardenAPI
+import WardenCore
+import WardenStorage
+
+extension SecretsManagerService {
+    static func date(_ ms: Int64?) -> Date? { ms.map { Date(timeIntervalSince1970: Double($0) / 1000) } }
+
+    /// Keeps at most 100 versions without stages (the oldest go), as Secrets Manager does.
+    static func deprecatedToDrop(_ versions: [SecretVersionRow], docs: [String: SecretVersionDoc]) -> [String] {
+        let unlabelled = versions.filter { docs[$0.versionId]?.stages.isEmpty ?? true }.map(\.versionId)
+        return unlabelled.count > 100 ? Array(unlabelled.prefix(unlabelled.count - 100)) : []
+    }
+
+    func createSecret(_ input: SM.CreateSecretRequest, context c: RequestContext) async throws -> SM.CreateSecretResponse {
+        guard Self.isValidName(input.name) else { throw Self.invalidParameter("Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!") }
+        let value = try Self.value(input.secretString, input.secretBinary, required: false)
+        let token = try Self.token(input.clientRequestToken)
+        if input.addReplicaRegions?.isEmpty == false {
+            throw Self.invalidRequest("Replicating secrets to other regions is not implemented by Warden yet.")
+        }
+        if let existing = try await find(input.name, c) {
+            if existing.1.deletedMillis != nil {
+                throw Self.invalidRequest("You can't create this secret because a secret with this name is already scheduled for deletion.")
+            }
+            throw SM.Errors.resourceExistsException("The operation failed because the secret \(input.name) already exists.")
+        }
+        let arn = "arn:\(c.partition.rawValue):secretsmanager:\(c.region):\(c.account):secret:\(input.name)-\(Self.suffix())"
+        let tags = try Self.mergedTags([], input.tags ?? [])
+        let doc = SecretDoc(description: input.description, kmsKeyId: input.kmsKeyId, tags: tags, lastChangedMillis: nowMillis, type: input.type)
+        var version: SecretVersionRow?
+        if let value {
+            let sealed = try await seal(value.bytes, arn: arn, versionId: token, keyId: input.kmsKeyId, c)
+            version = SecretVersionRow(versionId: token, createdAtMillis: nowMillis, value: sealed,
+                                       doc: SecretVersionDoc(stages: ["AWSCURRENT"], binary: value.binary).encoded())
+        }
+        let row = SecretRow(arn: arn, account: c.account, region: c.region, name: input.name, createdAtMillis: nowMillis, doc: doc.encoded())
+        if try await repository.create(row, version: version) != nil {
+            throw SM.Errors.resourceExistsException("The operation failed because the secret \(input.name) already exists.")
+        }
+        return SM.CreateSecretResponse(arn: arn, name: input.name, versionId: version?.versionId)
+    }
+
+    /// The version a read names (VersionId, VersionStage, or AWSCURRENT).
+    func pick(_ row: SecretRow, versionId: String?, stage: String?) async throws -> (SecretVersionRow, SecretVersionDoc) {
+        let versions = try await repository.versions(arn: row.arn)
+        if let versionId {
+            guard let v = versions.first(where: { $0.versionId == versionId }) else {
+                throw SM.Errors.resourceNotFoundException("Secrets Manager can't find the specified secret value for VersionId: \(versionId)")
+            }
+            let d = Self.versionDoc(v)
+            if let stage, !d.stages.contains(stage) {
+                throw Self.invalidParameter("You provided a VersionStage that is not associated to the provided VersionId.")
+            }
+            return (v, d)
+        }
+        let wanted = stage ?? "AWSCURRENT"
+        guard let v = versions.first(where: { Self.versionDoc($0).stages.contains(wanted) }) else {
+            throw SM.Errors.resourceNotFoundException("Secrets Manager can't find the specified secret value for staging label: \(wanted)")
+        }
+        return (v, Self.versionDoc(v))
+    }
+
+    func getSecretValue(_ input: SM.GetSecretValueRequest, context c: RequestContext) async throws -> SM.GetSecretValueResponse {
+        let (row, doc) = try await load(input.secretId, c)
+        try notDeleted(doc)
+        let (v, vdoc) = try await pick(row, versionId: input.versionId, stage: input.versionStage)
+        let plain = try await open(v.value, arn: row.arn, versionId: v.versionId, c)
+        try await touch(row, doc)
+        return SM.GetSecretValueResponse(arn: row.arn, name: row.name, versionId: v.versionId,
+                                         secretBinary: vdoc.binary ? plain : nil, secretString: vdoc.binary ? nil : String(decoding: plain, as: UTF8.self),
+                                         versionStages: vdoc.stages, createdDate: Self.date(v.createdAtMillis))
+    }
+
+    /// LastAccessedDate is a date (midnight UTC): written only when the day changes, so reads stay reads.
+    func touch(_ row: SecretRow, _ doc: SecretDoc) async throws {
+        let day = nowMillis / 86_400_000 * 86_400_000
+        guard doc.lastAccessedMillis != day else { return }
+        var d = doc
+        d.lastAccessedMillis = day
+        var r = row
+        r.doc = d.encoded()
+        _ = try await repository.save(r)
+    }
+
+    func batchGetSecretValue(_ input: SM.BatchGetSecretValueRequest, context c: RequestContext) async throws -> SM.BatchGetSecretValueResponse {
+        if input.secretIdList != nil && input.filters != nil {
+            throw Self.invalidParameter("Either SecretIdList or Filters must be provided, but not both.")
+        }
+        var ids: [String] = []
+        var next: String?
+        if let list = input.secretIdList {
+            guard (1...20).contains(list.count) else { throw Self.invalidParameter("SecretIdList must hold 1 to 20 secret ids.") }
+            if input.maxResults != nil || input.nextToken != nil {
+                throw Self.invalidParameter("MaxResults and NextToken go with Filters only.")
+            }
+            ids = list
+        } else if let filters = input.filters {
+            let listed = try await listSecrets(SM.ListSecretsRequest(maxResults: input.maxResults ?? 20, nextToken: input.nextToken, filters: filters), context: c)
+            ids = (listed.secretList ?? []).compactMap(\.arn)
+            next = listed.nextToken
+        } else {
+            throw Self.invalidParameter("Either SecretIdList or Filters must be provided.")
+        }
+        var values: [SM.SecretValueEntry] = []
+        var errors: [SM.APIErrorType] = []
+        for id in ids {
+            do {
+                let v = try await getSecretValue(SM.GetSecretValueRequest(secretId: id), context: c)
+                values.append(SM.SecretValueEntry(arn: v.arn, name: v.name, versionId: v.versionId, secretBinary: v.secretBinary,
+                                                  secretString: v.secretString, versionStages: v.versionStages, createdDate: v.createdDate))
+            } catch let e as AWSError {
+                errors.append(SM.APIErrorType(secretId: id, errorCode: e.code, message: e.message))
+            }
+        }
+        return SM.BatchGetSecretValueResponse(secretValues: values, nextToken: next, errors: errors)
+    }
+
+    /// Stores a new value as version `token` with `stages` (AWSCURRENT by default). The same token with the same value
+    /// is a no-op; with another value, ResourceExistsException (versions are immutable).
+    func newVersion(_ row: SecretRow, _ doc: SecretDoc, token: String, value: (bytes: [UInt8], binary: Bool), stages: [String],
+                    _ c: RequestContext) async throws -> (versionId: String, stages: [String]) {
+        await locks.lock(row.arn)
+        defer { locks.unlock(row.arn) }
+        let versions = try await repository.versions(arn: row.arn)
+        if let existing = versions.first(where: { $0.versionId == token }) {
+            let plain = try await open(existing.value, arn: row.arn, versionId: token, c)
+            guard plain == value.bytes else {
+                throw SM.Errors.resourceExistsException("You can't modify an existing version, you can only create new versions.")
+            }
+            return (token, Self.versionDoc(existing).stages)
+        }
+        guard stages.count <= 20 else { throw Self.invalidParameter("A version can have at most 20 staging labels.") }
+        var docs: [String: SecretVersionDoc] = [:]
+        for v in versions { docs[v.versionId] = Self.versionDoc(v) }
+        docs[token] = SecretVersionDoc(stages: [], binary: value.binary)
+        Self.move(stages, to: token, in: &docs)
+        let sealed = try await seal(value.bytes, arn: row.arn, versionId: token, keyId: doc.kmsKeyId, c)
+        var d = doc
+        d.lastChangedMillis = nowMillis
+        var r = row
+        r.doc = d.encoded()
+        var changed: [String: String] = [:]
+        for v in versions where docs[v.versionId]?.stages != Self.versionDoc(v).stages { changed[v.versionId] = docs[v.versionId]?.encoded() }
+        let drop = Self.deprecatedToDrop(versions, docs: docs)
+        let newDoc = docs[token] ?? SecretVersionDoc(stages: stages, binary: value.binary)
+        guard try await repository.save(r, newVersions: [SecretVersionRow(versionId: token, createdAtMillis: nowMillis, value: sealed, doc: newDoc.encoded())],
+                                        versionDocs: changed, drop: drop) else { throw Self.notFound() }
+        return (token, newDoc.stages)
+    }
+
+    func putSecretValue(_ input: SM.PutSecretValueRequest, context c: RequestContext) async throws -> SM.PutSecretValueResponse {
+        let (row, doc) = try await load(input.secretId, c)
+        try notDeleted(doc)
+        guard let value = try Self.value(input.secretString, input.secretBinary, required: true) else { throw Self.invalidParameter("No value") }
+        let (id, stages) = try await newVersion(row, doc, token: try Self.token(input.clientRequestToken), value: value,
+                                                stages: input.versionStages ?? ["AWSCURRENT"], c)
+        return SM.PutSecretValueResponse(arn: row.arn, name: row.name, versionId: id, versionStages: stages)
+    }
+
+    func updateSecret(_ input: SM.UpdateSecretRequest, context c: RequestContext) async throws -> SM.UpdateSecretResponse {
+        var (row, doc) = try await load(input.secretId, c)
+        try notDeleted(doc)
+        if let d = input.description { doc.description = d }
+        if let k = input.kmsKeyId { doc.kmsKeyId = k.isEmpty ? nil : k }
+        if let t = input.type { doc.type = t }
+        doc.lastChangedMillis = nowMillis
+        row.doc = doc.encoded()
+        guard try await repository.save(row) else { throw Self.notFound() }
+        var versionId: String?
+        if let value = try Self.value(input.secretString, input.secretBinary, required: false) {
+            versionId = try await newVersion(row, doc, token: try Self.token(input.clientRequestToken), value: value, stages: ["AWSCURRENT"], c).versionId
+        }
+        return SM.UpdateSecretResponse(arn: row.arn, name: row.name, versionId: versionId)
+    }
+
+    func versionsToStages(_ row: SecretRow) async throws -> [String: [String]] {
+        var out: [String: [String]] = [:]
+        for v in try await repository.versions(arn: row.arn) {
+            let d = Self.versionDoc(v)
+            if !d.stages.isEmpty { out[v.versionId] = d.stages }
+        }
+        return out
+    }
+
+    static func rules(_ r: RotationConfig?) -> SM.RotationRulesType? {
+        guard let r, r.afterDays != nil || r.schedule != nil else { return nil }
+        return SM.RotationRulesType(automaticallyAfterDays: r.afterDays, duration: r.duration, scheduleExpression: r.schedule)
+    }
+
+    func describeSecret(_ input: SM.DescribeSecretRequest, context c: RequestContext) async throws -> SM.DescribeSecretResponse {
+        let (row, doc) = try await load(input.secretId, c)
+        return SM.DescribeSecretResponse(
+            arn: row.arn, name: row.name, type: doc.type, description: doc.description, kmsKeyId: doc.kmsKeyId,
+            rotationEnabled: doc.rotation?.enabled, rotationLambdaARN: doc.rotation?.lambdaArn, rotationRules: Self.rules(doc.rotation),
+            lastRotatedDate: Self.date(doc.lastRotatedMillis), lastChangedDate: Self.date(doc.lastChangedMillis),
+            lastAccessedDate: Self.date(doc.lastAccessedMillis), deletedDate: Self.date(doc.deletedMillis),
+            nextRotationDate: doc.rotation?.enabled == true ? Self.date(row.rotateAtMillis) : nil,
+            tags: doc.tags.isEmpty ? nil : doc.tags.map { SM.Tag(key: $0[0], value: $0.count > 1 ? $0[1] : "") },
+            versionIdsToStages: try await versionsToStages(row), createdDate: Self.date(row.createdAtMillis), primaryRegion: nil)
+    }
+
+    func listSecrets(_ input: SM.ListSecretsRequest, context c: RequestContext) async throws -> SM.ListSecretsResponse {
+        let limit = input.maxResults ?? 100
+        guard (1...100).contains(limit) else { throw Self.invalidParameter("MaxResults must be 1 to 100.") }
+        var rows: [(SecretRow, SecretDoc)] = []
+        for row in try await repository.secrets(account: c.account, region: c.region) {
+            guard let doc = try? JSONDecoder().decode(SecretDoc.self, from: Data(row.doc.utf8)) else { continue }
+            if doc.deletedMillis != nil && input.includePlannedDeletion != true { continue }
+            guard try Self.matches(input.filters ?? [], row, doc) else { continue }
+            rows.append((row, doc))
+        }
+        let desc = input.sortOrder?.rawValue == "desc"
+        switch input.sortBy?.rawValue ?? "created-date" {
+        case "name": rows.sort { desc ? $0.0.name > $1.0.name : $0.0.name < $1.0.name }
+        case "last-changed-date": rows.sort { desc ? $0.1.lastChangedMillis > $1.1.lastChangedMillis : $0.1.lastChangedMillis < $1.1.lastChangedMillis }
+        case "last-accessed-date": rows.sort { desc ? ($0.1.lastAccessedMillis ?? 0) > ($1.1.lastAccessedMillis ?? 0) : ($0.1.lastAccessedMillis ?? 0) < ($1.1.lastAccessedMillis ?? 0) }
+        default: rows.sort { desc ? $0.0.createdAtMillis > $1.0.createdAtMillis : ($0.0.createdAtMillis, $0.0.name) < ($1.0.createdAtMillis, $1.0.name) }
+        }
+        var start = 0
+        if let t = input.nextToken {
+            guard let raw = Data(base64Encoded: t), let n = Int(String(decoding: raw, as: UTF8.self)), n >= 0 else {
+                throw SM.Errors.invalidNextTokenException("The NextToken value is invalid.")
+            }
+            start = n
+        }
+        let page = rows.dropFirst(start).prefix(limit)
+        var out: [SM.SecretListEntry] = []
+        for (row, doc) in page {
+            out.append(SM.SecretListEntry(
+                arn: row.arn, name: row.name, type: doc.type, description: doc.description, kmsKeyId: doc.kmsKeyId,
+                rotationEnabled: doc.rotation?.enabled, rotationLambdaARN: doc.rotation?.lambdaArn, rotationRules: Self.rules(doc.rotation),
+                lastRotatedDate: Self.date(doc.lastRotatedMillis), lastChangedDate: Self.date(doc.lastChangedMillis),
+                lastAccessedDate: Self.date(doc.lastAccessedMillis), deletedDate: Self.date(doc.deletedMillis),
+                nextRotationDate: doc.rotation?.enabled == true ? Self.date(row.rotateAtMillis) : nil,
+                tags: doc.tags.isEmpty ? nil : doc.tags.map { SM.Tag(key: $0[0], value: $0.count > 1 ? $0[1] : "") },
+                secretVersionsToStages: try await versionsToStages(row), createdDate: Self.date(row.createdAtMillis)))
+        }
+        let end = start + page.count
+        return SM.ListSecretsResponse(secretList: out, nextToken: end < rows.count ? Data(String(end).utf8).base64EncodedString() : nil)
+    }
+
+    /// ListSecrets filters: every filter must match; a value matches as a prefix, `!` negates.
+    static func matches(_ filters: [SM.Filter], _ row: SecretRow, _ doc: SecretDoc) throws(AWSError) -> Bool {
+        for f in filters {
+            guard let key = f.key?.rawValue else { throw invalidParameter("A filter needs a Key.") }
+            let values = f.values ?? []
+            let fields: [String]
+            switch key {
+            case "name": fields = [row.name]
+            case "description": fields = [doc.description ?? ""]
+            case "tag-key": fields = doc.tags.map { $0[0] }
+            case "tag-value": fields = doc.tags.map { $0.count > 1 ? $0[1] : "" }
+            case "primary-region": fields = [row.region]
+            case "owning-service": fields = []
+            case "all": fields = [row.name, doc.description ?? ""] + doc.tags.flatMap { $0 }
+            default: throw invalidParameter("Invalid filter key: \(key)")
+            }
+            let ok = values.contains { v in
+                if v.hasPrefix("!") { return !fields.contains { $0.lowercased().hasPrefix(v.dropFirst().lowercased()) } }
+                return fields.contains { $0.lowercased().hasPrefix(v.lowercased()) }
+            }
+            if !ok { return false }
+        }
+        return true
+    }
+
+    func listSecretVersionIds(_ input: SM.ListSecretVersionIdsRequest, context c: RequestContext) async throws -> SM.ListSecretVersionIdsResponse {
+        let (row, doc) = try await load(input.secretId, c)
+        let limit = input.maxResults ?? 100
+        var start = 0
+        if let t = input.nextToken {
+            guard let raw = Data(base64Encoded: t), let n = Int(String(decoding: raw, as: UTF8.self)) else {
+                throw SM.Errors.invalidNextTokenException("The NextToken value is invalid.")
+            }
+            start = n
+        }
+        let all = try await repository.versions(arn: row.arn).filter { input.includeDeprecated == true || !Self.versionDoc($0).stages.isEmpty }
+        let page = all.dropFirst(start).prefix(limit)
+        let entries = page.map { v in
+            SM.SecretVersionsListEntry(versionId: v.versionId, versionStages: Self.versionDoc(v).stages,
+                                       lastAccessedDate: Self.date(doc.lastAccessedMillis), createdDate: Self.date(v.createdAtMillis),
+                                       kmsKeyIds: [doc.kmsKeyId ?? "DefaultEncryptionKey"])
+        }
+        let end = start + page.count
+        return SM.ListSecretVersionIdsResponse(versions: Array(entries), nextToken: end < all.count ? Data(String(end).utf8).base64EncodedString() : nil,
+                                               arn: row.arn, name: row.name)
+    }
+
+    func updateSecretVersionStage(_ input: SM.UpdateSecretVersionStageRequest, context c: RequestContext) async throws -> SM.UpdateSecretVersionStageResponse {
+        let (row, doc) = try await load(input.secretId, c)
+        try notDeleted(doc)
+        await locks.lock(row.arn)
+        defer { locks.unlock(row.arn) }
+        let versions = try await repository.versions(arn: row.arn)
+        var docs: [String: SecretVersionDoc] = [:]
+        for v in versions { docs[v.versionId] = Self.versionDoc(v) }
+        let holder = docs.first { $0.value.stages.contains(input.versionStage) }?.key
+        if let holder, holder != input.moveToVersionId, input.removeFromVersionId != holder {
+            throw Self.invalidParameter("The staging label \(input.versionStage) is currently attached to version \(holder), so you must explicitly reference that version in RemoveFromVersionId.")
+        }
+        if let remove = input.removeFromVersionId {
+            guard docs[remove] != nil else { throw SM.Errors.resourceNotFoundException("Secrets Manager can't find version \(remove).") }
+            guard docs[remove]?.stages.contains(input.versionStage) == true else {
+                throw Self.invalidParameter("The staging label \(input.versionStage) is not attached to version \(remove).")
+            }
+        }
+        if let target = input.moveToVersionId {
+            guard docs[target] != nil else { throw SM.Errors.resourceNotFoundException("Secrets Manager can't find version \(target).") }
+            Self.move([input.versionStage], to: target, in: &docs)
+        } else if let remove = input.removeFromVersionId {
+            guard input.versionStage != "AWSCURRENT" else {
+                throw Self.invalidParameter("You can only move staging label AWSCURRENT to a different secret version. It can't be completely removed.")
+            }
+            docs[remove]?.stages.removeAll { $0 == input.versionStage }
+        }
+        var changed: [String: String] = [:]
+        for v in versions where docs[v.versionId]?.stages != Self.versionDoc(v).stages { changed[v.versionId] = docs[v.versionId]?.encoded() }
+        var r = row
+        var d = doc
+        d.lastChangedMillis = nowMillis
+        r.doc = d.encoded()
+        guard try await repository.save(r, versionDocs: changed) else { throw Self.notFound() }
+        return SM.UpdateSecretVersionStageResponse(arn: row.arn, name: row.name)
+    }
+
+    // MARK: deletion
+
+    func deleteSecret(_ input: SM.DeleteSecretRequest, context c: RequestContext) async throws -> SM.DeleteSecretResponse {
+        if input.forceDeleteWithoutRecovery == true && input.recoveryWindowInDays != nil {
+            throw Self.invalidParameter("You can't use ForceDeleteWithoutRecovery in conjunction with RecoveryWindowInDays.")
+        }
+        let days = input.recoveryWindowInDays ?? 30
+        guard (7...30).contains(days) else { throw Self.invalidParameter("The RecoveryWindowInDays value must be between 7 and 30 days (inclusive).") }
+        guard let (row, doc) = try await find(input.secretId, c) else {
+            if input.forceDeleteWithoutRecovery == true {
+                return SM.DeleteSecretResponse(arn: nil, name: input.secretId, deletionDate: now())
+            }
+            throw Self.notFound()
+        }
+        if input.forceDeleteWithoutRecovery == true {
+            try await repository.delete(arn: row.arn)
+            return SM.DeleteSecretResponse(arn: row.arn, name: row.name, deletionDate: now())
+        }
+        if doc.deletedMillis != nil {
+            throw Self.invalidRequest("You can't delete secret \(row.name) that's already scheduled for deletion.")
+        }
+        var d = doc
+        var r = row
+        d.deletedMillis = nowMillis
+        r.deleteAtMillis = nowMillis + days * 86_400_000
+        r.doc = d.encoded()
+        guard try await repository.save(r) else { throw Self.notFound() }
+        return SM.DeleteSecretResponse(arn: row.arn, name: row.name, deletionDate: Self.date(r.deleteAtMillis))
+    }
+
+    func restoreSecret(_ input: SM.RestoreSecretRequest, context c: RequestContext) async throws -> SM.RestoreSecretResponse {
+        var (row, doc) = try await load(input.secretId, c)
+        doc.deletedMillis = nil
+        row.deleteAtMillis = nil
+        row.doc = doc.encoded()
+        guard try await repository.save(row) else { throw Self.notFound() }
+        return SM.RestoreSecretResponse(arn: row.arn, name: row.name)
+    }
+
+    /// Deletes secrets whose recovery window has ended (the background job).
+    public func deleteExpired() async throws -> Int {
+        let due = try await repository.dueDeletions(nowMillis: nowMillis)
+        for arn in due { try await repository.delete(arn: arn) }
+        return due.count
+    }
+
+    // MARK: random passwords
+
+    func getRandomPassword(_ input: SM.GetRandomPasswordRequest, context c: RequestContext) async throws -> SM.GetRandomPasswordResponse {
+        let length = Int(input.passwordLength ?? 32)
+        guard (1...4096).contains(length) else { throw Self.invalidParameter("PasswordLength must be between 1 and 4096.") }
+        let exclude = Set(input.excludeCharacters ?? "")
+        var classes: [[Character]] = []
+        if input.excludeLowercase != true { classes.append(Array("abcdefghijklmnopqrstuvwxyz")) }
+        if input.excludeUppercase != true { classes.append(Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ")) }
+        if input.excludeNumbers != true { classes.append(Array("0123456789")) }
+        if input.excludePunctuation != true { classes.append(Array("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")) }
+        if input.includeSpace == true { classes.append([" "]) }
+        classes = classes.map { $0.filter { !exclude.contains($0) } }.filter { !$0.isEmpty }
+        guard !classes.isEmpty else { throw Self.invalidParameter("The password can't be generated: every character is excluded.") }
+        let requireEach = input.requireEachIncludedType ?? true
+        if requireEach && length < classes.count {
+            throw Self.invalidParameter("The password length is too short to include a character of each required type.")
+        }
+        var rng = SystemRandomNumberGenerator()
+        let all = classes.flatMap { $0 }
+        var chars: [Character] = requireEach ? classes.map { $0.randomElement(using: &rng) ?? "a" } : []
+        while chars.count < length { chars.append(all.randomElement(using: &rng) ?? "a") }
+        chars.shuffle(using: &rng)
+        return SM.GetRandomPasswordResponse(randomPassword: String(chars))
+    }
+
+    // MARK: resource policies
+
+    /// BlockPublicPolicy: a statement that allows "*" (or AWS "*") without conditions opens the secret to everyone.
+    static func isPublic(_ policy: JSONValue) -> Bool {
+        let statements: [JSONValue]
+        switch policy["Statement"] {
+        case .array(let items)?: statements = items
+        case let s?: statements = [s]
+        case nil: statements = []
+        }
+        return statements.contains { s in
+            guard s["Effect"]?.stringValue == "Allow", s["Condition"] == nil else { return false }
+            let p = s["Principal"]
+            return p?.stringValue == "*" || p?["AWS"]?.stringValue == "*"
+        }
+    }
+
+    static func checkPolicy(_ text: String) throws(AWSError) -> JSONValue {
+        guard case .object? = try? JSONParser.parse(Array(text.utf8)), let policy = try? JSONParser.parse(Array(text.utf8)),
+              policy["Statement"] != nil else {
+            throw SM.Errors.malformedPolicyDocumentException("This resource policy contains a syntax error.")
+        }
+        guard text.utf8.count <= 20_480 else { throw SM.Errors.limitExceededException("The resource policy is too large.") }
+        return policy
+    }
+
+    func putResourcePolicy(_ input: SM.PutResourcePolicyRequest, context c: RequestContext) async throws -> SM.PutResourcePolicyResponse {
+        var (row, doc) = try await load(input.secretId, c)
+        let policy = try Self.checkPolicy(input.resourcePolicy)
+        if input.blockPublicPolicy == true && Self.isPublic(policy) {
+            throw SM.Errors.publicPolicyException("You can't attach a resource-based policy that allows broad access to the secret.")
+        }
+        doc.policy = input.resourcePolicy
+        row.doc = doc.encoded()
+        guard try await repository.save(row) else { throw Self.notFound() }
+        return SM.PutResourcePolicyResponse(arn: row.arn, name: row.name)
+    }
+
+    func getResourcePolicy(_ input: SM.GetResourcePolicyRequest, context c: RequestContext) async throws -> SM.GetResourcePolicyResponse {
+        let (row, doc) = try await load(input.secretId, c)
+        return SM.GetResourcePolicyResponse(arn: row.arn, name: row.name, resourcePolicy: doc.policy)
+    }
+
+    func deleteResourcePolicy(_ input: SM.DeleteResourcePolicyRequest, context c: RequestContext) async throws -> SM.DeleteResourcePolicyResponse {
+        var (row, doc) = try await load(input.secretId, c)
+        doc.policy = nil
+        row.doc = doc.encoded()
+        guard try await repository.save(row) else { throw Self.notFound() }
+        return SM.DeleteResourcePolicyResponse(arn: row.arn, name: row.name)
+    }
+
+    func validateResourcePolicy(_ input: SM.ValidateResourcePolicyRequest, context c: RequestContext) async throws -> SM.ValidateResourcePolicyResponse {
+        if let id = input.secretId { _ = try await load(id, c) }
+        let policy = try Self.checkPolicy(input.resourcePolicy)
+        if Self.isPublic(policy) {
+            return SM.ValidateResourcePolicyResponse(policyValidationPassed: false, validationErrors: [
+                SM.ValidationErrorsEntry(checkName: "BLOCK_PUBLIC_POLICY", errorMessage: "The resource policy grants broad access to the secret.")])
+        }
+        return SM.ValidateResourcePolicyResponse(policyValidationPassed: true, validationErrors: [])
+    }
+
+    // MARK: tags
+
+    static func mergedTags(_ existing: [[String]], _ adding: [SM.Tag]) throws(AWSError) -> [[String]] {
+        var tags = existing
+        for t in adding {
+            guard let k = t.key, (1...128).contains(k.utf8.count), (t.value ?? "").utf8.count <= 256, !k.lowercased().hasPrefix("aws:") else {
+                throw invalidParameter("Invalid tag key or value.")
+            }
+            if let i = tags.firstIndex(where: { $0.first == k }) { tags[i] = [k, t.value ?? ""] } else { tags.append([k, t.value ?? ""]) }
+        }
+        guard tags.count <= 50 else { throw SM.Errors.limitExceededException("A secret can have at most 50 tags.") }
+        return tags
+    }
+
+    func tagResource(_ input: SM.TagResourceRequest, context c: RequestContext) async throws -> EmptyShape {
+        var (row, doc) = try await load(input.secretId, c)
+        doc.tags = try Self.mergedTags(doc.tags, input.tags)
+        row.doc = doc.encoded()
+        guard try await repository.save(row) else { throw Self.notFound() }
+        return EmptyShape()
+    }
+
+    func untagResource(_ input: SM.UntagResourceRequest, context c: RequestContext) async throws -> EmptyShape {
+        var (row, doc) = try await load(input.secretId, c)
+        doc.tags.removeAll { input.tagKeys.contains($0.first ?? "") }
+        row.doc = doc.encoded()
+        guard try await repository.save(row) else { throw Self.notFound() }
+        return EmptyShape()
+    }
+}

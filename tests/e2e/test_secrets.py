@@ -1,0 +1,238 @@
+"""Secrets Manager with boto3 on both backends: versions and staging labels, reads, batch reads, listing, deletion
+and restore, random passwords, resource policies, tags, KMS encryption, and rotation through a Python function."""
+import json
+import sqlite3
+import time
+
+import pytest
+import requests
+from botocore.exceptions import ClientError
+
+from conftest import BACKENDS, code
+from test_lambda import ROLE, lam, zipped
+
+
+def stages(c, sid):
+    return {k: sorted(v) for k, v in c.describe_secret(SecretId=sid)["VersionIdsToStages"].items()}
+
+
+def test_versions_and_staging_labels(strict):
+    c = strict.client("secretsmanager")
+    r = c.create_secret(Name="app/db", SecretString='{"password":"one"}', Description="db", Tags=[{"Key": "team", "Value": "a"}])
+    arn, v1 = r["ARN"], r["VersionId"]
+    assert arn.startswith("arn:aws:secretsmanager:us-east-1:") and ":secret:app/db-" in arn and len(arn.rsplit("-", 1)[1]) == 6
+    got = c.get_secret_value(SecretId="app/db")
+    assert got["SecretString"] == '{"password":"one"}' and got["VersionStages"] == ["AWSCURRENT"] and got["VersionId"] == v1
+    assert c.get_secret_value(SecretId=arn)["VersionId"] == v1
+    assert c.get_secret_value(SecretId=arn.rsplit("-", 1)[0])["VersionId"] == v1  # partial ARN
+    v2 = c.put_secret_value(SecretId="app/db", SecretString='{"password":"two"}')["VersionId"]
+    assert stages(c, "app/db") == {v1: ["AWSPREVIOUS"], v2: ["AWSCURRENT"]}
+    assert c.get_secret_value(SecretId="app/db", VersionStage="AWSPREVIOUS")["SecretString"] == '{"password":"one"}'
+    # Idempotent by token; the same token with another value is refused.
+    token = "t" * 40
+    v3 = c.put_secret_value(SecretId="app/db", SecretString="three", ClientRequestToken=token, VersionStages=["AWSPENDING"])
+    assert v3["VersionStages"] == ["AWSPENDING"]
+    assert c.put_secret_value(SecretId="app/db", SecretString="three", ClientRequestToken=token)["VersionId"] == token
+    with pytest.raises(ClientError) as e:
+        c.put_secret_value(SecretId="app/db", SecretString="other", ClientRequestToken=token)
+    assert code(e) == "ResourceExistsException"
+    # Moving AWSCURRENT needs RemoveFromVersionId, and the old current becomes AWSPREVIOUS.
+    with pytest.raises(ClientError) as e:
+        c.update_secret_version_stage(SecretId="app/db", VersionStage="AWSCURRENT", MoveToVersionId=token)
+    assert code(e) == "InvalidParameterException"
+    c.update_secret_version_stage(SecretId="app/db", VersionStage="AWSCURRENT", MoveToVersionId=token, RemoveFromVersionId=v2)
+    assert stages(c, "app/db") == {v2: ["AWSPREVIOUS"], token: ["AWSCURRENT", "AWSPENDING"]}
+    ids = c.list_secret_version_ids(SecretId="app/db", IncludeDeprecated=True)["Versions"]
+    assert {v["VersionId"] for v in ids} == {v1, v2, token}
+    assert {v["VersionId"] for v in c.list_secret_version_ids(SecretId="app/db")["Versions"]} == {v2, token}
+    with pytest.raises(ClientError) as e:
+        c.get_secret_value(SecretId="app/db", VersionStage="NOPE")
+    assert code(e) == "ResourceNotFoundException"
+    with pytest.raises(ClientError) as e:
+        c.create_secret(Name="app/db", SecretString="x")
+    assert code(e) == "ResourceExistsException"
+    with pytest.raises(ClientError) as e:
+        c.create_secret(Name="both", SecretString="x", SecretBinary=b"y")
+    assert code(e) == "InvalidParameterException"
+    # Binary secrets, UpdateSecret, and a secret with no value yet.
+    c.create_secret(Name="bin", SecretBinary=b"\x00\x01\x02")
+    assert c.get_secret_value(SecretId="bin")["SecretBinary"] == b"\x00\x01\x02"
+    c.create_secret(Name="empty")
+    with pytest.raises(ClientError) as e:
+        c.get_secret_value(SecretId="empty")
+    assert code(e) == "ResourceNotFoundException"
+    c.update_secret(SecretId="empty", SecretString="now", Description="filled")
+    assert c.get_secret_value(SecretId="empty")["SecretString"] == "now"
+    d = c.describe_secret(SecretId="empty")
+    assert d["Description"] == "filled" and d["LastChangedDate"] and "LastAccessedDate" in d
+    # Batch reads, with errors per secret.
+    b = c.batch_get_secret_value(SecretIdList=["app/db", "bin", "missing"])
+    assert sorted(v["Name"] for v in b["SecretValues"]) == ["app/db", "bin"]
+    assert [(e["SecretId"], e["ErrorCode"]) for e in b["Errors"]] == [("missing", "ResourceNotFoundException")]
+    b = c.batch_get_secret_value(Filters=[{"Key": "name", "Values": ["app/"]}])
+    assert [v["Name"] for v in b["SecretValues"]] == ["app/db"]
+    listed = c.list_secrets(Filters=[{"Key": "tag-key", "Values": ["team"]}])["SecretList"]
+    assert [s["Name"] for s in listed] == ["app/db"] and listed[0]["SecretVersionsToStages"]
+    c.tag_resource(SecretId="bin", Tags=[{"Key": "k", "Value": "v"}])
+    c.untag_resource(SecretId="app/db", TagKeys=["team"])
+    assert c.describe_secret(SecretId="bin")["Tags"] == [{"Key": "k", "Value": "v"}]
+    assert "Tags" not in c.describe_secret(SecretId="app/db")
+
+
+def test_deletion_window_restore_and_force(strict):
+    c = strict.client("secretsmanager")
+    c.create_secret(Name="old", SecretString="x")
+    for kw in [dict(RecoveryWindowInDays=6), dict(RecoveryWindowInDays=31), dict(RecoveryWindowInDays=7, ForceDeleteWithoutRecovery=True)]:
+        with pytest.raises(ClientError) as e:
+            c.delete_secret(SecretId="old", **kw)
+        assert code(e) == "InvalidParameterException", kw
+    r = c.delete_secret(SecretId="old", RecoveryWindowInDays=7)
+    assert (r["DeletionDate"].timestamp() - time.time()) / 86400 == pytest.approx(7, abs=0.01)
+    for call in [lambda: c.get_secret_value(SecretId="old"), lambda: c.put_secret_value(SecretId="old", SecretString="y"),
+                 lambda: c.create_secret(Name="old", SecretString="z")]:
+        with pytest.raises(ClientError) as e:
+            call()
+        assert code(e) == "InvalidRequestException"
+    assert "DeletedDate" in c.describe_secret(SecretId="old")
+    assert [s["Name"] for s in c.list_secrets()["SecretList"]] == []
+    assert [s["Name"] for s in c.list_secrets(IncludePlannedDeletion=True)["SecretList"]] == ["old"]
+    c.restore_secret(SecretId="old")
+    assert c.get_secret_value(SecretId="old")["SecretString"] == "x"
+    c.delete_secret(SecretId="old", ForceDeleteWithoutRecovery=True)
+    with pytest.raises(ClientError) as e:
+        c.describe_secret(SecretId="old")
+    assert code(e) == "ResourceNotFoundException"
+    c.delete_secret(SecretId="never-existed", ForceDeleteWithoutRecovery=True)  # no error, as AWS
+
+
+def test_recovery_window_ends_in_deletion(make_warden):
+    w = make_warden("sqlite", dev=True, extra_args=["--job-interval", "0.2"])
+    c = w.client("secretsmanager")
+    c.create_secret(Name="doomed", SecretString="x")
+    c.delete_secret(SecretId="doomed", RecoveryWindowInDays=7)
+    requests.post(f"{w.endpoint}/_warden/clock?advance={8 * 86400}")
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        try:
+            c.describe_secret(SecretId="doomed")
+            time.sleep(0.2)
+        except ClientError as e:
+            assert e.response["Error"]["Code"] == "ResourceNotFoundException"
+            break
+    else:
+        pytest.fail("the secret outlived its recovery window")
+
+
+def test_kms_random_passwords_and_policies(make_warden):
+    w = make_warden("sqlite")
+    c, kms = w.client("secretsmanager", validate=False), w.client("kms")
+    c.create_secret(Name="default-key", SecretString="plain-default-secret")
+    assert "alias/aws/secretsmanager" in [a["AliasName"] for a in kms.list_aliases()["Aliases"]]
+    key = kms.create_key()["KeyMetadata"]["KeyId"]
+    c.create_secret(Name="own-key", SecretString="plain-own-secret", KmsKeyId=key)
+    raw = sqlite3.connect(f"{w.data_dir}/warden.sqlite").execute("SELECT value FROM sm_secret_versions").fetchall()
+    assert raw and all(b"plain-" not in bytes(r[0]) for r in raw)
+    kms.disable_key(KeyId=key)
+    with pytest.raises(ClientError) as e:
+        c.get_secret_value(SecretId="own-key")
+    assert code(e) == "DecryptionFailure"
+    with pytest.raises(ClientError) as e:
+        c.put_secret_value(SecretId="own-key", SecretString="new")
+    assert code(e) == "EncryptionFailure"
+    kms.enable_key(KeyId=key)
+    assert c.get_secret_value(SecretId="own-key")["SecretString"] == "plain-own-secret"
+    # Random passwords.
+    p = c.get_random_password()["RandomPassword"]
+    assert len(p) == 32 and any(ch.islower() for ch in p) and any(ch.isupper() for ch in p) and any(ch.isdigit() for ch in p)
+    p = c.get_random_password(PasswordLength=64, ExcludePunctuation=True, ExcludeCharacters="abcABC123")["RandomPassword"]
+    assert len(p) == 64 and p.isalnum() and not set(p) & set("abcABC123")
+    assert c.get_random_password(PasswordLength=5, IncludeSpace=True, ExcludeLowercase=True, ExcludeUppercase=True,
+                                 ExcludeNumbers=True, ExcludePunctuation=True)["RandomPassword"] == "     "
+    assert len({c.get_random_password()["RandomPassword"] for _ in range(20)}) == 20
+    for kw in [dict(PasswordLength=0), dict(PasswordLength=4097),
+               dict(ExcludeLowercase=True, ExcludeUppercase=True, ExcludeNumbers=True, ExcludePunctuation=True),
+               dict(PasswordLength=2, RequireEachIncludedType=True)]:
+        with pytest.raises(ClientError) as e:
+            c.get_random_password(**kw)
+        assert code(e) == "InvalidParameterException", kw
+    # Resource policies.
+    private = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+                                                       "Action": "secretsmanager:GetSecretValue", "Resource": "*"}]}
+    public = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "secretsmanager:*", "Resource": "*"}]}
+    c.put_resource_policy(SecretId="own-key", ResourcePolicy=json.dumps(private), BlockPublicPolicy=True)
+    assert json.loads(c.get_resource_policy(SecretId="own-key")["ResourcePolicy"]) == private
+    with pytest.raises(ClientError) as e:
+        c.put_resource_policy(SecretId="own-key", ResourcePolicy=json.dumps(public), BlockPublicPolicy=True)
+    assert code(e) == "PublicPolicyException"
+    with pytest.raises(ClientError) as e:
+        c.put_resource_policy(SecretId="own-key", ResourcePolicy="{not json")
+    assert code(e) == "MalformedPolicyDocumentException"
+    assert c.validate_resource_policy(ResourcePolicy=json.dumps(public))["PolicyValidationPassed"] is False
+    assert c.validate_resource_policy(ResourcePolicy=json.dumps(private))["PolicyValidationPassed"] is True
+    c.delete_resource_policy(SecretId="own-key")
+    assert "ResourcePolicy" not in c.get_resource_policy(SecretId="own-key")
+
+
+ROTATOR = '''
+import boto3, os
+sm = boto3.client("secretsmanager")
+def handler(event, context):
+    arn, token, step = event["SecretId"], event["ClientRequestToken"], event["Step"]
+    if step == "createSecret":
+        try:
+            sm.get_secret_value(SecretId=arn, VersionId=token, VersionStage="AWSPENDING")
+        except sm.exceptions.ResourceNotFoundException:
+            pw = sm.get_random_password(ExcludePunctuation=True)["RandomPassword"]
+            sm.put_secret_value(SecretId=arn, ClientRequestToken=token, SecretString=pw, VersionStages=["AWSPENDING"])
+    elif step == "setSecret":
+        pass
+    elif step == "testSecret":
+        if os.environ.get("FAIL_TEST"):
+            raise RuntimeError("the new secret does not work")
+        assert sm.get_secret_value(SecretId=arn, VersionId=token, VersionStage="AWSPENDING")["SecretString"]
+    elif step == "finishSecret":
+        current = sm.describe_secret(SecretId=arn)["VersionIdsToStages"]
+        old = next(v for v, s in current.items() if "AWSCURRENT" in s)
+        if old != token:
+            sm.update_secret_version_stage(SecretId=arn, VersionStage="AWSCURRENT", MoveToVersionId=token, RemoveFromVersionId=old)
+'''
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_rotation_with_a_python_function(make_warden, backend):
+    w = make_warden(backend, extra_args=["--enable-functions"])
+    c, fn = w.client("secretsmanager"), lam(w)
+    arns = {}
+    for name, env in [("rotator", {}), ("broken-rotator", {"FAIL_TEST": "1"})]:
+        arns[name] = fn.create_function(FunctionName=name, Runtime="python3.12", Role=ROLE, Handler="app.handler", Timeout=30,
+                                        Code={"ZipFile": zipped({"app.py": ROTATOR})}, Environment={"Variables": env})["FunctionArn"]
+        fn.add_permission(FunctionName=name, StatementId="sm", Action="lambda:InvokeFunction", Principal="secretsmanager.amazonaws.com")
+    first = c.create_secret(Name="rotating", SecretString="initial")["VersionId"]
+    with pytest.raises(ClientError) as e:
+        c.rotate_secret(SecretId="rotating")
+    assert code(e) == "InvalidRequestException"  # no function yet
+    token = c.rotate_secret(SecretId="rotating", RotationLambdaARN=arns["rotator"], RotationRules={"AutomaticallyAfterDays": 30})["VersionId"]
+    deadline = time.time() + 60
+    while time.time() < deadline and c.get_secret_value(SecretId="rotating")["VersionId"] != token:
+        time.sleep(0.3)
+    deadline = time.time() + 10
+    while time.time() < deadline and stages(c, "rotating") != {first: ["AWSPREVIOUS"], token: ["AWSCURRENT"]}:
+        time.sleep(0.2)
+    assert stages(c, "rotating") == {first: ["AWSPREVIOUS"], token: ["AWSCURRENT"]}
+    d = c.describe_secret(SecretId="rotating")
+    assert d["RotationEnabled"] and d["RotationLambdaARN"] == arns["rotator"] and d["RotationRules"]["AutomaticallyAfterDays"] == 30
+    assert "LastRotatedDate" in d and (d["NextRotationDate"].timestamp() - time.time()) / 86400 == pytest.approx(30, abs=0.1)
+    new_value = c.get_secret_value(SecretId="rotating")["SecretString"]
+    assert new_value != "initial" and len(new_value) == 32
+    # A function failing at testSecret: AWSCURRENT stays, the new version keeps AWSPENDING.
+    failing = c.rotate_secret(SecretId="rotating", RotationLambdaARN=arns["broken-rotator"])["VersionId"]
+    deadline = time.time() + 60
+    while time.time() < deadline and failing not in stages(c, "rotating"):
+        time.sleep(0.3)
+    time.sleep(2)
+    assert stages(c, "rotating")[failing] == ["AWSPENDING"] and c.get_secret_value(SecretId="rotating")["VersionId"] == token
+    with pytest.raises(ClientError) as e:
+        c.rotate_secret(SecretId="rotating")
+    assert code(e) == "InvalidRequestException"  # the previous rotation is not complete
+    c.cancel_rotate_secret(SecretId="rotating")
+    assert failing not in stages(c, "rotating") and c.describe_secret(SecretId="rotating").get("RotationEnabled") is False
