@@ -161,9 +161,10 @@ public enum WardenNode {
             repository: FunctionRepository(db: store.database, sealer: store.sealer), runner: runner, enabled: config.enableFunctions,
             dataDir: store.dataDir, endpoint: { "\(scheme)://\(callbackHost):\(listening.withLock { $0 })" }, buckets: buckets, queues: sqs,
             secretOf: { id in (try? await accessKeys.lookup(id))?.secret }, now: { clock.now() })
-        let ssm = SSMService(repository: ParameterRepository(db: store.database, sealer: store.sealer), keys: kms, now: { clock.now() })
         let secrets = SecretsManagerService(repository: SecretRepository(db: store.database, sealer: store.sealer), keys: kms,
                                             functions: config.enableFunctions ? lambda : nil, now: { clock.now() })
+        let ssm = SSMService(repository: ParameterRepository(db: store.database, sealer: store.sealer), keys: kms, secrets: secrets,
+                             now: { clock.now() })
         let sns = SNSService(repository: topics, queues: sqs, signer: LazyNotificationSigner(repository: topics), http: http,
                              keys: kms, functions: lambda, smtp: smtp, sms: smsGateway, now: { clock.now() })
         // Replays a stopped process left unfinished carry on.

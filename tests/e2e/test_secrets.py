@@ -71,6 +71,18 @@ def test_versions_and_staging_labels(strict):
     assert [(e["SecretId"], e["ErrorCode"]) for e in b["Errors"]] == [("missing", "ResourceNotFoundException")]
     b = c.batch_get_secret_value(Filters=[{"Key": "name", "Values": ["app/"]}])
     assert [v["Name"] for v in b["SecretValues"]] == ["app/db"]
+    # Parameter Store reads secrets through /aws/reference/secretsmanager/ (WithDecryption only).
+    ssm = strict.client("ssm")
+    p = ssm.get_parameter(Name="/aws/reference/secretsmanager/app/db", WithDecryption=True)["Parameter"]
+    assert p["Value"] == "three" and p["Type"] == "SecureString" and json.loads(p["SourceResult"])["ARN"] == arn
+    p = ssm.get_parameter(Name="/aws/reference/secretsmanager/app/db:AWSPREVIOUS", WithDecryption=True)["Parameter"]
+    assert p["Value"] == '{"password":"two"}' and p["Selector"] == ":AWSPREVIOUS"
+    with pytest.raises(ClientError) as e:
+        ssm.get_parameter(Name="/aws/reference/secretsmanager/app/db")
+    assert code(e) == "ValidationException"
+    with pytest.raises(ClientError) as e:
+        ssm.get_parameter(Name="/aws/reference/secretsmanager/nope", WithDecryption=True)
+    assert code(e) == "ParameterNotFound"
     listed = c.list_secrets(Filters=[{"Key": "tag-key", "Values": ["team"]}])["SecretList"]
     assert [s["Name"] for s in listed] == ["app/db"] and listed[0]["SecretVersionsToStages"]
     c.tag_resource(SecretId="bin", Tags=[{"Key": "k", "Value": "v"}])
@@ -208,6 +220,10 @@ def test_rotation_with_a_python_function(make_warden, backend):
                                         Code={"ZipFile": zipped({"app.py": ROTATOR})}, Environment={"Variables": env})["FunctionArn"]
         fn.add_permission(FunctionName=name, StatementId="sm", Action="lambda:InvokeFunction", Principal="secretsmanager.amazonaws.com")
     first = c.create_secret(Name="rotating", SecretString="initial")["VersionId"]
+    # Secrets Manager's own client-side cache library, reading through against Warden.
+    from aws_secretsmanager_caching import SecretCache, SecretCacheConfig
+    cache = SecretCache(config=SecretCacheConfig(secret_refresh_interval=3600), client=c)
+    assert cache.get_secret_string("rotating") == "initial"
     with pytest.raises(ClientError) as e:
         c.rotate_secret(SecretId="rotating")
     assert code(e) == "InvalidRequestException"  # no function yet
@@ -224,6 +240,9 @@ def test_rotation_with_a_python_function(make_warden, backend):
     assert "LastRotatedDate" in d and (d["NextRotationDate"].timestamp() - time.time()) / 86400 == pytest.approx(30, abs=0.1)
     new_value = c.get_secret_value(SecretId="rotating")["SecretString"]
     assert new_value != "initial" and len(new_value) == 32
+    assert cache.get_secret_string("rotating") == "initial"  # still cached
+    cache.refresh_secret_now("rotating")
+    assert cache.get_secret_string("rotating") == new_value
     # A function failing at testSecret: AWSCURRENT stays, the new version keeps AWSPENDING.
     failing = c.rotate_secret(SecretId="rotating", RotationLambdaARN=arns["broken-rotator"])["VersionId"]
     deadline = time.time() + 60

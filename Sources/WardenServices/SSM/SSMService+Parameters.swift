@@ -222,7 +222,34 @@ extension SSMService {
                              arn: arn, dataType: doc.dataType)
     }
 
+    static let referencePrefix = "/aws/reference/secretsmanager/"
+
+    /// `/aws/reference/secretsmanager/ID[:VersionId|:VersionStage]`: the secret's value through Parameter Store's API.
+    func referenced(_ raw: String, decrypt: Bool, _ c: RequestContext) async throws -> SSM.Parameter {
+        guard decrypt else { throw Self.validation("WithDecryption flag must be True for retrieving a Secret Manager secret.") }
+        guard let secrets else { throw Self.notFound(raw) }
+        var id = String(raw.dropFirst(Self.referencePrefix.count))
+        var selector: String?
+        let parts = id.split(separator: ":", omittingEmptySubsequences: false)
+        if id.hasPrefix("arn:") ? parts.count == 8 : parts.count == 2 {
+            selector = parts.last.map(String.init)
+            id = parts.dropLast().joined(separator: ":")
+        }
+        let s: ReferencedSecret
+        do {
+            s = try await secrets.referencedSecret(id: id, versionIdOrStage: selector, context: c)
+        } catch let e as AWSError where e.code == "ResourceNotFoundException" {
+            throw Self.notFound(raw)
+        }
+        let name = selector.map { _ in String(raw.dropLast((selector?.count ?? 0) + 1)) } ?? raw
+        return SSM.Parameter(name: name, type: .secureString, value: s.value, version: 0, selector: selector.map { ":" + $0 },
+                             sourceResult: s.description, lastModifiedDate: s.createdAt, arn: Self.arn(c, name), dataType: "text")
+    }
+
     func getParameter(_ input: SSM.GetParameterRequest, context c: RequestContext) async throws -> SSM.GetParameterResult {
+        if input.name.hasPrefix(Self.referencePrefix) {
+            return SSM.GetParameterResult(parameter: try await referenced(input.name, decrypt: input.withDecryption == true, c))
+        }
         let (name, selector) = try Self.selector(input.name, c)
         let v = try await resolve(name, selector: selector, c)
         return SSM.GetParameterResult(parameter: try await parameter(v, decrypt: input.withDecryption == true, selector: selector, c))
@@ -234,6 +261,10 @@ extension SSMService {
         var invalid: [String] = []
         for raw in input.names {
             do {
+                if raw.hasPrefix(Self.referencePrefix) {
+                    found.append(try await referenced(raw, decrypt: input.withDecryption == true, c))
+                    continue
+                }
                 let (name, selector) = try Self.selector(raw, c)
                 let v = try await resolve(name, selector: selector, c)
                 found.append(try await parameter(v, decrypt: input.withDecryption == true, selector: selector, c))

@@ -9,12 +9,16 @@ import WardenStorage
 public struct SSMService: Sendable {
     let repository: ParameterRepository
     let keys: (any DataKeyProvider)?
+    /// Secrets Manager, for `/aws/reference/secretsmanager/SECRET_ID`.
+    let secrets: (any SecretReader)?
     let now: @Sendable () -> Date
     let locks = KeyedAsyncLock()
 
-    public init(repository: ParameterRepository, keys: (any DataKeyProvider)?, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(repository: ParameterRepository, keys: (any DataKeyProvider)?, secrets: (any SecretReader)? = nil,
+                now: @escaping @Sendable () -> Date = { Date() }) {
         self.repository = repository
         self.keys = keys
+        self.secrets = secrets
         self.now = now
     }
 

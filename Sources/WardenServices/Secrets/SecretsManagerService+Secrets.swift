@@ -489,3 +489,49 @@ extension SecretsManagerService {
         return EmptyShape()
     }
 }
+
+/// What Parameter Store's `/aws/reference/secretsmanager/` names read.
+public struct ReferencedSecret: Sendable {
+    public var arn: String
+    public var name: String
+    public var versionId: String
+    public var value: String
+    public var createdAt: Date
+    /// DescribeSecret's answer as JSON text (Parameter Store's SourceResult).
+    public var description: String
+}
+
+/// Where Parameter Store reads secrets for `/aws/reference/secretsmanager/SECRET_ID`.
+public protocol SecretReader: Sendable {
+    func referencedSecret(id: String, versionIdOrStage: String?, context: RequestContext) async throws -> ReferencedSecret
+}
+
+extension SecretsManagerService: SecretReader {
+    public func referencedSecret(id: String, versionIdOrStage: String?, context c: RequestContext) async throws -> ReferencedSecret {
+        let (row, doc) = try await load(id, c)
+        try notDeleted(doc)
+        var versionId: String?
+        var stage: String?
+        if let s = versionIdOrStage {
+            let versions = try await repository.versions(arn: row.arn)
+            if versions.contains(where: { $0.versionId == s }) { versionId = s } else { stage = s }
+        }
+        let (v, vdoc) = try await pick(row, versionId: versionId, stage: stage)
+        let plain = try await open(v.value, arn: row.arn, versionId: v.versionId, c)
+        try await touch(row, doc)
+        var stagesJSON: [(String, JSONValue)] = []
+        for (id, stages) in try await versionsToStages(row).sorted(by: { $0.key < $1.key }) {
+            stagesJSON.append((id, .array(stages.map { .string($0) })))
+        }
+        var fields: [(String, JSONValue)] = [("ARN", .string(row.arn)), ("Name", .string(row.name))]
+        if let d = doc.description { fields.append(("Description", .string(d))) }
+        if let k = doc.kmsKeyId { fields.append(("KmsKeyId", .string(k))) }
+        fields.append(("LastChangedDate", .double(Double(doc.lastChangedMillis) / 1000)))
+        fields.append(("VersionIdsToStages", .object(stagesJSON)))
+        fields.append(("CreatedDate", .double(Double(row.createdAtMillis) / 1000)))
+        return ReferencedSecret(arn: row.arn, name: row.name, versionId: v.versionId,
+                                value: vdoc.binary ? Data(plain).base64EncodedString() : String(decoding: plain, as: UTF8.self),
+                                createdAt: Date(timeIntervalSince1970: Double(v.createdAtMillis) / 1000),
+                                description: String(decoding: JSONWriter.write(.object(fields)), as: UTF8.self))
+    }
+}
