@@ -162,7 +162,8 @@ public enum WardenNode {
             dataDir: store.dataDir, endpoint: { "\(scheme)://\(callbackHost):\(listening.withLock { $0 })" }, buckets: buckets, queues: sqs,
             secretOf: { id in (try? await accessKeys.lookup(id))?.secret }, now: { clock.now() })
         let secrets = SecretsManagerService(repository: SecretRepository(db: store.database, sealer: store.sealer), keys: kms,
-                                            functions: config.enableFunctions ? lambda : nil, now: { clock.now() })
+                                            functions: config.enableFunctions ? lambda : nil,
+                                            databases: PostgresAdmin(logger: logger), now: { clock.now() })
         let ssm = SSMService(repository: ParameterRepository(db: store.database, sealer: store.sealer), keys: kms, secrets: secrets,
                              now: { clock.now() })
         let sns = SNSService(repository: topics, queues: sqs, signer: LazyNotificationSigner(repository: topics), http: http,

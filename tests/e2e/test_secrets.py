@@ -1,6 +1,7 @@
 """Secrets Manager with boto3 on both backends: versions and staging labels, reads, batch reads, listing, deletion
 and restore, random passwords, resource policies, tags, KMS encryption, and rotation through a Python function."""
 import json
+import os
 import sqlite3
 import time
 
@@ -255,3 +256,90 @@ def test_rotation_with_a_python_function(make_warden, backend):
     assert code(e) == "InvalidRequestException"  # the previous rotation is not complete
     c.cancel_rotate_secret(SecretId="rotating")
     assert failing not in stages(c, "rotating") and c.describe_secret(SecretId="rotating").get("RotationEnabled") is False
+
+
+@pytest.fixture
+def password_postgres():
+    """A PostgreSQL server of the test's own that checks passwords (scram-sha-256); superuser admin/adminpw."""
+    import pathlib
+    import shutil
+    import subprocess
+    import tempfile
+    from conftest import free_port
+    d = pathlib.Path(tempfile.mkdtemp(prefix="warden-pg-"))
+    os.chmod(d, 0o755)  # the server runs as `postgres` when the tests run as root
+    (d / "pw").write_text("adminpw\n")
+    as_pg = ["runuser", "-u", "postgres", "--"] if os.getuid() == 0 else []
+    if os.getuid() == 0:
+        subprocess.run(["id", "postgres"], check=True, capture_output=True)
+        shutil.chown(d, "postgres")
+        shutil.chown(d / "pw", "postgres")
+    port = free_port()
+    subprocess.run(as_pg + ["initdb", "-D", str(d / "data"), "-U", "admin", "--auth=scram-sha-256", f"--pwfile={d / 'pw'}", "-E", "UTF8"],
+                   check=True, capture_output=True)
+    subprocess.run(as_pg + ["pg_ctl", "-D", str(d / "data"), "-l", str(d / "log"), "-w", "-o",
+                            f"-p {port} -k {d} -c listen_addresses=127.0.0.1 -c fsync=off", "start"], check=True, capture_output=True)
+    yield port
+    subprocess.run(as_pg + ["pg_ctl", "-D", str(d / "data"), "-m", "fast", "stop"], capture_output=True)
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def can_login(port, user, password):
+    import subprocess
+    r = subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(port), "-U", user, "-d", "postgres", "-tAc", "select current_user"],
+                       capture_output=True, text=True, env=dict(os.environ, PGPASSWORD=password, PGCONNECT_TIMEOUT="5"))
+    return r.returncode == 0 and r.stdout.strip() == user
+
+
+def psql_admin(port, sql):
+    import subprocess
+    subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(port), "-U", "admin", "-d", "postgres", "-c", sql],
+                   check=True, capture_output=True, env=dict(os.environ, PGPASSWORD="adminpw"))
+
+
+def wait_current(c, sid, not_version, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        v = c.get_secret_value(SecretId=sid)
+        if v["VersionId"] != not_version and "AWSPENDING" not in stages(c, sid).get(v["VersionId"], []):
+            return v
+        time.sleep(0.3)
+    pytest.fail(f"{sid} did not rotate: {stages(c, sid)}")
+
+
+def test_managed_postgres_rotation(make_warden, password_postgres):
+    port = password_postgres
+    psql_admin(port, "CREATE ROLE app LOGIN PASSWORD 'app-initial'")
+    psql_admin(port, "CREATE ROLE reporter LOGIN PASSWORD 'reporter-initial'")
+    psql_admin(port, "CREATE TABLE report (n int); GRANT SELECT ON report TO reporter")
+    assert can_login(port, "app", "app-initial")
+    w = make_warden("sqlite")
+    c = w.client("secretsmanager")
+    # Single user: the user's own password changes; no function needed.
+    first = c.create_secret(Name="db/app", SecretString=json.dumps({
+        "engine": "postgres", "host": "127.0.0.1", "port": port, "username": "app", "password": "app-initial", "dbname": "postgres"}))["VersionId"]
+    c.rotate_secret(SecretId="db/app")
+    new = json.loads(wait_current(c, "db/app", first)["SecretString"])
+    assert new["username"] == "app" and new["password"] != "app-initial"
+    assert can_login(port, "app", new["password"]) and not can_login(port, "app", "app-initial")
+    assert c.describe_secret(SecretId="db/app")["RotationEnabled"]
+    # Alternating users: the master creates app's clone with the new password; the original keeps working meanwhile.
+    master = c.create_secret(Name="db/master", SecretString=json.dumps({
+        "engine": "postgres", "host": "127.0.0.1", "port": port, "username": "admin", "password": "adminpw", "dbname": "postgres"}))["ARN"]
+    v0 = c.create_secret(Name="db/reporter", SecretString=json.dumps({
+        "engine": "postgres", "host": "127.0.0.1", "port": port, "username": "reporter", "password": "reporter-initial",
+        "dbname": "postgres", "masterarn": master}))["VersionId"]
+    fn = f"arn:aws:lambda:us-east-1:000000000000:function:SecretsManagerRDSPostgreSQLRotationMultiUser"
+    c.rotate_secret(SecretId="db/reporter", RotationLambdaARN=fn)
+    clone = json.loads(wait_current(c, "db/reporter", v0)["SecretString"])
+    assert clone["username"] == "reporter_clone" and can_login(port, "reporter_clone", clone["password"])
+    assert can_login(port, "reporter", "reporter-initial")  # the previous user still logs in until the next rotation
+    # A rotation whose database refuses the login: AWSCURRENT stays, AWSPENDING waits on the new version.
+    bad = c.create_secret(Name="db/wrong", SecretString=json.dumps({
+        "engine": "postgres", "host": "127.0.0.1", "port": port, "username": "app", "password": "not-the-password", "dbname": "postgres"}))["VersionId"]
+    token = c.rotate_secret(SecretId="db/wrong")["VersionId"]
+    deadline = time.time() + 20
+    while time.time() < deadline and token not in stages(c, "db/wrong"):
+        time.sleep(0.3)
+    time.sleep(1)
+    assert stages(c, "db/wrong") == {bad: ["AWSCURRENT"], token: ["AWSPENDING"]}

@@ -54,9 +54,19 @@ extension SecretsManagerService {
     func rotateSecret(_ input: SM.RotateSecretRequest, context c: RequestContext) async throws -> SM.RotateSecretResponse {
         var (row, doc) = try await load(input.secretId, c)
         try notDeleted(doc)
-        guard functions != nil else { throw Self.invalidRequest("Rotation needs functions: start Warden with --enable-functions.") }
-        guard let lambdaArn = input.rotationLambdaARN ?? doc.rotation?.lambdaArn else {
+        let lambdaArn = input.rotationLambdaARN ?? doc.rotation?.lambdaArn
+        // Built-in rotation: the AWS rotation templates' function names, or a PostgreSQL secret with no function.
+        var managed: String?
+        if let name = lambdaArn?.split(separator: ":").last.map(String.init) {
+            managed = Self.builtInStrategies[name]
+        } else if let current = try? await currentValue(row), let db = DatabaseSecret(current), db.isPostgres {
+            managed = db["masterarn"] != nil ? "postgres-multi-user" : "postgres-single-user"
+        }
+        guard lambdaArn != nil || managed != nil else {
             throw Self.invalidRequest("No Lambda rotation function ARN is associated with this secret.")
+        }
+        if managed == nil && functions == nil {
+            throw Self.invalidRequest("Rotation needs functions: start Warden with --enable-functions.")
         }
         try Self.checkRules(input.rotationRules)
         let versions = try await repository.versions(arn: row.arn)
@@ -66,6 +76,7 @@ extension SecretsManagerService {
         let token = try Self.token(input.clientRequestToken)
         var config = doc.rotation ?? RotationConfig(enabled: true)
         config.lambdaArn = lambdaArn
+        config.managed = managed
         config.enabled = true
         if let rules = input.rotationRules {
             config.afterDays = rules.automaticallyAfterDays
@@ -109,9 +120,14 @@ extension SecretsManagerService {
     /// One rotation: the four steps through the function, then AWSPENDING leaves the new version. A failing step
     /// stops it, leaving AWSCURRENT where it was and AWSPENDING on the new version, as Secrets Manager does.
     func rotate(arn: String, token: String, _ c: RequestContext) async {
-        guard let functions, let row = try? await repository.secret(arn: arn),
-              let doc = try? JSONDecoder().decode(SecretDoc.self, from: Data(row.doc.utf8)), let lambda = doc.rotation?.lambdaArn else { return }
+        guard let row = try? await repository.secret(arn: arn),
+              let doc = try? JSONDecoder().decode(SecretDoc.self, from: Data(row.doc.utf8)), let config = doc.rotation else { return }
         for step in Self.steps {
+            if let strategy = config.managed {
+                guard (try? await builtInStep(step, strategy: strategy, arn: arn, token: token, c)) != nil else { return }
+                continue
+            }
+            guard let functions, let lambda = config.lambdaArn else { return }
             let payload = JSONWriter.write(.object([("Step", .string(step)), ("SecretId", .string(arn)),
                                                     ("ClientRequestToken", .string(token)),
                                                     ("RotationToken", .string(UUID().uuidString.lowercased()))]))
@@ -151,5 +167,100 @@ extension SecretsManagerService {
             Task { await rotate(arn: arn, token: token, c) }
         }
         return due.count
+    }
+
+    // MARK: built-in rotation (PostgreSQL)
+
+    /// The AWS rotation templates' function names, which select Warden's built-in strategies.
+    static let builtInStrategies = [
+        "SecretsManagerRDSPostgreSQLRotationSingleUser": "postgres-single-user",
+        "SecretsManagerRDSPostgreSQLRotationMultiUser": "postgres-multi-user",
+    ]
+
+    func currentValue(_ row: SecretRow) async throws -> String {
+        let c = DataKeyCache.serviceContext(account: row.account, region: row.region, service: "secretsmanager.amazonaws.com", now: now())
+        let (v, _) = try await pick(row, versionId: nil, stage: "AWSCURRENT")
+        return String(decoding: try await open(v.value, arn: row.arn, versionId: v.versionId, c), as: UTF8.self)
+    }
+
+    func versionValue(_ row: SecretRow, _ versionId: String, _ c: RequestContext) async throws -> String {
+        let (v, _) = try await pick(row, versionId: versionId, stage: nil)
+        return String(decoding: try await open(v.value, arn: row.arn, versionId: v.versionId, c), as: UTF8.self)
+    }
+
+    static func databasePassword() -> String {
+        // Letters and digits only: safe in any connection string and SQL literal.
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+        var rng = SystemRandomNumberGenerator()
+        return String((0..<32).map { _ in alphabet.randomElement(using: &rng) ?? "a" })
+    }
+
+    /// One step of a built-in rotation, as the AWS PostgreSQL rotation templates do it.
+    func builtInStep(_ step: String, strategy: String, arn: String, token: String, _ c: RequestContext) async throws {
+        guard let databases, let row = try await repository.secret(arn: arn),
+              let doc = try? JSONDecoder().decode(SecretDoc.self, from: Data(row.doc.utf8)) else {
+            throw Self.invalidRequest("Built-in rotation needs a database connection.")
+        }
+        guard let current = DatabaseSecret(try await currentValue(row)), current.isPostgres,
+              let host = current["host"], let user = current["username"], let password = current["password"] else {
+            throw Self.invalidRequest("The secret is not a PostgreSQL secret in the documented JSON shape.")
+        }
+        switch step {
+        case "createSecret":
+            if (try? await versionValue(row, token, c)) != nil { return }
+            var pending = current
+            pending.set("password", Self.databasePassword())
+            if strategy == "postgres-multi-user" {
+                pending.set("username", user.hasSuffix("_clone") ? String(user.dropLast(6)) : user + "_clone")
+            }
+            _ = try await newVersion(row, doc, token: token, value: (Array(pending.text.utf8), false), stages: ["AWSPENDING"], c)
+        case "setSecret":
+            guard let pending = DatabaseSecret(try await versionValue(row, token, c)), let newUser = pending["username"],
+                  let newPassword = pending["password"] else { throw Self.invalidRequest("The pending version is not a database secret.") }
+            let alter = "ALTER ROLE \(DatabaseSecret.identifier(newUser)) WITH PASSWORD \(DatabaseSecret.literal(newPassword))"
+            if strategy == "postgres-single-user" {
+                do {
+                    try await databases.postgres(host: host, port: current.port, user: user, password: password,
+                                                 database: current.database, statements: [alter])
+                } catch {
+                    // A retried rotation: the new password may already be set.
+                    try await databases.postgres(host: host, port: current.port, user: newUser, password: newPassword,
+                                                 database: current.database, statements: ["SELECT 1"])
+                }
+            } else {
+                guard let masterArn = current["masterarn"], let (masterRow, _) = try await find(masterArn, c),
+                      let master = DatabaseSecret(try await currentValue(masterRow)),
+                      let masterUser = master["username"], let masterPassword = master["password"] else {
+                    throw Self.invalidRequest("The masterarn secret of an alternating-users rotation is missing or not a database secret.")
+                }
+                let base = newUser.hasSuffix("_clone") ? String(newUser.dropLast(6)) : newUser
+                var statements = [
+                    "DO $warden$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = \(DatabaseSecret.literal(newUser))) THEN CREATE ROLE \(DatabaseSecret.identifier(newUser)) WITH LOGIN; END IF; END $warden$",
+                    alter,
+                ]
+                if newUser != base { statements.append("GRANT \(DatabaseSecret.identifier(base)) TO \(DatabaseSecret.identifier(newUser))") }
+                try await databases.postgres(host: master["host"] ?? host, port: master.port, user: masterUser, password: masterPassword,
+                                             database: master.database, statements: statements)
+            }
+        case "testSecret":
+            guard let pending = DatabaseSecret(try await versionValue(row, token, c)), let newUser = pending["username"],
+                  let newPassword = pending["password"] else { throw Self.invalidRequest("The pending version is not a database secret.") }
+            try await databases.postgres(host: pending["host"] ?? host, port: pending.port, user: newUser, password: newPassword,
+                                         database: pending.database, statements: ["SELECT 1"])
+        default:
+            // finishSecret: AWSCURRENT moves to the new version (the old one becomes AWSPREVIOUS).
+            await locks.lock(arn)
+            defer { locks.unlock(arn) }
+            let versions = try await repository.versions(arn: arn)
+            var docs: [String: SecretVersionDoc] = [:]
+            for v in versions { docs[v.versionId] = Self.versionDoc(v) }
+            guard docs[token] != nil else { throw Self.invalidRequest("The pending version is gone.") }
+            Self.move(["AWSCURRENT"], to: token, in: &docs)
+            var changed: [String: String] = [:]
+            for v in versions where docs[v.versionId]?.stages != Self.versionDoc(v).stages { changed[v.versionId] = docs[v.versionId]?.encoded() }
+            guard let latest = try await repository.secret(arn: arn), try await repository.save(latest, versionDocs: changed) else {
+                throw Self.notFound()
+            }
+        }
     }
 }

@@ -12,14 +12,17 @@ public struct SecretsManagerService: Sendable {
     let keys: (any DataKeyProvider)?
     /// Rotation functions run through this (synchronous invocations).
     let functions: (any FunctionInvoker)?
+    /// Built-in (managed) rotation of database secrets logs in to the database through this.
+    let databases: (any DatabaseAdmin)?
     let now: @Sendable () -> Date
     let locks = KeyedAsyncLock()
 
     public init(repository: SecretRepository, keys: (any DataKeyProvider)?, functions: (any FunctionInvoker)? = nil,
-                now: @escaping @Sendable () -> Date = { Date() }) {
+                databases: (any DatabaseAdmin)? = nil, now: @escaping @Sendable () -> Date = { Date() }) {
         self.repository = repository
         self.keys = keys
         self.functions = functions
+        self.databases = databases
         self.now = now
     }
 
@@ -28,6 +31,8 @@ public struct SecretsManagerService: Sendable {
 
 struct RotationConfig: Codable, Sendable {
     var lambdaArn: String?
+    /// A built-in strategy instead of a function: `postgres-single-user` or `postgres-multi-user`.
+    var managed: String?
     var afterDays: Int64?
     var schedule: String?
     var duration: String?
