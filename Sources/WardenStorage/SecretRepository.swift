@@ -105,6 +105,23 @@ public struct SecretRepository: Sendable {
         }
     }
 
+    /// Every version's id, time and document, without opening any value (reads pick one, then open only it).
+    public func versionDocs(arn: String) async throws -> [(versionId: String, createdAtMillis: Int64, doc: String)] {
+        try await db.read { tx in
+            try await tx.query("SELECT version_id, created_at_ms, doc FROM sm_secret_versions WHERE arn = ? ORDER BY created_at_ms, version_id",
+                               [.text(arn)]).map { ($0[0].text ?? "", $0[1].int ?? 0, $0[2].text ?? "") }
+        }
+    }
+
+    public func version(arn: String, versionId: String) async throws -> SecretVersionRow? {
+        let r = try await db.read { tx in
+            try await tx.query("SELECT version_id, created_at_ms, value, doc FROM sm_secret_versions WHERE arn = ? AND version_id = ?",
+                               [.text(arn), .text(versionId)]).first
+        }
+        return try r.map { SecretVersionRow(versionId: versionId, createdAtMillis: $0[1].int ?? 0,
+                                             value: try sealer.open($0[2].blob ?? [], context: Self.context(arn, versionId)), doc: $0[3].text ?? "") }
+    }
+
     public func versions(arn: String) async throws -> [SecretVersionRow] {
         let rows = try await db.read { tx in
             try await tx.query("SELECT version_id, created_at_ms, value, doc FROM sm_secret_versions WHERE arn = ? ORDER BY created_at_ms, version_id",

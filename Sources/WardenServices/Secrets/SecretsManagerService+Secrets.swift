@@ -45,22 +45,26 @@ extension SecretsManagerService {
 
     /// The version a read names (VersionId, VersionStage, or AWSCURRENT).
     func pick(_ row: SecretRow, versionId: String?, stage: String?) async throws -> (SecretVersionRow, SecretVersionDoc) {
-        let versions = try await repository.versions(arn: row.arn)
+        // Version documents first; only the chosen version's value is read and opened.
+        let docs = try await repository.versionDocs(arn: row.arn).map { ($0.versionId, Self.versionDoc(doc: $0.doc)) }
+        let chosen: (String, SecretVersionDoc)
         if let versionId {
-            guard let v = versions.first(where: { $0.versionId == versionId }) else {
+            guard let found = docs.first(where: { $0.0 == versionId }) else {
                 throw SM.Errors.resourceNotFoundException("Secrets Manager can't find the specified secret value for VersionId: \(versionId)")
             }
-            let d = Self.versionDoc(v)
-            if let stage, !d.stages.contains(stage) {
+            if let stage, !found.1.stages.contains(stage) {
                 throw Self.invalidParameter("You provided a VersionStage that is not associated to the provided VersionId.")
             }
-            return (v, d)
+            chosen = found
+        } else {
+            let wanted = stage ?? "AWSCURRENT"
+            guard let found = docs.first(where: { $0.1.stages.contains(wanted) }) else {
+                throw SM.Errors.resourceNotFoundException("Secrets Manager can't find the specified secret value for staging label: \(wanted)")
+            }
+            chosen = found
         }
-        let wanted = stage ?? "AWSCURRENT"
-        guard let v = versions.first(where: { Self.versionDoc($0).stages.contains(wanted) }) else {
-            throw SM.Errors.resourceNotFoundException("Secrets Manager can't find the specified secret value for staging label: \(wanted)")
-        }
-        return (v, Self.versionDoc(v))
+        guard let v = try await repository.version(arn: row.arn, versionId: chosen.0) else { throw Self.notFound() }
+        return (v, chosen.1)
     }
 
     func getSecretValue(_ input: SM.GetSecretValueRequest, context c: RequestContext) async throws -> SM.GetSecretValueResponse {
@@ -178,8 +182,8 @@ extension SecretsManagerService {
 
     func versionsToStages(_ row: SecretRow) async throws -> [String: [String]] {
         var out: [String: [String]] = [:]
-        for v in try await repository.versions(arn: row.arn) {
-            let d = Self.versionDoc(v)
+        for v in try await repository.versionDocs(arn: row.arn) {
+            let d = Self.versionDoc(doc: v.doc)
             if !d.stages.isEmpty { out[v.versionId] = d.stages }
         }
         return out
@@ -277,10 +281,10 @@ extension SecretsManagerService {
             }
             start = n
         }
-        let all = try await repository.versions(arn: row.arn).filter { input.includeDeprecated == true || !Self.versionDoc($0).stages.isEmpty }
+        let all = try await repository.versionDocs(arn: row.arn).filter { input.includeDeprecated == true || !Self.versionDoc(doc: $0.doc).stages.isEmpty }
         let page = all.dropFirst(start).prefix(limit)
         let entries = page.map { v in
-            SM.SecretVersionsListEntry(versionId: v.versionId, versionStages: Self.versionDoc(v).stages,
+            SM.SecretVersionsListEntry(versionId: v.versionId, versionStages: Self.versionDoc(doc: v.doc).stages,
                                        lastAccessedDate: Self.date(doc.lastAccessedMillis), createdDate: Self.date(v.createdAtMillis),
                                        kmsKeyIds: [doc.kmsKeyId ?? "DefaultEncryptionKey"])
         }

@@ -103,8 +103,10 @@ extension SecretsManagerService {
         }
     }
 
-    static func versionDoc(_ v: SecretVersionRow) -> SecretVersionDoc {
-        (try? JSONDecoder().decode(SecretVersionDoc.self, from: Data(v.doc.utf8))) ?? SecretVersionDoc(stages: [], binary: false)
+    static func versionDoc(_ v: SecretVersionRow) -> SecretVersionDoc { versionDoc(doc: v.doc) }
+
+    static func versionDoc(doc: String) -> SecretVersionDoc {
+        (try? JSONDecoder().decode(SecretVersionDoc.self, from: Data(doc.utf8))) ?? SecretVersionDoc(stages: [], binary: false)
     }
 
     static func token(_ t: String?) throws(AWSError) -> String {
