@@ -159,6 +159,23 @@ public struct SecretRepository: Sendable {
         }
     }
 
+    /// Replaces a replica wholesale: its row (created if missing) and all its versions, in one transaction.
+    public func replaceReplica(_ s: SecretRow, versions: [SecretVersionRow]) async throws {
+        let sealed = try versions.map { try sealer.seal($0.value, context: Self.context(s.arn, $0.versionId)) }
+        try await db.transaction { tx in
+            try await tx.execute("DELETE FROM sm_secret_versions WHERE arn = ?", [.text(s.arn)])
+            try await tx.execute("DELETE FROM sm_secrets WHERE arn = ? OR (account_id = ? AND region = ? AND name = ?)",
+                                 [.text(s.arn), .text(s.account), .text(s.region), .text(s.name)])
+            try await tx.execute("INSERT INTO sm_secrets (\(Self.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                                 [.text(s.arn), .text(s.account), .text(s.region), .text(s.name), .int(s.createdAtMillis), .text(s.doc),
+                                  .null, .null])
+            for (v, box) in zip(versions, sealed) {
+                try await tx.execute("INSERT INTO sm_secret_versions (arn, version_id, created_at_ms, value, doc) VALUES (?, ?, ?, ?, ?)",
+                                     [.text(s.arn), .text(v.versionId), .int(v.createdAtMillis), .blob(box), .text(v.doc)])
+            }
+        }
+    }
+
     public func delete(arn: String) async throws {
         try await db.transaction { tx in
             try await tx.execute("DELETE FROM sm_secret_versions WHERE arn = ?", [.text(arn)])

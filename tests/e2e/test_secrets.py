@@ -343,3 +343,39 @@ def test_managed_postgres_rotation(make_warden, password_postgres):
         time.sleep(0.3)
     time.sleep(1)
     assert stages(c, "db/wrong") == {bad: ["AWSCURRENT"], token: ["AWSPENDING"]}
+
+
+def test_replica_regions(strict):
+    east, west, west2 = (strict.client("secretsmanager", region=r) for r in ("us-east-1", "eu-west-1", "eu-west-2"))
+    r = east.create_secret(Name="shared", SecretString="v1", AddReplicaRegions=[{"Region": "eu-west-1"}])
+    assert [(s["Region"], s["Status"]) for s in r["ReplicationStatus"]] == [("eu-west-1", "InSync")]
+    replica = west.describe_secret(SecretId="shared")
+    assert replica["PrimaryRegion"] == "us-east-1" and replica["ARN"] == r["ARN"].replace("us-east-1", "eu-west-1")
+    assert west.get_secret_value(SecretId="shared")["SecretString"] == "v1"
+    east.put_secret_value(SecretId="shared", SecretString="v2")
+    got = west.get_secret_value(SecretId="shared")
+    assert got["SecretString"] == "v2" and got["VersionStages"] == ["AWSCURRENT"]
+    with pytest.raises(ClientError) as e:
+        west.put_secret_value(SecretId="shared", SecretString="from the replica")
+    assert code(e) == "InvalidRequestException"
+    # A name taken in the destination region fails the replica, unless overwriting is asked for.
+    west2.create_secret(Name="shared", SecretString="someone else's")
+    status = east.replicate_secret_to_regions(SecretId="shared", AddReplicaRegions=[{"Region": "eu-west-2"}])["ReplicationStatus"]
+    assert {s["Region"]: s["Status"] for s in status} == {"eu-west-1": "InSync", "eu-west-2": "Failed"}
+    east.remove_regions_from_replication(SecretId="shared", RemoveReplicaRegions=["eu-west-2"])
+    west2.delete_secret(SecretId="shared", ForceDeleteWithoutRecovery=True)
+    status = east.replicate_secret_to_regions(SecretId="shared", AddReplicaRegions=[{"Region": "eu-west-2"}])["ReplicationStatus"]
+    assert {s["Region"]: s["Status"] for s in status} == {"eu-west-1": "InSync", "eu-west-2": "InSync"}
+    with pytest.raises(ClientError) as e:
+        east.delete_secret(SecretId="shared")
+    assert code(e) == "InvalidRequestException"
+    east.remove_regions_from_replication(SecretId="shared", RemoveReplicaRegions=["eu-west-2"])
+    with pytest.raises(ClientError) as e:
+        west2.describe_secret(SecretId="shared")
+    assert code(e) == "ResourceNotFoundException"
+    # Promoting the remaining replica: it stands alone, and the primary forgets it.
+    west.stop_replication_to_replica(SecretId="shared")
+    west.put_secret_value(SecretId="shared", SecretString="west only")
+    assert east.get_secret_value(SecretId="shared")["SecretString"] == "v2"
+    assert "ReplicationStatus" not in east.describe_secret(SecretId="shared")
+    assert "PrimaryRegion" not in west.describe_secret(SecretId="shared")

@@ -91,6 +91,18 @@ public enum SecretsManager {
             public static let name = #"PutSecretValue"#
             public static let resultWrapper: String? = nil
         }
+        public enum RemoveRegionsFromReplication: OperationSpec {
+            public typealias Input = SecretsManager.RemoveRegionsFromReplicationRequest
+            public typealias Output = SecretsManager.RemoveRegionsFromReplicationResponse
+            public static let name = #"RemoveRegionsFromReplication"#
+            public static let resultWrapper: String? = nil
+        }
+        public enum ReplicateSecretToRegions: OperationSpec {
+            public typealias Input = SecretsManager.ReplicateSecretToRegionsRequest
+            public typealias Output = SecretsManager.ReplicateSecretToRegionsResponse
+            public static let name = #"ReplicateSecretToRegions"#
+            public static let resultWrapper: String? = nil
+        }
         public enum RestoreSecret: OperationSpec {
             public typealias Input = SecretsManager.RestoreSecretRequest
             public typealias Output = SecretsManager.RestoreSecretResponse
@@ -101,6 +113,12 @@ public enum SecretsManager {
             public typealias Input = SecretsManager.RotateSecretRequest
             public typealias Output = SecretsManager.RotateSecretResponse
             public static let name = #"RotateSecret"#
+            public static let resultWrapper: String? = nil
+        }
+        public enum StopReplicationToReplica: OperationSpec {
+            public typealias Input = SecretsManager.StopReplicationToReplicaRequest
+            public typealias Output = SecretsManager.StopReplicationToReplicaResponse
+            public static let name = #"StopReplicationToReplica"#
             public static let resultWrapper: String? = nil
         }
         public enum TagResource: OperationSpec {

@@ -588,12 +588,51 @@ extension SecretsManager.Shapes {
         max: 128,
         pattern: #"^([a-z]+-)+\d+$"#
     )
+    public static let `RemoveRegionsFromReplicationRequest` = Shape(
+        name: #"RemoveRegionsFromReplicationRequest"#,
+        kind: .structure,
+        members: [
+            Member(#"SecretId"#, required: true, shape: { SecretsManager.Shapes.`SecretIdType` }),
+            Member(#"RemoveReplicaRegions"#, required: true, shape: { SecretsManager.Shapes.`RemoveReplicaRegionListType` }),
+        ]
+    )
+    public static let `RemoveRegionsFromReplicationResponse` = Shape(
+        name: #"RemoveRegionsFromReplicationResponse"#,
+        kind: .structure,
+        members: [
+            Member(#"ARN"#, shape: { SecretsManager.Shapes.`SecretARNType` }),
+            Member(#"ReplicationStatus"#, shape: { SecretsManager.Shapes.`ReplicationStatusListType` }),
+        ]
+    )
+    public static let `RemoveReplicaRegionListType` = Shape(
+        name: #"RemoveReplicaRegionListType"#,
+        kind: .list,
+        member: Member(#"member"#, shape: { SecretsManager.Shapes.`RegionType` }),
+        min: 1
+    )
     public static let `ReplicaRegionType` = Shape(
         name: #"ReplicaRegionType"#,
         kind: .structure,
         members: [
             Member(#"Region"#, shape: { SecretsManager.Shapes.`RegionType` }),
             Member(#"KmsKeyId"#, shape: { SecretsManager.Shapes.`KmsKeyIdType` }),
+        ]
+    )
+    public static let `ReplicateSecretToRegionsRequest` = Shape(
+        name: #"ReplicateSecretToRegionsRequest"#,
+        kind: .structure,
+        members: [
+            Member(#"SecretId"#, required: true, shape: { SecretsManager.Shapes.`SecretIdType` }),
+            Member(#"AddReplicaRegions"#, required: true, shape: { SecretsManager.Shapes.`AddReplicaRegionListType` }),
+            Member(#"ForceOverwriteReplicaSecret"#, shape: { SecretsManager.Shapes.`BooleanType` }),
+        ]
+    )
+    public static let `ReplicateSecretToRegionsResponse` = Shape(
+        name: #"ReplicateSecretToRegionsResponse"#,
+        kind: .structure,
+        members: [
+            Member(#"ARN"#, shape: { SecretsManager.Shapes.`SecretARNType` }),
+            Member(#"ReplicationStatus"#, shape: { SecretsManager.Shapes.`ReplicationStatusListType` }),
         ]
     )
     public static let `ReplicationStatusListType` = Shape(
@@ -856,6 +895,20 @@ extension SecretsManager.Shapes {
         name: #"StatusType"#,
         kind: .string,
         enumValues: [#"InSync"#, #"Failed"#, #"InProgress"#]
+    )
+    public static let `StopReplicationToReplicaRequest` = Shape(
+        name: #"StopReplicationToReplicaRequest"#,
+        kind: .structure,
+        members: [
+            Member(#"SecretId"#, required: true, shape: { SecretsManager.Shapes.`SecretIdType` }),
+        ]
+    )
+    public static let `StopReplicationToReplicaResponse` = Shape(
+        name: #"StopReplicationToReplicaResponse"#,
+        kind: .structure,
+        members: [
+            Member(#"ARN"#, shape: { SecretsManager.Shapes.`SecretARNType` }),
+        ]
     )
     public static let `Tag` = Shape(
         name: #"Tag"#,

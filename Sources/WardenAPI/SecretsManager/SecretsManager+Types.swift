@@ -859,6 +859,50 @@ extension SecretsManager {
         }
     }
 
+    public struct RemoveRegionsFromReplicationRequest: AWSShape {
+        public static var shape: Shape { SecretsManager.Shapes.`RemoveRegionsFromReplicationRequest` }
+        public var secretId: String
+        public var removeReplicaRegions: [String]
+        public init(secretId: String, removeReplicaRegions: [String]) {
+            self.secretId = secretId
+            self.removeReplicaRegions = removeReplicaRegions
+        }
+        public init(from value: AWSValue) throws {
+            let fields = try AWSFields(value)
+            guard let v = fields.raw(#"SecretId"#) else { throw AWSDecode.missing(#"SecretId"#) }
+            self.secretId = try AWSDecode.string(v)
+            guard let v = fields.raw(#"RemoveReplicaRegions"#) else { throw AWSDecode.missing(#"RemoveReplicaRegions"#) }
+            self.removeReplicaRegions = try AWSDecode.list(v) { e0 in try AWSDecode.string(e0) }
+        }
+        public func toValue() -> AWSValue {
+            var b = AWSFieldsBuilder()
+            b.set(#"SecretId"#, .string(secretId))
+            b.set(#"RemoveReplicaRegions"#, .list(removeReplicaRegions.map { e0 in .string(e0) }))
+            return b.value
+        }
+    }
+
+    public struct RemoveRegionsFromReplicationResponse: AWSShape {
+        public static var shape: Shape { SecretsManager.Shapes.`RemoveRegionsFromReplicationResponse` }
+        public var arn: String?
+        public var replicationStatus: [SecretsManager.ReplicationStatusType]?
+        public init(arn: String? = nil, replicationStatus: [SecretsManager.ReplicationStatusType]? = nil) {
+            self.arn = arn
+            self.replicationStatus = replicationStatus
+        }
+        public init(from value: AWSValue) throws {
+            let fields = try AWSFields(value)
+            self.arn = try fields.raw(#"ARN"#).map { v in try AWSDecode.string(v) }
+            self.replicationStatus = try fields.raw(#"ReplicationStatus"#).map { v in try AWSDecode.list(v) { e0 in try SecretsManager.ReplicationStatusType(from: e0) } }
+        }
+        public func toValue() -> AWSValue {
+            var b = AWSFieldsBuilder()
+            if let x = arn { b.set(#"ARN"#, .string(x)) }
+            if let x = replicationStatus { b.set(#"ReplicationStatus"#, .list(x.map { e0 in e0.toValue() })) }
+            return b.value
+        }
+    }
+
     public struct ReplicaRegionType: AWSShape {
         public static var shape: Shape { SecretsManager.Shapes.`ReplicaRegionType` }
         public var region: String?
@@ -876,6 +920,54 @@ extension SecretsManager {
             var b = AWSFieldsBuilder()
             if let x = region { b.set(#"Region"#, .string(x)) }
             if let x = kmsKeyId { b.set(#"KmsKeyId"#, .string(x)) }
+            return b.value
+        }
+    }
+
+    public struct ReplicateSecretToRegionsRequest: AWSShape {
+        public static var shape: Shape { SecretsManager.Shapes.`ReplicateSecretToRegionsRequest` }
+        public var secretId: String
+        public var addReplicaRegions: [SecretsManager.ReplicaRegionType]
+        public var forceOverwriteReplicaSecret: Bool?
+        public init(secretId: String, addReplicaRegions: [SecretsManager.ReplicaRegionType], forceOverwriteReplicaSecret: Bool? = nil) {
+            self.secretId = secretId
+            self.addReplicaRegions = addReplicaRegions
+            self.forceOverwriteReplicaSecret = forceOverwriteReplicaSecret
+        }
+        public init(from value: AWSValue) throws {
+            let fields = try AWSFields(value)
+            guard let v = fields.raw(#"SecretId"#) else { throw AWSDecode.missing(#"SecretId"#) }
+            self.secretId = try AWSDecode.string(v)
+            guard let v = fields.raw(#"AddReplicaRegions"#) else { throw AWSDecode.missing(#"AddReplicaRegions"#) }
+            self.addReplicaRegions = try AWSDecode.list(v) { e0 in try SecretsManager.ReplicaRegionType(from: e0) }
+            self.forceOverwriteReplicaSecret = try fields.raw(#"ForceOverwriteReplicaSecret"#).map { v in try AWSDecode.bool(v) }
+        }
+        public func toValue() -> AWSValue {
+            var b = AWSFieldsBuilder()
+            b.set(#"SecretId"#, .string(secretId))
+            b.set(#"AddReplicaRegions"#, .list(addReplicaRegions.map { e0 in e0.toValue() }))
+            if let x = forceOverwriteReplicaSecret { b.set(#"ForceOverwriteReplicaSecret"#, .boolean(x)) }
+            return b.value
+        }
+    }
+
+    public struct ReplicateSecretToRegionsResponse: AWSShape {
+        public static var shape: Shape { SecretsManager.Shapes.`ReplicateSecretToRegionsResponse` }
+        public var arn: String?
+        public var replicationStatus: [SecretsManager.ReplicationStatusType]?
+        public init(arn: String? = nil, replicationStatus: [SecretsManager.ReplicationStatusType]? = nil) {
+            self.arn = arn
+            self.replicationStatus = replicationStatus
+        }
+        public init(from value: AWSValue) throws {
+            let fields = try AWSFields(value)
+            self.arn = try fields.raw(#"ARN"#).map { v in try AWSDecode.string(v) }
+            self.replicationStatus = try fields.raw(#"ReplicationStatus"#).map { v in try AWSDecode.list(v) { e0 in try SecretsManager.ReplicationStatusType(from: e0) } }
+        }
+        public func toValue() -> AWSValue {
+            var b = AWSFieldsBuilder()
+            if let x = arn { b.set(#"ARN"#, .string(x)) }
+            if let x = replicationStatus { b.set(#"ReplicationStatus"#, .list(x.map { e0 in e0.toValue() })) }
             return b.value
         }
     }
@@ -1207,6 +1299,41 @@ extension SecretsManager {
             if let x = lastAccessedDate { b.set(#"LastAccessedDate"#, .timestamp(x)) }
             if let x = createdDate { b.set(#"CreatedDate"#, .timestamp(x)) }
             if let x = kmsKeyIds { b.set(#"KmsKeyIds"#, .list(x.map { e0 in .string(e0) })) }
+            return b.value
+        }
+    }
+
+    public struct StopReplicationToReplicaRequest: AWSShape {
+        public static var shape: Shape { SecretsManager.Shapes.`StopReplicationToReplicaRequest` }
+        public var secretId: String
+        public init(secretId: String) {
+            self.secretId = secretId
+        }
+        public init(from value: AWSValue) throws {
+            let fields = try AWSFields(value)
+            guard let v = fields.raw(#"SecretId"#) else { throw AWSDecode.missing(#"SecretId"#) }
+            self.secretId = try AWSDecode.string(v)
+        }
+        public func toValue() -> AWSValue {
+            var b = AWSFieldsBuilder()
+            b.set(#"SecretId"#, .string(secretId))
+            return b.value
+        }
+    }
+
+    public struct StopReplicationToReplicaResponse: AWSShape {
+        public static var shape: Shape { SecretsManager.Shapes.`StopReplicationToReplicaResponse` }
+        public var arn: String?
+        public init(arn: String? = nil) {
+            self.arn = arn
+        }
+        public init(from value: AWSValue) throws {
+            let fields = try AWSFields(value)
+            self.arn = try fields.raw(#"ARN"#).map { v in try AWSDecode.string(v) }
+        }
+        public func toValue() -> AWSValue {
+            var b = AWSFieldsBuilder()
+            if let x = arn { b.set(#"ARN"#, .string(x)) }
             return b.value
         }
     }

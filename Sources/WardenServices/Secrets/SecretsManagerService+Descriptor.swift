@@ -46,6 +46,12 @@ extension SecretsManagerService {
                 AnyOperation(Ops.UntagResource.self, traits: Self.traits("UntagResource", readOnly: false), untagResource),
                 AnyOperation(Ops.RotateSecret.self, traits: Self.traits("RotateSecret", readOnly: false), rotateSecret),
                 AnyOperation(Ops.CancelRotateSecret.self, traits: Self.traits("CancelRotateSecret", readOnly: false), cancelRotateSecret),
+                AnyOperation(Ops.ReplicateSecretToRegions.self, traits: Self.traits("ReplicateSecretToRegions", readOnly: false),
+                             replicateSecretToRegions),
+                AnyOperation(Ops.RemoveRegionsFromReplication.self, traits: Self.traits("RemoveRegionsFromReplication", readOnly: false),
+                             removeRegionsFromReplication),
+                AnyOperation(Ops.StopReplicationToReplica.self, traits: Self.traits("StopReplicationToReplica", readOnly: false),
+                             stopReplicationToReplica),
             ])
     }
 }

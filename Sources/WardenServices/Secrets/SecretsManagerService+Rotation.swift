@@ -54,6 +54,7 @@ extension SecretsManagerService {
     func rotateSecret(_ input: SM.RotateSecretRequest, context c: RequestContext) async throws -> SM.RotateSecretResponse {
         var (row, doc) = try await load(input.secretId, c)
         try notDeleted(doc)
+        try notReplica(doc)
         let lambdaArn = input.rotationLambdaARN ?? doc.rotation?.lambdaArn
         // Built-in rotation: the AWS rotation templates' function names, or a PostgreSQL secret with no function.
         var managed: String?
@@ -150,6 +151,7 @@ extension SecretsManagerService {
         }
         latest.doc = d.encoded()
         _ = try? await repository.save(latest, versionDocs: [token: vdoc.encoded()])
+        try? await syncReplicas(arn, c)
     }
 
     /// Starts the rotations that are due (the scheduler); returns how many.

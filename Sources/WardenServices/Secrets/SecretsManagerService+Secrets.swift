@@ -18,9 +18,6 @@ extension SecretsManagerService {
         guard Self.isValidName(input.name) else { throw Self.invalidParameter("Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!") }
         let value = try Self.value(input.secretString, input.secretBinary, required: false)
         let token = try Self.token(input.clientRequestToken)
-        if input.addReplicaRegions?.isEmpty == false {
-            throw Self.invalidRequest("Replicating secrets to other regions is not implemented by Warden yet.")
-        }
         if let existing = try await find(input.name, c) {
             if existing.1.deletedMillis != nil {
                 throw Self.invalidRequest("You can't create this secret because a secret with this name is already scheduled for deletion.")
@@ -40,7 +37,12 @@ extension SecretsManagerService {
         if try await repository.create(row, version: version) != nil {
             throw SM.Errors.resourceExistsException("The operation failed because the secret \(input.name) already exists.")
         }
-        return SM.CreateSecretResponse(arn: arn, name: input.name, versionId: version?.versionId)
+        var replication: [SM.ReplicationStatusType]?
+        if let regions = input.addReplicaRegions, !regions.isEmpty {
+            replication = try await replicateSecretToRegions(SM.ReplicateSecretToRegionsRequest(
+                secretId: arn, addReplicaRegions: regions, forceOverwriteReplicaSecret: input.forceOverwriteReplicaSecret), context: c).replicationStatus
+        }
+        return SM.CreateSecretResponse(arn: arn, name: input.name, versionId: version?.versionId, replicationStatus: replication)
     }
 
     /// The version a read names (VersionId, VersionStage, or AWSCURRENT).
@@ -158,15 +160,18 @@ extension SecretsManagerService {
     func putSecretValue(_ input: SM.PutSecretValueRequest, context c: RequestContext) async throws -> SM.PutSecretValueResponse {
         let (row, doc) = try await load(input.secretId, c)
         try notDeleted(doc)
+        try notReplica(doc)
         guard let value = try Self.value(input.secretString, input.secretBinary, required: true) else { throw Self.invalidParameter("No value") }
         let (id, stages) = try await newVersion(row, doc, token: try Self.token(input.clientRequestToken), value: value,
                                                 stages: input.versionStages ?? ["AWSCURRENT"], c)
+        try await syncReplicas(row.arn, c)
         return SM.PutSecretValueResponse(arn: row.arn, name: row.name, versionId: id, versionStages: stages)
     }
 
     func updateSecret(_ input: SM.UpdateSecretRequest, context c: RequestContext) async throws -> SM.UpdateSecretResponse {
         var (row, doc) = try await load(input.secretId, c)
         try notDeleted(doc)
+        try notReplica(doc)
         if let d = input.description { doc.description = d }
         if let k = input.kmsKeyId { doc.kmsKeyId = k.isEmpty ? nil : k }
         if let t = input.type { doc.type = t }
@@ -177,6 +182,7 @@ extension SecretsManagerService {
         if let value = try Self.value(input.secretString, input.secretBinary, required: false) {
             versionId = try await newVersion(row, doc, token: try Self.token(input.clientRequestToken), value: value, stages: ["AWSCURRENT"], c).versionId
         }
+        try await syncReplicas(row.arn, c)
         return SM.UpdateSecretResponse(arn: row.arn, name: row.name, versionId: versionId)
     }
 
@@ -203,7 +209,8 @@ extension SecretsManagerService {
             lastAccessedDate: Self.date(doc.lastAccessedMillis), deletedDate: Self.date(doc.deletedMillis),
             nextRotationDate: doc.rotation?.enabled == true ? Self.date(row.rotateAtMillis) : nil,
             tags: doc.tags.isEmpty ? nil : doc.tags.map { SM.Tag(key: $0[0], value: $0.count > 1 ? $0[1] : "") },
-            versionIdsToStages: try await versionsToStages(row), createdDate: Self.date(row.createdAtMillis), primaryRegion: nil)
+            versionIdsToStages: try await versionsToStages(row), createdDate: Self.date(row.createdAtMillis),
+            primaryRegion: doc.primaryRegion ?? (doc.replicas == nil ? nil : row.region), replicationStatus: status(doc))
     }
 
     func listSecrets(_ input: SM.ListSecretsRequest, context c: RequestContext) async throws -> SM.ListSecretsResponse {
@@ -296,6 +303,13 @@ extension SecretsManagerService {
     func updateSecretVersionStage(_ input: SM.UpdateSecretVersionStageRequest, context c: RequestContext) async throws -> SM.UpdateSecretVersionStageResponse {
         let (row, doc) = try await load(input.secretId, c)
         try notDeleted(doc)
+        try notReplica(doc)
+        try await moveStage(row, doc, input)
+        try await syncReplicas(row.arn, c)
+        return SM.UpdateSecretVersionStageResponse(arn: row.arn, name: row.name)
+    }
+
+    func moveStage(_ row: SecretRow, _ doc: SecretDoc, _ input: SM.UpdateSecretVersionStageRequest) async throws {
         await locks.lock(row.arn)
         defer { locks.unlock(row.arn) }
         let versions = try await repository.versions(arn: row.arn)
@@ -327,7 +341,6 @@ extension SecretsManagerService {
         d.lastChangedMillis = nowMillis
         r.doc = d.encoded()
         guard try await repository.save(r, versionDocs: changed) else { throw Self.notFound() }
-        return SM.UpdateSecretVersionStageResponse(arn: row.arn, name: row.name)
     }
 
     // MARK: deletion
@@ -343,6 +356,10 @@ extension SecretsManagerService {
                 return SM.DeleteSecretResponse(arn: nil, name: input.secretId, deletionDate: now())
             }
             throw Self.notFound()
+        }
+        try notReplica(doc)
+        if doc.replicas?.isEmpty == false {
+            throw Self.invalidRequest("You can't delete secret \(row.name) because it has replicas. Remove the replica regions first.")
         }
         if input.forceDeleteWithoutRecovery == true {
             try await repository.delete(arn: row.arn)
@@ -479,17 +496,21 @@ extension SecretsManagerService {
 
     func tagResource(_ input: SM.TagResourceRequest, context c: RequestContext) async throws -> EmptyShape {
         var (row, doc) = try await load(input.secretId, c)
+        try notReplica(doc)
         doc.tags = try Self.mergedTags(doc.tags, input.tags)
         row.doc = doc.encoded()
         guard try await repository.save(row) else { throw Self.notFound() }
+        try await syncReplicas(row.arn, c)
         return EmptyShape()
     }
 
     func untagResource(_ input: SM.UntagResourceRequest, context c: RequestContext) async throws -> EmptyShape {
         var (row, doc) = try await load(input.secretId, c)
+        try notReplica(doc)
         doc.tags.removeAll { input.tagKeys.contains($0.first ?? "") }
         row.doc = doc.encoded()
         guard try await repository.save(row) else { throw Self.notFound() }
+        try await syncReplicas(row.arn, c)
         return EmptyShape()
     }
 }

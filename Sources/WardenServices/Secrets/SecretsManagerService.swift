@@ -50,8 +50,18 @@ struct SecretDoc: Codable, Sendable {
     var lastRotatedMillis: Int64?
     var deletedMillis: Int64?
     var type: String?
+    /// A primary's replicas (region, key, status), or for a replica the region of its primary.
+    var replicas: [ReplicaInfo]?
+    var primaryRegion: String?
 
     func encoded() -> String { (try? JSONEncoder().encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}" }
+}
+
+struct ReplicaInfo: Codable, Sendable {
+    var region: String
+    var kmsKeyId: String?
+    var status: String
+    var message: String
 }
 
 struct SecretVersionDoc: Codable, Sendable {
@@ -95,6 +105,13 @@ extension SecretsManagerService {
     func load(_ id: String, _ c: RequestContext) async throws -> (SecretRow, SecretDoc) {
         guard let found = try await find(id, c) else { throw Self.notFound() }
         return found
+    }
+
+    /// A replica is read-only: changes are made to its primary and replicated.
+    func notReplica(_ doc: SecretDoc) throws(AWSError) {
+        if let primary = doc.primaryRegion {
+            throw Self.invalidRequest("Operation is not permitted on a replica secret. Make the change to the primary secret in \(primary).")
+        }
     }
 
     func notDeleted(_ doc: SecretDoc) throws(AWSError) {
