@@ -256,6 +256,7 @@ public enum WardenNode {
                 .init(service: PeriodicJob(name: "ssm-policies", interval: config.jobInterval, logger: logger) {
                     let n = try await ssm.expireParameters()
                     if n > 0 { logger.info("expired parameters deleted", metadata: ["count": "\(n)"]) }
+                    _ = try await ssm.notifyPolicies()
                 }),
                 .init(service: PeriodicJob(name: "sqs-retention", interval: config.jobInterval, logger: logger) {
                     try await sqs.deleteExpired()

@@ -27,7 +27,7 @@ public enum Migrations {
                                       "sqs_queues", "sqs_messages", "sqs_dedup", "sns_topics", "sns_subscriptions", "sns_deliveries",
                                       "sns_sms_settings", "sns_dedup", "sns_archive",
                                       "lambda_functions", "lambda_events", "ssm_parameters", "ssm_parameter_versions",
-                                      "sm_secrets", "sm_secret_versions"]
+                                      "sm_secrets", "sm_secret_versions", "pending_events"]
 
     public static let all: [Migration] = [
         Migration(version: 1, name: "audit log and access keys", statements: [
@@ -402,6 +402,20 @@ public enum Migrations {
                 value {blob} NOT NULL,
                 doc TEXT NOT NULL,
                 PRIMARY KEY (arn, version_id))
+            """,
+        ]),
+        Migration(version: 14, name: "parameter policy notifications", statements: [
+            // When a parameter's next ExpirationNotification or NoChangeNotification is due.
+            "ALTER TABLE ssm_parameters ADD COLUMN notify_at_ms {int}",
+            "CREATE INDEX ssm_parameters_notify ON ssm_parameters (notify_at_ms)",
+            // Events for EventBridge's default bus (issue 8), kept here until it exists: full event documents.
+            """
+            CREATE TABLE pending_events (
+                seq {serial},
+                account_id TEXT NOT NULL,
+                region TEXT NOT NULL,
+                created_at_ms {int} NOT NULL,
+                event TEXT NOT NULL)
             """,
         ]),
     ]

@@ -40,7 +40,8 @@ public struct ParameterRepository: Sendable {
     /// versions exist the oldest goes, unless it is labelled.
     /// `labelled` tells from a version document whether the version carries labels.
     public func put(account: String, region: String, name: String, value: [UInt8], parameterDoc: String, versionDoc: String,
-                    overwrite: Bool, expiresAtMillis: Int64?, labelled: @escaping @Sendable (String) -> Bool) async throws -> ParameterPut {
+                    overwrite: Bool, expiresAtMillis: Int64?, notifyAtMillis: Int64? = nil,
+                    labelled: @escaping @Sendable (String) -> Bool) async throws -> ParameterPut {
         let sealed = try sealer.seal(value, context: Self.context(account, region, name))
         return try await db.transaction { tx in
             let current = try await tx.query("SELECT version FROM ssm_parameters WHERE account_id = ? AND region = ? AND name = ?",
@@ -61,12 +62,15 @@ public struct ParameterRepository: Sendable {
                 INSERT INTO ssm_parameter_versions (account_id, region, name, version, value, doc) VALUES (?, ?, ?, ?, ?, ?)
                 """, [.text(account), .text(region), .text(name), .int(version), .blob(sealed), .text(versionDoc)])
             let expiry: SQLValue = expiresAtMillis.map { .int($0) } ?? .null
+            let notify: SQLValue = notifyAtMillis.map { .int($0) } ?? .null
             if current == nil {
-                try await tx.execute("INSERT INTO ssm_parameters (account_id, region, name, version, doc, expires_at_ms) VALUES (?, ?, ?, ?, ?, ?)",
-                                     [.text(account), .text(region), .text(name), .int(version), .text(parameterDoc), expiry])
+                try await tx.execute("""
+                    INSERT INTO ssm_parameters (account_id, region, name, version, doc, expires_at_ms, notify_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """, [.text(account), .text(region), .text(name), .int(version), .text(parameterDoc), expiry, notify])
             } else {
-                try await tx.execute("UPDATE ssm_parameters SET version = ?, doc = ?, expires_at_ms = ? WHERE account_id = ? AND region = ? AND name = ?",
-                                     [.int(version), .text(parameterDoc), expiry, .text(account), .text(region), .text(name)])
+                try await tx.execute("""
+                    UPDATE ssm_parameters SET version = ?, doc = ?, expires_at_ms = ?, notify_at_ms = ? WHERE account_id = ? AND region = ? AND name = ?
+                    """, [.int(version), .text(parameterDoc), expiry, notify, .text(account), .text(region), .text(name)])
             }
             return .stored(version: version)
         }
@@ -143,6 +147,28 @@ public struct ParameterRepository: Sendable {
         try await db.read { tx in
             try await tx.query("SELECT account_id, region, name FROM ssm_parameters WHERE expires_at_ms <= ? ORDER BY expires_at_ms LIMIT ?",
                                [.int(nowMillis), .int(Int64(limit))]).map { ($0[0].text ?? "", $0[1].text ?? "", $0[2].text ?? "") }
+        }
+    }
+
+    /// Parameters whose next policy notification is due: (account, region, name).
+    public func notificationsDue(nowMillis: Int64, limit: Int) async throws -> [(account: String, region: String, name: String)] {
+        try await db.read { tx in
+            try await tx.query("SELECT account_id, region, name FROM ssm_parameters WHERE notify_at_ms <= ? ORDER BY notify_at_ms LIMIT ?",
+                               [.int(nowMillis), .int(Int64(limit))]).map { ($0[0].text ?? "", $0[1].text ?? "", $0[2].text ?? "") }
+        }
+    }
+
+    /// Records events for later delivery and moves the parameter's next notification time (nil: none left), with its
+    /// document, in one transaction.
+    public func recordNotifications(account: String, region: String, name: String, events: [String], nextAtMillis: Int64?,
+                                    doc: String, nowMillis: Int64) async throws {
+        try await db.transaction { tx in
+            for e in events {
+                try await tx.execute("INSERT INTO pending_events (account_id, region, created_at_ms, event) VALUES (?, ?, ?, ?)",
+                                     [.text(account), .text(region), .int(nowMillis), .text(e)])
+            }
+            try await tx.execute("UPDATE ssm_parameters SET notify_at_ms = ?, doc = ? WHERE account_id = ? AND region = ? AND name = ?",
+                                 [nextAtMillis.map { .int($0) } ?? .null, .text(doc), .text(account), .text(region), .text(name)])
         }
     }
 

@@ -202,24 +202,47 @@ def test_hundred_versions_and_labelled_oldest(strict):
 
 
 def test_expiration_policy_deletes_the_parameter(make_warden):
+    import time
     w = make_warden("sqlite", dev=True, extra_args=["--job-interval", "0.2"])
     c = w.client("ssm")
     at = (datetime.now(timezone.utc) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
     c.put_parameter(Name="/temp", Value="short-lived", Type="String", Tier="Advanced",
                     Policies=json.dumps([{"Type": "Expiration", "Version": "1.0", "Attributes": {"Timestamp": at}},
-                                         {"Type": "ExpirationNotification", "Version": "1.0", "Attributes": {"Before": "15", "Unit": "Days"}}]))
-    meta = c.describe_parameters()["Parameters"][0]
-    assert sorted(p["PolicyType"] for p in meta["Policies"]) == ["Expiration", "ExpirationNotification"]
+                                         {"Type": "ExpirationNotification", "Version": "1.0", "Attributes": {"Before": "1", "Unit": "Hours"}}]))
+    c.put_parameter(Name="/quiet", Value="unchanged", Type="String", Tier="Advanced",
+                    Policies=json.dumps([{"Type": "NoChangeNotification", "Version": "1.0", "Attributes": {"After": "2", "Unit": "Hours"}}]))
+
+    def events():
+        rows = sqlite3.connect(f"{w.data_dir}/warden.sqlite").execute("SELECT event FROM pending_events ORDER BY seq").fetchall()
+        return [json.loads(r[0]) for r in rows]
+
+    def wait_for(predicate, what):
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            if predicate():
+                return
+            time.sleep(0.2)
+        pytest.fail(what)
+
+    # The expiration notification is due at once (1 hour before an expiration 1 hour away); it is kept for EventBridge.
+    wait_for(lambda: [e["detail"]["policy-type"] for e in events()] == ["ExpirationNotification"], "no ExpirationNotification event")
+    e = events()[0]
+    assert e["source"] == "aws.ssm" and e["detail-type"] == "Parameter Store Policy Action"
+    assert e["detail"]["parameter-name"] == "/temp" and e["resources"][0].endswith(":parameter/temp")
+    meta = {p["Name"]: p for p in c.describe_parameters()["Parameters"]}
+    assert {p["PolicyType"]: p["PolicyStatus"] for p in meta["/temp"]["Policies"]} == {"Expiration": "Pending", "ExpirationNotification": "Finished"}
     assert c.get_parameter(Name="/temp")["Parameter"]["Value"] == "short-lived"
+    # An hour later the parameter is gone, with an Expiration event; two hours on, the unchanged one notifies.
     requests.post(f"{w.endpoint}/_warden/clock?advance=3700")
-    import time
-    deadline = time.time() + 10
-    while time.time() < deadline:
+
+    def gone():
         try:
             c.get_parameter(Name="/temp")
-            time.sleep(0.2)
+            return False
         except ClientError as e:
-            assert e.response["Error"]["Code"] == "ParameterNotFound"
-            break
-    else:
-        pytest.fail("the parameter did not expire")
+            return e.response["Error"]["Code"] == "ParameterNotFound"
+    wait_for(gone, "the parameter did not expire")
+    wait_for(lambda: "Expiration" in [e["detail"]["policy-type"] for e in events()], "no Expiration event")
+    requests.post(f"{w.endpoint}/_warden/clock?advance=3700")
+    wait_for(lambda: "NoChangeNotification" in [e["detail"]["policy-type"] for e in events()], "no NoChangeNotification event")
+    assert [e["detail"]["parameter-name"] for e in events() if e["detail"]["policy-type"] == "NoChangeNotification"] == ["/quiet"]

@@ -176,7 +176,7 @@ extension SSMService {
             account: c.account, region: c.region, name: name, value: stored,
             parameterDoc: String(decoding: try JSONEncoder().encode(doc), as: UTF8.self), versionDoc: version.encoded(),
             overwrite: input.overwrite == true, expiresAtMillis: expiresAt.map { Int64($0.timeIntervalSince1970 * 1000) },
-            labelled: Self.labelled)
+            notifyAtMillis: Self.nextNotification(version), labelled: Self.labelled)
         switch outcome {
         case .stored(let v): return SSM.PutParameterResult(version: v, tier: SSM.ParameterTier(rawValue: tier))
         case .exists: throw SSM.Errors.parameterAlreadyExists("The parameter already exists. To overwrite this value, set the overwrite option in the request to true.")
@@ -360,7 +360,11 @@ extension SSMService {
             name: name, arn: Self.arn(c, name), type: SSM.ParameterType(rawValue: v.type), keyId: v.keyId,
             lastModifiedDate: Date(timeIntervalSince1970: Double(v.lastModifiedMillis) / 1000), lastModifiedUser: v.user,
             description: v.description, allowedPattern: v.allowedPattern, version: version, tier: SSM.ParameterTier(rawValue: v.tier),
-            policies: (v.policies ?? []).map { SSM.ParameterInlinePolicy(policyText: $0, policyType: Self.policyType($0), policyStatus: "Pending") },
+            policies: (v.policies ?? []).map { text in
+                let type = Self.policyType(text)
+                return SSM.ParameterInlinePolicy(policyText: text, policyType: type,
+                                                 policyStatus: v.fired?.contains(type ?? "") == true ? "Finished" : "Pending")
+            },
             dataType: v.dataType)
     }
 
@@ -513,13 +517,94 @@ extension SSMService {
         return SSM.DeleteParametersResult(deletedParameters: deleted, invalidParameters: invalid)
     }
 
-    /// Deletes parameters whose Expiration time has come (the policy job).
+    /// Deletes parameters whose Expiration time has come (the policy job), recording the policy's event first.
     public func expireParameters() async throws -> Int {
         var n = 0
         for p in try await repository.expired(nowMillis: nowMillis, limit: 500) {
+            if let row = try await repository.parameter(account: p.account, region: p.region, name: p.name),
+               let doc = try? Self.decodeParameter(row.doc) {
+                try await repository.recordNotifications(
+                    account: p.account, region: p.region, name: p.name,
+                    events: [Self.policyEvent(name: p.name, account: p.account, region: p.region, type: doc.latest.type,
+                                              policy: "Expiration", reason: "The parameter was deleted because its Expiration policy's time came.",
+                                              at: now())],
+                    nextAtMillis: nil, doc: row.doc, nowMillis: nowMillis)
+            }
             if try await repository.delete(account: p.account, region: p.region, name: p.name) { n += 1 }
         }
         return n
+    }
+
+    // MARK: notification policies
+
+    /// The time of each notification policy of a version: ExpirationNotification `Before` the expiration, and
+    /// NoChangeNotification `After` the last change.
+    static func notificationTimes(_ v: VersionDoc) -> [(type: String, atMillis: Int64)] {
+        var expires: Int64?
+        var out: [(String, Int64)] = []
+        let parsed = (v.policies ?? []).compactMap { try? JSONParser.parse(Array($0.utf8)) }
+        for p in parsed where p["Type"]?.stringValue == "Expiration" {
+            expires = p["Attributes"]?["Timestamp"]?.stringValue.flatMap(Timestamps.parseISO8601).map { Int64($0.timeIntervalSince1970 * 1000) }
+        }
+        func span(_ p: JSONValue, _ key: String) -> Int64? {
+            guard let n = p["Attributes"]?[key]?.stringValue.flatMap(Int64.init) else { return nil }
+            return n * (p["Attributes"]?["Unit"]?.stringValue == "Hours" ? 3_600_000 : 86_400_000)
+        }
+        for p in parsed {
+            switch p["Type"]?.stringValue {
+            case "ExpirationNotification":
+                if let e = expires, let before = span(p, "Before") { out.append(("ExpirationNotification", e - before)) }
+            case "NoChangeNotification":
+                if let after = span(p, "After") { out.append(("NoChangeNotification", v.lastModifiedMillis + after)) }
+            default: break
+            }
+        }
+        return out
+    }
+
+    static func nextNotification(_ v: VersionDoc) -> Int64? {
+        notificationTimes(v).filter { !(v.fired ?? []).contains($0.type) }.map(\.atMillis).min()
+    }
+
+    /// EventBridge's event for a policy action (detail-type `Parameter Store Policy Action`, source `aws.ssm`).
+    static func policyEvent(name: String, account: String, region: String, type: String, policy: String, reason: String, at: Date) -> String {
+        let partition = Partition(region: region).rawValue
+        let arn = "arn:\(partition):ssm:\(region):\(account):parameter\(name.hasPrefix("/") ? "" : "/")\(name)"
+        let event: JSONValue = .object([
+            ("version", .string("0")), ("id", .string(UUID().uuidString.lowercased())),
+            ("detail-type", .string("Parameter Store Policy Action")), ("source", .string("aws.ssm")),
+            ("account", .string(account)), ("time", .string(Timestamps.iso8601(at, fractional: false))), ("region", .string(region)),
+            ("resources", .array([.string(arn)])),
+            ("detail", .object([("parameter-name", .string(name)), ("parameter-type", .string(type)), ("policy-type", .string(policy)),
+                                ("action-status", .string("Finished")), ("action-reason", .string(reason))])),
+        ])
+        return String(decoding: JSONWriter.write(event), as: UTF8.self)
+    }
+
+    /// Sends the notification policies that are due (the policy job): their events are kept for EventBridge.
+    public func notifyPolicies() async throws -> Int {
+        var sent = 0
+        let nowMs = nowMillis
+        for p in try await repository.notificationsDue(nowMillis: nowMs, limit: 500) {
+            await locks.lock(p.name)
+            defer { locks.unlock(p.name) }
+            guard let row = try await repository.parameter(account: p.account, region: p.region, name: p.name),
+                  var doc = try? Self.decodeParameter(row.doc) else { continue }
+            var events: [String] = []
+            for (type, at) in Self.notificationTimes(doc.latest) where at <= nowMs && !(doc.latest.fired ?? []).contains(type) {
+                let reason = type == "NoChangeNotification"
+                    ? "The parameter has not been changed for the time its NoChangeNotification policy names."
+                    : "The parameter's Expiration policy deletes it soon."
+                events.append(Self.policyEvent(name: p.name, account: p.account, region: p.region, type: doc.latest.type,
+                                               policy: type, reason: reason, at: now()))
+                doc.latest.fired = (doc.latest.fired ?? []) + [type]
+            }
+            try await repository.recordNotifications(account: p.account, region: p.region, name: p.name, events: events,
+                                                     nextAtMillis: Self.nextNotification(doc.latest),
+                                                     doc: String(decoding: try JSONEncoder().encode(doc), as: UTF8.self), nowMillis: nowMs)
+            sent += events.count
+        }
+        return sent
     }
 
     // MARK: tags

@@ -43,6 +43,8 @@ struct VersionDoc: Codable, Sendable {
     var labels: [String]
     var lastModifiedMillis: Int64
     var user: String
+    /// Notification policies already sent for this version.
+    var fired: [String]?
 
     func encoded() -> String { (try? JSONEncoder().encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}" }
 }
