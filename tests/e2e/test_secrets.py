@@ -52,6 +52,8 @@ def test_versions_and_staging_labels(strict):
     with pytest.raises(ClientError) as e:
         c.create_secret(Name="app/db", SecretString="x")
     assert code(e) == "ResourceExistsException"
+    retried = c.create_secret(Name="retried", SecretString="same", ClientRequestToken="r" * 36)
+    assert c.create_secret(Name="retried", SecretString="same", ClientRequestToken="r" * 36)["ARN"] == retried["ARN"]
     with pytest.raises(ClientError) as e:
         c.create_secret(Name="both", SecretString="x", SecretBinary=b"y")
     assert code(e) == "InvalidParameterException"

@@ -90,9 +90,15 @@ extension SecretsManagerService {
         }
         row.doc = doc.encoded()
         guard try await repository.save(row) else { throw Self.notFound() }
+        let arn = row.arn
         if input.rotateImmediately != false {
-            let arn = row.arn
             Task { await rotate(arn: arn, token: token, c) }
+        } else if managed == nil, let functions, let lambda = lambdaArn {
+            // RotateImmediately=false: the function's testSecret step checks the configuration; the rotation waits
+            // for its schedule.
+            let payload = JSONWriter.write(.object([("Step", .string("testSecret")), ("SecretId", .string(arn)),
+                                                    ("ClientRequestToken", .string(token))]))
+            Task { _ = try? await functions.invokeSync(functionArn: lambda, payload: payload, service: "secretsmanager.amazonaws.com", sourceArn: arn) }
         }
         return SM.RotateSecretResponse(arn: row.arn, name: row.name, versionId: token)
     }

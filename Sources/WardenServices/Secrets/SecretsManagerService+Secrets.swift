@@ -22,6 +22,11 @@ extension SecretsManagerService {
             if existing.1.deletedMillis != nil {
                 throw Self.invalidRequest("You can't create this secret because a secret with this name is already scheduled for deletion.")
             }
+            // A retried CreateSecret (same token, same value) answers as the first one did.
+            if let value, let v = try await repository.version(arn: existing.0.arn, versionId: token),
+               (try? await open(v.value, arn: existing.0.arn, versionId: token, c)) == value.bytes {
+                return SM.CreateSecretResponse(arn: existing.0.arn, name: existing.0.name, versionId: token)
+            }
             throw SM.Errors.resourceExistsException("The operation failed because the secret \(input.name) already exists.")
         }
         let arn = "arn:\(c.partition.rawValue):secretsmanager:\(c.region):\(c.account):secret:\(input.name)-\(Self.suffix())"
