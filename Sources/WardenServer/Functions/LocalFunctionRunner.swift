@@ -105,7 +105,8 @@ final class LocalFunctionRunner: FunctionRunner {
 
 /// One process of a function and its Runtime API listener.
 final class Worker: RuntimeAPIHandler, @unchecked Sendable {
-    // @unchecked: every mutable field below is behind `state`; `process` and `server` are set once in `start`.
+    // @unchecked: the invocation state is behind `state`; `process`, `server`, `initStarted` and `memorySize` are set once,
+    // in `start`, before the process exists to ask for work.
     struct State {
         var reserved = false
         var alive = true
@@ -114,12 +115,13 @@ final class Worker: RuntimeAPIHandler, @unchecked Sendable {
         var pending: RuntimeInvocation?
         var current: (invocation: RuntimeInvocation, done: CheckedContinuation<FunctionResult, Never>, logStart: Int, started: ContinuousClock.Instant)?
         var log: [UInt8] = []
+        /// Set by the first `next` (a cold start), reported once in a REPORT line.
+        var initDuration: Duration?
     }
     private let state = Mutex(State())
     private var process: Process?
     private var server: Task<Void, Never>?
     private var initStarted = ContinuousClock.now
-    private var initDuration: Duration?
     private var memorySize = 128
     let logger: Logger
 
@@ -210,6 +212,8 @@ final class Worker: RuntimeAPIHandler, @unchecked Sendable {
             stop()
             throw error
         }
+        // Retired while starting (its function changed or was deleted): nothing may outlive the stop.
+        if !isAlive { stop() }
     }
 
     static func day() -> String {
@@ -256,13 +260,14 @@ final class Worker: RuntimeAPIHandler, @unchecked Sendable {
     private func finish(_ id: String?, payload: [UInt8], functionError: String?, extra: String = "") -> Bool {
         // Output written just before the answer may still sit in the pipe: give the reader a moment to take it.
         drainPipe()
-        let taken = state.withLock { s -> (CheckedContinuation<FunctionResult, Never>, [UInt8], String, Duration)? in
+        let taken = state.withLock { s -> (CheckedContinuation<FunctionResult, Never>, [UInt8], String, Duration, Duration?)? in
             guard let c = s.current, id == nil || c.invocation.id == id else { return nil }
             s.current = nil
             let output = Array(s.log[min(c.logStart, s.log.count)...])
-            return (c.done, output, c.invocation.id, ContinuousClock.now - c.started)
+            defer { s.initDuration = nil }
+            return (c.done, output, c.invocation.id, ContinuousClock.now - c.started, s.initDuration)
         }
-        guard let (done, output, rid, elapsed) = taken else { return false }
+        guard let (done, output, rid, elapsed, initDuration) = taken else { return false }
         let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
         var text = "START RequestId: \(rid) Version: $LATEST\n"
         var log = Array(text.utf8) + output
@@ -271,7 +276,6 @@ final class Worker: RuntimeAPIHandler, @unchecked Sendable {
         if let d = initDuration {
             let initMs = Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
             text += "Init Duration: \(String(format: "%.2f", initMs)) ms\t"
-            initDuration = nil
         }
         log += Array((text + "\n").utf8)
         done.resume(returning: FunctionResult(payload: payload, functionError: functionError, log: log))
@@ -302,7 +306,7 @@ final class Worker: RuntimeAPIHandler, @unchecked Sendable {
             let now: RuntimeInvocation?? = state.withLock { s in
                 if !s.initialized {
                     s.initialized = true
-                    initDuration = ContinuousClock.now - initStarted
+                    s.initDuration = ContinuousClock.now - initStarted
                 }
                 guard s.alive else { return .some(nil) }
                 if let p = s.pending {
