@@ -168,6 +168,8 @@ public enum WardenNode {
                              now: { clock.now() })
         let sns = SNSService(repository: topics, queues: sqs, signer: LazyNotificationSigner(repository: topics), http: http,
                              keys: kms, functions: lambda, smtp: smtp, sms: smsGateway, now: { clock.now() })
+        let events = EventsService(repository: EventBusRepository(db: store.database, sealer: store.sealer), queues: sqs,
+                                   functions: lambda, topics: sns, now: { clock.now() })
         // Replays a stopped process left unfinished carry on.
         try await sns.resumeReplays()
         let cloudTrail = CloudTrailService(
@@ -181,7 +183,7 @@ public enum WardenNode {
         }
         let pipeline = RequestPipeline(
             services: [STSService().descriptor, kms.descriptor, cloudTrail.descriptor, sqs.descriptor, sns.descriptor, lambda.descriptor,
-                       ssm.descriptor, secrets.descriptor], verifier: verifier, audit: audit, authorizer: AllowAllAuthorizer(),
+                       ssm.descriptor, secrets.descriptor, events.descriptor], verifier: verifier, audit: audit, authorizer: AllowAllAuthorizer(),
             metrics: metrics, logger: logger, defaultAccount: config.accountId, defaultRegion: config.region,
             bucketStore: buckets, now: { clock.now() })
         let tls = config.tlsCert != nil || config.tlsKey != nil
@@ -245,6 +247,15 @@ public enum WardenNode {
                 .init(service: PeriodicJob(name: "lambda-events", interval: .milliseconds(250), logger: logger,
                                            wait: { await lambda.wakeups.wait(LambdaService.wakeKey, timeout: $0) }) {
                     _ = try await lambda.runEvents()
+                }),
+                // EventBridge: CloudTrail's management write calls (and events other services kept) onto default buses,
+                // within a quarter second; then target deliveries, woken by each event.
+                .init(service: PeriodicJob(name: "events-cloudtrail", interval: .milliseconds(250), logger: logger) {
+                    _ = try await events.tailAuditLog(store.audit)
+                }),
+                .init(service: PeriodicJob(name: "events-delivery", interval: .milliseconds(250), logger: logger,
+                                           wait: { await events.wakeups.wait(EventsService.wakeKey, timeout: $0) }) {
+                    _ = try await events.runDeliveries()
                 }),
                 // Secrets: deletions whose recovery window ended, and rotations that are due.
                 .init(service: PeriodicJob(name: "secrets", interval: config.jobInterval, logger: logger) {

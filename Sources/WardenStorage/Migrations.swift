@@ -27,7 +27,8 @@ public enum Migrations {
                                       "sqs_queues", "sqs_messages", "sqs_dedup", "sns_topics", "sns_subscriptions", "sns_deliveries",
                                       "sns_sms_settings", "sns_dedup", "sns_archive",
                                       "lambda_functions", "lambda_events", "ssm_parameters", "ssm_parameter_versions",
-                                      "sm_secrets", "sm_secret_versions", "pending_events"]
+                                      "sm_secrets", "sm_secret_versions", "pending_events",
+                                      "events_resources", "events_outbox", "events_cursor"]
 
     public static let all: [Migration] = [
         Migration(version: 1, name: "audit log and access keys", statements: [
@@ -417,6 +418,29 @@ public enum Migrations {
                 created_at_ms {int} NOT NULL,
                 event TEXT NOT NULL)
             """,
+        ]),
+        Migration(version: 15, name: "eventbridge", statements: [
+            // Buses and rules (documents; a rule is named `bus/rule`), the delivery outbox, and how far the CloudTrail
+            // tail has read the audit log.
+            """
+            CREATE TABLE events_resources (
+                account_id TEXT NOT NULL,
+                region TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                name {bytes} NOT NULL,
+                doc TEXT NOT NULL,
+                PRIMARY KEY (account_id, region, kind, name))
+            """,
+            """
+            CREATE TABLE events_outbox (
+                seq {serial},
+                due_at_ms {int} NOT NULL,
+                attempts {int} NOT NULL,
+                target TEXT NOT NULL,
+                payload {blob} NOT NULL)
+            """,
+            "CREATE INDEX events_outbox_due ON events_outbox (due_at_ms, seq)",
+            "CREATE TABLE events_cursor (name TEXT PRIMARY KEY, seq {int} NOT NULL)",
         ]),
     ]
 

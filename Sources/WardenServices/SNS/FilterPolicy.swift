@@ -1,5 +1,6 @@
-// SNS subscription filter policies: parsed and checked when set, matched against message attributes or the message
-// body (FilterPolicyScope). AND across keys, OR within a key's list, `$or` across alternatives.
+// SNS subscription filter policies and EventBridge event patterns (one matcher, two dialects): parsed and checked when
+// set, matched against message attributes, a message body (FilterPolicyScope) or an event. AND across keys, OR within
+// a key's list, `$or` across alternatives.
 import Foundation
 import WardenCore
 
@@ -22,19 +23,45 @@ struct FilterPolicy: Sendable {
         case numeric([(String, Double)])
         case exists(Bool)
         case cidr(UInt32, UInt32)
+        /// EventBridge only: `*` matches any run of characters.
+        case wildcard(String)
     }
+
+    enum Dialect: Sendable { case snsFilterPolicy, eventPattern }
 
     /// Alternatives: the policy matches when any of them does (one unless `$or` is used).
     let alternatives: [[(String, Node)]]
 
     static func invalid(_ m: String) -> AWSError { SNSService.invalid("FilterPolicy: \(m)") }
 
-    init(_ text: String) throws(AWSError) {
+    init(_ text: String, dialect: Dialect = .snsFilterPolicy) throws(AWSError) {
+        guard dialect == .eventPattern else {
+            try self.init(sns: text)
+            return
+        }
+        // The same language, EventBridge's errors, no SNS limits, and `wildcard`.
+        let parsed = Result { () throws(AWSError) -> [[(String, Node)]] in
+            guard case .object(let fields)? = try? JSONParser.parse(Array(text.utf8)) else {
+                throw Self.invalid("Filter is not valid JSON")
+            }
+            return try Self.expand(fields, wildcard: true)
+        }
+        switch parsed {
+        case .success(let a): self.init(alternatives: a)
+        case .failure(let error):
+            throw AWSError(code: "InvalidEventPatternException", status: 400,
+                           message: "Event pattern is not valid. Reason: \(error.message.replacingOccurrences(of: "Invalid parameter: FilterPolicy: ", with: ""))")
+        }
+    }
+
+    private init(alternatives: [[(String, Node)]]) { self.alternatives = alternatives }
+
+    private init(sns text: String) throws(AWSError) {
         guard text.utf8.count <= 256 * 1024 else { throw Self.invalid("Filter policy is too long") }
         guard case .object(let fields)? = try? JSONParser.parse(Array(text.utf8)) else {
             throw Self.invalid("failed to parse JSON. Unexpected character")
         }
-        alternatives = try Self.expand(fields)
+        alternatives = try Self.expand(fields, wildcard: false)
         let keys = alternatives.map { $0.count }.max() ?? 0
         guard keys <= 5 else { throw Self.invalid("Filter policy can not have more than 5 keys") }
         let combinations = alternatives.reduce(0) { total, alt in total + alt.reduce(1) { $0 * Self.count($1.1) } }
@@ -49,7 +76,7 @@ struct FilterPolicy: Sendable {
     }
 
     /// `$or` multiplies out into alternatives.
-    static func expand(_ fields: [(String, JSONValue)]) throws(AWSError) -> [[(String, Node)]] {
+    static func expand(_ fields: [(String, JSONValue)], wildcard: Bool) throws(AWSError) -> [[(String, Node)]] {
         var alternatives: [[(String, Node)]] = [[]]
         for (key, value) in fields {
             if key == "$or" {
@@ -57,27 +84,27 @@ struct FilterPolicy: Sendable {
                 var expanded: [[(String, Node)]] = []
                 for option in options {
                     guard case .object(let o) = option else { throw invalid("$or must contain objects") }
-                    for alt in try expand(o) { for base in alternatives { expanded.append(base + alt) } }
+                    for alt in try expand(o, wildcard: wildcard) { for base in alternatives { expanded.append(base + alt) } }
                 }
                 alternatives = expanded
             } else {
-                let node = try parse(value)
+                let node = try parse(value, wildcard: wildcard)
                 alternatives = alternatives.map { $0 + [(key, node)] }
             }
         }
         return alternatives
     }
 
-    static func parse(_ value: JSONValue) throws(AWSError) -> Node {
+    static func parse(_ value: JSONValue, wildcard: Bool) throws(AWSError) -> Node {
         switch value {
         case .array(let items):
             guard !items.isEmpty else { throw invalid("Empty arrays are not allowed") }
             var out: [Condition] = []
-            for item in items { out.append(try condition(item)) }
+            for item in items { out.append(try condition(item, wildcard: wildcard)) }
             return .conditions(out)
         case .object(let fields):
             var out: [(String, Node)] = []
-            for (k, v) in fields { out.append((k, try parse(v))) }
+            for (k, v) in fields { out.append((k, try parse(v, wildcard: wildcard))) }
             return .object(out)
         default:
             throw invalid("Match value must be String, number, true, false, or null")
@@ -89,7 +116,7 @@ struct FilterPolicy: Sendable {
         return nil
     }
 
-    static func condition(_ v: JSONValue) throws(AWSError) -> Condition {
+    static func condition(_ v: JSONValue, wildcard: Bool = false) throws(AWSError) -> Condition {
         switch v {
         case .string(let s): return .exact(s)
         case .number(let s):
@@ -138,6 +165,8 @@ struct FilterPolicy: Sendable {
                     }
                 }
                 return .numeric(pairs)
+            case ("wildcard", .string(let s)) where wildcard:
+                return .wildcard(s)
             case ("cidr", .string(let s)):
                 guard let range = cidr(s) else { throw invalid("Malformed CIDR, one '/' required") }
                 return .cidr(range.0, range.1)
@@ -203,6 +232,8 @@ struct FilterPolicy: Sendable {
                         default: return x >= d
                         }
                     }
+                case (.wildcard(let p), .string(let x)):
+                    return Self.wildcardMatch(Array(p.unicodeScalars), Array(x.unicodeScalars))
                 case (.cidr(let net, let mask), .string(let x)):
                     guard let ip = ipv4(Substring(x)) else { return false }
                     return ip & mask == net
@@ -241,6 +272,29 @@ struct FilterPolicy: Sendable {
             }
             return cs.contains { matches($0, values) }
         }
+    }
+
+    /// `*` matches any run of characters (greedy with backtracking over the last star).
+    static func wildcardMatch(_ p: [Unicode.Scalar], _ v: [Unicode.Scalar]) -> Bool {
+        var i = 0, j = 0, star = -1, mark = 0
+        while j < v.count {
+            if i < p.count && p[i] != "*" && p[i] == v[j] {
+                i += 1
+                j += 1
+            } else if i < p.count && p[i] == "*" {
+                star = i
+                mark = j
+                i += 1
+            } else if star >= 0 {
+                i = star + 1
+                mark += 1
+                j = mark
+            } else {
+                return false
+            }
+        }
+        while i < p.count && p[i] == "*" { i += 1 }
+        return i == p.count
     }
 
     static func value(_ v: JSONValue) -> Value? {

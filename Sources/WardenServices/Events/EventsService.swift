@@ -1,0 +1,455 @@
+// Amazon EventBridge: event buses (the default one per account and region, and custom ones), rules with event
+// patterns (the matcher SNS filter policies use), targets (SQS queues, SNS topics, functions, other buses), PutEvents,
+// and every CloudTrail management write call put on the default bus as "AWS API Call via CloudTrail".
+import Foundation
+import WardenAPI
+import WardenCore
+import WardenStorage
+
+/// Where EventBridge publishes to SNS topics (SNSService conforms).
+public protocol TopicPublisher: Sendable {
+    func publish(topicArn: String, message: String, service: String) async throws
+}
+
+public struct EventsService: Sendable {
+    let repository: EventBusRepository
+    let queues: (any QueueDelivery)?
+    let functions: (any FunctionInvoker)?
+    let topics: (any TopicPublisher)?
+    let now: @Sendable () -> Date
+    public let wakeups = QueueSignals()
+
+    public init(repository: EventBusRepository, queues: (any QueueDelivery)?, functions: (any FunctionInvoker)?,
+                topics: (any TopicPublisher)?, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.repository = repository
+        self.queues = queues
+        self.functions = functions
+        self.topics = topics
+        self.now = now
+    }
+
+    var nowMillis: Int64 { Int64((now().timeIntervalSince1970 * 1000).rounded(.down)) }
+    public static let wakeKey = "events-outbox"
+}
+
+struct BusDoc: Codable, Sendable {
+    var description: String?
+    var createdMillis: Int64
+}
+
+struct TargetDoc: Codable, Sendable {
+    var id: String
+    var arn: String
+    var input: String?
+    var inputPath: String?
+    var pathsMap: [String: String]?
+    var template: String?
+}
+
+struct RuleDoc: Codable, Sendable {
+    var pattern: String?
+    var schedule: String?
+    var state: String
+    var description: String?
+    var roleArn: String?
+    var targets: [TargetDoc]
+}
+
+/// One queued delivery: where, and for which rule.
+struct DeliveryTarget: Codable, Sendable {
+    var arn: String
+    var ruleArn: String
+    var account: String
+    var region: String
+}
+
+extension EventsService {
+    typealias EV = Events
+    static func validation(_ m: String) -> AWSError { AWSError(code: "ValidationException", status: 400, message: m) }
+    static func notFound(_ m: String) -> AWSError { EV.Errors.resourceNotFoundException(m) }
+
+    static func busArn(_ c: RequestContext, _ name: String) -> String { "arn:\(c.partition.rawValue):events:\(c.region):\(c.account):event-bus/\(name)" }
+    static func ruleArn(_ c: RequestContext, bus: String, _ name: String) -> String {
+        "arn:\(c.partition.rawValue):events:\(c.region):\(c.account):rule/\(bus == "default" ? "" : bus + "/")\(name)"
+    }
+
+    static func busName(_ ref: String?) -> String {
+        guard let ref else { return "default" }
+        if ref.hasPrefix("arn:"), let slash = ref.range(of: ":event-bus/") { return String(ref[slash.upperBound...]) }
+        return ref
+    }
+
+    static func isValidName(_ n: String, max: Int) -> Bool {
+        (1...max).contains(n.utf8.count) && n.unicodeScalars.allSatisfy { s in
+            (s >= "a" && s <= "z") || (s >= "A" && s <= "Z") || (s >= "0" && s <= "9") || "._-".unicodeScalars.contains(s)
+        }
+    }
+
+    func busExists(_ name: String, _ c: RequestContext) async throws -> Bool {
+        name == "default" ? true : try await repository.get(account: c.account, region: c.region, kind: "bus", name: name) != nil
+    }
+
+    // MARK: buses
+
+    func createEventBus(_ input: EV.CreateEventBusRequest, context c: RequestContext) async throws -> EV.CreateEventBusResponse {
+        guard Self.isValidName(input.name, max: 256), !input.name.hasPrefix("aws.") else {
+            throw Self.validation("Event bus name must be 1 to 256 letters, digits, and . _ - characters.")
+        }
+        if input.eventSourceName != nil { throw Self.validation("Partner event sources are not served by Warden.") }
+        let doc = BusDoc(description: input.description, createdMillis: nowMillis)
+        guard input.name != "default",
+              try await repository.create(account: c.account, region: c.region, kind: "bus", name: input.name,
+                                          doc: String(decoding: try JSONEncoder().encode(doc), as: UTF8.self)) else {
+            throw EV.Errors.resourceAlreadyExistsException("Event bus \(input.name) already exists.")
+        }
+        return EV.CreateEventBusResponse(eventBusArn: Self.busArn(c, input.name), description: input.description)
+    }
+
+    func deleteEventBus(_ input: EV.DeleteEventBusRequest, context c: RequestContext) async throws -> EmptyShape {
+        guard input.name != "default" else { throw Self.validation("Cannot delete event bus default.") }
+        _ = try await repository.delete(account: c.account, region: c.region, kind: "bus", name: input.name)
+        for rule in try await repository.list(account: c.account, region: c.region, kind: "rule", prefix: input.name + "/") {
+            _ = try await repository.delete(account: c.account, region: c.region, kind: "rule", name: rule.name)
+        }
+        return EmptyShape()
+    }
+
+    func busEntry(_ name: String, _ c: RequestContext, doc: BusDoc?) -> EV.EventBus {
+        EV.EventBus(name: name, arn: Self.busArn(c, name), description: doc?.description,
+                    creationTime: doc.map { Date(timeIntervalSince1970: Double($0.createdMillis) / 1000) })
+    }
+
+    func listEventBuses(_ input: EV.ListEventBusesRequest, context c: RequestContext) async throws -> EV.ListEventBusesResponse {
+        let prefix = input.namePrefix ?? ""
+        var all: [EV.EventBus] = "default".hasPrefix(prefix) ? [busEntry("default", c, doc: nil)] : []
+        for b in try await repository.list(account: c.account, region: c.region, kind: "bus", prefix: prefix) {
+            all.append(busEntry(b.name, c, doc: try? JSONDecoder().decode(BusDoc.self, from: Data(b.doc.utf8))))
+        }
+        let (page, next) = try Self.page(all, limit: input.limit, token: input.nextToken)
+        return EV.ListEventBusesResponse(eventBuses: page, nextToken: next)
+    }
+
+    static func page<T>(_ all: [T], limit: Int?, token: String?) throws(AWSError) -> ([T], String?) {
+        let n = limit ?? 100
+        var start = 0
+        if let token {
+            guard let raw = Data(base64Encoded: token), let i = Int(String(decoding: raw, as: UTF8.self)), i >= 0 else {
+                throw Self.validation("The NextToken is not valid.")
+            }
+            start = i
+        }
+        let slice = Array(all.dropFirst(start).prefix(n))
+        let end = start + slice.count
+        return (slice, end < all.count ? Data(String(end).utf8).base64EncodedString() : nil)
+    }
+
+    func describeEventBus(_ input: EV.DescribeEventBusRequest, context c: RequestContext) async throws -> EV.DescribeEventBusResponse {
+        let name = Self.busName(input.name)
+        var doc: BusDoc?
+        if name != "default" {
+            guard let text = try await repository.get(account: c.account, region: c.region, kind: "bus", name: name) else {
+                throw Self.notFound("Event bus \(name) does not exist.")
+            }
+            doc = try? JSONDecoder().decode(BusDoc.self, from: Data(text.utf8))
+        }
+        return EV.DescribeEventBusResponse(name: name, arn: Self.busArn(c, name), description: doc?.description,
+                                           creationTime: doc.map { Date(timeIntervalSince1970: Double($0.createdMillis) / 1000) })
+    }
+
+    // MARK: rules
+
+    func rule(_ name: String, bus: String, _ c: RequestContext) async throws -> RuleDoc {
+        guard let text = try await repository.get(account: c.account, region: c.region, kind: "rule", name: "\(bus)/\(name)") else {
+            throw Self.notFound("Rule \(name) does not exist on EventBus \(bus).")
+        }
+        return try JSONDecoder().decode(RuleDoc.self, from: Data(text.utf8))
+    }
+
+    func save(_ doc: RuleDoc, name: String, bus: String, _ c: RequestContext) async throws {
+        try await repository.put(account: c.account, region: c.region, kind: "rule", name: "\(bus)/\(name)",
+                                 doc: String(decoding: try JSONEncoder().encode(doc), as: UTF8.self))
+    }
+
+    func putRule(_ input: EV.PutRuleRequest, context c: RequestContext) async throws -> EV.PutRuleResponse {
+        guard Self.isValidName(input.name, max: 64) else { throw Self.validation("Rule name must be 1 to 64 letters, digits, and . _ - characters.") }
+        let bus = Self.busName(input.eventBusName)
+        guard try await busExists(bus, c) else { throw Self.notFound("Event bus \(bus) does not exist.") }
+        guard input.eventPattern != nil || input.scheduleExpression != nil else {
+            throw Self.validation("Parameter(s) EventPattern or ScheduleExpression must be specified.")
+        }
+        if let p = input.eventPattern { _ = try FilterPolicy(p, dialect: .eventPattern) }
+        if input.scheduleExpression != nil {
+            throw Self.validation("Scheduled rules are not served by Warden yet; use an EventPattern.")
+        }
+        var doc = (try? await rule(input.name, bus: bus, c)) ?? RuleDoc(state: "ENABLED", targets: [])
+        doc.pattern = input.eventPattern
+        doc.state = input.state?.rawValue ?? doc.state
+        doc.description = input.description ?? doc.description
+        doc.roleArn = input.roleArn ?? doc.roleArn
+        try await save(doc, name: input.name, bus: bus, c)
+        return EV.PutRuleResponse(ruleArn: Self.ruleArn(c, bus: bus, input.name))
+    }
+
+    func describeRule(_ input: EV.DescribeRuleRequest, context c: RequestContext) async throws -> EV.DescribeRuleResponse {
+        let bus = Self.busName(input.eventBusName)
+        let doc = try await rule(input.name, bus: bus, c)
+        return EV.DescribeRuleResponse(name: input.name, arn: Self.ruleArn(c, bus: bus, input.name), eventPattern: doc.pattern,
+                                       state: EV.RuleState(rawValue: doc.state), description: doc.description, roleArn: doc.roleArn,
+                                       eventBusName: bus, createdBy: c.account)
+    }
+
+    func listRules(_ input: EV.ListRulesRequest, context c: RequestContext) async throws -> EV.ListRulesResponse {
+        let bus = Self.busName(input.eventBusName)
+        var all: [EV.Rule] = []
+        for r in try await repository.list(account: c.account, region: c.region, kind: "rule", prefix: "\(bus)/\(input.namePrefix ?? "")") {
+            let name = String(r.name.dropFirst(bus.count + 1))
+            guard !name.contains("/"), let doc = try? JSONDecoder().decode(RuleDoc.self, from: Data(r.doc.utf8)) else { continue }
+            all.append(EV.Rule(name: name, arn: Self.ruleArn(c, bus: bus, name), eventPattern: doc.pattern, state: EV.RuleState(rawValue: doc.state),
+                               description: doc.description, roleArn: doc.roleArn, eventBusName: bus))
+        }
+        let (page, next) = try Self.page(all, limit: input.limit, token: input.nextToken)
+        return EV.ListRulesResponse(rules: page, nextToken: next)
+    }
+
+    func setState(_ name: String, bus: String?, state: String, _ c: RequestContext) async throws {
+        let b = Self.busName(bus)
+        var doc = try await rule(name, bus: b, c)
+        doc.state = state
+        try await save(doc, name: name, bus: b, c)
+    }
+
+    func enableRule(_ input: EV.EnableRuleRequest, context c: RequestContext) async throws -> EmptyShape {
+        try await setState(input.name, bus: input.eventBusName, state: "ENABLED", c)
+        return EmptyShape()
+    }
+
+    func disableRule(_ input: EV.DisableRuleRequest, context c: RequestContext) async throws -> EmptyShape {
+        try await setState(input.name, bus: input.eventBusName, state: "DISABLED", c)
+        return EmptyShape()
+    }
+
+    func deleteRule(_ input: EV.DeleteRuleRequest, context c: RequestContext) async throws -> EmptyShape {
+        let bus = Self.busName(input.eventBusName)
+        guard let doc = try? await rule(input.name, bus: bus, c) else { return EmptyShape() }
+        guard doc.targets.isEmpty || input.force == true else { throw Self.validation("Rule can't be deleted since it has targets.") }
+        _ = try await repository.delete(account: c.account, region: c.region, kind: "rule", name: "\(bus)/\(input.name)")
+        return EmptyShape()
+    }
+
+    // MARK: targets
+
+    func putTargets(_ input: EV.PutTargetsRequest, context c: RequestContext) async throws -> EV.PutTargetsResponse {
+        let bus = Self.busName(input.eventBusName)
+        var doc = try await rule(input.rule, bus: bus, c)
+        guard (1...10).contains(input.targets.count) else { throw Self.validation("Targets must hold 1 to 10 targets.") }
+        var failed: [EV.PutTargetsResultEntry] = []
+        for t in input.targets {
+            guard let arn = ARN(t.arn), ["sqs", "sns", "lambda", "events"].contains(arn.service) else {
+                failed.append(EV.PutTargetsResultEntry(targetId: t.id, errorCode: "InvalidArgument",
+                                                       errorMessage: "Warden delivers to SQS queues, SNS topics, functions and event buses."))
+                continue
+            }
+            let targetDoc = TargetDoc(id: t.id, arn: t.arn, input: t.input, inputPath: t.inputPath,
+                                      pathsMap: t.inputTransformer?.inputPathsMap, template: t.inputTransformer?.inputTemplate)
+            if let i = doc.targets.firstIndex(where: { $0.id == t.id }) { doc.targets[i] = targetDoc } else { doc.targets.append(targetDoc) }
+        }
+        guard doc.targets.count <= 5 else { throw EV.Errors.limitExceededException("The requested resource exceeds the maximum number allowed (5 targets per rule).") }
+        try await save(doc, name: input.rule, bus: bus, c)
+        return EV.PutTargetsResponse(failedEntryCount: failed.count, failedEntries: failed)
+    }
+
+    func removeTargets(_ input: EV.RemoveTargetsRequest, context c: RequestContext) async throws -> EV.RemoveTargetsResponse {
+        let bus = Self.busName(input.eventBusName)
+        var doc = try await rule(input.rule, bus: bus, c)
+        doc.targets.removeAll { input.ids.contains($0.id) }
+        try await save(doc, name: input.rule, bus: bus, c)
+        return EV.RemoveTargetsResponse(failedEntryCount: 0, failedEntries: [])
+    }
+
+    func listTargetsByRule(_ input: EV.ListTargetsByRuleRequest, context c: RequestContext) async throws -> EV.ListTargetsByRuleResponse {
+        let doc = try await rule(input.rule, bus: Self.busName(input.eventBusName), c)
+        let all = doc.targets.map { t in
+            EV.Target(id: t.id, arn: t.arn, input: t.input, inputPath: t.inputPath,
+                      inputTransformer: t.template.map { EV.InputTransformer(inputPathsMap: t.pathsMap, inputTemplate: $0) })
+        }
+        let (page, next) = try Self.page(all, limit: input.limit, token: input.nextToken)
+        return EV.ListTargetsByRuleResponse(targets: page, nextToken: next)
+    }
+
+    // MARK: events
+
+    /// An event as EventBridge delivers it.
+    static func event(id: String, source: String, detailType: String, account: String, region: String, time: Date,
+                      resources: [String], detail: JSONValue) -> JSONValue {
+        .object([("version", .string("0")), ("id", .string(id)), ("detail-type", .string(detailType)), ("source", .string(source)),
+                 ("account", .string(account)), ("time", .string(Timestamps.iso8601(time, fractional: false))), ("region", .string(region)),
+                 ("resources", .array(resources.map { .string($0) })), ("detail", detail)])
+    }
+
+    /// The deliveries an event on `bus` makes: every enabled rule whose pattern matches, each target's input.
+    func route(_ event: JSONValue, bus: String, account: String, region: String) async throws -> [(target: String, payload: [UInt8])] {
+        var out: [(String, [UInt8])] = []
+        let c = DataKeyCache.serviceContext(account: account, region: region, service: "events.amazonaws.com", now: now())
+        for r in try await repository.list(account: account, region: region, kind: "rule", prefix: bus + "/") {
+            let name = String(r.name.dropFirst(bus.count + 1))
+            guard !name.contains("/"), let doc = try? JSONDecoder().decode(RuleDoc.self, from: Data(r.doc.utf8)), doc.state == "ENABLED",
+                  let text = doc.pattern, let pattern = try? FilterPolicy(text, dialect: .eventPattern), pattern.matches(body: event) else { continue }
+            for t in doc.targets {
+                let target = DeliveryTarget(arn: t.arn, ruleArn: Self.ruleArn(c, bus: bus, name), account: account, region: region)
+                out.append((String(decoding: try JSONEncoder().encode(target), as: UTF8.self), Self.input(t, event)))
+            }
+        }
+        return out
+    }
+
+    /// What a target receives: the event, or Input, or the value at InputPath, or the InputTransformer's template
+    /// with `<name>` replaced by the values at its paths.
+    static func input(_ t: TargetDoc, _ event: JSONValue) -> [UInt8] {
+        if let fixed = t.input { return Array(fixed.utf8) }
+        if let path = t.inputPath { return JSONWriter.write(at(path, event) ?? .null) }
+        if let template = t.template {
+            var text = template
+            for (name, path) in t.pathsMap ?? [:] {
+                let v = at(path, event)
+                let replacement: String
+                if case .string(let s)? = v { replacement = s } else { replacement = v.map { String(decoding: JSONWriter.write($0), as: UTF8.self) } ?? "" }
+                text = text.replacingOccurrences(of: "<\(name)>", with: replacement)
+            }
+            return Array(text.utf8)
+        }
+        return JSONWriter.write(event)
+    }
+
+    /// `$.detail.eventName`-style paths.
+    static func at(_ path: String, _ value: JSONValue) -> JSONValue? {
+        guard path.hasPrefix("$") else { return nil }
+        var v: JSONValue? = value
+        for part in path.dropFirst().split(separator: ".") where !part.isEmpty { v = v?[String(part)] }
+        return v
+    }
+
+    func putEvents(_ input: EV.PutEventsRequest, context c: RequestContext) async throws -> EV.PutEventsResponse {
+        guard (1...10).contains(input.entries.count) else { throw Self.validation("Entries must hold 1 to 10 entries.") }
+        let size = input.entries.reduce(0) { $0 + ($1.detail?.utf8.count ?? 0) + ($1.source?.utf8.count ?? 0) + ($1.detailType?.utf8.count ?? 0) }
+        guard size <= 256 * 1024 else { throw Self.validation("Total size of the entries in the request is over the limit.") }
+        var results: [EV.PutEventsResultEntry] = []
+        var deliveries: [(target: String, payload: [UInt8])] = []
+        var failed = 0
+        for e in input.entries {
+            guard let source = e.source, !source.isEmpty, let type = e.detailType, !type.isEmpty else {
+                results.append(EV.PutEventsResultEntry(errorCode: "InvalidArgument", errorMessage: "Parameters Source and DetailType are required."))
+                failed += 1
+                continue
+            }
+            guard let text = e.detail, case .object? = try? JSONParser.parse(Array(text.utf8)), let detail = try? JSONParser.parse(Array(text.utf8)) else {
+                results.append(EV.PutEventsResultEntry(errorCode: "MalformedDetail", errorMessage: "Detail is malformed."))
+                failed += 1
+                continue
+            }
+            let bus = Self.busName(e.eventBusName)
+            guard try await busExists(bus, c) else {
+                results.append(EV.PutEventsResultEntry(errorCode: "NotAuthorizedForSourceException", errorMessage: "Event bus \(bus) does not exist."))
+                failed += 1
+                continue
+            }
+            let id = UUID().uuidString.lowercased()
+            let event = Self.event(id: id, source: source, detailType: type, account: c.account, region: c.region, time: e.time ?? now(),
+                                   resources: e.resources ?? [], detail: detail)
+            deliveries += try await route(event, bus: bus, account: c.account, region: c.region)
+            results.append(EV.PutEventsResultEntry(eventId: id))
+        }
+        try await repository.enqueue(deliveries, dueAtMillis: nowMillis)
+        if !deliveries.isEmpty { wakeups.signal(Self.wakeKey) }
+        return EV.PutEventsResponse(failedEntryCount: failed, entries: results)
+    }
+
+    func testEventPattern(_ input: EV.TestEventPatternRequest, context c: RequestContext) async throws -> EV.TestEventPatternResponse {
+        let pattern = try FilterPolicy(input.eventPattern, dialect: .eventPattern)
+        guard case .object? = try? JSONParser.parse(Array(input.event.utf8)), let event = try? JSONParser.parse(Array(input.event.utf8)) else {
+            throw EV.Errors.invalidEventPatternException("Event is not valid JSON.")
+        }
+        for field in ["id", "account", "source", "time", "region", "detail-type"] where event[field] == nil {
+            throw Self.validation("Parameter Event is not valid: \(field) is missing.")
+        }
+        return EV.TestEventPatternResponse(result: pattern.matches(body: event))
+    }
+
+    // MARK: background
+
+    /// Puts new CloudTrail management write calls, and events other services kept, on default buses; returns how many.
+    public func tailAuditLog(_ audit: AuditRepository) async throws -> Int {
+        var cursor = try await repository.cursor("cloudtrail")
+        if cursor == nil {
+            // A first start does not replay history: the tail begins at the newest record.
+            let newest = try await repository.newestAuditSeq()
+            try await repository.enqueue([], dueAtMillis: nowMillis, cursor: ("cloudtrail", newest))
+            cursor = newest
+        }
+        let records = try await audit.list(afterSeq: cursor ?? 0, limit: 500)
+        var deliveries: [(target: String, payload: [UInt8])] = []
+        for r in records where r.management && !r.readOnly {
+            guard let detail = try? JSONParser.parse(Array(r.record.utf8)) else { continue }
+            let service = r.eventSource.split(separator: ".").first.map(String.init) ?? r.eventSource
+            let event = Self.event(id: UUID().uuidString.lowercased(), source: "aws.\(service)", detailType: "AWS API Call via CloudTrail",
+                                   account: r.account, region: r.region, time: Date(timeIntervalSince1970: Double(r.eventTimeMillis) / 1000),
+                                   resources: [], detail: detail)
+            deliveries += try await route(event, bus: "default", account: r.account, region: r.region)
+        }
+        if let last = records.last {
+            try await repository.enqueue(deliveries, dueAtMillis: nowMillis, cursor: ("cloudtrail", last.seq))
+        }
+        var kept = 0
+        for p in try await repository.pendingEvents(limit: 100) {
+            guard let event = try? JSONParser.parse(Array(p.event.utf8)) else { continue }
+            let routed = try await route(event, bus: "default", account: p.account, region: p.region)
+            try await repository.takePending(seq: p.seq, deliveries: routed, dueAtMillis: nowMillis)
+            deliveries += routed
+            kept += 1
+        }
+        if !deliveries.isEmpty { wakeups.signal(Self.wakeKey) }
+        return records.count + kept
+    }
+
+    /// Delivers queued target invocations; failures retry with backoff (up to 185 attempts, as EventBridge).
+    public func runDeliveries() async throws -> Int {
+        var n = 0
+        for d in try await repository.due(nowMillis: nowMillis, limit: 100) {
+            guard let target = try? JSONDecoder().decode(DeliveryTarget.self, from: Data(d.target.utf8)), let arn = ARN(target.arn) else {
+                try await repository.complete(seq: d.seq)
+                continue
+            }
+            do {
+                let body = String(decoding: d.payload, as: UTF8.self)
+                switch arn.service {
+                case "sqs":
+                    guard let queues else { throw Self.validation("no queues") }
+                    try await queues.deliver(queueArn: target.arn, body: body, attributes: nil, senderId: "AIDAWARDENEVENTBRIDGE",
+                                             groupId: nil, dedupId: nil)
+                case "lambda":
+                    guard let functions else { throw Self.validation("no functions") }
+                    try await functions.invokeEvent(functionArn: target.arn, payload: d.payload, service: "events.amazonaws.com", sourceArn: target.ruleArn)
+                case "sns":
+                    guard let topics else { throw Self.validation("no topics") }
+                    try await topics.publish(topicArn: target.arn, message: body, service: "events.amazonaws.com")
+                default:
+                    // Another bus: the event is put on it (its rules route it on).
+                    let bus = String(arn.resource.dropFirst("event-bus/".count))
+                    if let event = try? JSONParser.parse(d.payload) {
+                        let routed = try await route(event, bus: bus, account: arn.account, region: arn.region)
+                        try await repository.enqueue(routed, dueAtMillis: nowMillis)
+                    }
+                }
+                try await repository.complete(seq: d.seq)
+                n += 1
+            } catch {
+                let attempts = d.attempts + 1
+                if attempts >= 185 {
+                    try await repository.complete(seq: d.seq)
+                } else {
+                    try await repository.retry(seq: d.seq, attempts: attempts, dueAtMillis: nowMillis + min(60_000, 1000 << min(attempts, 6)))
+                }
+            }
+        }
+        return n
+    }
+}

@@ -1,0 +1,135 @@
+"""EventBridge with boto3 on both backends: buses, rules with the pattern language, targets (SQS, SNS, functions,
+another bus) with Input/InputPath/InputTransformer, PutEvents, TestEventPattern, and CloudTrail's API calls on the
+default bus within seconds."""
+import json
+import time
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import requests
+from botocore.exceptions import ClientError
+
+from conftest import code
+from test_sns import drain, queue
+
+
+def test_cloudtrail_calls_reach_an_sqs_target_within_two_seconds(strict):
+    ev, sqs, kms = strict.client("events"), strict.client("sqs"), strict.client("kms")
+    url, arn = queue(sqs, "key-deletions")
+    pattern = {"source": ["aws.kms"], "detail-type": ["AWS API Call via CloudTrail"], "detail": {"eventName": ["ScheduleKeyDeletion"]}}
+    rule_arn = ev.put_rule(Name="watch-deletions", EventPattern=json.dumps(pattern))["RuleArn"]
+    assert rule_arn.endswith(":rule/watch-deletions")
+    ev.put_targets(Rule="watch-deletions", Targets=[{"Id": "q", "Arn": arn}])
+    key = kms.create_key()["KeyMetadata"]["KeyId"]
+    kms.describe_key(KeyId=key)  # read-only: not on the bus
+    started = time.time()
+    kms.schedule_key_deletion(KeyId=key, PendingWindowInDays=7)
+    got = drain(sqs, url, 1, timeout=5)
+    assert got and time.time() - started < 2.5
+    event = json.loads(got[0]["Body"])
+    assert event["detail-type"] == "AWS API Call via CloudTrail" and event["source"] == "aws.kms"
+    assert event["detail"]["eventName"] == "ScheduleKeyDeletion" and event["detail"]["requestParameters"]["keyId"] == key
+    assert event["account"] == strict.client("sts").get_caller_identity()["Account"] and event["region"] == "us-east-1"
+    time.sleep(0.5)
+    assert drain(sqs, url, 1, timeout=1) == []  # CreateKey and DescribeKey did not match
+
+
+def test_buses_rules_patterns_targets_and_inputs(strict):
+    ev, sqs = strict.client("events"), strict.client("sqs")
+    assert ev.create_event_bus(Name="orders")["EventBusArn"].endswith(":event-bus/orders")
+    with pytest.raises(ClientError) as e:
+        ev.create_event_bus(Name="orders")
+    assert code(e) == "ResourceAlreadyExistsException"
+    assert [b["Name"] for b in ev.list_event_buses()["EventBuses"]] == ["default", "orders"]
+    with pytest.raises(ClientError) as e:
+        ev.put_rule(Name="r", EventPattern='{"source": ["x"]}', EventBusName="nope")
+    assert code(e) == "ResourceNotFoundException"
+    with pytest.raises(ClientError) as e:
+        ev.put_rule(Name="bad", EventPattern='{"source": "not-an-array"}', EventBusName="orders")
+    assert code(e) == "InvalidEventPatternException"
+    urls = {}
+    for name, pattern in [
+        ("big", {"source": ["shop"], "detail": {"amount": [{"numeric": [">", 100]}]}}),
+        ("eu", {"source": ["shop"], "detail": {"country": [{"prefix": "eu-"}], "sku": [{"wildcard": "*-blue"}]}}),
+        ("not-test", {"source": ["shop"], "detail": {"env": [{"anything-but": ["test"]}]}}),
+    ]:
+        urls[name], arn = queue(sqs, f"ev-{name}")
+        ev.put_rule(Name=name, EventPattern=json.dumps(pattern), EventBusName="orders")
+        targets = {"Id": "t", "Arn": arn}
+        if name == "big":
+            targets["InputPath"] = "$.detail"
+        if name == "eu":
+            targets["InputTransformer"] = {"InputPathsMap": {"sku": "$.detail.sku", "src": "$.source"},
+                                           "InputTemplate": '{"item": "<sku>", "from": "<src>"}'}
+        ev.put_targets(Rule=name, EventBusName="orders", Targets=[targets])
+    r = ev.put_events(Entries=[
+        {"Source": "shop", "DetailType": "order", "Detail": json.dumps({"amount": 150, "country": "eu-west", "sku": "shirt-blue", "env": "prod"}),
+         "EventBusName": "orders"},
+        {"Source": "shop", "DetailType": "order", "Detail": json.dumps({"amount": 5, "country": "us", "sku": "shirt-red", "env": "test"}),
+         "EventBusName": "orders"},
+        {"Source": "shop", "DetailType": "order", "Detail": "not json", "EventBusName": "orders"},
+    ])
+    assert r["FailedEntryCount"] == 1 and r["Entries"][2]["ErrorCode"] == "MalformedDetail" and r["Entries"][0]["EventId"]
+    assert [json.loads(m["Body"]) for m in drain(sqs, urls["big"], 1)] == [{"amount": 150, "country": "eu-west", "sku": "shirt-blue", "env": "prod"}]
+    assert [json.loads(m["Body"]) for m in drain(sqs, urls["eu"], 1)] == [{"item": "shirt-blue", "from": "shop"}]
+    body = json.loads(drain(sqs, urls["not-test"], 1)[0]["Body"])
+    assert body["detail"]["env"] == "prod" and body["detail-type"] == "order"
+    time.sleep(0.5)
+    assert all(drain(sqs, u, 1, timeout=0.5) == [] for u in urls.values())
+    # A disabled rule delivers nothing.
+    ev.disable_rule(Name="not-test", EventBusName="orders")
+    assert ev.describe_rule(Name="not-test", EventBusName="orders")["State"] == "DISABLED"
+    ev.put_events(Entries=[{"Source": "shop", "DetailType": "order", "Detail": json.dumps({"env": "prod"}), "EventBusName": "orders"}])
+    time.sleep(1)
+    assert drain(sqs, urls["not-test"], 1, timeout=0.5) == []
+    assert [r["Name"] for r in ev.list_rules(EventBusName="orders")["Rules"]] == ["big", "eu", "not-test"]
+    assert ev.list_targets_by_rule(Rule="eu", EventBusName="orders")["Targets"][0]["InputTransformer"]["InputTemplate"]
+    with pytest.raises(ClientError) as e:
+        ev.delete_rule(Name="big", EventBusName="orders")
+    assert code(e) == "ValidationException"
+    ev.remove_targets(Rule="big", EventBusName="orders", Ids=["t"])
+    ev.delete_rule(Name="big", EventBusName="orders")
+    # TestEventPattern.
+    sample = {"id": "1", "account": "000000000000", "source": "shop", "time": "2024-01-01T00:00:00Z", "region": "us-east-1",
+              "resources": [], "detail-type": "order", "detail": {"amount": 150}}
+    assert ev.test_event_pattern(EventPattern=json.dumps({"detail": {"amount": [{"numeric": [">", 100]}]}}), Event=json.dumps(sample))["Result"]
+    assert not ev.test_event_pattern(EventPattern=json.dumps({"source": ["other"]}), Event=json.dumps(sample))["Result"]
+
+
+def test_function_sns_and_bus_targets(make_warden):
+    from test_lambda import ROLE, lam, zipped
+    w = make_warden("sqlite", extra_args=["--enable-functions"])
+    ev, sqs, sns, fn = w.client("events"), w.client("sqs"), w.client("sns"), lam(w)
+    seen_url, _ = queue(sqs, "seen-by-function")
+    code_text = 'import boto3, json, os\ndef handler(event, context):\n    boto3.client("sqs").send_message(QueueUrl=os.environ["SEEN"], MessageBody=json.dumps(event))\n'
+    fn_arn = fn.create_function(FunctionName="on-event", Runtime="python3.12", Role=ROLE, Handler="app.handler", Timeout=30,
+                                Code={"ZipFile": zipped({"app.py": code_text})}, Environment={"Variables": {"SEEN": seen_url}})["FunctionArn"]
+    fn.add_permission(FunctionName="on-event", StatementId="eb", Action="lambda:InvokeFunction", Principal="events.amazonaws.com")
+    topic = sns.create_topic(Name="from-events")["TopicArn"]
+    sub_url, sub_arn = queue(sqs, "topic-sub")
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=sub_arn, Attributes={"RawMessageDelivery": "true"})
+    ev.create_event_bus(Name="second")
+    second_url, second_arn = queue(sqs, "second-bus")
+    ev.put_rule(Name="on-second", EventPattern=json.dumps({"source": ["app"]}), EventBusName="second")
+    ev.put_targets(Rule="on-second", EventBusName="second", Targets=[{"Id": "q", "Arn": second_arn}])
+    account = topic.split(":")[4]
+    ev.put_rule(Name="fan", EventPattern=json.dumps({"source": ["app"]}))
+    ev.put_targets(Rule="fan", Targets=[{"Id": "f", "Arn": fn_arn}, {"Id": "t", "Arn": topic},
+                                        {"Id": "b", "Arn": f"arn:aws:events:us-east-1:{account}:event-bus/second"}])
+    ev.put_events(Entries=[{"Source": "app", "DetailType": "hello", "Detail": json.dumps({"n": 1})}])
+    assert json.loads(drain(sqs, seen_url, 1, timeout=30)[0]["Body"])["detail"] == {"n": 1}
+    assert json.loads(drain(sqs, sub_url, 1)[0]["Body"])["detail-type"] == "hello"
+    assert json.loads(drain(sqs, second_url, 1)[0]["Body"])["detail"] == {"n": 1}
+
+
+def test_parameter_store_policy_events_reach_the_default_bus(make_warden):
+    w = make_warden("sqlite", dev=True, extra_args=["--job-interval", "0.2"])
+    ev, sqs, ssm = w.client("events"), w.client("sqs"), w.client("ssm")
+    url, arn = queue(sqs, "ssm-events")
+    ev.put_rule(Name="ssm", EventPattern=json.dumps({"source": ["aws.ssm"], "detail-type": ["Parameter Store Policy Action"]}))
+    ev.put_targets(Rule="ssm", Targets=[{"Id": "q", "Arn": arn}])
+    ssm.put_parameter(Name="/quiet", Value="v", Type="String", Tier="Advanced",
+                      Policies=json.dumps([{"Type": "NoChangeNotification", "Version": "1.0", "Attributes": {"After": "1", "Unit": "Hours"}}]))
+    requests.post(f"{w.endpoint}/_warden/clock?advance=3700")
+    got = drain(sqs, url, 1, timeout=10)
+    assert got and json.loads(got[0]["Body"])["detail"]["policy-type"] == "NoChangeNotification"
