@@ -203,30 +203,38 @@ def test_hundred_versions_and_labelled_oldest(strict):
 
 def test_expiration_policy_deletes_the_parameter(make_warden):
     import time
+    from test_sns import queue
     w = make_warden("sqlite", dev=True, extra_args=["--job-interval", "0.2"])
-    c = w.client("ssm")
+    c, sqs, ev = w.client("ssm"), w.client("sqs"), w.client("events")
+    # The policies' events reach EventBridge's default bus: a rule sends them to a queue.
+    url, arn = queue(sqs, "policy-events")
+    ev.put_rule(Name="ssm-policies", EventPattern=json.dumps({"source": ["aws.ssm"], "detail-type": ["Parameter Store Policy Action"]}))
+    ev.put_targets(Rule="ssm-policies", Targets=[{"Id": "q", "Arn": arn}])
+    seen = []
+
+    def events():
+        for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", []):
+            seen.append(json.loads(m["Body"]))
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+        return seen
+
+    def wait_for(predicate, what):
+        deadline = time.time() + 15
+        while time.time() < deadline:
+            if predicate():
+                return
+            time.sleep(0.1)
+        pytest.fail(what)
+
     at = (datetime.now(timezone.utc) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
     c.put_parameter(Name="/temp", Value="short-lived", Type="String", Tier="Advanced",
                     Policies=json.dumps([{"Type": "Expiration", "Version": "1.0", "Attributes": {"Timestamp": at}},
                                          {"Type": "ExpirationNotification", "Version": "1.0", "Attributes": {"Before": "1", "Unit": "Hours"}}]))
     c.put_parameter(Name="/quiet", Value="unchanged", Type="String", Tier="Advanced",
                     Policies=json.dumps([{"Type": "NoChangeNotification", "Version": "1.0", "Attributes": {"After": "2", "Unit": "Hours"}}]))
-
-    def events():
-        rows = sqlite3.connect(f"{w.data_dir}/warden.sqlite").execute("SELECT event FROM pending_events ORDER BY seq").fetchall()
-        return [json.loads(r[0]) for r in rows]
-
-    def wait_for(predicate, what):
-        deadline = time.time() + 10
-        while time.time() < deadline:
-            if predicate():
-                return
-            time.sleep(0.2)
-        pytest.fail(what)
-
-    # The expiration notification is due at once (1 hour before an expiration 1 hour away); it is kept for EventBridge.
+    # The expiration notification is due at once (1 hour before an expiration 1 hour away).
     wait_for(lambda: [e["detail"]["policy-type"] for e in events()] == ["ExpirationNotification"], "no ExpirationNotification event")
-    e = events()[0]
+    e = seen[0]
     assert e["source"] == "aws.ssm" and e["detail-type"] == "Parameter Store Policy Action"
     assert e["detail"]["parameter-name"] == "/temp" and e["resources"][0].endswith(":parameter/temp")
     meta = {p["Name"]: p for p in c.describe_parameters()["Parameters"]}
@@ -245,4 +253,4 @@ def test_expiration_policy_deletes_the_parameter(make_warden):
     wait_for(lambda: "Expiration" in [e["detail"]["policy-type"] for e in events()], "no Expiration event")
     requests.post(f"{w.endpoint}/_warden/clock?advance=3700")
     wait_for(lambda: "NoChangeNotification" in [e["detail"]["policy-type"] for e in events()], "no NoChangeNotification event")
-    assert [e["detail"]["parameter-name"] for e in events() if e["detail"]["policy-type"] == "NoChangeNotification"] == ["/quiet"]
+    assert [e["detail"]["parameter-name"] for e in seen if e["detail"]["policy-type"] == "NoChangeNotification"] == ["/quiet"]
