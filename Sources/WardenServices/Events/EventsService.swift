@@ -286,20 +286,39 @@ extension EventsService {
                  ("resources", .array(resources.map { .string($0) })), ("detail", detail)])
     }
 
-    /// The deliveries an event on `bus` makes: every enabled rule whose pattern matches, each target's input.
-    func route(_ event: JSONValue, bus: String, account: String, region: String) async throws -> [(target: String, payload: [UInt8])] {
-        var out: [(String, [UInt8])] = []
+    /// A bus's enabled rules with their parsed patterns.
+    struct LiveRule {
+        var arn: String
+        var pattern: FilterPolicy
+        var targets: [TargetDoc]
+    }
+
+    func liveRules(bus: String, account: String, region: String) async throws -> [LiveRule] {
         let c = DataKeyCache.serviceContext(account: account, region: region, service: "events.amazonaws.com", now: now())
+        var out: [LiveRule] = []
         for r in try await repository.list(account: account, region: region, kind: "rule", prefix: bus + "/") {
             let name = String(r.name.dropFirst(bus.count + 1))
             guard !name.contains("/"), let doc = try? JSONDecoder().decode(RuleDoc.self, from: Data(r.doc.utf8)), doc.state == "ENABLED",
-                  let text = doc.pattern, let pattern = try? FilterPolicy(text, dialect: .eventPattern), pattern.matches(body: event) else { continue }
-            for t in doc.targets {
-                let target = DeliveryTarget(arn: t.arn, ruleArn: Self.ruleArn(c, bus: bus, name), account: account, region: region)
+                  let text = doc.pattern, let pattern = try? FilterPolicy(text, dialect: .eventPattern) else { continue }
+            out.append(LiveRule(arn: Self.ruleArn(c, bus: bus, name), pattern: pattern, targets: doc.targets))
+        }
+        return out
+    }
+
+    /// The deliveries an event makes: every rule whose pattern matches, each target's input.
+    static func route(_ event: JSONValue, rules: [LiveRule], account: String, region: String) throws -> [(target: String, payload: [UInt8])] {
+        var out: [(String, [UInt8])] = []
+        for rule in rules where rule.pattern.matches(body: event) {
+            for t in rule.targets {
+                let target = DeliveryTarget(arn: t.arn, ruleArn: rule.arn, account: account, region: region)
                 out.append((String(decoding: try JSONEncoder().encode(target), as: UTF8.self), Self.input(t, event)))
             }
         }
         return out
+    }
+
+    func route(_ event: JSONValue, bus: String, account: String, region: String) async throws -> [(target: String, payload: [UInt8])] {
+        try Self.route(event, rules: try await liveRules(bus: bus, account: account, region: region), account: account, region: region)
     }
 
     /// What a target receives: the event, or Input, or the value at InputPath, or the InputTransformer's template
@@ -387,13 +406,18 @@ extension EventsService {
         }
         let records = try await audit.list(afterSeq: cursor ?? 0, limit: 500)
         var deliveries: [(target: String, payload: [UInt8])] = []
+        // The default buses' rules, read once per account and region for the whole batch.
+        var rulesOf: [String: [LiveRule]] = [:]
         for r in records where r.management && !r.readOnly {
+            let key = r.account + "/" + r.region
+            if rulesOf[key] == nil { rulesOf[key] = try await liveRules(bus: "default", account: r.account, region: r.region) }
+            guard let rules = rulesOf[key], !rules.isEmpty else { continue }
             guard let detail = try? JSONParser.parse(Array(r.record.utf8)) else { continue }
             let service = r.eventSource.split(separator: ".").first.map(String.init) ?? r.eventSource
             let event = Self.event(id: UUID().uuidString.lowercased(), source: "aws.\(service)", detailType: "AWS API Call via CloudTrail",
                                    account: r.account, region: r.region, time: Date(timeIntervalSince1970: Double(r.eventTimeMillis) / 1000),
                                    resources: [], detail: detail)
-            deliveries += try await route(event, bus: "default", account: r.account, region: r.region)
+            deliveries += try Self.route(event, rules: rules, account: r.account, region: r.region)
         }
         if let last = records.last {
             try await repository.enqueue(deliveries, dueAtMillis: nowMillis, cursor: ("cloudtrail", last.seq))
