@@ -89,15 +89,6 @@ public struct SecretRepository: Sendable {
         }
     }
 
-    /// A secret by partial ARN (the ARN without its 6-character suffix).
-    public func secret(arnPrefix: String) async throws -> SecretRow? {
-        let rows = try await db.read { tx in
-            try await tx.query("SELECT \(Self.columns) FROM sm_secrets WHERE arn >= ? AND arn < ? ORDER BY arn LIMIT 2",
-                               [.text(arnPrefix + "-"), .text(arnPrefix + ".")])
-        }
-        return rows.count == 1 ? Self.row(rows[0]) : nil
-    }
-
     public func secrets(account: String, region: String) async throws -> [SecretRow] {
         try await db.read { tx in
             try await tx.query("SELECT \(Self.columns) FROM sm_secrets WHERE account_id = ? AND region = ? ORDER BY name",

@@ -26,6 +26,13 @@ def test_versions_and_staging_labels(strict):
     assert got["SecretString"] == '{"password":"one"}' and got["VersionStages"] == ["AWSCURRENT"] and got["VersionId"] == v1
     assert c.get_secret_value(SecretId=arn)["VersionId"] == v1
     assert c.get_secret_value(SecretId=arn.rsplit("-", 1)[0])["VersionId"] == v1  # partial ARN
+    # A partial ARN names exactly its secret, not another whose name merely starts the same way.
+    longer = c.create_secret(Name="app/db-extra", SecretString="x")["ARN"]
+    with pytest.raises(ClientError) as e:
+        c.describe_secret(SecretId=longer.split(":secret:")[0] + ":secret:app/db-ex")
+    assert code(e) == "ResourceNotFoundException"
+    assert c.get_secret_value(SecretId=arn.rsplit("-", 1)[0])["VersionId"] == v1  # still its own, beside app/db-extra
+    c.delete_secret(SecretId=longer, ForceDeleteWithoutRecovery=True)
     v2 = c.put_secret_value(SecretId="app/db", SecretString='{"password":"two"}')["VersionId"]
     assert stages(c, "app/db") == {v1: ["AWSPREVIOUS"], v2: ["AWSCURRENT"]}
     assert c.get_secret_value(SecretId="app/db", VersionStage="AWSPREVIOUS")["SecretString"] == '{"password":"one"}'

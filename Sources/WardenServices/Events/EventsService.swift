@@ -354,6 +354,8 @@ extension EventsService {
         var results: [EV.PutEventsResultEntry] = []
         var deliveries: [(target: String, payload: [UInt8])] = []
         var failed = 0
+        // Each bus's rules are read once per request, however many entries name it.
+        var rulesOf: [String: [LiveRule]] = [:]
         for e in input.entries {
             guard let source = e.source, !source.isEmpty, let type = e.detailType, !type.isEmpty else {
                 results.append(EV.PutEventsResultEntry(errorCode: "InvalidArgument", errorMessage: "Parameters Source and DetailType are required."))
@@ -374,7 +376,8 @@ extension EventsService {
             let id = UUID().uuidString.lowercased()
             let event = Self.event(id: id, source: source, detailType: type, account: c.account, region: c.region, time: e.time ?? now(),
                                    resources: e.resources ?? [], detail: detail)
-            deliveries += try await route(event, bus: bus, account: c.account, region: c.region)
+            if rulesOf[bus] == nil { rulesOf[bus] = try await liveRules(bus: bus, account: c.account, region: c.region) }
+            deliveries += try Self.route(event, rules: rulesOf[bus] ?? [], account: c.account, region: c.region)
             results.append(EV.PutEventsResultEntry(eventId: id))
         }
         try await repository.enqueue(deliveries, dueAtMillis: nowMillis)

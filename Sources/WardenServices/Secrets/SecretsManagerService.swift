@@ -94,7 +94,11 @@ extension SecretsManagerService {
         if id.hasPrefix("arn:") {
             guard let arn = ARN(id), arn.service == "secretsmanager", arn.account == c.account, arn.region == c.region else { return nil }
             row = try await repository.secret(arn: id)
-            if row == nil { row = try await repository.secret(arnPrefix: id) }
+            if row == nil, let marker = id.range(of: ":secret:") {
+                // A partial ARN (without the 6-character suffix) names the secret of that name whose ARN it begins.
+                let candidate = try await repository.secret(account: c.account, region: c.region, name: String(id[marker.upperBound...]))
+                if let candidate, candidate.arn.hasPrefix(id + "-"), candidate.arn.count == id.count + 7 { row = candidate }
+            }
         } else {
             row = try await repository.secret(account: c.account, region: c.region, name: id)
         }
