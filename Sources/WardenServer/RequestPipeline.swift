@@ -49,8 +49,9 @@ public final class RequestPipeline: Sendable {
 
     /// Handles one AWS API request. Never throws: every failure becomes an AWS error response, and every
     /// request that gets a response other than an audit failure has its CloudTrail record committed first.
-    public func handle(_ request: WardenRequest) async -> WardenResponse {
+    public func handle(_ incoming: WardenRequest) async -> WardenResponse {
         let started = ContinuousClock.now
+        var request = incoming
         let requestId = TimeOrderedID.make()
         if let s3, request.header("x-amz-target") == nil, ServiceTable.credentialScope(request)?[3] == "s3" {
             return await handleS3(request, handler: s3, requestId: requestId, started: started)
@@ -58,6 +59,13 @@ public final class RequestPipeline: Sendable {
         let sigRequest = SigV4Request(method: request.method, rawPath: request.path, rawQuery: request.query,
                                       headers: request.headers, bodySHA256: SigV4Canonical.sha256Hex(request.body))
         let auth = Result { () throws(AuthFailure) in try SigV4AuthData.parse(sigRequest) }
+        // SDKs gzip large bodies (CloudWatch PutMetricData) and sign the compressed bytes: decode what was signed.
+        if request.header("content-encoding")?.lowercased() == "gzip", !request.body.isEmpty {
+            guard let plain = Gzip.decompress(request.body), plain.count <= 16 * 1024 * 1024 else {
+                return WardenResponse(status: 400, headers: [("Content-Type", "text/plain")], body: Array("Malformed gzip request body.".utf8))
+            }
+            request.body = plain
+        }
         let signing = (try? auth.get())?.scope.service ?? ServiceTable.credentialScope(request).map { String($0[3]) }
         let route = services.route(request, signing: signing)
         var context = baseContext(request, requestId: requestId)

@@ -168,13 +168,16 @@ public enum WardenNode {
                              now: { clock.now() })
         let sns = SNSService(repository: topics, queues: sqs, signer: LazyNotificationSigner(repository: topics), http: http,
                              keys: kms, functions: lambda, smtp: smtp, sms: smsGateway, now: { clock.now() })
+        let logs = LogsService(repository: LogsRepository(db: store.database), functions: lambda, now: { clock.now() })
+        lambda.logSink.set(logs)
+        let cloudWatch = CloudWatchService(repository: MetricsRepository(db: store.database), topics: sns, now: { clock.now() })
         let events = EventsService(repository: EventBusRepository(db: store.database, sealer: store.sealer), queues: sqs,
                                    functions: lambda, topics: sns, now: { clock.now() })
         // Replays a stopped process left unfinished carry on.
         try await sns.resumeReplays()
         let cloudTrail = CloudTrailService(
             audit: store.audit, trails: TrailRepository(db: store.database, sealer: store.sealer), buckets: buckets, keys: kms,
-            settings: try trailSettings(config),
+            logs: logs, settings: try trailSettings(config),
             now: { clock.now() })
         let orphans = try await buckets.sweepOrphans()
         if orphans > 0 { logger.info("removed object files no object refers to", metadata: ["files": "\(orphans)"]) }
@@ -183,7 +186,7 @@ public enum WardenNode {
         }
         let pipeline = RequestPipeline(
             services: [STSService().descriptor, kms.descriptor, cloudTrail.descriptor, sqs.descriptor, sns.descriptor, lambda.descriptor,
-                       ssm.descriptor, secrets.descriptor, events.descriptor], verifier: verifier, audit: audit, authorizer: AllowAllAuthorizer(),
+                       ssm.descriptor, secrets.descriptor, events.descriptor, logs.descriptor, cloudWatch.descriptor], verifier: verifier, audit: audit, authorizer: AllowAllAuthorizer(),
             metrics: metrics, logger: logger, defaultAccount: config.accountId, defaultRegion: config.region,
             bucketStore: buckets, now: { clock.now() })
         let tls = config.tlsCert != nil || config.tlsKey != nil
@@ -256,6 +259,20 @@ public enum WardenNode {
                 .init(service: PeriodicJob(name: "events-delivery", interval: .milliseconds(250), logger: logger,
                                            wait: { await events.wakeups.wait(EventsService.wakeKey, timeout: $0) }) {
                     _ = try await events.runDeliveries()
+                }),
+                // Trails with a log group: their events, within a second.
+                .init(service: PeriodicJob(name: "cloudtrail-logs", interval: .milliseconds(500), logger: logger) {
+                    _ = try await cloudTrail.runLogGroupDelivery()
+                }),
+                // Alarms: evaluated every second.
+                .init(service: PeriodicJob(name: "alarms", interval: .seconds(1), logger: logger) {
+                    _ = try await cloudWatch.evaluateAlarms()
+                }),
+                // Log retention and metric data older than 15 months.
+                .init(service: PeriodicJob(name: "logs-retention", interval: config.jobInterval, logger: logger) {
+                    let n = try await logs.enforceRetention()
+                    if n > 0 { logger.info("log events past their group's retention deleted", metadata: ["count": "\(n)"]) }
+                    try await cloudWatch.purgeOld()
                 }),
                 // Secrets: deletions whose recovery window ended, and rotations that are due.
                 .init(service: PeriodicJob(name: "secrets", interval: config.jobInterval, logger: logger) {

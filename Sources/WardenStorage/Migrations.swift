@@ -8,8 +8,9 @@ public struct Migration: Sendable {
 
     public func sql(for dialect: SQLDialect) -> [String] {
         let types: [(String, String)] = dialect == .sqlite
-            ? [("{serial}", "INTEGER PRIMARY KEY"), ("{int}", "INTEGER"), ("{blob}", "BLOB"), ("{bytes}", "TEXT")]
-            : [("{serial}", "BIGSERIAL PRIMARY KEY"), ("{int}", "BIGINT"), ("{blob}", "BYTEA"), ("{bytes}", "TEXT COLLATE \"C\"")]
+            ? [("{serial}", "INTEGER PRIMARY KEY"), ("{int}", "INTEGER"), ("{blob}", "BLOB"), ("{bytes}", "TEXT"), ("{real}", "REAL")]
+            : [("{serial}", "BIGSERIAL PRIMARY KEY"), ("{int}", "BIGINT"), ("{blob}", "BYTEA"), ("{bytes}", "TEXT COLLATE \"C\""),
+               ("{real}", "DOUBLE PRECISION")]
         // `{bytes}` is text that sorts by its UTF-8 bytes (S3 key order): SQLite's default BINARY collation, "C" in
         // PostgreSQL whatever the database's locale.
         // SQLite: a plain INTEGER PRIMARY KEY is the rowid, assigned max+1 — monotonic for an append-only log —
@@ -28,7 +29,9 @@ public enum Migrations {
                                       "sns_sms_settings", "sns_dedup", "sns_archive",
                                       "lambda_functions", "lambda_events", "ssm_parameters", "ssm_parameter_versions",
                                       "sm_secrets", "sm_secret_versions", "pending_events",
-                                      "events_resources", "events_outbox", "events_cursor"]
+                                      "events_resources", "events_outbox", "events_cursor",
+                                      "logs_groups", "logs_streams", "logs_events", "cw_datapoints", "cw_alarms", "cw_alarm_history",
+                                      "cloudtrail_insights"]
 
     public static let all: [Migration] = [
         Migration(version: 1, name: "audit log and access keys", statements: [
@@ -441,6 +444,95 @@ public enum Migrations {
             """,
             "CREATE INDEX events_outbox_due ON events_outbox (due_at_ms, seq)",
             "CREATE TABLE events_cursor (name TEXT PRIMARY KEY, seq {int} NOT NULL)",
+        ]),
+        Migration(version: 16, name: "cloudwatch logs, metrics, alarms, insights", statements: [
+            // Log groups (a document: retention, tags, metric and subscription filters), their streams, and events.
+            """
+            CREATE TABLE logs_groups (
+                account_id TEXT NOT NULL,
+                region TEXT NOT NULL,
+                name {bytes} NOT NULL,
+                created_at_ms {int} NOT NULL,
+                doc TEXT NOT NULL,
+                PRIMARY KEY (account_id, region, name))
+            """,
+            """
+            CREATE TABLE logs_streams (
+                account_id TEXT NOT NULL,
+                region TEXT NOT NULL,
+                group_name {bytes} NOT NULL,
+                name {bytes} NOT NULL,
+                created_at_ms {int} NOT NULL,
+                first_ts_ms {int},
+                last_ts_ms {int},
+                last_ingest_ms {int},
+                stored_bytes {int} NOT NULL,
+                PRIMARY KEY (account_id, region, group_name, name))
+            """,
+            """
+            CREATE TABLE logs_events (
+                seq {serial},
+                account_id TEXT NOT NULL,
+                region TEXT NOT NULL,
+                group_name {bytes} NOT NULL,
+                stream_name {bytes} NOT NULL,
+                ts_ms {int} NOT NULL,
+                ingest_ms {int} NOT NULL,
+                message TEXT NOT NULL)
+            """,
+            "CREATE INDEX logs_events_stream ON logs_events (account_id, region, group_name, stream_name, ts_ms, seq)",
+            "CREATE INDEX logs_events_group ON logs_events (account_id, region, group_name, ts_ms, seq)",
+            // Metric data points: one row per value (with its count) or statistic set; `dims` is canonical JSON.
+            """
+            CREATE TABLE cw_datapoints (
+                seq {serial},
+                account_id TEXT NOT NULL,
+                region TEXT NOT NULL,
+                namespace TEXT NOT NULL,
+                metric_name TEXT NOT NULL,
+                dims TEXT NOT NULL,
+                ts_ms {int} NOT NULL,
+                unit TEXT NOT NULL,
+                sample_count {real} NOT NULL,
+                sum_value {real} NOT NULL,
+                min_value {real} NOT NULL,
+                max_value {real} NOT NULL,
+                distribution {int} NOT NULL)
+            """,
+            "CREATE INDEX cw_datapoints_metric ON cw_datapoints (account_id, region, namespace, metric_name, dims, ts_ms)",
+            "CREATE INDEX cw_datapoints_time ON cw_datapoints (ts_ms)",
+            """
+            CREATE TABLE cw_alarms (
+                account_id TEXT NOT NULL,
+                region TEXT NOT NULL,
+                name {bytes} NOT NULL,
+                doc TEXT NOT NULL,
+                PRIMARY KEY (account_id, region, name))
+            """,
+            """
+            CREATE TABLE cw_alarm_history (
+                seq {serial},
+                account_id TEXT NOT NULL,
+                region TEXT NOT NULL,
+                alarm_name {bytes} NOT NULL,
+                ts_ms {int} NOT NULL,
+                item_type TEXT NOT NULL,
+                summary TEXT NOT NULL,
+                data TEXT NOT NULL)
+            """,
+            "CREATE INDEX cw_alarm_history_alarm ON cw_alarm_history (account_id, region, alarm_name, seq)",
+            // CloudTrail Insights events (full records), for LookupEvents, trails and EventBridge.
+            """
+            CREATE TABLE cloudtrail_insights (
+                seq {serial},
+                account_id TEXT NOT NULL,
+                region TEXT NOT NULL,
+                event_id TEXT NOT NULL,
+                event_time_ms {int} NOT NULL,
+                event_name TEXT NOT NULL,
+                record TEXT NOT NULL)
+            """,
+            "CREATE INDEX cloudtrail_insights_time ON cloudtrail_insights (account_id, region, event_time_ms)",
         ]),
     ]
 

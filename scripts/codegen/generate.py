@@ -323,6 +323,9 @@ class Gen:
                        f"            public static let name = {swift_string(name)}\n"
                        f"            public static let resultWrapper: String? = {swift_string(wrapper) if wrapper else 'nil'}\n        }}")
         protocol = meta["protocol"]
+        # A service whose first protocol is Smithy RPC v2 CBOR also speaks JSON (botocore's choice) and Query.
+        if protocol == "smithy-rpc-v2-cbor" and "json" in meta.get("protocols", []):
+            protocol = "json"
         if protocol == "query":
             wp = f".query(apiVersion: {swift_string(meta['apiVersion'])}, xmlNamespace: {swift_string(meta['xmlNamespace'])})"
         elif protocol == "json":

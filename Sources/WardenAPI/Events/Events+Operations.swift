@@ -67,6 +67,12 @@ public enum Events {
             public static let name = #"ListRules"#
             public static let resultWrapper: String? = nil
         }
+        public enum ListTagsForResource: OperationSpec {
+            public typealias Input = Events.ListTagsForResourceRequest
+            public typealias Output = Events.ListTagsForResourceResponse
+            public static let name = #"ListTagsForResource"#
+            public static let resultWrapper: String? = nil
+        }
         public enum ListTargetsByRule: OperationSpec {
             public typealias Input = Events.ListTargetsByRuleRequest
             public typealias Output = Events.ListTargetsByRuleResponse
@@ -97,10 +103,22 @@ public enum Events {
             public static let name = #"RemoveTargets"#
             public static let resultWrapper: String? = nil
         }
+        public enum TagResource: OperationSpec {
+            public typealias Input = Events.TagResourceRequest
+            public typealias Output = Events.TagResourceResponse
+            public static let name = #"TagResource"#
+            public static let resultWrapper: String? = nil
+        }
         public enum TestEventPattern: OperationSpec {
             public typealias Input = Events.TestEventPatternRequest
             public typealias Output = Events.TestEventPatternResponse
             public static let name = #"TestEventPattern"#
+            public static let resultWrapper: String? = nil
+        }
+        public enum UntagResource: OperationSpec {
+            public typealias Input = Events.UntagResourceRequest
+            public typealias Output = Events.UntagResourceResponse
+            public static let name = #"UntagResource"#
             public static let resultWrapper: String? = nil
         }
     }

@@ -472,6 +472,20 @@ extension Events.Shapes {
             Member(#"NextToken"#, shape: { Events.Shapes.`NextToken` }),
         ]
     )
+    public static let `ListTagsForResourceRequest` = Shape(
+        name: #"ListTagsForResourceRequest"#,
+        kind: .structure,
+        members: [
+            Member(#"ResourceARN"#, required: true, shape: { Events.Shapes.`Arn` }),
+        ]
+    )
+    public static let `ListTagsForResourceResponse` = Shape(
+        name: #"ListTagsForResourceResponse"#,
+        kind: .structure,
+        members: [
+            Member(#"Tags"#, shape: { Events.Shapes.`TagList` }),
+        ]
+    )
     public static let `ListTargetsByRuleRequest` = Shape(
         name: #"ListTargetsByRuleRequest"#,
         kind: .structure,
@@ -992,10 +1006,27 @@ extension Events.Shapes {
         min: 1,
         max: 128
     )
+    public static let `TagKeyList` = Shape(
+        name: #"TagKeyList"#,
+        kind: .list,
+        member: Member(#"member"#, shape: { Events.Shapes.`TagKey` })
+    )
     public static let `TagList` = Shape(
         name: #"TagList"#,
         kind: .list,
         member: Member(#"member"#, shape: { Events.Shapes.`Tag` })
+    )
+    public static let `TagResourceRequest` = Shape(
+        name: #"TagResourceRequest"#,
+        kind: .structure,
+        members: [
+            Member(#"ResourceARN"#, required: true, shape: { Events.Shapes.`Arn` }),
+            Member(#"Tags"#, required: true, shape: { Events.Shapes.`TagList` }),
+        ]
+    )
+    public static let `TagResourceResponse` = Shape(
+        name: #"TagResourceResponse"#,
+        kind: .structure
     )
     public static let `TagValue` = Shape(
         name: #"TagValue"#,
@@ -1105,5 +1136,17 @@ extension Events.Shapes {
         key: Member(#"key"#, shape: { Events.Shapes.`InputTransformerPathKey` }),
         value: Member(#"value"#, shape: { Events.Shapes.`TargetInputPath` }),
         max: 100
+    )
+    public static let `UntagResourceRequest` = Shape(
+        name: #"UntagResourceRequest"#,
+        kind: .structure,
+        members: [
+            Member(#"ResourceARN"#, required: true, shape: { Events.Shapes.`Arn` }),
+            Member(#"TagKeys"#, required: true, shape: { Events.Shapes.`TagKeyList` }),
+        ]
+    )
+    public static let `UntagResourceResponse` = Shape(
+        name: #"UntagResourceResponse"#,
+        kind: .structure
     )
 }

@@ -726,6 +726,41 @@ extension Events {
         }
     }
 
+    public struct ListTagsForResourceRequest: AWSShape {
+        public static var shape: Shape { Events.Shapes.`ListTagsForResourceRequest` }
+        public var resourceARN: String
+        public init(resourceARN: String) {
+            self.resourceARN = resourceARN
+        }
+        public init(from value: AWSValue) throws {
+            let fields = try AWSFields(value)
+            guard let v = fields.raw(#"ResourceARN"#) else { throw AWSDecode.missing(#"ResourceARN"#) }
+            self.resourceARN = try AWSDecode.string(v)
+        }
+        public func toValue() -> AWSValue {
+            var b = AWSFieldsBuilder()
+            b.set(#"ResourceARN"#, .string(resourceARN))
+            return b.value
+        }
+    }
+
+    public struct ListTagsForResourceResponse: AWSShape {
+        public static var shape: Shape { Events.Shapes.`ListTagsForResourceResponse` }
+        public var tags: [Events.Tag]?
+        public init(tags: [Events.Tag]? = nil) {
+            self.tags = tags
+        }
+        public init(from value: AWSValue) throws {
+            let fields = try AWSFields(value)
+            self.tags = try fields.raw(#"Tags"#).map { v in try AWSDecode.list(v) { e0 in try Events.Tag(from: e0) } }
+        }
+        public func toValue() -> AWSValue {
+            var b = AWSFieldsBuilder()
+            if let x = tags { b.set(#"Tags"#, .list(x.map { e0 in e0.toValue() })) }
+            return b.value
+        }
+    }
+
     public struct ListTargetsByRuleRequest: AWSShape {
         public static var shape: Shape { Events.Shapes.`ListTargetsByRuleRequest` }
         public var rule: String
@@ -1412,6 +1447,41 @@ extension Events {
         }
     }
 
+    public struct TagResourceRequest: AWSShape {
+        public static var shape: Shape { Events.Shapes.`TagResourceRequest` }
+        public var resourceARN: String
+        public var tags: [Events.Tag]
+        public init(resourceARN: String, tags: [Events.Tag]) {
+            self.resourceARN = resourceARN
+            self.tags = tags
+        }
+        public init(from value: AWSValue) throws {
+            let fields = try AWSFields(value)
+            guard let v = fields.raw(#"ResourceARN"#) else { throw AWSDecode.missing(#"ResourceARN"#) }
+            self.resourceARN = try AWSDecode.string(v)
+            guard let v = fields.raw(#"Tags"#) else { throw AWSDecode.missing(#"Tags"#) }
+            self.tags = try AWSDecode.list(v) { e0 in try Events.Tag(from: e0) }
+        }
+        public func toValue() -> AWSValue {
+            var b = AWSFieldsBuilder()
+            b.set(#"ResourceARN"#, .string(resourceARN))
+            b.set(#"Tags"#, .list(tags.map { e0 in e0.toValue() }))
+            return b.value
+        }
+    }
+
+    public struct TagResourceResponse: AWSShape {
+        public static var shape: Shape { Events.Shapes.`TagResourceResponse` }
+        public init() {
+        }
+        public init(from value: AWSValue) throws {
+        }
+        public func toValue() -> AWSValue {
+            let b = AWSFieldsBuilder()
+            return b.value
+        }
+    }
+
     public struct Target: AWSShape {
         public static var shape: Shape { Events.Shapes.`Target` }
         public var id: String
@@ -1531,6 +1601,41 @@ extension Events {
         public func toValue() -> AWSValue {
             var b = AWSFieldsBuilder()
             if let x = result { b.set(#"Result"#, .boolean(x)) }
+            return b.value
+        }
+    }
+
+    public struct UntagResourceRequest: AWSShape {
+        public static var shape: Shape { Events.Shapes.`UntagResourceRequest` }
+        public var resourceARN: String
+        public var tagKeys: [String]
+        public init(resourceARN: String, tagKeys: [String]) {
+            self.resourceARN = resourceARN
+            self.tagKeys = tagKeys
+        }
+        public init(from value: AWSValue) throws {
+            let fields = try AWSFields(value)
+            guard let v = fields.raw(#"ResourceARN"#) else { throw AWSDecode.missing(#"ResourceARN"#) }
+            self.resourceARN = try AWSDecode.string(v)
+            guard let v = fields.raw(#"TagKeys"#) else { throw AWSDecode.missing(#"TagKeys"#) }
+            self.tagKeys = try AWSDecode.list(v) { e0 in try AWSDecode.string(e0) }
+        }
+        public func toValue() -> AWSValue {
+            var b = AWSFieldsBuilder()
+            b.set(#"ResourceARN"#, .string(resourceARN))
+            b.set(#"TagKeys"#, .list(tagKeys.map { e0 in .string(e0) }))
+            return b.value
+        }
+    }
+
+    public struct UntagResourceResponse: AWSShape {
+        public static var shape: Shape { Events.Shapes.`UntagResourceResponse` }
+        public init() {
+        }
+        public init(from value: AWSValue) throws {
+        }
+        public func toValue() -> AWSValue {
+            let b = AWSFieldsBuilder()
             return b.value
         }
     }

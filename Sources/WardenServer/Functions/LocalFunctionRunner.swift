@@ -119,6 +119,8 @@ final class Worker: RuntimeAPIHandler, @unchecked Sendable {
         var initDuration: Duration?
     }
     private let state = Mutex(State())
+    /// The execution environment's id: its log stream's suffix.
+    let instanceId = UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
     private var process: Process?
     private var server: Task<Void, Never>?
     private var initStarted = ContinuousClock.now
@@ -278,7 +280,7 @@ final class Worker: RuntimeAPIHandler, @unchecked Sendable {
             text += "Init Duration: \(String(format: "%.2f", initMs)) ms\t"
         }
         log += Array((text + "\n").utf8)
-        done.resume(returning: FunctionResult(payload: payload, functionError: functionError, log: log))
+        done.resume(returning: FunctionResult(payload: payload, functionError: functionError, log: log, instance: instanceId))
         return true
     }
 

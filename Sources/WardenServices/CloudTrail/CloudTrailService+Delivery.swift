@@ -16,8 +16,8 @@ public struct DeliveryReport: Sendable, Equatable {
     public init() {}
 }
 
-enum Gzip {
-    static func compress(_ bytes: [UInt8]) throws -> [UInt8] {
+public enum Gzip {
+    public static func compress(_ bytes: [UInt8]) throws -> [UInt8] {
         var out: UnsafeMutablePointer<UInt8>?
         var len = 0
         guard warden_gzip(bytes, bytes.count, &out, &len) == 1, let out else { throw StorageError("gzip failed") }
@@ -25,7 +25,7 @@ enum Gzip {
         return Array(UnsafeBufferPointer(start: out, count: len))
     }
 
-    static func decompress(_ bytes: [UInt8]) -> [UInt8]? {
+    public static func decompress(_ bytes: [UInt8]) -> [UInt8]? {
         var out: UnsafeMutablePointer<UInt8>?
         var len = 0
         guard warden_gunzip(bytes, bytes.count, &out, &len) == 1, let out else { return nil }
@@ -304,5 +304,54 @@ extension CloudTrailService {
                                  validityEndTime: Date(timeIntervalSince1970: Double(k.validToMillis ?? (k.validFromMillis + lifetime)) / 1000),
                                  fingerprint: k.fingerprint)
         })
+    }
+}
+
+// MARK: CloudWatch Logs
+
+extension CloudTrailService {
+    static func logsCursor(_ t: TrailRecord) -> String { "cloudtrail-logs:" + t.arn }
+    static func logsTimeCursor(_ t: TrailRecord) -> String { "cloudtrail-logs-time:" + t.arn }
+
+    /// Streams each logging trail's new events into its log group, in the stream CloudTrail names
+    /// `ACCOUNT_CloudTrail_REGION`; the trail's position moves in the same transaction. Returns the events written.
+    public func runLogGroupDelivery() async throws -> Int {
+        guard let logs else { return 0 }
+        var written = 0
+        for row in try await trails.allTrails() {
+            let t = try TrailRecord.decode(row.doc)
+            guard t.isLogging, let groupArn = t.cloudWatchLogsLogGroupArn, let arn = ARN(groupArn) else { continue }
+            let group = String(arn.resource.dropFirst("log-group:".count).dropLast(2))
+            let from = max(try await logs.cursor(Self.logsCursor(t)) ?? 0, t.logsStartSeq ?? 0, t.startSeq)
+            let rows = try await audit.list(afterSeq: from, limit: 1000)
+            guard let last = rows.last else { continue }
+            var byRegion: [String: [(timestamp: Int64, message: String)]] = [:]
+            for r in rows {
+                var e = SelectableEvent(r)
+                if t.delivers(&e) { byRegion[r.region, default: []].append((r.eventTimeMillis, r.record)) }
+            }
+            do {
+                if byRegion.isEmpty {
+                    try await logs.write(account: arn.account, region: arn.region, group: group, stream: "\(t.account)_CloudTrail_\(t.homeRegion)",
+                                         events: [], createGroup: false, cursor: (Self.logsCursor(t), last.seq))
+                }
+                for (region, events) in byRegion.sorted(by: { $0.key < $1.key }) {
+                    // Events are sorted by time within a stream's batch, as PutLogEvents requires.
+                    let sorted = events.sorted { $0.timestamp < $1.timestamp }
+                    let isLast = region == byRegion.keys.sorted().last
+                    try await logs.write(account: arn.account, region: arn.region, group: group, stream: "\(t.account)_CloudTrail_\(region)",
+                                         events: sorted, createGroup: false, cursor: isLast ? (Self.logsCursor(t), last.seq) : nil)
+                    written += sorted.count
+                }
+                if !byRegion.isEmpty {
+                    try await logs.write(account: arn.account, region: arn.region, group: group, stream: "\(t.account)_CloudTrail_\(t.homeRegion)",
+                                         events: [], createGroup: false, cursor: (Self.logsTimeCursor(t), Self.millis(now())))
+                }
+            } catch {
+                // A deleted log group: the trail's events wait until it exists again or the trail changes.
+                continue
+            }
+        }
+        return written
     }
 }

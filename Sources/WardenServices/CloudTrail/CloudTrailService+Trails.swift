@@ -114,16 +114,34 @@ extension CloudTrailService {
         }
     }
 
-    static func refuseUnsupported(snsTopic: String?, logGroup: String?, role: String?, organization: Bool?) throws(AWSError) {
+    static func refuseUnsupported(snsTopic: String?, organization: Bool?) throws(AWSError) {
         if let s = snsTopic, !s.isEmpty {
             throw CloudTrail.Errors.unsupportedOperationException("SNS notifications of delivered log files are not supported by Warden yet.")
-        }
-        if (logGroup.map { !$0.isEmpty } ?? false) || (role.map { !$0.isEmpty } ?? false) {
-            throw CloudTrail.Errors.unsupportedOperationException("Delivery to CloudWatch Logs is not supported by Warden yet.")
         }
         if organization == true {
             throw CloudTrail.Errors.organizationsNotInUseException("This account is not a member of an organization.")
         }
+    }
+
+    /// A trail's CloudWatch Logs destination: both ARNs or neither (empty strings clear it); the group must exist in the
+    /// trail's account and region.
+    func checkLogGroup(_ group: String?, role: String?, _ c: RequestContext) async throws -> (group: String, role: String)? {
+        let g = group ?? ""
+        let r = role ?? ""
+        if g.isEmpty && r.isEmpty { return nil }
+        guard !g.isEmpty else { throw CloudTrail.Errors.invalidCloudWatchLogsLogGroupArnException("You must specify a log group ARN together with the role ARN.") }
+        guard !r.isEmpty, let roleArn = ARN(r), roleArn.service == "iam", roleArn.resource.hasPrefix("role/") else {
+            throw CloudTrail.Errors.invalidCloudWatchLogsRoleArnException("Invalid CloudWatchLogs role ARN: \(r)")
+        }
+        guard let arn = ARN(g), arn.service == "logs", arn.account == c.account, arn.region == c.region, arn.resource.hasPrefix("log-group:"),
+              arn.resource.hasSuffix(":*"), let logs else {
+            throw CloudTrail.Errors.invalidCloudWatchLogsLogGroupArnException("Invalid CloudWatchLogs log group ARN: \(g)")
+        }
+        let name = String(arn.resource.dropFirst("log-group:".count).dropLast(2))
+        guard try await logs.groupExists(account: c.account, region: c.region, group: name) else {
+            throw CloudTrail.Errors.invalidCloudWatchLogsLogGroupArnException("Access denied. Verify in IAM that the role has adequate permissions, or that the log group \(name) exists.")
+        }
+        return (g, r)
     }
 
     /// The ARN of the KMS key a trail encrypts its files with, checked as CloudTrail checks it.
@@ -165,8 +183,8 @@ extension CloudTrailService {
 
     func createTrail(_ input: CloudTrail.CreateTrailRequest, context c: RequestContext) async throws -> CloudTrail.CreateTrailResponse {
         try Self.validateTrailName(input.name)
-        try Self.refuseUnsupported(snsTopic: input.snsTopicName, logGroup: input.cloudWatchLogsLogGroupArn, role: input.cloudWatchLogsRoleArn,
-                                   organization: input.isOrganizationTrail)
+        try Self.refuseUnsupported(snsTopic: input.snsTopicName, organization: input.isOrganizationTrail)
+        let logGroup = try await checkLogGroup(input.cloudWatchLogsLogGroupArn, role: input.cloudWatchLogsRoleArn, c)
         let multi = input.isMultiRegionTrail ?? false
         let global = input.includeGlobalServiceEvents ?? true
         try Self.checkGlobalEvents(multiRegion: multi, includeGlobal: global)
@@ -180,7 +198,9 @@ extension CloudTrailService {
                                  s3BucketName: input.s3BucketName, s3KeyPrefix: prefix, includeGlobalServiceEvents: global,
                                  isMultiRegionTrail: multi, logFileValidationEnabled: input.enableLogFileValidation ?? false,
                                  kmsKeyId: keyArn, tags: tags, eventSelectors: nil, advancedEventSelectors: nil, isLogging: false,
-                                 startLoggingMillis: nil, stopLoggingMillis: nil, startSeq: 0, stopSeq: nil)
+                                 startLoggingMillis: nil, stopLoggingMillis: nil, startSeq: 0, stopSeq: nil,
+                                 cloudWatchLogsLogGroupArn: logGroup?.group, cloudWatchLogsRoleArn: logGroup?.role,
+                                 logsStartSeq: logGroup == nil ? nil : try await trails.newestAuditSeq())
         let row = TrailRow(key: TrailKey(account: c.account, homeRegion: c.region, name: input.name), multiRegion: multi,
                            createdAtMillis: Self.millis(now()), doc: try record.encoded())
         let outcome = try await trailLock.withLock {
@@ -196,13 +216,14 @@ extension CloudTrailService {
         return CloudTrail.CreateTrailResponse(
             name: record.name, s3BucketName: record.s3BucketName, s3KeyPrefix: record.s3KeyPrefix,
             includeGlobalServiceEvents: record.includeGlobalServiceEvents, isMultiRegionTrail: record.isMultiRegionTrail,
-            trailARN: record.arn, logFileValidationEnabled: record.logFileValidationEnabled, kmsKeyId: record.kmsKeyId,
+            trailARN: record.arn, logFileValidationEnabled: record.logFileValidationEnabled,
+            cloudWatchLogsLogGroupArn: record.cloudWatchLogsLogGroupArn, cloudWatchLogsRoleArn: record.cloudWatchLogsRoleArn, kmsKeyId: record.kmsKeyId,
             isOrganizationTrail: false)
     }
 
     func updateTrail(_ input: CloudTrail.UpdateTrailRequest, context c: RequestContext) async throws -> CloudTrail.UpdateTrailResponse {
-        try Self.refuseUnsupported(snsTopic: input.snsTopicName, logGroup: input.cloudWatchLogsLogGroupArn, role: input.cloudWatchLogsRoleArn,
-                                   organization: input.isOrganizationTrail)
+        try Self.refuseUnsupported(snsTopic: input.snsTopicName, organization: input.isOrganizationTrail)
+        let logGroup = try await checkLogGroup(input.cloudWatchLogsLogGroupArn, role: input.cloudWatchLogsRoleArn, c)
         let record = try await trailLock.withLock {
             var t = try await findTrail(input.name, c, forChange: true)
             if let b = input.s3BucketName { t.s3BucketName = b }
@@ -211,6 +232,11 @@ extension CloudTrailService {
             if let m = input.isMultiRegionTrail { t.isMultiRegionTrail = m }
             if let v = input.enableLogFileValidation { t.logFileValidationEnabled = v }
             if let k = input.kmsKeyId { t.kmsKeyId = k.isEmpty ? nil : try await trailKeyArn(k, c) }
+            if input.cloudWatchLogsLogGroupArn != nil || input.cloudWatchLogsRoleArn != nil {
+                if t.cloudWatchLogsLogGroupArn != logGroup?.group { t.logsStartSeq = logGroup == nil ? nil : try await trails.newestAuditSeq() }
+                t.cloudWatchLogsLogGroupArn = logGroup?.group
+                t.cloudWatchLogsRoleArn = logGroup?.role
+            }
             try Self.checkGlobalEvents(multiRegion: t.isMultiRegionTrail, includeGlobal: t.includeGlobalServiceEvents)
             if input.s3BucketName != nil || input.s3KeyPrefix != nil {
                 try await checkDestination(bucket: t.s3BucketName, prefix: t.s3KeyPrefix)
@@ -221,7 +247,8 @@ extension CloudTrailService {
         return CloudTrail.UpdateTrailResponse(
             name: record.name, s3BucketName: record.s3BucketName, s3KeyPrefix: record.s3KeyPrefix,
             includeGlobalServiceEvents: record.includeGlobalServiceEvents, isMultiRegionTrail: record.isMultiRegionTrail,
-            trailARN: record.arn, logFileValidationEnabled: record.logFileValidationEnabled, kmsKeyId: record.kmsKeyId,
+            trailARN: record.arn, logFileValidationEnabled: record.logFileValidationEnabled,
+            cloudWatchLogsLogGroupArn: record.cloudWatchLogsLogGroupArn, cloudWatchLogsRoleArn: record.cloudWatchLogsRoleArn, kmsKeyId: record.kmsKeyId,
             isOrganizationTrail: false)
     }
 
@@ -287,9 +314,11 @@ extension CloudTrailService {
         let row = try await trails.delivery(TrailKey(account: t.account, homeRegion: t.homeRegion, name: t.name))
         let s = DeliveryStatus.decode(row?.doc ?? "{}")
         func date(_ m: Int64?) -> Date? { m.map { Date(timeIntervalSince1970: Double($0) / 1000) } }
+        let logsTime = t.cloudWatchLogsLogGroupArn == nil ? nil : date(try await logs?.cursor(Self.logsTimeCursor(t)))
         return CloudTrail.GetTrailStatusResponse(
             isLogging: t.isLogging, latestDeliveryError: s.latestDeliveryError, latestDeliveryTime: date(s.latestDeliveryMillis),
             startLoggingTime: date(t.startLoggingMillis), stopLoggingTime: date(t.stopLoggingMillis),
+            latestCloudWatchLogsDeliveryTime: logsTime,
             latestDigestDeliveryTime: date(s.latestDigestDeliveryMillis), latestDigestDeliveryError: s.latestDigestDeliveryError,
             latestDeliveryAttemptTime: s.latestDeliveryAttemptMillis.map { Timestamps.iso8601(date($0) ?? Date(), fractional: false) } ?? "",
             latestNotificationAttemptTime: "", latestNotificationAttemptSucceeded: "",

@@ -26,6 +26,8 @@ public struct CloudTrailService: Sendable {
     let buckets: BucketStore
     /// KMS, for trails that encrypt their files (`KmsKeyId`).
     let keys: (any DataKeyProvider)?
+    /// CloudWatch Logs, for trails that stream to a log group.
+    let logs: (any LogSink)?
     let settings: TrailSettings
     let now: @Sendable () -> Date
     /// Serializes read-modify-write changes to trails (rare calls; one lock is enough).
@@ -37,7 +39,9 @@ public struct CloudTrailService: Sendable {
     public static let retention: TimeInterval = 90 * 86400
 
     public init(audit: AuditRepository, trails: TrailRepository, buckets: BucketStore, keys: (any DataKeyProvider)? = nil,
+                logs: (any LogSink)? = nil,
                 settings: TrailSettings = TrailSettings(), now: @escaping @Sendable () -> Date = { Date() }) {
+        self.logs = logs
         self.audit = audit
         self.trails = trails
         self.buckets = buckets

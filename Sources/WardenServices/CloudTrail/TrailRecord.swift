@@ -56,6 +56,11 @@ struct TrailRecord: Codable, Sendable {
     var startSeq: Int64
     /// While stopped: the last audit sequence number that belongs to the logging period that ended.
     var stopSeq: Int64?
+    /// CloudWatch Logs delivery: the log group's ARN (`…:log-group:NAME:*`) and the role CloudTrail would assume.
+    var cloudWatchLogsLogGroupArn: String?
+    var cloudWatchLogsRoleArn: String?
+    /// The audit sequence number the log group was set at: later events go to it.
+    var logsStartSeq: Int64?
 
     var arn: String { "arn:\(partition):cloudtrail:\(homeRegion):\(account):trail/\(name)" }
 
@@ -70,6 +75,7 @@ struct TrailRecord: Codable, Sendable {
         CloudTrail.Trail(name: name, s3BucketName: s3BucketName, s3KeyPrefix: s3KeyPrefix,
                          includeGlobalServiceEvents: includeGlobalServiceEvents, isMultiRegionTrail: isMultiRegionTrail,
                          homeRegion: homeRegion, trailARN: arn, logFileValidationEnabled: logFileValidationEnabled,
+                         cloudWatchLogsLogGroupArn: cloudWatchLogsLogGroupArn, cloudWatchLogsRoleArn: cloudWatchLogsRoleArn,
                          kmsKeyId: kmsKeyId, hasCustomEventSelectors: hasCustomEventSelectors, hasInsightSelectors: false, isOrganizationTrail: false)
     }
 }

@@ -8,7 +8,7 @@ import WardenStorage
 
 /// Where EventBridge publishes to SNS topics (SNSService conforms).
 public protocol TopicPublisher: Sendable {
-    func publish(topicArn: String, message: String, service: String) async throws
+    func publish(topicArn: String, message: String, subject: String?, service: String) async throws
 }
 
 public struct EventsService: Sendable {
@@ -457,7 +457,7 @@ extension EventsService {
                     try await functions.invokeEvent(functionArn: target.arn, payload: d.payload, service: "events.amazonaws.com", sourceArn: target.ruleArn)
                 case "sns":
                     guard let topics else { throw Self.validation("no topics") }
-                    try await topics.publish(topicArn: target.arn, message: body, service: "events.amazonaws.com")
+                    try await topics.publish(topicArn: target.arn, message: body, subject: nil, service: "events.amazonaws.com")
                 default:
                     // Another bus: the event is put on it (its rules route it on).
                     let bus = String(arn.resource.dropFirst("event-bus/".count))

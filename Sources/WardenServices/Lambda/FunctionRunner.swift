@@ -35,10 +35,13 @@ public struct FunctionResult: Sendable {
     public var functionError: String?
     /// The invocation's log lines (START … END, REPORT), for LogType Tail and the function's log.
     public var log: [UInt8]
-    public init(payload: [UInt8], functionError: String?, log: [UInt8]) {
+    /// The execution environment that ran it (its log stream), empty when none did.
+    public var instance: String
+    public init(payload: [UInt8], functionError: String?, log: [UInt8], instance: String = "") {
         self.payload = payload
         self.functionError = functionError
         self.log = log
+        self.instance = instance
     }
 }
 

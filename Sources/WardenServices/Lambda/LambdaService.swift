@@ -22,6 +22,8 @@ public struct LambdaService: Sendable {
     /// Dead-letter queues of asynchronous invocations.
     let queues: (any QueueDelivery)?
     public let wakeups = QueueSignals()
+    /// CloudWatch Logs: each invocation's output goes to `/aws/lambda/NAME`.
+    public let logSink = LateLogSink()
     let eventSlots = DeliverySlots(capacity: 64)
 
     public init(repository: FunctionRepository, runner: (any FunctionRunner)?, enabled: Bool, dataDir: String,

@@ -468,12 +468,12 @@ extension SNSService {
 
 extension SNSService: TopicPublisher {
     /// A publish on behalf of another service (EventBridge targets), in the topic's own account and region.
-    public func publish(topicArn: String, message: String, service: String) async throws {
+    public func publish(topicArn: String, message: String, subject: String?, service: String) async throws {
         guard let arn = ARN(topicArn), arn.service == "sns" else { throw Self.invalid("TopicArn") }
         var c = DataKeyCache.serviceContext(account: arn.account, region: arn.region, service: service, now: now())
         c.partition = arn.partition
         let (_, record) = try await topic(topicArn, c)
-        _ = try await publishOne(topicArn: topicArn, record: record, message: message, subject: nil, structure: nil, attributes: nil,
+        _ = try await publishOne(topicArn: topicArn, record: record, message: message, subject: subject, structure: nil, attributes: nil,
                                  groupId: topicArn.hasSuffix(".fifo") ? "eventbridge" : nil, dedupId: topicArn.hasSuffix(".fifo") ? UUID().uuidString : nil, c)
     }
 }

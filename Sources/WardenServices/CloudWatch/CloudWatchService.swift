@@ -1,0 +1,292 @@
+// Amazon CloudWatch metrics: PutMetricData (values, value/count arrays, statistic sets), GetMetricStatistics and
+// GetMetricData (periods; SampleCount, Sum, Average, Minimum, Maximum and pNN percentiles), ListMetrics.
+// Alarms are in CloudWatchService+Alarms.swift.
+import Foundation
+import WardenAPI
+import WardenCore
+import WardenStorage
+
+/// A metric's dimensions as stored: canonical JSON, sorted by name.
+public enum MetricKey {
+    public static func canonical(_ dims: [String: String]) -> String {
+        let sorted = dims.sorted { $0.key < $1.key }
+        return String(decoding: JSONWriter.write(.array(sorted.map { .object([("Name", .string($0.key)), ("Value", .string($0.value))]) })), as: UTF8.self)
+    }
+
+    public static func parse(_ text: String) -> [(name: String, value: String)] {
+        guard case .array(let items)? = try? JSONParser.parse(Array(text.utf8)) else { return [] }
+        return items.compactMap { i in
+            guard let n = i["Name"]?.stringValue, let v = i["Value"]?.stringValue else { return nil }
+            return (n, v)
+        }
+    }
+}
+
+public struct CloudWatchService: Sendable {
+    let repository: MetricsRepository
+    let topics: (any TopicPublisher)?
+    let now: @Sendable () -> Date
+
+    public init(repository: MetricsRepository, topics: (any TopicPublisher)?, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.repository = repository
+        self.topics = topics
+        self.now = now
+    }
+
+    typealias CW = CloudWatch
+    var nowMillis: Int64 { Int64((now().timeIntervalSince1970 * 1000).rounded(.down)) }
+    static func millis(_ d: Date) -> Int64 { Int64((d.timeIntervalSince1970 * 1000).rounded(.down)) }
+
+    static func invalid(_ m: String) -> AWSError { CW.Errors.invalidParameterValueException(m) }
+    static func combination(_ m: String) -> AWSError { CW.Errors.invalidParameterCombinationException(m) }
+    static func missing(_ m: String) -> AWSError { CW.Errors.missingRequiredParameterException(m) }
+
+    static func dims(_ list: [CW.Dimension]?) throws(AWSError) -> [String: String] {
+        var out: [String: String] = [:]
+        for d in list ?? [] {
+            guard out[d.name] == nil else { throw invalid("No metric may have duplicate dimension names: \(d.name).") }
+            out[d.name] = d.value
+        }
+        guard out.count <= 30 else { throw invalid("A metric can have up to 30 dimensions.") }
+        return out
+    }
+
+    static let maxValue = pow(2.0, 360.0)
+
+    static func checkValue(_ v: Double, _ field: String) throws(AWSError) {
+        guard v.isFinite, abs(v) <= maxValue, v == 0 || abs(v) >= pow(2.0, -260.0) else {
+            throw invalid("The value \(v) for parameter \(field) is invalid.")
+        }
+    }
+
+    // MARK: PutMetricData
+
+    func putMetricData(_ input: CW.PutMetricDataInput, context c: RequestContext) async throws -> EmptyShape {
+        guard !input.namespace.hasPrefix("AWS/") else {
+            throw Self.invalid("The value AWS/ for parameter Namespace is invalid.")
+        }
+        var data = input.metricData ?? []
+        for e in input.entityMetricData ?? [] { data += e.metricData ?? [] }
+        guard !data.isEmpty else { throw Self.missing("The parameter MetricData is required.") }
+        guard data.count <= 1000 else { throw Self.invalid("The collection MetricData must not have a size greater than 1000.") }
+        let nowMs = nowMillis
+        var rows: [MetricDatum] = []
+        for (i, d) in data.enumerated() {
+            let n = i + 1
+            let dims = MetricKey.canonical(try Self.dims(d.dimensions))
+            let ts = d.timestamp.map(Self.millis) ?? nowMs
+            guard ts >= nowMs - 14 * 86_400_000, ts <= nowMs + 2 * 3_600_000 else {
+                throw Self.invalid("The parameter MetricData.member.\(n).Timestamp must specify a time no more than two weeks in the past and no more than two hours in the future.")
+            }
+            if let r = d.storageResolution, r != 1, r != 60 {
+                throw Self.invalid("The value \(r) for parameter MetricData.member.\(n).StorageResolution is invalid.")
+            }
+            let unit = d.unit?.rawValue ?? "None"
+            let given = [d.value != nil, d.statisticValues != nil, d.values != nil].filter { $0 }.count
+            guard given <= 1 else {
+                throw Self.combination("The parameters MetricData.member.\(n).Value, MetricData.member.\(n).StatisticValues and MetricData.member.\(n).Values are mutually exclusive and you have specified more than one.")
+            }
+            func row(_ count: Double, _ sum: Double, _ mn: Double, _ mx: Double, _ distribution: Bool) -> MetricDatum {
+                MetricDatum(account: c.account, region: c.region, namespace: input.namespace, name: d.metricName, dimensions: dims,
+                            timestampMillis: ts, unit: unit, sampleCount: count, sum: sum, min: mn, max: mx, distribution: distribution)
+            }
+            if let v = d.value {
+                try Self.checkValue(v, "MetricData.member.\(n).Value")
+                rows.append(row(1, v, v, v, true))
+            } else if let s = d.statisticValues {
+                for (v, f) in [(s.sum, "Sum"), (s.minimum, "Minimum"), (s.maximum, "Maximum"), (s.sampleCount, "SampleCount")] {
+                    try Self.checkValue(v, "MetricData.member.\(n).StatisticValues.\(f)")
+                }
+                guard s.sampleCount > 0, s.minimum <= s.maximum else {
+                    throw Self.invalid("The parameter MetricData.member.\(n).StatisticValues is invalid: SampleCount must be positive and Minimum at most Maximum.")
+                }
+                let exact = s.sampleCount == 1 || (s.minimum == s.maximum && s.sum == s.minimum * s.sampleCount)
+                rows.append(row(s.sampleCount, s.sum, s.minimum, s.maximum, exact))
+            } else if let values = d.values {
+                guard values.count <= 150 else { throw Self.invalid("The collection MetricData.member.\(n).Values must not have a size greater than 150.") }
+                let counts = d.counts ?? Array(repeating: 1, count: values.count)
+                guard counts.count == values.count else {
+                    throw Self.invalid("The parameters MetricData.member.\(n).Values and MetricData.member.\(n).Counts must be of the same size.")
+                }
+                for (v, k) in zip(values, counts) {
+                    try Self.checkValue(v, "MetricData.member.\(n).Values")
+                    guard k > 0, k.isFinite else { throw Self.invalid("The parameter MetricData.member.\(n).Counts must hold positive numbers.") }
+                    rows.append(row(k, v * k, v, v, true))
+                }
+            } else {
+                throw Self.missing("The parameter MetricData.member.\(n).Value is required.")
+            }
+        }
+        try await repository.put(rows)
+        return EmptyShape()
+    }
+
+    // MARK: statistics
+
+    /// The aggregate of one period's data points.
+    struct Bucket {
+        var count = 0.0
+        var sum = 0.0
+        var min = Double.infinity
+        var max = -Double.infinity
+        var unit: String?
+        /// (value, weight) pairs usable for percentiles.
+        var samples: [(Double, Double)] = []
+        var percentilesExact = true
+
+        mutating func add(_ p: StoredDatapoint) {
+            count += p.sampleCount
+            sum += p.sum
+            min = Swift.min(min, p.min)
+            max = Swift.max(max, p.max)
+            unit = unit ?? p.unit
+            if p.distribution { samples.append((p.sum / p.sampleCount, p.sampleCount)) } else { percentilesExact = false }
+        }
+
+        func value(_ stat: String) -> Double? {
+            switch stat {
+            case "SampleCount": return count
+            case "Sum": return sum
+            case "Average": return sum / count
+            case "Minimum": return min
+            case "Maximum": return max
+            default:
+                guard let p = CloudWatchService.percentile(stat), percentilesExact, !samples.isEmpty else { return nil }
+                let sorted = samples.sorted { $0.0 < $1.0 }
+                let total = sorted.reduce(0) { $0 + $1.1 }
+                var seen = 0.0
+                for (v, w) in sorted {
+                    seen += w
+                    if seen >= p / 100 * total - 1e-9 { return v }
+                }
+                return sorted.last?.0
+            }
+        }
+    }
+
+    /// `p99`, `p99.9` → the percentile; nil for anything else.
+    static func percentile(_ stat: String) -> Double? {
+        guard stat.hasPrefix("p"), let p = Double(stat.dropFirst()), p >= 0, p <= 100 else { return nil }
+        return p
+    }
+
+    static let basicStats: Set<String> = ["SampleCount", "Average", "Sum", "Minimum", "Maximum"]
+
+    static func checkPeriod(_ p: Int, _ field: String) throws(AWSError) {
+        guard p > 0, [1, 5, 10, 30].contains(p) || p % 60 == 0 else {
+            throw invalid("The parameter \(field) must be 1, 5, 10, 30, or a multiple of 60.")
+        }
+    }
+
+    /// Buckets of `period` seconds over [start, end), keyed by their start (ms).
+    func buckets(_ c: RequestContext, namespace: String, name: String, dims: String, start: Int64, end: Int64, period: Int, unit: String?)
+        async throws -> [(Int64, Bucket)] {
+        let p = Int64(period) * 1000
+        let points = try await repository.points(account: c.account, region: c.region, namespace: namespace, name: name, dimensions: dims,
+                                                 startMillis: start - ((start % p) + p) % p, endMillis: end)
+        var out: [Int64: Bucket] = [:]
+        // Periods are aligned to the epoch (so a minute's period starts on the minute).
+        let origin = start - ((start % p) + p) % p
+        for pt in points where unit == nil || pt.unit == unit {
+            let key = origin + (pt.timestampMillis - origin) / p * p
+            out[key, default: Bucket()].add(pt)
+        }
+        return out.sorted { $0.key < $1.key }
+    }
+
+    func getMetricStatistics(_ input: CW.GetMetricStatisticsInput, context c: RequestContext) async throws -> CW.GetMetricStatisticsOutput {
+        let stats = input.statistics?.map(\.rawValue) ?? []
+        let extended = input.extendedStatistics ?? []
+        guard !stats.isEmpty || !extended.isEmpty else { throw Self.combination("Must specify either Statistics or ExtendedStatistics.") }
+        guard stats.count <= 5, extended.count <= 10 else { throw Self.invalid("Too many statistics requested.") }
+        for s in extended where Self.percentile(s) == nil { throw Self.invalid("The value \(s) for parameter ExtendedStatistics is invalid.") }
+        try Self.checkPeriod(input.period, "Period")
+        let start = Self.millis(input.startTime)
+        let end = Self.millis(input.endTime)
+        guard start < end else { throw Self.invalid("The parameter StartTime must be less than the parameter EndTime.") }
+        let requested = (end - start) / (Int64(input.period) * 1000)
+        guard requested <= 1440 else {
+            throw Self.combination("You have requested up to \(requested) datapoints, which exceeds the limit of 1,440. You may reduce the datapoints requested by increasing Period, or decreasing the time range.")
+        }
+        let dims = MetricKey.canonical(try Self.dims(input.dimensions))
+        let list = try await buckets(c, namespace: input.namespace, name: input.metricName, dims: dims, start: start, end: end,
+                                     period: input.period, unit: input.unit?.rawValue)
+        let points = list.map { (ts, b) -> CW.Datapoint in
+            var ext: [String: Double] = [:]
+            for s in extended { if let v = b.value(s) { ext[s] = v } }
+            return CW.Datapoint(timestamp: Date(timeIntervalSince1970: Double(ts) / 1000),
+                                sampleCount: stats.contains("SampleCount") ? b.count : nil,
+                                average: stats.contains("Average") ? b.sum / b.count : nil,
+                                sum: stats.contains("Sum") ? b.sum : nil, minimum: stats.contains("Minimum") ? b.min : nil,
+                                maximum: stats.contains("Maximum") ? b.max : nil, unit: CW.StandardUnit(rawValue: input.unit?.rawValue ?? b.unit ?? "None"),
+                                extendedStatistics: extended.isEmpty ? nil : ext)
+        }
+        return CW.GetMetricStatisticsOutput(label: input.metricName, datapoints: points)
+    }
+
+    func getMetricData(_ input: CW.GetMetricDataInput, context c: RequestContext) async throws -> CW.GetMetricDataOutput {
+        let queries = input.metricDataQueries
+        guard (1...500).contains(queries.count) else { throw Self.invalid("MetricDataQueries must hold 1 to 500 queries.") }
+        let start = Self.millis(input.startTime)
+        let end = Self.millis(input.endTime)
+        guard start < end else { throw Self.invalid("The parameter StartTime must be less than the parameter EndTime.") }
+        var ids = Set<String>()
+        var results: [CW.MetricDataResult] = []
+        for q in queries {
+            guard ids.insert(q.id).inserted else { throw Self.invalid("The values for parameter id in MetricDataQueries are not unique.") }
+            guard let first = q.id.unicodeScalars.first, CharacterSet.lowercaseLetters.contains(first) else {
+                throw Self.invalid("The value \(q.id) for parameter MetricDataQueries.member.id is invalid: it must start with a lowercase letter.")
+            }
+            if q.expression != nil {
+                throw Self.invalid("Metric math expressions are not served by Warden; use MetricStat queries.")
+            }
+            guard let stat = q.metricStat else { throw Self.combination("Each MetricDataQuery needs exactly one of MetricStat and Expression.") }
+            try Self.checkPeriod(stat.period, "MetricStat.Period")
+            guard Self.basicStats.contains(stat.stat) || Self.percentile(stat.stat) != nil else {
+                throw Self.invalid("The value \(stat.stat) for parameter MetricStat.Stat is invalid.")
+            }
+            let m = stat.metric
+            guard let ns = m.namespace, let name = m.metricName else { throw Self.missing("MetricStat.Metric needs Namespace and MetricName.") }
+            let dims = MetricKey.canonical(try Self.dims(m.dimensions))
+            var list = try await buckets(c, namespace: ns, name: name, dims: dims, start: start, end: end, period: stat.period, unit: stat.unit?.rawValue)
+                .compactMap { (ts, b) in b.value(stat.stat).map { (ts, $0) } }
+            if input.scanBy != .timestampAscending { list.reverse() }
+            if let maxPoints = input.maxDatapoints { list = Array(list.prefix(maxPoints)) }
+            guard q.returnData ?? true else { continue }
+            results.append(CW.MetricDataResult(id: q.id, label: q.label ?? name, timestamps: list.map { Date(timeIntervalSince1970: Double($0.0) / 1000) },
+                                               values: list.map(\.1), statusCode: .complete))
+        }
+        return CW.GetMetricDataOutput(metricDataResults: results, messages: [])
+    }
+
+    func listMetrics(_ input: CW.ListMetricsInput, context c: RequestContext) async throws -> CW.ListMetricsOutput {
+        let since = nowMillis - (input.recentlyActive == .pt3h ? 3 * 3_600_000 : 14 * 86_400_000)
+        var all: [CW.Metric] = []
+        for m in try await repository.metrics(account: c.account, region: c.region, namespace: input.namespace, name: input.metricName, sinceMillis: since) {
+            let dims = MetricKey.parse(m.dimensions)
+            let ok = (input.dimensions ?? []).allSatisfy { f in dims.contains { $0.name == f.name && (f.value == nil || $0.value == f.value) } }
+            guard ok else { continue }
+            all.append(CW.Metric(namespace: m.namespace, metricName: m.name, dimensions: dims.map { CW.Dimension(name: $0.name, value: $0.value) }))
+        }
+        let (page, next) = try Self.page(all, limit: 500, token: input.nextToken)
+        return CW.ListMetricsOutput(metrics: page, nextToken: next)
+    }
+
+    static func page<T>(_ all: [T], limit: Int, token: String?) throws(AWSError) -> ([T], String?) {
+        var start = 0
+        if let token {
+            guard let raw = Data(base64Encoded: token), let i = Int(String(decoding: raw, as: UTF8.self)), i >= 0 else {
+                throw CW.Errors.invalidNextToken("The service cannot find the specified next token.")
+            }
+            start = i
+        }
+        let slice = Array(all.dropFirst(start).prefix(limit))
+        let end = start + slice.count
+        return (slice, end < all.count ? Data(String(end).utf8).base64EncodedString() : nil)
+    }
+
+    /// Drops data points older than 15 months.
+    public func purgeOld() async throws {
+        try await repository.purge(olderThanMillis: nowMillis - 455 * 86_400_000)
+    }
+}
