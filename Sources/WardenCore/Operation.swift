@@ -117,8 +117,11 @@ public struct ServiceModel: Sendable {
     public let operationNames: Set<String>
     /// REST protocols: each generated operation's method and path.
     public let httpBindings: [String: HTTPBinding]
+    /// The service also speaks Smithy RPC v2 CBOR (CloudWatch).
+    public let rpcV2CBOR: Bool
     public init(signingName: String, endpointPrefix: String, wireProtocol: WireProtocol, legacyQuery: WireProtocol? = nil,
-                operationNames: Set<String>, httpBindings: [String: HTTPBinding] = [:]) {
+                rpcV2CBOR: Bool = false, operationNames: Set<String>, httpBindings: [String: HTTPBinding] = [:]) {
+        self.rpcV2CBOR = rpcV2CBOR
         self.signingName = signingName
         self.endpointPrefix = endpointPrefix
         self.wireProtocol = wireProtocol

@@ -172,6 +172,8 @@ public final class RequestPipeline: Sendable {
         switch route.wire {
         case .json:
             value = try JSONProtocol.decode(request.body, shape: op.inputShape)
+        case .cbor:
+            value = try CBORProtocol.decode(request.body, shape: op.inputShape)
         case .query:
             value = try QueryProtocol.decode(route.params, shape: op.inputShape) { message in
                 AWSError(code: v.code, queryCode: v.queryCode, status: v.status, message: message)
@@ -191,6 +193,8 @@ public final class RequestPipeline: Sendable {
         switch route.wire {
         case .json:
             return Encoded(body: JSONProtocol.encode(output, shape: op.outputShape))
+        case .cbor:
+            return Encoded(body: CBORProtocol.encode(output, shape: op.outputShape))
         case .query(let ns):
             return Encoded(body: QueryProtocol.encodeResponse(operation: op.name, resultWrapper: op.resultWrapper, value: output,
                                                               shape: op.outputShape, xmlNamespace: ns ?? "", requestId: requestId))
@@ -207,6 +211,9 @@ public final class RequestPipeline: Sendable {
             return WardenResponse(status: 200, headers: [("Content-Type", contentType), ("x-amzn-RequestId", requestId)], body: encoded.body)
         case .query:
             return WardenResponse(status: 200, headers: [("Content-Type", "text/xml"), ("x-amzn-RequestId", requestId)], body: encoded.body)
+        case .cbor:
+            return WardenResponse(status: 200, headers: [("Content-Type", "application/cbor"), ("smithy-protocol", "rpc-v2-cbor"),
+                                                         ("x-amzn-RequestId", requestId)], body: encoded.body)
         case .rest:
             var headers: [(name: String, value: String)] = [("Content-Type", encoded.contentType ?? "application/json"),
                                                             ("x-amzn-RequestId", requestId)]
@@ -226,6 +233,13 @@ public final class RequestPipeline: Sendable {
                 headers.append(("x-amzn-query-error", "\(q);\(error.senderFault ? "Sender" : "Receiver")"))
             }
             return WardenResponse(status: error.status, headers: headers, body: JSONProtocol.encodeError(error))
+        case .cbor:
+            var headers: [(name: String, value: String)] = [("Content-Type", "application/cbor"), ("smithy-protocol", "rpc-v2-cbor"),
+                                                            ("x-amzn-RequestId", requestId)]
+            if route.service?.queryCompatible == true, let q = error.queryCode {
+                headers.append(("x-amzn-query-error", "\(q);\(error.senderFault ? "Sender" : "Receiver")"))
+            }
+            return WardenResponse(status: error.status, headers: headers, body: CBORProtocol.encodeError(error))
         case .query(let ns):
             return WardenResponse(status: error.status, headers: [("Content-Type", "text/xml"), ("x-amzn-RequestId", requestId)],
                                   body: QueryProtocol.encodeError(error, xmlNamespace: ns, requestId: requestId))

@@ -9,6 +9,8 @@ struct Route {
         case query(xmlNamespace: String?)
         /// REST-JSON: the path's labels and the query's parameters.
         case rest(labels: [String: String], query: [String: [String]])
+        /// Smithy RPC v2 CBOR.
+        case cbor
     }
 
     var wire: Wire
@@ -89,6 +91,9 @@ struct ServiceTable: Sendable {
 
     /// `signing` is the service name of the request's credential scope, when it has one.
     func route(_ request: WardenRequest, signing: String?) -> Route {
+        if request.header("smithy-protocol") == "rpc-v2-cbor" {
+            return routeCBOR(request)
+        }
         if let target = request.header("x-amz-target") {
             return routeJSON(request, target: target)
         }
@@ -189,6 +194,24 @@ struct ServiceTable: Sendable {
                          operationName: best.map { $0.name } ?? "Unknown", failure: failure)
         }
         var route = Route(wire: .rest(labels: best.labels, query: query), service: service, operationName: best.name)
+        route.operation = op
+        return route
+    }
+
+    /// RPC v2 CBOR: `POST /service/<ServiceName>/operation/<Operation>`, the service named by its target prefix.
+    func routeCBOR(_ request: WardenRequest) -> Route {
+        let parts = request.path.split(separator: "/", omittingEmptySubsequences: false)
+        let name = parts.count == 5 ? Route.clip(String(parts[4])) : "Unknown"
+        guard request.method == "POST", parts.count == 5, parts[0].isEmpty, parts[1] == "service", parts[3] == "operation",
+              let service = byTargetPrefix[String(parts[2])], service.model.rpcV2CBOR else {
+            return Route(wire: .cbor, service: nil, operationName: name,
+                         failure: AWSError(code: "UnknownOperationException", status: 404, message: "No RPC v2 CBOR service at \(Route.clip(request.path))."))
+        }
+        var route = Route(wire: .cbor, service: service, operationName: name)
+        guard let op = service.operations[name] else {
+            route.failure = AWSError(code: "UnknownOperationException", status: 404, message: "Unknown operation \(name).")
+            return route
+        }
         route.operation = op
         return route
     }

@@ -104,7 +104,7 @@ public struct LogsRepository: Sendable {
     public func listGroups(account: String, region: String, prefix: String, exact: Bool = false) async throws -> [StoredLogGroup] {
         let rows = try await db.read { tx in
             try await tx.query("""
-                SELECT g.name, g.created_at_ms, g.doc, (SELECT COALESCE(SUM(s.stored_bytes), 0) FROM logs_streams s
+                SELECT g.name, g.created_at_ms, g.doc, (SELECT CAST(COALESCE(SUM(s.stored_bytes), 0) AS BIGINT) FROM logs_streams s
                     WHERE s.account_id = g.account_id AND s.region = g.region AND s.group_name = g.name)
                 FROM logs_groups g WHERE g.account_id = ? AND g.region = ? AND g.name \(exact ? "=" : ">=") ? ORDER BY g.name
                 """, Self.scope(account, region, prefix))

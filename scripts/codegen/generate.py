@@ -340,6 +340,8 @@ class Gen:
         if protocol == "json" and "awsQueryCompatible" in meta and "xmlNamespace" in meta:
             legacy = (f"        legacyQuery: .query(apiVersion: {swift_string(meta['apiVersion'])}, "
                       f"xmlNamespace: {swift_string(meta['xmlNamespace'])}),\n")
+        if "smithy-rpc-v2-cbor" in meta.get("protocols", []):
+            legacy += "        rpcV2CBOR: true,\n"
         names = ", ".join(swift_string(n) for n in sorted(self.all_operations))
         bindings = ""
         if protocol.startswith("rest"):
