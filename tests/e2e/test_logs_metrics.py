@@ -476,11 +476,11 @@ def cbor_client(w, tmp_path):
 def test_cloudwatch_over_rpc_v2_cbor(strict, tmp_path):
     cw = cbor_client(strict, tmp_path)
     sent = []
-    cw.meta.events.register("before-send.cloudwatch.*", lambda request, **kw: sent.append(dict(request.headers)))
+    cw.meta.events.register("before-send.cloudwatch.*", lambda request, **kw: sent.append((request.url, request.headers.get("smithy-protocol"))))
     ts = datetime.now(timezone.utc).replace(second=0, microsecond=0)
     cw.put_metric_data(Namespace="Cbor", MetricData=[{"MetricName": "Bytes", "Timestamp": ts, "Values": [1.5, 2.5], "Counts": [2, 2],
                                                       "Dimensions": [{"Name": "Host", "Value": "h1"}], "Unit": "Bytes"}])
-    assert sent[-1]["smithy-protocol"] == "rpc-v2-cbor" and "/service/GraniteServiceVersion20100801/operation/" not in str(sent[-1])
+    assert sent[-1] == (f"{strict.endpoint}/service/GraniteServiceVersion20100801/operation/PutMetricData", b"rpc-v2-cbor")
     s = cw.get_metric_statistics(Namespace="Cbor", MetricName="Bytes", Dimensions=[{"Name": "Host", "Value": "h1"}], StartTime=ts,
                                  EndTime=ts + timedelta(minutes=1), Period=60, Statistics=["Sum", "SampleCount"])["Datapoints"]
     assert [(d["Sum"], d["SampleCount"], d["Timestamp"], d["Unit"]) for d in s] == [(8.0, 4.0, ts, "Bytes")]
