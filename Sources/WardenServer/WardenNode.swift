@@ -256,6 +256,10 @@ public enum WardenNode {
                 .init(service: PeriodicJob(name: "events-cloudtrail", interval: .milliseconds(250), logger: logger) {
                     _ = try await events.tailAuditLog(store.audit)
                 }),
+                // Scheduled rules: checked every second.
+                .init(service: PeriodicJob(name: "events-schedules", interval: .seconds(1), logger: logger) {
+                    _ = try await events.runSchedules()
+                }),
                 .init(service: PeriodicJob(name: "events-delivery", interval: .milliseconds(250), logger: logger,
                                            wait: { await events.wakeups.wait(EventsService.wakeKey, timeout: $0) }) {
                     _ = try await events.runDeliveries()

@@ -8,6 +8,18 @@ public struct EventTargetDelivery: Sendable {
     public var payload: [UInt8]
 }
 
+/// Events other services keep for EventBridge's default bus (full event documents), drained by the CloudTrail tail.
+public enum PendingEvents {
+    static func insert(_ tx: any SQLExecutor, account: String, region: String, event: String, nowMillis: Int64) async throws {
+        try await tx.execute("INSERT INTO pending_events (account_id, region, created_at_ms, event) VALUES (?, ?, ?, ?)",
+                             [.text(account), .text(region), .int(nowMillis), .text(event)])
+    }
+
+    public static func add(_ db: any SQLDatabase, account: String, region: String, event: String, nowMillis: Int64) async throws {
+        try await db.transaction { tx in try await insert(tx, account: account, region: region, event: event, nowMillis: nowMillis) }
+    }
+}
+
 public struct EventBusRepository: Sendable {
     public let db: any SQLDatabase
     public let sealer: Sealer
@@ -54,6 +66,14 @@ public struct EventBusRepository: Sendable {
         return rows.compactMap { r in
             guard let n = r[0].text, n.hasPrefix(prefix) else { return nil }
             return (n, r[1].text ?? "")
+        }
+    }
+
+    /// Every resource of a kind, all accounts and regions (the scheduler's view).
+    public func all(kind: String) async throws -> [(account: String, region: String, name: String, doc: String)] {
+        try await db.read { tx in
+            try await tx.query("SELECT account_id, region, name, doc FROM events_resources WHERE kind = ? ORDER BY account_id, region, name", [.text(kind)])
+                .map { ($0[0].text ?? "", $0[1].text ?? "", $0[2].text ?? "", $0[3].text ?? "") }
         }
     }
 

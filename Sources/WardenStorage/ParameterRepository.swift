@@ -163,10 +163,7 @@ public struct ParameterRepository: Sendable {
     public func recordNotifications(account: String, region: String, name: String, events: [String], nextAtMillis: Int64?,
                                     doc: String, nowMillis: Int64) async throws {
         try await db.transaction { tx in
-            for e in events {
-                try await tx.execute("INSERT INTO pending_events (account_id, region, created_at_ms, event) VALUES (?, ?, ?, ?)",
-                                     [.text(account), .text(region), .int(nowMillis), .text(e)])
-            }
+            for e in events { try await PendingEvents.insert(tx, account: account, region: region, event: e, nowMillis: nowMillis) }
             try await tx.execute("UPDATE ssm_parameters SET notify_at_ms = ?, doc = ? WHERE account_id = ? AND region = ? AND name = ?",
                                  [nextAtMillis.map { .int($0) } ?? .null, .text(doc), .text(account), .text(region), .text(name)])
         }

@@ -133,3 +133,77 @@ def test_parameter_store_policy_events_reach_the_default_bus(make_warden):
     requests.post(f"{w.endpoint}/_warden/clock?advance=3700")
     got = drain(sqs, url, 1, timeout=10)
     assert got and json.loads(got[0]["Body"])["detail"]["policy-type"] == "NoChangeNotification"
+
+
+def test_scheduled_rule_invokes_a_function_each_minute(make_warden):
+    from test_lambda import create, lam
+    w = make_warden("sqlite", dev=True, extra_args=["--enable-functions"])
+    ev, sqs, c = w.client("events"), w.client("sqs"), lam(w)
+    url, _ = queue(sqs, "ticks")
+    recorder = '''
+import boto3, json, os
+def handler(event, context):
+    boto3.client("sqs").send_message(QueueUrl=os.environ["SEEN"], MessageBody=json.dumps(event))
+'''
+    fn = create(c, "ticker", {"app.py": recorder}, Timeout=30, Environment={"Variables": {"SEEN": url}})["FunctionArn"]
+    rule_arn = ev.put_rule(Name="every-minute", ScheduleExpression="rate(1 minute)")["RuleArn"]
+    c.add_permission(FunctionName="ticker", StatementId="events", Action="lambda:InvokeFunction", Principal="events.amazonaws.com",
+                     SourceArn=rule_arn)
+    ev.put_targets(Rule="every-minute", Targets=[{"Id": "fn", "Arn": fn}])
+    assert ev.describe_rule(Name="every-minute")["ScheduleExpression"] == "rate(1 minute)"
+    assert [r["ScheduleExpression"] for r in ev.list_rules()["Rules"]] == ["rate(1 minute)"]
+    time.sleep(1.5)  # the scheduler has seen the rule: its first time is a minute on
+    assert drain(sqs, url, 1, timeout=1) == []
+    ticks = []
+    for _ in range(3):
+        requests.post(f"{w.endpoint}/_warden/clock?advance=61")
+        got = drain(sqs, url, 1, timeout=20)
+        assert len(got) == 1
+        ticks.append(json.loads(got[0]["Body"]))
+    assert all(t["detail-type"] == "Scheduled Event" and t["source"] == "aws.events" and t["resources"] == [rule_arn] and t["detail"] == {}
+               for t in ticks)
+    assert len({t["id"] for t in ticks}) == 3
+    assert drain(sqs, url, 1, timeout=1.5) == []  # once per minute, not more
+    ev.disable_rule(Name="every-minute")
+    requests.post(f"{w.endpoint}/_warden/clock?advance=61")
+    assert drain(sqs, url, 1, timeout=2.5) == []
+    # A cron schedule.
+    ev.put_rule(Name="cron", ScheduleExpression="cron(0/5 * * * ? *)")
+    for bad in ["rate(1 minutes)", "rate(5 minute)", "rate(0 minutes)", "rate(1 week)", "cron(0 12 * * * *)", "cron(0 12 * *)",
+                "cron(61 * * * ? *)", "cron(0 12 ? * MON-XYZ *)", "every minute"]:
+        with pytest.raises(ClientError) as e:
+            ev.put_rule(Name="bad", ScheduleExpression=bad)
+        assert code(e) == "ValidationException", bad
+    ev.create_event_bus(Name="custom")
+    with pytest.raises(ClientError) as e:
+        ev.put_rule(Name="bad", ScheduleExpression="rate(5 minutes)", EventBusName="custom")
+    assert code(e) == "ValidationException"
+
+
+def test_tags_retry_policy_and_dead_letter_queue(strict):
+    ev, sqs = strict.client("events"), strict.client("sqs")
+    bus_arn = ev.create_event_bus(Name="tagged", Tags=[{"Key": "team", "Value": "a"}])["EventBusArn"]
+    rule_arn = ev.put_rule(Name="r", EventPattern='{"source": ["app"]}', Tags=[{"Key": "k", "Value": "v"}])["RuleArn"]
+    assert ev.list_tags_for_resource(ResourceARN=bus_arn)["Tags"] == [{"Key": "team", "Value": "a"}]
+    ev.tag_resource(ResourceARN=rule_arn, Tags=[{"Key": "env", "Value": "prod"}])
+    ev.untag_resource(ResourceARN=rule_arn, TagKeys=["k"])
+    assert ev.list_tags_for_resource(ResourceARN=rule_arn)["Tags"] == [{"Key": "env", "Value": "prod"}]
+    with pytest.raises(ClientError) as e:
+        ev.list_tags_for_resource(ResourceARN=rule_arn.replace(":rule/r", ":rule/missing"))
+    assert code(e) == "ResourceNotFoundException"
+    # A target that cannot take events (its queue does not exist): no retries for a client error, the DLQ gets it.
+    dlq_url, dlq_arn = queue(sqs, "events-dlq")
+    account = strict.client("sts").get_caller_identity()["Account"]
+    missing = f"arn:aws:sqs:us-east-1:{account}:no-such-queue"
+    with pytest.raises(ClientError) as e:
+        ev.put_targets(Rule="r", Targets=[{"Id": "t", "Arn": missing, "RetryPolicy": {"MaximumRetryAttempts": 500}}])
+    assert code(e) == "ValidationException"
+    ev.put_targets(Rule="r", Targets=[{"Id": "t", "Arn": missing, "RetryPolicy": {"MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 60},
+                                       "DeadLetterConfig": {"Arn": dlq_arn}}])
+    t = ev.list_targets_by_rule(Rule="r")["Targets"][0]
+    assert t["RetryPolicy"] == {"MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 60} and t["DeadLetterConfig"] == {"Arn": dlq_arn}
+    ev.put_events(Entries=[{"Source": "app", "DetailType": "thing", "Detail": '{"n": 1}'}])
+    dead = drain(sqs, dlq_url, 1, timeout=10)
+    assert len(dead) == 1 and json.loads(dead[0]["Body"])["detail"] == {"n": 1}
+    attrs = {k: v["StringValue"] for k, v in dead[0]["MessageAttributes"].items()}
+    assert attrs["RULE_ARN"] == rule_arn and attrs["TARGET_ARN"] == missing and attrs["ERROR_CODE"] and attrs["RETRY_ATTEMPTS"] == "0"

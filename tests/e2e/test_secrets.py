@@ -229,6 +229,13 @@ def test_rotation_with_a_python_function(make_warden, backend):
         arns[name] = fn.create_function(FunctionName=name, Runtime="python3.12", Role=ROLE, Handler="app.handler", Timeout=30,
                                         Code={"ZipFile": zipped({"app.py": ROTATOR})}, Environment={"Variables": env})["FunctionArn"]
         fn.add_permission(FunctionName=name, StatementId="sm", Action="lambda:InvokeFunction", Principal="secretsmanager.amazonaws.com")
+    # Rotation outcomes reach EventBridge's default bus as CloudTrail service events.
+    ev, sqs = w.client("events"), w.client("sqs")
+    events_url = sqs.create_queue(QueueName="rotation-events")["QueueUrl"]
+    events_arn = sqs.get_queue_attributes(QueueUrl=events_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    ev.put_rule(Name="rotations", EventPattern=json.dumps({"source": ["aws.secretsmanager"], "detail-type": ["AWS Service Event via CloudTrail"],
+                                                           "detail": {"eventName": [{"prefix": "Rotation"}]}}))
+    ev.put_targets(Rule="rotations", Targets=[{"Id": "q", "Arn": events_arn}])
     first = c.create_secret(Name="rotating", SecretString="initial")["VersionId"]
     # Secrets Manager's own client-side cache library, reading through against Warden.
     from aws_secretsmanager_caching import SecretCache, SecretCacheConfig
@@ -259,6 +266,15 @@ def test_rotation_with_a_python_function(make_warden, backend):
     while time.time() < deadline and failing not in stages(c, "rotating"):
         time.sleep(0.3)
     time.sleep(2)
+    secret_arn = c.describe_secret(SecretId="rotating")["ARN"]
+    got, deadline = [], time.time() + 15
+    while len(got) < 4 and time.time() < deadline:
+        for m in sqs.receive_message(QueueUrl=events_url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", []):
+            got.append(json.loads(m["Body"]))
+            sqs.delete_message(QueueUrl=events_url, ReceiptHandle=m["ReceiptHandle"])
+    assert sorted(e["detail"]["eventName"] for e in got) == ["RotationFailed", "RotationStarted", "RotationStarted", "RotationSucceeded"]
+    assert all(e["source"] == "aws.secretsmanager" and e["detail"]["eventType"] == "AwsServiceEvent"
+               and e["detail"]["additionalEventData"] == {"SecretId": secret_arn} for e in got)
     assert stages(c, "rotating")[failing] == ["AWSPENDING"] and c.get_secret_value(SecretId="rotating")["VersionId"] == token
     with pytest.raises(ClientError) as e:
         c.rotate_secret(SecretId="rotating")

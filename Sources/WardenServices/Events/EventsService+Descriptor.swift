@@ -28,6 +28,9 @@ extension EventsService {
                 AnyOperation(Ops.ListTargetsByRule.self, traits: Self.traits("ListTargetsByRule", readOnly: true), listTargetsByRule),
                 AnyOperation(Ops.PutEvents.self, traits: Self.traits("PutEvents", readOnly: false), putEvents),
                 AnyOperation(Ops.TestEventPattern.self, traits: Self.traits("TestEventPattern", readOnly: true), testEventPattern),
+                AnyOperation(Ops.TagResource.self, traits: Self.traits("TagResource", readOnly: false), tagResource),
+                AnyOperation(Ops.UntagResource.self, traits: Self.traits("UntagResource", readOnly: false), untagResource),
+                AnyOperation(Ops.ListTagsForResource.self, traits: Self.traits("ListTagsForResource", readOnly: true), listTagsForResource),
             ])
     }
 }

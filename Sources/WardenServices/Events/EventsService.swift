@@ -35,6 +35,7 @@ public struct EventsService: Sendable {
 struct BusDoc: Codable, Sendable {
     var description: String?
     var createdMillis: Int64
+    var tags: [String: String]?
 }
 
 struct TargetDoc: Codable, Sendable {
@@ -44,6 +45,9 @@ struct TargetDoc: Codable, Sendable {
     var inputPath: String?
     var pathsMap: [String: String]?
     var template: String?
+    var maxRetries: Int?
+    var maxAgeSeconds: Int?
+    var deadLetterArn: String?
 }
 
 struct RuleDoc: Codable, Sendable {
@@ -53,6 +57,7 @@ struct RuleDoc: Codable, Sendable {
     var description: String?
     var roleArn: String?
     var targets: [TargetDoc]
+    var tags: [String: String]?
 }
 
 /// One queued delivery: where, and for which rule.
@@ -61,6 +66,11 @@ struct DeliveryTarget: Codable, Sendable {
     var ruleArn: String
     var account: String
     var region: String
+    /// When the event was routed; with the target's RetryPolicy and dead-letter queue.
+    var createdMillis: Int64?
+    var maxRetries: Int?
+    var maxAgeSeconds: Int?
+    var deadLetterArn: String?
 }
 
 extension EventsService {
@@ -96,7 +106,7 @@ extension EventsService {
             throw Self.validation("Event bus name must be 1 to 256 letters, digits, and . _ - characters.")
         }
         if input.eventSourceName != nil { throw Self.validation("Partner event sources are not served by Warden.") }
-        let doc = BusDoc(description: input.description, createdMillis: nowMillis)
+        let doc = BusDoc(description: input.description, createdMillis: nowMillis, tags: try Self.tagMap(input.tags))
         guard input.name != "default",
               try await repository.create(account: c.account, region: c.region, kind: "bus", name: input.name,
                                           doc: String(decoding: try JSONEncoder().encode(doc), as: UTF8.self)) else {
@@ -178,11 +188,15 @@ extension EventsService {
             throw Self.validation("Parameter(s) EventPattern or ScheduleExpression must be specified.")
         }
         if let p = input.eventPattern { _ = try FilterPolicy(p, dialect: .eventPattern) }
-        if input.scheduleExpression != nil {
-            throw Self.validation("Scheduled rules are not served by Warden yet; use an EventPattern.")
+        if let expr = input.scheduleExpression {
+            guard bus == "default" else { throw Self.validation("ScheduleExpression is supported only on the default event bus.") }
+            guard (try? Schedule(expr)) != nil else { throw Self.validation("Parameter ScheduleExpression is not valid.") }
         }
-        var doc = (try? await rule(input.name, bus: bus, c)) ?? RuleDoc(state: "ENABLED", targets: [])
+        let existing = try? await rule(input.name, bus: bus, c)
+        var doc = existing ?? RuleDoc(state: "ENABLED", targets: [])
+        if existing == nil { doc.tags = try Self.tagMap(input.tags) }
         doc.pattern = input.eventPattern
+        doc.schedule = input.scheduleExpression
         doc.state = input.state?.rawValue ?? doc.state
         doc.description = input.description ?? doc.description
         doc.roleArn = input.roleArn ?? doc.roleArn
@@ -194,7 +208,7 @@ extension EventsService {
         let bus = Self.busName(input.eventBusName)
         let doc = try await rule(input.name, bus: bus, c)
         return EV.DescribeRuleResponse(name: input.name, arn: Self.ruleArn(c, bus: bus, input.name), eventPattern: doc.pattern,
-                                       state: EV.RuleState(rawValue: doc.state), description: doc.description, roleArn: doc.roleArn,
+                                       scheduleExpression: doc.schedule, state: EV.RuleState(rawValue: doc.state), description: doc.description, roleArn: doc.roleArn,
                                        eventBusName: bus, createdBy: c.account)
     }
 
@@ -204,8 +218,8 @@ extension EventsService {
         for r in try await repository.list(account: c.account, region: c.region, kind: "rule", prefix: "\(bus)/\(input.namePrefix ?? "")") {
             let name = String(r.name.dropFirst(bus.count + 1))
             guard !name.contains("/"), let doc = try? JSONDecoder().decode(RuleDoc.self, from: Data(r.doc.utf8)) else { continue }
-            all.append(EV.Rule(name: name, arn: Self.ruleArn(c, bus: bus, name), eventPattern: doc.pattern, state: EV.RuleState(rawValue: doc.state),
-                               description: doc.description, roleArn: doc.roleArn, eventBusName: bus))
+            all.append(EV.Rule(name: name, arn: Self.ruleArn(c, bus: bus, name), eventPattern: doc.pattern,
+                               state: EV.RuleState(rawValue: doc.state), description: doc.description, scheduleExpression: doc.schedule, roleArn: doc.roleArn, eventBusName: bus))
         }
         let (page, next) = try Self.page(all, limit: input.limit, token: input.nextToken)
         return EV.ListRulesResponse(rules: page, nextToken: next)
@@ -249,8 +263,23 @@ extension EventsService {
                                                        errorMessage: "Warden delivers to SQS queues, SNS topics, functions and event buses."))
                 continue
             }
+            if let r = t.retryPolicy {
+                if let n = r.maximumRetryAttempts, !(0...185).contains(n) { throw Self.validation("MaximumRetryAttempts must be between 0 and 185.") }
+                if let a = r.maximumEventAgeInSeconds, !(60...86_400).contains(a) {
+                    throw Self.validation("MaximumEventAgeInSeconds must be between 60 and 86400.")
+                }
+            }
+            if let dlq = t.deadLetterConfig?.arn {
+                guard let d = ARN(dlq), d.service == "sqs" else {
+                    failed.append(EV.PutTargetsResultEntry(targetId: t.id, errorCode: "InvalidArgument",
+                                                           errorMessage: "The dead-letter queue must be an SQS queue ARN."))
+                    continue
+                }
+            }
             let targetDoc = TargetDoc(id: t.id, arn: t.arn, input: t.input, inputPath: t.inputPath,
-                                      pathsMap: t.inputTransformer?.inputPathsMap, template: t.inputTransformer?.inputTemplate)
+                                      pathsMap: t.inputTransformer?.inputPathsMap, template: t.inputTransformer?.inputTemplate,
+                                      maxRetries: t.retryPolicy?.maximumRetryAttempts, maxAgeSeconds: t.retryPolicy?.maximumEventAgeInSeconds,
+                                      deadLetterArn: t.deadLetterConfig?.arn)
             if let i = doc.targets.firstIndex(where: { $0.id == t.id }) { doc.targets[i] = targetDoc } else { doc.targets.append(targetDoc) }
         }
         guard doc.targets.count <= 5 else { throw EV.Errors.limitExceededException("The requested resource exceeds the maximum number allowed (5 targets per rule).") }
@@ -270,7 +299,10 @@ extension EventsService {
         let doc = try await rule(input.rule, bus: Self.busName(input.eventBusName), c)
         let all = doc.targets.map { t in
             EV.Target(id: t.id, arn: t.arn, input: t.input, inputPath: t.inputPath,
-                      inputTransformer: t.template.map { EV.InputTransformer(inputPathsMap: t.pathsMap, inputTemplate: $0) })
+                      inputTransformer: t.template.map { EV.InputTransformer(inputPathsMap: t.pathsMap, inputTemplate: $0) },
+                      deadLetterConfig: t.deadLetterArn.map { EV.DeadLetterConfig(arn: $0) },
+                      retryPolicy: (t.maxRetries != nil || t.maxAgeSeconds != nil)
+                        ? EV.RetryPolicy(maximumRetryAttempts: t.maxRetries, maximumEventAgeInSeconds: t.maxAgeSeconds) : nil)
         }
         let (page, next) = try Self.page(all, limit: input.limit, token: input.nextToken)
         return EV.ListTargetsByRuleResponse(targets: page, nextToken: next)
@@ -306,19 +338,26 @@ extension EventsService {
     }
 
     /// The deliveries an event makes: every rule whose pattern matches, each target's input.
-    static func route(_ event: JSONValue, rules: [LiveRule], account: String, region: String) throws -> [(target: String, payload: [UInt8])] {
+    static func route(_ event: JSONValue, rules: [LiveRule], account: String, region: String, nowMillis: Int64) throws -> [(target: String, payload: [UInt8])] {
         var out: [(String, [UInt8])] = []
         for rule in rules where rule.pattern.matches(body: event) {
-            for t in rule.targets {
-                let target = DeliveryTarget(arn: t.arn, ruleArn: rule.arn, account: account, region: region)
-                out.append((String(decoding: try JSONEncoder().encode(target), as: UTF8.self), Self.input(t, event)))
-            }
+            out += try deliveries(event, targets: rule.targets, ruleArn: rule.arn, account: account, region: region, nowMillis: nowMillis)
         }
         return out
     }
 
+    static func deliveries(_ event: JSONValue, targets: [TargetDoc], ruleArn: String, account: String, region: String,
+                           nowMillis: Int64) throws -> [(target: String, payload: [UInt8])] {
+        try targets.map { t in
+            let target = DeliveryTarget(arn: t.arn, ruleArn: ruleArn, account: account, region: region, createdMillis: nowMillis,
+                                        maxRetries: t.maxRetries, maxAgeSeconds: t.maxAgeSeconds, deadLetterArn: t.deadLetterArn)
+            return (String(decoding: try JSONEncoder().encode(target), as: UTF8.self), Self.input(t, event))
+        }
+    }
+
     func route(_ event: JSONValue, bus: String, account: String, region: String) async throws -> [(target: String, payload: [UInt8])] {
-        try Self.route(event, rules: try await liveRules(bus: bus, account: account, region: region), account: account, region: region)
+        try Self.route(event, rules: try await liveRules(bus: bus, account: account, region: region), account: account, region: region,
+                       nowMillis: nowMillis)
     }
 
     /// What a target receives: the event, or Input, or the value at InputPath, or the InputTransformer's template
@@ -377,7 +416,7 @@ extension EventsService {
             let event = Self.event(id: id, source: source, detailType: type, account: c.account, region: c.region, time: e.time ?? now(),
                                    resources: e.resources ?? [], detail: detail)
             if rulesOf[bus] == nil { rulesOf[bus] = try await liveRules(bus: bus, account: c.account, region: c.region) }
-            deliveries += try Self.route(event, rules: rulesOf[bus] ?? [], account: c.account, region: c.region)
+            deliveries += try Self.route(event, rules: rulesOf[bus] ?? [], account: c.account, region: c.region, nowMillis: nowMillis)
             results.append(EV.PutEventsResultEntry(eventId: id))
         }
         try await repository.enqueue(deliveries, dueAtMillis: nowMillis)
@@ -420,7 +459,7 @@ extension EventsService {
             let event = Self.event(id: UUID().uuidString.lowercased(), source: "aws.\(service)", detailType: "AWS API Call via CloudTrail",
                                    account: r.account, region: r.region, time: Date(timeIntervalSince1970: Double(r.eventTimeMillis) / 1000),
                                    resources: [], detail: detail)
-            deliveries += try Self.route(event, rules: rules, account: r.account, region: r.region)
+            deliveries += try Self.route(event, rules: rules, account: r.account, region: r.region, nowMillis: nowMillis)
         }
         if let last = records.last {
             try await repository.enqueue(deliveries, dueAtMillis: nowMillis, cursor: ("cloudtrail", last.seq))
@@ -435,6 +474,18 @@ extension EventsService {
         }
         if !deliveries.isEmpty { wakeups.signal(Self.wakeKey) }
         return records.count + kept
+    }
+
+    /// An event a target could not take, into the target's dead-letter queue with EventBridge's attributes.
+    func deadLetter(_ d: EventTargetDelivery, _ target: DeliveryTarget, error: any Error, attempts: Int64, condition: String) async {
+        guard let dlq = target.deadLetterArn, let queues else { return }
+        let e = error as? AWSError
+        func text(_ v: String) -> SQS.MessageAttributeValue { SQS.MessageAttributeValue(stringValue: v, dataType: "String") }
+        var attributes = ["RULE_ARN": text(target.ruleArn), "TARGET_ARN": text(target.arn), "ERROR_CODE": text(e?.code ?? "InternalFailure"),
+                          "ERROR_MESSAGE": text(String((e?.message ?? "\(error)").prefix(1000))), "RETRY_ATTEMPTS": text(String(attempts))]
+        if !condition.isEmpty { attributes["EXHAUSTED_RETRY_CONDITION"] = text(condition) }
+        try? await queues.deliver(queueArn: dlq, body: String(decoding: d.payload, as: UTF8.self), attributes: attributes,
+                                  senderId: "AIDAWARDENEVENTBRIDGE", groupId: nil, dedupId: nil)
     }
 
     /// Delivers queued target invocations; failures retry with backoff (up to 185 attempts, as EventBridge).
@@ -462,6 +513,10 @@ extension EventsService {
                     // Another bus: the event is put on it (its rules route it on).
                     let bus = String(arn.resource.dropFirst("event-bus/".count))
                     if let event = try? JSONParser.parse(d.payload) {
+                        guard try await busExists(bus, DataKeyCache.serviceContext(account: arn.account, region: arn.region,
+                                                                                  service: "events.amazonaws.com", now: now())) else {
+                            throw Self.notFound("Event bus \(bus) does not exist.")
+                        }
                         let routed = try await route(event, bus: bus, account: arn.account, region: arn.region)
                         try await repository.enqueue(routed, dueAtMillis: nowMillis)
                     }
@@ -469,8 +524,15 @@ extension EventsService {
                 try await repository.complete(seq: d.seq)
                 n += 1
             } catch {
+                // Client errors (a missing target, a refusing policy) are not retried; others back off until the target's
+                // RetryPolicy (185 attempts and 24 hours by default) runs out. Then the dead-letter queue gets the event.
                 let attempts = d.attempts + 1
-                if attempts >= 185 {
+                let clientError = ((error as? AWSError)?.status ?? 500) < 500
+                let age = nowMillis - (target.createdMillis ?? nowMillis)
+                let exhausted = clientError || attempts > Int64(target.maxRetries ?? 185) || age >= Int64(target.maxAgeSeconds ?? 86_400) * 1000
+                if exhausted {
+                    await deadLetter(d, target, error: error, attempts: attempts - 1,
+                                     condition: clientError ? "" : attempts > Int64(target.maxRetries ?? 185) ? "MaximumRetryAttempts" : "MaximumEventAgeInSeconds")
                     try await repository.complete(seq: d.seq)
                 } else {
                     try await repository.retry(seq: d.seq, attempts: attempts, dueAtMillis: nowMillis + min(60_000, 1000 << min(attempts, 6)))
@@ -478,5 +540,105 @@ extension EventsService {
             }
         }
         return n
+    }
+}
+
+// MARK: schedules and tags
+
+extension EventsService {
+    static func tagMap(_ tags: [EV.Tag]?) throws(AWSError) -> [String: String]? {
+        guard let tags else { return nil }
+        var out: [String: String] = [:]
+        for t in tags { out[t.key] = t.value }
+        guard out.count <= 50 else { throw EV.Errors.limitExceededException("A resource can have up to 50 tags.") }
+        return out
+    }
+
+    /// Scheduled rules: each enabled rule whose time has come puts a "Scheduled Event" to its targets; the rule's next
+    /// time moves in the same transaction. A rule's first time is one period (or the next cron match) after it is seen.
+    public func runSchedules() async throws -> Int {
+        var fired = 0
+        let nowDate = now()
+        for r in try await repository.all(kind: "rule") {
+            guard let doc = try? JSONDecoder().decode(RuleDoc.self, from: Data(r.doc.utf8)), let expr = doc.schedule,
+                  doc.state == "ENABLED", let schedule = try? Schedule(expr) else { continue }
+            let bus = r.name.split(separator: "/").first.map(String.init) ?? "default"
+            let name = String(r.name.dropFirst(bus.count + 1))
+            let c = DataKeyCache.serviceContext(account: r.account, region: r.region, service: "events.amazonaws.com", now: nowDate)
+            let arn = Self.ruleArn(c, bus: bus, name)
+            let key = "schedule:\(arn):\(expr)"
+            guard let due = try await repository.cursor(key) else {
+                let first = schedule.next(after: nowDate) ?? nowDate.addingTimeInterval(86_400)
+                try await repository.enqueue([], dueAtMillis: nowMillis, cursor: (key, Int64(first.timeIntervalSince1970 * 1000)))
+                continue
+            }
+            guard due <= nowMillis else { continue }
+            let event = Self.event(id: UUID().uuidString.lowercased(), source: "aws.events", detailType: "Scheduled Event", account: r.account,
+                                   region: r.region, time: Date(timeIntervalSince1970: Double(due) / 1000), resources: [arn], detail: .object([]))
+            let next = schedule.next(after: nowDate) ?? nowDate.addingTimeInterval(86_400)
+            let items = try Self.deliveries(event, targets: doc.targets, ruleArn: arn, account: r.account, region: r.region, nowMillis: nowMillis)
+            try await repository.enqueue(items, dueAtMillis: nowMillis, cursor: (key, Int64(next.timeIntervalSince1970 * 1000)))
+            if !items.isEmpty { wakeups.signal(Self.wakeKey) }
+            fired += 1
+        }
+        return fired
+    }
+
+    /// A rule or bus named by its ARN: (kind, stored name).
+    func resource(_ arnText: String, _ c: RequestContext) throws(AWSError) -> (kind: String, name: String) {
+        guard let arn = ARN(arnText), arn.service == "events", arn.account == c.account, arn.region == c.region else {
+            throw Self.validation("Invalid resource ARN: \(arnText)")
+        }
+        if arn.resource.hasPrefix("rule/") {
+            let rest = arn.resource.dropFirst(5)
+            return ("rule", rest.contains("/") ? String(rest) : "default/\(rest)")
+        }
+        if arn.resource.hasPrefix("event-bus/") { return ("bus", String(arn.resource.dropFirst(10))) }
+        throw Self.validation("Invalid resource ARN: \(arnText)")
+    }
+
+    func retag(_ arn: String, _ c: RequestContext, add: [EV.Tag] = [], remove: [String] = []) async throws -> [String: String] {
+        let (kind, name) = try resource(arn, c)
+        guard let text = try await repository.get(account: c.account, region: c.region, kind: kind, name: name) else {
+            throw Self.notFound("Resource \(arn) does not exist.")
+        }
+        func apply(_ tags: inout [String: String]?) throws(AWSError) {
+            var t = tags ?? [:]
+            for k in remove { t[k] = nil }
+            for x in add { t[x.key] = x.value }
+            guard t.count <= 50 else { throw EV.Errors.limitExceededException("A resource can have up to 50 tags.") }
+            tags = t
+        }
+        if kind == "rule" {
+            var doc = try JSONDecoder().decode(RuleDoc.self, from: Data(text.utf8))
+            try apply(&doc.tags)
+            if !add.isEmpty || !remove.isEmpty {
+                try await repository.put(account: c.account, region: c.region, kind: kind, name: name,
+                                         doc: String(decoding: try JSONEncoder().encode(doc), as: UTF8.self))
+            }
+            return doc.tags ?? [:]
+        }
+        var doc = try JSONDecoder().decode(BusDoc.self, from: Data(text.utf8))
+        try apply(&doc.tags)
+        if !add.isEmpty || !remove.isEmpty {
+            try await repository.put(account: c.account, region: c.region, kind: kind, name: name,
+                                     doc: String(decoding: try JSONEncoder().encode(doc), as: UTF8.self))
+        }
+        return doc.tags ?? [:]
+    }
+
+    func tagResource(_ input: EV.TagResourceRequest, context c: RequestContext) async throws -> EV.TagResourceResponse {
+        _ = try await retag(input.resourceARN, c, add: input.tags)
+        return EV.TagResourceResponse()
+    }
+
+    func untagResource(_ input: EV.UntagResourceRequest, context c: RequestContext) async throws -> EV.UntagResourceResponse {
+        _ = try await retag(input.resourceARN, c, remove: input.tagKeys)
+        return EV.UntagResourceResponse()
+    }
+
+    func listTagsForResource(_ input: EV.ListTagsForResourceRequest, context c: RequestContext) async throws -> EV.ListTagsForResourceResponse {
+        let tags = try await retag(input.resourceARN, c)
+        return EV.ListTagsForResourceResponse(tags: tags.sorted { $0.key < $1.key }.map { EV.Tag(key: $0.key, value: $0.value) })
     }
 }

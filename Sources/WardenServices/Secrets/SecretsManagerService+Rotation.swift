@@ -9,7 +9,7 @@ extension SecretsManagerService {
     static let steps = ["createSecret", "setSecret", "testSecret", "finishSecret"]
 
     /// When the next rotation is due after `from`, per AutomaticallyAfterDays or ScheduleExpression (`rate(N hours|days)`,
-    /// or a daily `cron(M H * * ? *)`).
+    /// or `cron(...)`).
     static func nextRotation(_ r: RotationConfig, from: Date) throws(AWSError) -> Date {
         if let days = r.afterDays { return from.addingTimeInterval(Double(days) * 86_400) }
         guard let expr = r.schedule else { throw invalidParameter("RotationRules needs AutomaticallyAfterDays or ScheduleExpression.") }
@@ -25,15 +25,10 @@ extension SecretsManagerService {
             }
         }
         if expr.hasPrefix("cron(") && expr.hasSuffix(")") {
-            let f = expr.dropFirst(5).dropLast().split(separator: " ").map(String.init)
-            guard f.count == 6, let minute = Int(f[0]), let hour = Int(f[1]), (0..<60).contains(minute), (0..<24).contains(hour),
-                  ["*", "?"].contains(f[2]), f[3] == "*", ["*", "?"].contains(f[4]), f[5] == "*" else {
-                throw invalidParameter("Warden's rotation schedules take rate() or a daily cron(M H * * ? *); \(expr) is not supported yet.")
+            guard let schedule = try? Schedule(expr), let next = schedule.next(after: from) else {
+                throw invalidParameter("Invalid ScheduleExpression: \(expr)")
             }
-            var cal = Calendar(identifier: .gregorian)
-            cal.timeZone = TimeZone(identifier: "UTC") ?? .current
-            let next = cal.nextDate(after: from, matching: DateComponents(hour: hour, minute: minute), matchingPolicy: .nextTime)
-            return next ?? from.addingTimeInterval(86_400)
+            return next
         }
         throw invalidParameter("Invalid ScheduleExpression: \(expr)")
     }
@@ -127,28 +122,58 @@ extension SecretsManagerService {
     /// One rotation: the four steps through the function, then AWSPENDING leaves the new version. A failing step
     /// stops it, leaving AWSCURRENT where it was and AWSPENDING on the new version, as Secrets Manager does.
     func rotate(arn: String, token: String, _ c: RequestContext) async {
+        await recordRotationEvent("RotationStarted", arn: arn, c)
+        let done = await rotateSteps(arn: arn, token: token, c)
+        await recordRotationEvent(done ? "RotationSucceeded" : "RotationFailed", arn: arn, c)
+    }
+
+    /// A rotation's outcome for EventBridge's default bus, shaped as the CloudTrail service event AWS records.
+    func recordRotationEvent(_ name: String, arn: String, _ c: RequestContext) async {
+        let at = now()
+        let time = Timestamps.iso8601(at, fractional: false)
+        let detail: JSONValue = .object([
+            ("eventVersion", .string("1.08")),
+            ("userIdentity", .object([("accountId", .string(c.account)), ("invokedBy", .string("secretsmanager.amazonaws.com"))])),
+            ("eventTime", .string(time)), ("eventSource", .string("secretsmanager.amazonaws.com")), ("eventName", .string(name)),
+            ("awsRegion", .string(c.region)), ("sourceIPAddress", .string("secretsmanager.amazonaws.com")),
+            ("userAgent", .string("secretsmanager.amazonaws.com")), ("requestParameters", .null), ("responseElements", .null),
+            ("additionalEventData", .object([("SecretId", .string(arn))])), ("requestID", .string(UUID().uuidString.lowercased())),
+            ("eventID", .string(UUID().uuidString.lowercased())), ("readOnly", .bool(false)), ("eventType", .string("AwsServiceEvent")),
+            ("managementEvent", .bool(true)), ("recipientAccountId", .string(c.account)), ("eventCategory", .string("Management")),
+        ])
+        let event: JSONValue = .object([
+            ("version", .string("0")), ("id", .string(UUID().uuidString.lowercased())), ("detail-type", .string("AWS Service Event via CloudTrail")),
+            ("source", .string("aws.secretsmanager")), ("account", .string(c.account)), ("time", .string(time)), ("region", .string(c.region)),
+            ("resources", .array([])), ("detail", detail),
+        ])
+        try? await PendingEvents.add(repository.db, account: c.account, region: c.region,
+                                     event: String(decoding: JSONWriter.write(event), as: UTF8.self), nowMillis: nowMillis)
+    }
+
+    /// The four steps and the final stage move; true when the rotation completed.
+    func rotateSteps(arn: String, token: String, _ c: RequestContext) async -> Bool {
         guard let row = try? await repository.secret(arn: arn),
-              let doc = try? JSONDecoder().decode(SecretDoc.self, from: Data(row.doc.utf8)), let config = doc.rotation else { return }
+              let doc = try? JSONDecoder().decode(SecretDoc.self, from: Data(row.doc.utf8)), let config = doc.rotation else { return false }
         for step in Self.steps {
             if let strategy = config.managed {
-                guard (try? await builtInStep(step, strategy: strategy, arn: arn, token: token, c)) != nil else { return }
+                guard (try? await builtInStep(step, strategy: strategy, arn: arn, token: token, c)) != nil else { return false }
                 continue
             }
-            guard let functions, let lambda = config.lambdaArn else { return }
+            guard let functions, let lambda = config.lambdaArn else { return false }
             let payload = JSONWriter.write(.object([("Step", .string(step)), ("SecretId", .string(arn)),
                                                     ("ClientRequestToken", .string(token)),
                                                     ("RotationToken", .string(UUID().uuidString.lowercased()))]))
             guard let result = try? await functions.invokeSync(functionArn: lambda, payload: payload, service: "secretsmanager.amazonaws.com",
-                                                               sourceArn: arn), result.functionError == nil else { return }
+                                                               sourceArn: arn), result.functionError == nil else { return false }
         }
         await locks.lock(arn)
         defer { locks.unlock(arn) }
         guard var latest = try? await repository.secret(arn: arn), var d = try? JSONDecoder().decode(SecretDoc.self, from: Data(latest.doc.utf8)),
               let versions = try? await repository.versions(arn: arn),
-              let mine = versions.first(where: { $0.versionId == token }) else { return }
+              let mine = versions.first(where: { $0.versionId == token }) else { return false }
         var vdoc = Self.versionDoc(mine)
         // finishSecret must have made the new version current; only then is the rotation done.
-        guard vdoc.stages.contains("AWSCURRENT") else { return }
+        guard vdoc.stages.contains("AWSCURRENT") else { return false }
         vdoc.stages.removeAll { $0 == "AWSPENDING" }
         d.lastRotatedMillis = nowMillis
         d.lastChangedMillis = nowMillis
@@ -156,8 +181,9 @@ extension SecretsManagerService {
             latest.rotateAtMillis = (try? Self.nextRotation(config, from: now())).map { Int64($0.timeIntervalSince1970 * 1000) }
         }
         latest.doc = d.encoded()
-        _ = try? await repository.save(latest, versionDocs: [token: vdoc.encoded()])
+        guard (try? await repository.save(latest, versionDocs: [token: vdoc.encoded()])) != nil else { return false }
         try? await syncReplicas(arn, c)
+        return true
     }
 
     /// Starts the rotations that are due (the scheduler); returns how many.
