@@ -177,7 +177,7 @@ public enum WardenNode {
         try await sns.resumeReplays()
         let cloudTrail = CloudTrailService(
             audit: store.audit, trails: TrailRepository(db: store.database, sealer: store.sealer), buckets: buckets, keys: kms,
-            logs: logs, settings: try trailSettings(config),
+            logs: logs, insights: InsightRepository(db: store.database), settings: try trailSettings(config),
             now: { clock.now() })
         let orphans = try await buckets.sweepOrphans()
         if orphans > 0 { logger.info("removed object files no object refers to", metadata: ["files": "\(orphans)"]) }
@@ -267,6 +267,11 @@ public enum WardenNode {
                 // Trails with a log group: their events, within a second.
                 .init(service: PeriodicJob(name: "cloudtrail-logs", interval: .milliseconds(500), logger: logger) {
                     _ = try await cloudTrail.runLogGroupDelivery()
+                }),
+                // CloudTrail Insights: each completed minute against its baseline.
+                .init(service: PeriodicJob(name: "cloudtrail-insights", interval: config.jobInterval, logger: logger) {
+                    let n = try await cloudTrail.runInsights()
+                    if n > 0 { logger.info("insights events raised", metadata: ["count": "\(n)"]) }
                 }),
                 // Alarms: evaluated every second.
                 .init(service: PeriodicJob(name: "alarms", interval: .seconds(1), logger: logger) {

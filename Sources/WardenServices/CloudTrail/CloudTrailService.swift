@@ -28,6 +28,8 @@ public struct CloudTrailService: Sendable {
     let keys: (any DataKeyProvider)?
     /// CloudWatch Logs, for trails that stream to a log group.
     let logs: (any LogSink)?
+    /// Insights: the detector's counts and events.
+    let insights: InsightRepository?
     let settings: TrailSettings
     let now: @Sendable () -> Date
     /// Serializes read-modify-write changes to trails (rare calls; one lock is enough).
@@ -39,9 +41,10 @@ public struct CloudTrailService: Sendable {
     public static let retention: TimeInterval = 90 * 86400
 
     public init(audit: AuditRepository, trails: TrailRepository, buckets: BucketStore, keys: (any DataKeyProvider)? = nil,
-                logs: (any LogSink)? = nil,
+                logs: (any LogSink)? = nil, insights: InsightRepository? = nil,
                 settings: TrailSettings = TrailSettings(), now: @escaping @Sendable () -> Date = { Date() }) {
         self.logs = logs
+        self.insights = insights
         self.audit = audit
         self.trails = trails
         self.buckets = buckets
@@ -66,8 +69,7 @@ public struct CloudTrailService: Sendable {
         if let s = input.startTime, let e = input.endTime, s > e {
             throw CloudTrail.Errors.invalidTimeRangeException("Start time must be before end time.")
         }
-        // Insights events are not produced yet, so an insight lookup has nothing to return.
-        if input.eventCategory?.rawValue == "insight" { return CloudTrail.LookupEventsResponse(events: [], nextToken: nil) }
+        if input.eventCategory?.rawValue == "insight" { return try await lookupInsights(input, c, start: start, end: end, limit: limit) }
         var attribute: AuditLookup.Attribute?
         if let a = attributes.first {
             // ReadOnly compares as a string: anything but true/false matches no event.
@@ -205,6 +207,10 @@ extension CloudTrailService {
                 AnyOperation(Ops.RemoveTags.self, traits: Self.traits("RemoveTags", readOnly: false, trail: "ResourceId"), removeTags),
                 AnyOperation(Ops.ListTags.self, traits: Self.traits("ListTags", readOnly: true), listTags),
                 AnyOperation(Ops.ListPublicKeys.self, traits: Self.traits("ListPublicKeys", readOnly: true), listPublicKeys),
+                AnyOperation(Ops.PutInsightSelectors.self, traits: Self.traits("PutInsightSelectors", readOnly: false, trail: "TrailName"),
+                             putInsightSelectors),
+                AnyOperation(Ops.GetInsightSelectors.self, traits: Self.traits("GetInsightSelectors", readOnly: true, trail: "TrailName"),
+                             getInsightSelectors),
             ])
     }
 }

@@ -61,6 +61,8 @@ struct TrailRecord: Codable, Sendable {
     var cloudWatchLogsRoleArn: String?
     /// The audit sequence number the log group was set at: later events go to it.
     var logsStartSeq: Int64?
+    /// PutInsightSelectors: ApiCallRateInsight and/or ApiErrorRateInsight.
+    var insightTypes: [String]?
 
     var arn: String { "arn:\(partition):cloudtrail:\(homeRegion):\(account):trail/\(name)" }
 
@@ -76,7 +78,7 @@ struct TrailRecord: Codable, Sendable {
                          includeGlobalServiceEvents: includeGlobalServiceEvents, isMultiRegionTrail: isMultiRegionTrail,
                          homeRegion: homeRegion, trailARN: arn, logFileValidationEnabled: logFileValidationEnabled,
                          cloudWatchLogsLogGroupArn: cloudWatchLogsLogGroupArn, cloudWatchLogsRoleArn: cloudWatchLogsRoleArn,
-                         kmsKeyId: kmsKeyId, hasCustomEventSelectors: hasCustomEventSelectors, hasInsightSelectors: false, isOrganizationTrail: false)
+                         kmsKeyId: kmsKeyId, hasCustomEventSelectors: hasCustomEventSelectors, hasInsightSelectors: !(insightTypes ?? []).isEmpty, isOrganizationTrail: false)
     }
 }
 
