@@ -2,6 +2,7 @@
 // patterns (the matcher SNS filter policies use), targets (SQS queues, SNS topics, functions, other buses), PutEvents,
 // and every CloudTrail management write call put on the default bus as "AWS API Call via CloudTrail".
 import Foundation
+import Synchronization
 import WardenAPI
 import WardenCore
 import WardenStorage
@@ -18,6 +19,8 @@ public struct EventsService: Sendable {
     let topics: (any TopicPublisher)?
     let now: @Sendable () -> Date
     public let wakeups = QueueSignals()
+    /// Each bus's enabled rules, parsed and indexed, kept for a second (and dropped at once when this node changes them).
+    let ruleCache = RuleCache()
 
     public init(repository: EventBusRepository, queues: (any QueueDelivery)?, functions: (any FunctionInvoker)?,
                 topics: (any TopicPublisher)?, now: @escaping @Sendable () -> Date = { Date() }) {
@@ -121,6 +124,7 @@ extension EventsService {
         for rule in try await repository.list(account: c.account, region: c.region, kind: "rule", prefix: input.name + "/") {
             _ = try await repository.delete(account: c.account, region: c.region, kind: "rule", name: rule.name)
         }
+        ruleCache.drop("\(c.account)/\(c.region)/\(input.name)")
         return EmptyShape()
     }
 
@@ -176,6 +180,7 @@ extension EventsService {
     }
 
     func save(_ doc: RuleDoc, name: String, bus: String, _ c: RequestContext) async throws {
+        defer { ruleCache.drop("\(c.account)/\(c.region)/\(bus)") }
         try await repository.put(account: c.account, region: c.region, kind: "rule", name: "\(bus)/\(name)",
                                  doc: String(decoding: try JSONEncoder().encode(doc), as: UTF8.self))
     }
@@ -247,6 +252,7 @@ extension EventsService {
         guard let doc = try? await rule(input.name, bus: bus, c) else { return EmptyShape() }
         guard doc.targets.isEmpty || input.force == true else { throw Self.validation("Rule can't be deleted since it has targets.") }
         _ = try await repository.delete(account: c.account, region: c.region, kind: "rule", name: "\(bus)/\(input.name)")
+        ruleCache.drop("\(c.account)/\(c.region)/\(bus)")
         return EmptyShape()
     }
 
@@ -318,14 +324,9 @@ extension EventsService {
                  ("resources", .array(resources.map { .string($0) })), ("detail", detail)])
     }
 
-    /// A bus's enabled rules with their parsed patterns.
-    struct LiveRule {
-        var arn: String
-        var pattern: FilterPolicy
-        var targets: [TargetDoc]
-    }
-
-    func liveRules(bus: String, account: String, region: String) async throws -> [LiveRule] {
+    func liveRules(bus: String, account: String, region: String) async throws -> RuleSet {
+        let key = "\(account)/\(region)/\(bus)"
+        if let cached = ruleCache.get(key) { return cached }
         let c = DataKeyCache.serviceContext(account: account, region: region, service: "events.amazonaws.com", now: now())
         var out: [LiveRule] = []
         for r in try await repository.list(account: account, region: region, kind: "rule", prefix: bus + "/") {
@@ -334,13 +335,15 @@ extension EventsService {
                   let text = doc.pattern, let pattern = try? FilterPolicy(text, dialect: .eventPattern) else { continue }
             out.append(LiveRule(arn: Self.ruleArn(c, bus: bus, name), pattern: pattern, targets: doc.targets))
         }
-        return out
+        let set = RuleSet(out)
+        ruleCache.put(key, set)
+        return set
     }
 
     /// The deliveries an event makes: every rule whose pattern matches, each target's input.
-    static func route(_ event: JSONValue, rules: [LiveRule], account: String, region: String, nowMillis: Int64) throws -> [(target: String, payload: [UInt8])] {
+    static func route(_ event: JSONValue, rules: RuleSet, account: String, region: String, nowMillis: Int64) throws -> [(target: String, payload: [UInt8])] {
         var out: [(String, [UInt8])] = []
-        for rule in rules where rule.pattern.matches(body: event) {
+        for rule in rules.candidates(for: event) where rule.pattern.matches(body: event) {
             out += try deliveries(event, targets: rule.targets, ruleArn: rule.arn, account: account, region: region, nowMillis: nowMillis)
         }
         return out
@@ -394,7 +397,7 @@ extension EventsService {
         var deliveries: [(target: String, payload: [UInt8])] = []
         var failed = 0
         // Each bus's rules are read once per request, however many entries name it.
-        var rulesOf: [String: [LiveRule]] = [:]
+        var rulesOf: [String: RuleSet] = [:]
         for e in input.entries {
             guard let source = e.source, !source.isEmpty, let type = e.detailType, !type.isEmpty else {
                 results.append(EV.PutEventsResultEntry(errorCode: "InvalidArgument", errorMessage: "Parameters Source and DetailType are required."))
@@ -416,7 +419,7 @@ extension EventsService {
             let event = Self.event(id: id, source: source, detailType: type, account: c.account, region: c.region, time: e.time ?? now(),
                                    resources: e.resources ?? [], detail: detail)
             if rulesOf[bus] == nil { rulesOf[bus] = try await liveRules(bus: bus, account: c.account, region: c.region) }
-            deliveries += try Self.route(event, rules: rulesOf[bus] ?? [], account: c.account, region: c.region, nowMillis: nowMillis)
+            deliveries += try Self.route(event, rules: rulesOf[bus] ?? RuleSet([]), account: c.account, region: c.region, nowMillis: nowMillis)
             results.append(EV.PutEventsResultEntry(eventId: id))
         }
         try await repository.enqueue(deliveries, dueAtMillis: nowMillis)
@@ -449,7 +452,7 @@ extension EventsService {
         let records = try await audit.list(afterSeq: cursor ?? 0, limit: 500)
         var deliveries: [(target: String, payload: [UInt8])] = []
         // The default buses' rules, read once per account and region for the whole batch.
-        var rulesOf: [String: [LiveRule]] = [:]
+        var rulesOf: [String: RuleSet] = [:]
         for r in records where r.management && !r.readOnly {
             let key = r.account + "/" + r.region
             if rulesOf[key] == nil { rulesOf[key] = try await liveRules(bus: "default", account: r.account, region: r.region) }
@@ -641,4 +644,54 @@ extension EventsService {
         let tags = try await retag(input.resourceARN, c)
         return EV.ListTagsForResourceResponse(tags: tags.sorted { $0.key < $1.key }.map { EV.Tag(key: $0.key, value: $0.value) })
     }
+}
+
+/// A bus's enabled rule with its parsed pattern.
+struct LiveRule: Sendable {
+    var arn: String
+    var pattern: FilterPolicy
+    var targets: [TargetDoc]
+}
+
+/// A bus's rules indexed by the exact `source` values their patterns require; rules without such a constraint are
+/// tried for every event.
+struct RuleSet: Sendable {
+    let bySource: [String: [LiveRule]]
+    let others: [LiveRule]
+
+    init(_ rules: [LiveRule]) {
+        var by: [String: [LiveRule]] = [:]
+        var rest: [LiveRule] = []
+        for r in rules {
+            if let sources = r.pattern.exactValues(of: "source") {
+                for s in sources { by[s, default: []].append(r) }
+            } else {
+                rest.append(r)
+            }
+        }
+        bySource = by
+        others = rest
+    }
+
+    var isEmpty: Bool { bySource.isEmpty && others.isEmpty }
+
+    func candidates(for event: JSONValue) -> [LiveRule] {
+        guard let s = event["source"]?.stringValue, let indexed = bySource[s] else { return others }
+        return others.isEmpty ? indexed : indexed + others
+    }
+}
+
+final class RuleCache: Sendable {
+    let entries = Mutex<[String: (at: ContinuousClock.Instant, rules: RuleSet)]>([:])
+    static let ttl: Duration = .seconds(1)
+
+    func get(_ key: String) -> RuleSet? {
+        entries.withLock { e in
+            guard let hit = e[key], ContinuousClock.now - hit.at < Self.ttl else { return nil }
+            return hit.rules
+        }
+    }
+
+    func put(_ key: String, _ rules: RuleSet) { entries.withLock { $0[key] = (.now, rules) } }
+    func drop(_ key: String) { entries.withLock { _ = $0.removeValue(forKey: key) } }
 }

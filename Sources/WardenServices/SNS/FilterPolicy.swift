@@ -56,6 +56,20 @@ struct FilterPolicy: Sendable {
 
     private init(alternatives: [[(String, Node)]]) { self.alternatives = alternatives }
 
+    /// The exact values a top-level key must take for any alternative to match, or nil when some alternative accepts
+    /// other values (an index of rules by `source` uses it to skip rules that cannot match).
+    func exactValues(of key: String) -> Set<String>? {
+        var out = Set<String>()
+        for alt in alternatives {
+            guard let node = alt.first(where: { $0.0 == key })?.1, case .conditions(let cs) = node else { return nil }
+            for c in cs {
+                guard case .exact(let v) = c else { return nil }
+                out.insert(v)
+            }
+        }
+        return out
+    }
+
     private init(sns text: String) throws(AWSError) {
         guard text.utf8.count <= 256 * 1024 else { throw Self.invalid("Filter policy is too long") }
         guard case .object(let fields)? = try? JSONParser.parse(Array(text.utf8)) else {
