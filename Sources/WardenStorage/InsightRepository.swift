@@ -25,14 +25,14 @@ public struct InsightRepository: Sendable {
 
     public init(db: any SQLDatabase) { self.db = db }
 
-    /// Management calls per (account, region, API, minute, read-only, error code) in [start, end).
-    public func minuteCounts(startMillis: Int64, endMillis: Int64) async throws -> [MinuteCount] {
+    /// An account's management calls per (region, API, minute, read-only, error code) in [start, end).
+    public func minuteCounts(account: String, startMillis: Int64, endMillis: Int64) async throws -> [MinuteCount] {
         try await db.read { tx in
             try await tx.query("""
                 SELECT account_id, region, event_source, event_name, event_time_ms / 60000, read_only, error_code, COUNT(*)
-                FROM audit_events WHERE management = 1 AND event_time_ms >= ? AND event_time_ms < ?
+                FROM audit_events WHERE account_id = ? AND management = 1 AND event_time_ms >= ? AND event_time_ms < ?
                 GROUP BY account_id, region, event_source, event_name, event_time_ms / 60000, read_only, error_code
-                """, [.int(startMillis), .int(endMillis)]).map {
+                """, [.text(account), .int(startMillis), .int(endMillis)]).map {
                 MinuteCount(account: $0[0].text ?? "", region: $0[1].text ?? "", eventSource: $0[2].text ?? "", eventName: $0[3].text ?? "",
                             minute: $0[4].int ?? 0, readOnly: ($0[5].int ?? 0) != 0, errorCode: $0[6].text, count: $0[7].int ?? 0)
             }

@@ -207,3 +207,25 @@ def test_tags_retry_policy_and_dead_letter_queue(strict):
     assert len(dead) == 1 and json.loads(dead[0]["Body"])["detail"] == {"n": 1}
     attrs = {k: v["StringValue"] for k, v in dead[0]["MessageAttributes"].items()}
     assert attrs["RULE_ARN"] == rule_arn and attrs["TARGET_ARN"] == missing and attrs["ERROR_CODE"] and attrs["RETRY_ATTEMPTS"] == "0"
+
+
+def test_limits_get_eventbridges_errors(strict):
+    ev = strict.client("events", validate=False)
+    entry = {"Source": "app", "DetailType": "t", "Detail": "{}"}
+    with pytest.raises(ClientError) as e:
+        ev.put_events(Entries=[entry] * 11)
+    assert code(e) == "ValidationException"
+    with pytest.raises(ClientError) as e:
+        ev.put_events(Entries=[dict(entry, Detail=json.dumps({"x": "y" * 200_000})), dict(entry, Detail=json.dumps({"x": "y" * 100_000}))])
+    assert code(e) == "ValidationException"
+    sqs = strict.client("sqs")
+    ev.put_rule(Name="many", EventPattern='{"source": ["app"]}')
+    arns = [queue(sqs, f"many-{i}")[1] for i in range(6)]
+    ev.put_targets(Rule="many", Targets=[{"Id": str(i), "Arn": a} for i, a in enumerate(arns[:5])])
+    with pytest.raises(ClientError) as e:
+        ev.put_targets(Rule="many", Targets=[{"Id": "5", "Arn": arns[5]}])
+    assert code(e) == "LimitExceededException"
+    with pytest.raises(ClientError) as e:
+        ev.delete_rule(Name="many")
+    assert code(e) == "ValidationException"
+    ev.delete_rule(Name="many", Force=True)

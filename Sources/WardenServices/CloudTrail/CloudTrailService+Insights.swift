@@ -136,7 +136,10 @@ extension CloudTrailService {
         let last = try await insights.cursor("insights-minute") ?? (current - 1)
         let first = max(last + 1, current - 30)
         guard first < current else { return 0 }
-        let counts = try await insights.minuteCounts(startMillis: (first - Self.baselineMinutes) * 60_000, endMillis: current * 60_000)
+        var counts: [MinuteCount] = []
+        for account in enabled.keys.sorted() {
+            counts += try await insights.minuteCounts(account: account, startMillis: (first - Self.baselineMinutes) * 60_000, endMillis: current * 60_000)
+        }
         struct Key: Hashable { var account, region, source, name: String }
         var calls: [Key: [Int64: Double]] = [:]     // write calls per minute
         var errors: [Key: [Int64: Double]] = [:]    // errors (read and write) per minute
