@@ -19,12 +19,16 @@ public final class AuditWriter: Service, Sendable {
     let repository: AuditRepository
     let logger: Logger
     let maxBatch: Int
+    /// Called after each batch commits (consumers of the log, such as EventBridge's CloudTrail tail, wake on it).
+    let onCommit: (@Sendable ([StoredAuditEvent]) -> Void)?
     private let state = Mutex(State())
 
-    public init(repository: AuditRepository, logger: Logger, maxBatch: Int = 2000) {
+    public init(repository: AuditRepository, logger: Logger, maxBatch: Int = 2000,
+                onCommit: (@Sendable ([StoredAuditEvent]) -> Void)? = nil) {
         self.repository = repository
         self.logger = logger
         self.maxBatch = maxBatch
+        self.onCommit = onCommit
     }
 
     /// Appends one record; returns when its transaction has committed. Not cancellable by the caller on purpose:
@@ -102,7 +106,9 @@ public final class AuditWriter: Service, Sendable {
 
     private func write(_ batch: [(StoredAuditEvent, Waiter)]) async {
         do {
-            try await repository.append(batch.map(\.0))
+            let events = batch.map(\.0)
+            try await repository.append(events)
+            onCommit?(events)
             for (_, w) in batch { w.resume() }
         } catch {
             logger.error("audit write failed; failing \(batch.count) requests", metadata: ["error": "\(error)"])

@@ -113,7 +113,11 @@ public enum WardenNode {
             try await ensureRootCredentials(config, store: store, logger: logger)
             verifier = SigV4Verifier(mode: .strict(StoredCredentialProvider(keys: store.accessKeys)))
         }
-        let audit = AuditWriter(repository: store.audit, logger: logger)
+        // Consumers of the audit log (EventBridge's CloudTrail tail, trails' log groups) wake when management writes commit.
+        let auditSignals = QueueSignals()
+        let audit = AuditWriter(repository: store.audit, logger: logger, onCommit: { batch in
+            if batch.contains(where: { $0.management && !$0.readOnly }) { auditSignals.signal("audit") }
+        })
         let metrics = RequestMetrics()
         let clock = WardenClock()
         let kms = KMSService(repository: KMSRepository(db: store.database, sealer: store.sealer), now: { clock.now() })
@@ -253,7 +257,8 @@ public enum WardenNode {
                 }),
                 // EventBridge: CloudTrail's management write calls (and events other services kept) onto default buses,
                 // within a quarter second; then target deliveries, woken by each event.
-                .init(service: PeriodicJob(name: "events-cloudtrail", interval: .milliseconds(250), logger: logger) {
+                .init(service: PeriodicJob(name: "events-cloudtrail", interval: .milliseconds(250), logger: logger,
+                                           wait: { await auditSignals.wait("audit", timeout: $0) }) {
                     _ = try await events.tailAuditLog(store.audit)
                 }),
                 // Scheduled rules: checked every second.
@@ -265,7 +270,8 @@ public enum WardenNode {
                     _ = try await events.runDeliveries()
                 }),
                 // Trails with a log group: their events, within a second.
-                .init(service: PeriodicJob(name: "cloudtrail-logs", interval: .milliseconds(500), logger: logger) {
+                .init(service: PeriodicJob(name: "cloudtrail-logs", interval: .milliseconds(500), logger: logger,
+                                           wait: { await auditSignals.wait("audit", timeout: $0) }) {
                     _ = try await cloudTrail.runLogGroupDelivery()
                 }),
                 // CloudTrail Insights: each completed minute against its baseline.

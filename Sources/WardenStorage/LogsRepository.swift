@@ -206,12 +206,19 @@ public struct LogsRepository: Sendable {
             var first = found.first?[0].int
             var last = found.first?[1].int
             var bytes: Int64 = 0
-            for e in events {
-                try await tx.execute("INSERT INTO logs_events (account_id, region, group_name, stream_name, ts_ms, ingest_ms, message) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                                     scope + [.int(e.timestamp), .int(ingestMillis), .text(e.message)])
-                first = Swift.min(first ?? e.timestamp, e.timestamp)
-                last = Swift.max(last ?? e.timestamp, e.timestamp)
-                bytes += Int64(e.message.utf8.count + 26)
+            // Multi-row inserts, up to 100 events per statement.
+            for chunk in stride(from: 0, to: events.count, by: 100) {
+                let part = events[chunk..<Swift.min(chunk + 100, events.count)]
+                var args: [SQLValue] = []
+                args.reserveCapacity(part.count * 7)
+                for e in part {
+                    args += scope + [.int(e.timestamp), .int(ingestMillis), .text(e.message)]
+                    first = Swift.min(first ?? e.timestamp, e.timestamp)
+                    last = Swift.max(last ?? e.timestamp, e.timestamp)
+                    bytes += Int64(e.message.utf8.count + 26)
+                }
+                let rows = Array(repeating: "(?, ?, ?, ?, ?, ?, ?)", count: part.count).joined(separator: ", ")
+                try await tx.execute("INSERT INTO logs_events (account_id, region, group_name, stream_name, ts_ms, ingest_ms, message) VALUES \(rows)", args)
             }
             if !events.isEmpty {
                 try await tx.execute("""

@@ -327,6 +327,8 @@ extension EventsService {
     func liveRules(bus: String, account: String, region: String) async throws -> RuleSet {
         let key = "\(account)/\(region)/\(bus)"
         if let cached = ruleCache.get(key) { return cached }
+        // One caller reloads an expired entry; the others keep using the rules they have meanwhile.
+        let started = ContinuousClock.now
         let c = DataKeyCache.serviceContext(account: account, region: region, service: "events.amazonaws.com", now: now())
         var out: [LiveRule] = []
         for r in try await repository.list(account: account, region: region, kind: "rule", prefix: bus + "/") {
@@ -336,7 +338,7 @@ extension EventsService {
             out.append(LiveRule(arn: Self.ruleArn(c, bus: bus, name), pattern: pattern, targets: doc.targets))
         }
         let set = RuleSet(out)
-        ruleCache.put(key, set)
+        ruleCache.put(key, set, loadStarted: started)
         return set
     }
 
@@ -682,16 +684,40 @@ struct RuleSet: Sendable {
 }
 
 final class RuleCache: Sendable {
-    let entries = Mutex<[String: (at: ContinuousClock.Instant, rules: RuleSet)]>([:])
+    struct Entry {
+        var at: ContinuousClock.Instant
+        var rules: RuleSet
+        var reloading: Bool
+    }
+    let entries = Mutex<[String: Entry]>([:])
+    /// When this node last changed each bus's rules, so a load that began before a change never installs what it read.
+    let changes = Mutex<[String: ContinuousClock.Instant]>([:])
     static let ttl: Duration = .seconds(1)
 
+    /// The cached rules while fresh; once stale, the first caller gets nil (and reloads) and the rest the stale rules.
     func get(_ key: String) -> RuleSet? {
         entries.withLock { e in
-            guard let hit = e[key], ContinuousClock.now - hit.at < Self.ttl else { return nil }
-            return hit.rules
+            guard var hit = e[key] else { return nil }
+            let age = ContinuousClock.now - hit.at
+            // (A reload that has not finished within five periods has failed: the next caller tries again.)
+            if age < Self.ttl || (hit.reloading && age < Self.ttl * 5) { return hit.rules }
+            hit.reloading = true
+            e[key] = hit
+            return nil
         }
     }
 
-    func put(_ key: String, _ rules: RuleSet) { entries.withLock { $0[key] = (.now, rules) } }
-    func drop(_ key: String) { entries.withLock { _ = $0.removeValue(forKey: key) } }
+    func put(_ key: String, _ rules: RuleSet, loadStarted: ContinuousClock.Instant) {
+        let changed = changes.withLock { $0[key] }
+        entries.withLock { e in
+            // A change made after this load began: leave the entry out, the next caller reads again.
+            if let c = changed, c >= loadStarted { e[key] = nil; return }
+            e[key] = Entry(at: .now, rules: rules, reloading: false)
+        }
+    }
+
+    func drop(_ key: String) {
+        changes.withLock { $0[key] = .now }
+        entries.withLock { _ = $0.removeValue(forKey: key) }
+    }
 }
