@@ -259,7 +259,8 @@ public enum WardenNode {
                 // within a quarter second; then target deliveries, woken by each event.
                 .init(service: PeriodicJob(name: "events-cloudtrail", interval: .milliseconds(250), logger: logger,
                                            wait: { await auditSignals.wait("audit", timeout: $0) }) {
-                    _ = try await events.tailAuditLog(store.audit)
+                    // Until caught up, so a commit signalled while a pass ran is not left for the next interval.
+                    while try await events.tailAuditLog(store.audit) > 0 {}
                 }),
                 // Scheduled rules: checked every second.
                 .init(service: PeriodicJob(name: "events-schedules", interval: .seconds(1), logger: logger) {
@@ -267,12 +268,12 @@ public enum WardenNode {
                 }),
                 .init(service: PeriodicJob(name: "events-delivery", interval: .milliseconds(250), logger: logger,
                                            wait: { await events.wakeups.wait(EventsService.wakeKey, timeout: $0) }) {
-                    _ = try await events.runDeliveries()
+                    while try await events.runDeliveries() > 0 {}
                 }),
                 // Trails with a log group: their events, within a second.
                 .init(service: PeriodicJob(name: "cloudtrail-logs", interval: .milliseconds(500), logger: logger,
                                            wait: { await auditSignals.wait("audit", timeout: $0) }) {
-                    _ = try await cloudTrail.runLogGroupDelivery()
+                    while try await cloudTrail.runLogGroupDelivery() > 0 {}
                 }),
                 // CloudTrail Insights: each completed minute against its baseline.
                 .init(service: PeriodicJob(name: "cloudtrail-insights", interval: config.jobInterval, logger: logger) {

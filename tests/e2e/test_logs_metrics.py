@@ -62,7 +62,7 @@ def test_groups_streams_and_events(strict):
     r = logs.put_log_events(logGroupName="/app/web", logStreamName="a-stream", logEvents=[
         {"timestamp": t - 15 * 86_400_000, "message": "ancient"}, {"timestamp": t - 8 * 86_400_000, "message": "expired"}]
         + [{"timestamp": t + i, "message": f"line {i}"} for i in range(25)])
-    assert r["rejectedLogEventsInfo"] == {"tooOldLogEventEndIndex": 0, "expiredLogEventEndIndex": 1}
+    assert r["rejectedLogEventsInfo"] == {"tooOldLogEventEndIndex": 1, "expiredLogEventEndIndex": 2}  # exclusive ends
     r = logs.put_log_events(logGroupName="/app/web", logStreamName="b-stream",
                             logEvents=[{"timestamp": t + 10, "message": "from b"}, {"timestamp": t + 3 * 3_600_000, "message": "future"}])
     assert r["rejectedLogEventsInfo"] == {"tooNewLogEventStartIndex": 1}

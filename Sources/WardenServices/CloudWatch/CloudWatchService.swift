@@ -54,7 +54,7 @@ public struct CloudWatchService: Sendable {
     static let maxValue = pow(2.0, 360.0)
 
     static func checkValue(_ v: Double, _ field: String) throws(AWSError) {
-        guard v.isFinite, abs(v) <= maxValue, v == 0 || abs(v) >= pow(2.0, -260.0) else {
+        guard v.isFinite, abs(v) <= maxValue, v == 0 || abs(v) >= pow(2.0, -360.0) else {
             throw invalid("The value \(v) for parameter \(field) is invalid.")
         }
     }

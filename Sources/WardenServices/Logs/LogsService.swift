@@ -262,8 +262,9 @@ public struct LogsService: Sendable {
         var expired: Int?
         for (i, e) in events.enumerated() {
             if e.timestamp > newest { tooNew = tooNew ?? i; continue }
-            if e.timestamp < nowMs - 14 * 86_400_000 { tooOld = i; continue }
-            if e.timestamp < oldest { expired = i; continue }
+            // The end indexes are exclusive: one past the last rejected event.
+            if e.timestamp < nowMs - 14 * 86_400_000 { tooOld = i + 1; continue }
+            if e.timestamp < oldest { expired = i + 1; continue }
             accepted.append((e.timestamp, e.message))
         }
         if let first = accepted.first, let last = accepted.last, last.timestamp - first.timestamp > 86_400_000 {
