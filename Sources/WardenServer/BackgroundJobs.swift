@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import Synchronization
+import WardenServices
 
 /// Runs `work` every `interval` until graceful shutdown. A failed run is logged and retried on the next tick;
 /// the work itself is idempotent, so a crash mid-run is repaired by the next run.
@@ -10,28 +11,30 @@ struct PeriodicJob: Service {
     let name: String
     let interval: Duration
     let logger: Logger
-    /// Waits up to the interval between runs; by default a sleep, or something a producer can cut short.
-    var wait: (@Sendable (Duration) async -> Void)?
+    /// Producers signal this key to cut the wait between runs short; a signal that comes while a run is under way
+    /// ends the next wait at once.
+    var wakeups: (signals: QueueSignals, key: String)?
     let work: @Sendable () async throws -> Void
 
-    init(name: String, interval: Duration, logger: Logger, wait: (@Sendable (Duration) async -> Void)? = nil,
+    init(name: String, interval: Duration, logger: Logger, wakeups: (signals: QueueSignals, key: String)? = nil,
          work: @escaping @Sendable () async throws -> Void) {
         self.name = name
         self.interval = interval
         self.logger = logger
-        self.wait = wait
+        self.wakeups = wakeups
         self.work = work
     }
 
     func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            let token = wakeups.map { $0.signals.token($0.key) }
             do {
                 try await work()
             } catch {
                 logger.error("background job failed", metadata: ["job": "\(name)", "error": "\(error)"])
             }
-            if let wait {
-                await wait(interval)
+            if let wakeups {
+                await wakeups.signals.wait(wakeups.key, timeout: interval, since: token)
                 continue
             }
             do {

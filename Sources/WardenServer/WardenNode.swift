@@ -247,18 +247,18 @@ public enum WardenNode {
                 }),
                 // SNS deliveries: woken by each publish, and every 250 ms for retries that come due.
                 .init(service: PeriodicJob(name: "sns-delivery", interval: .milliseconds(250), logger: logger,
-                                           wait: { await sns.wakeups.wait(SNSService.wakeKey, timeout: $0) }) {
+                                           wakeups: (sns.wakeups, SNSService.wakeKey)) {
                     _ = try await sns.runDeliveries()
                 }),
                 // Asynchronous function invocations: woken by each Event invoke, and every 250 ms for retries.
                 .init(service: PeriodicJob(name: "lambda-events", interval: .milliseconds(250), logger: logger,
-                                           wait: { await lambda.wakeups.wait(LambdaService.wakeKey, timeout: $0) }) {
+                                           wakeups: (lambda.wakeups, LambdaService.wakeKey)) {
                     _ = try await lambda.runEvents()
                 }),
                 // EventBridge: CloudTrail's management write calls (and events other services kept) onto default buses,
                 // within a quarter second; then target deliveries, woken by each event.
                 .init(service: PeriodicJob(name: "events-cloudtrail", interval: .milliseconds(250), logger: logger,
-                                           wait: { await auditSignals.wait("audit", timeout: $0) }) {
+                                           wakeups: (auditSignals, "audit")) {
                     // Until caught up, so a commit signalled while a pass ran is not left for the next interval.
                     while try await events.tailAuditLog(store.audit) > 0 {}
                 }),
@@ -267,12 +267,12 @@ public enum WardenNode {
                     _ = try await events.runSchedules()
                 }),
                 .init(service: PeriodicJob(name: "events-delivery", interval: .milliseconds(250), logger: logger,
-                                           wait: { await events.wakeups.wait(EventsService.wakeKey, timeout: $0) }) {
+                                           wakeups: (events.wakeups, EventsService.wakeKey)) {
                     while try await events.runDeliveries() > 0 {}
                 }),
                 // Trails with a log group: their events, within a second.
                 .init(service: PeriodicJob(name: "cloudtrail-logs", interval: .milliseconds(500), logger: logger,
-                                           wait: { await auditSignals.wait("audit", timeout: $0) }) {
+                                           wakeups: (auditSignals, "audit")) {
                     while try await cloudTrail.runLogGroupDelivery() > 0 {}
                 }),
                 // CloudTrail Insights: each completed minute against its baseline.

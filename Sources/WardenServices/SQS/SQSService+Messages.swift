@@ -345,6 +345,7 @@ extension SQSService {
         }
         while true {
             let nowMs = nowMillis
+            let token = signals.token(row.queueId)
             // FIFO receives of one queue go one at a time, so no two receivers take messages of one group.
             if fifo { await locks.lock("receive:" + row.queueId) }
             if let attemptKey, let again = try await retriedAttempt(attemptKey, queueId: row.queueId, nowMs: nowMs, visibility: visibility) {
@@ -387,7 +388,7 @@ extension SQSService {
             if remaining <= .zero { return SQS.ReceiveMessageResult(messages: nil) }
             // Woken by a send to this queue; otherwise look again within a second (delays and visibility timeouts end
             // without a send).
-            await signals.wait(row.queueId, timeout: min(remaining, .seconds(1)))
+            await signals.wait(row.queueId, timeout: min(remaining, .seconds(1)), since: token)
         }
     }
 

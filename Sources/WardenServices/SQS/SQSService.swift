@@ -58,12 +58,26 @@ struct QueueRecord: Codable, Sendable {
 public final class QueueSignals: Sendable {
     public init() {}
     private let waiters = Mutex<[String: [UUID: CheckedContinuation<Void, Never>]]>([:])
+    /// How many times each key was signalled: a waiter that read it before looking for work returns at once if a
+    /// signal came in between (no lost wake-ups).
+    private let counts = Mutex<[String: UInt64]>([:])
 
-    /// Returns when `queue` is signalled or `timeout` passes.
-    public func wait(_ queue: String, timeout: Duration) async {
+    /// The key's signal count, read before looking for work.
+    public func token(_ queue: String) -> UInt64 { counts.withLock { $0[queue] ?? 0 } }
+
+    /// Returns when `queue` is signalled or `timeout` passes; at once when it was signalled since `token`.
+    public func wait(_ queue: String, timeout: Duration, since token: UInt64? = nil) async {
         let id = UUID()
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            waiters.withLock { $0[queue, default: [:]][id] = c }
+            let early = waiters.withLock { w -> Bool in
+                if let token, counts.withLock({ ($0[queue] ?? 0) != token }) { return true }
+                w[queue, default: [:]][id] = c
+                return false
+            }
+            if early {
+                c.resume()
+                return
+            }
             Task {
                 try? await Task.sleep(for: timeout)
                 self.resume(queue, id)
@@ -81,7 +95,10 @@ public final class QueueSignals: Sendable {
     }
 
     public func signal(_ queue: String) {
-        let all = waiters.withLock { $0.removeValue(forKey: queue) }
+        let all = waiters.withLock { w -> [UUID: CheckedContinuation<Void, Never>]? in
+            counts.withLock { $0[queue, default: 0] &+= 1 }
+            return w.removeValue(forKey: queue)
+        }
         for c in all?.values ?? [:].values { c.resume() }
     }
 }
