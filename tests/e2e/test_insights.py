@@ -30,9 +30,10 @@ def test_a_burst_of_create_secret_calls_raises_an_api_call_rate_insight(make_war
     with pytest.raises(ClientError) as e:
         ct.put_insight_selectors(TrailName="insights", InsightSelectors=[{"InsightType": "ApiCallRateInsight"}, {"InsightType": "ApiCallRateInsight"}])
     assert code(e) == "InvalidInsightSelectorsException"
-    r = ct.put_insight_selectors(TrailName="insights", InsightSelectors=[{"InsightType": "ApiCallRateInsight"}])
-    assert r["InsightSelectors"] == [{"InsightType": "ApiCallRateInsight"}] and r["TrailARN"].endswith(":trail/insights")
-    assert ct.get_insight_selectors(TrailName="insights")["InsightSelectors"] == [{"InsightType": "ApiCallRateInsight"}]
+    both = [{"InsightType": "ApiCallRateInsight"}, {"InsightType": "ApiErrorRateInsight"}]
+    r = ct.put_insight_selectors(TrailName="insights", InsightSelectors=both)
+    assert r["InsightSelectors"] == both and r["TrailARN"].endswith(":trail/insights")
+    assert ct.get_insight_selectors(TrailName="insights")["InsightSelectors"] == both
     assert ct.get_trail(Name="insights")["Trail"]["HasInsightSelectors"] is True
     ct.start_logging(Name="insights")
     url, arn = queue(sqs, "insights")
@@ -54,11 +55,18 @@ def test_a_burst_of_create_secret_calls_raises_an_api_call_rate_insight(make_war
         calls(2)
         next_minute()
     assert lookup_insights(ct) == []
-    calls(40)  # a burst
+    calls(40)  # a burst of calls, and of errors from another API
+    for _ in range(15):
+        with pytest.raises(ClientError):
+            sm.describe_secret(SecretId="no-such-secret")
     next_minute()
-    got = drain(sqs, url, 1, timeout=10)
-    assert len(got) == 1
-    start = json.loads(got[0]["Body"])
+    got = [json.loads(m["Body"]) for m in drain(sqs, url, 2, timeout=10)]
+    assert len(got) == 2
+    by_type = {g["detail"]["insightDetails"]["insightType"]: g for g in got}
+    errors = by_type["ApiErrorRateInsight"]["detail"]["insightDetails"]
+    assert (errors["state"], errors["eventName"], errors["errorCode"]) == ("Start", "DescribeSecret", "ResourceNotFoundException")
+    assert errors["insightContext"]["statistics"]["insight"]["average"] == 1.0  # every call failed: an error rate of 1
+    start = by_type["ApiCallRateInsight"]
     assert start["detail-type"] == "AWS Insight via CloudTrail" and start["source"] == "aws.secretsmanager"
     d = start["detail"]
     assert d["eventType"] == "AwsCloudTrailInsight" and d["eventCategory"] == "Insight"
@@ -70,21 +78,22 @@ def test_a_burst_of_create_secret_calls_raises_an_api_call_rate_insight(make_war
     for _ in range(2):  # back to the baseline
         calls(2)
         next_minute()
-    got = drain(sqs, url, 1, timeout=10)
-    assert len(got) == 1
-    end = json.loads(got[0]["Body"])["detail"]
+    got = [json.loads(m["Body"])["detail"] for m in drain(sqs, url, 2, timeout=10)]
+    assert sorted((g["insightDetails"]["insightType"], g["insightDetails"]["state"]) for g in got) == [
+        ("ApiCallRateInsight", "End"), ("ApiErrorRateInsight", "End")]
+    end = next(g for g in got if g["insightDetails"]["insightType"] == "ApiCallRateInsight")
     assert end["insightDetails"]["state"] == "End" and end["sharedEventID"] == d["sharedEventID"]
     end_stats = end["insightDetails"]["insightContext"]["statistics"]
     assert end_stats["insightDuration"] == 1 and end_stats["insight"]["average"] == 40 and end_stats["baseline"] == stats["baseline"]
-    events = lookup_insights(ct)
+    events = ct.lookup_events(EventCategory="insight", LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "CreateSecret"}])["Events"]
     assert [json.loads(e["CloudTrailEvent"])["insightDetails"]["state"] for e in events] == ["End", "Start"]
     assert all(e["EventName"] == "CreateSecret" and e["EventSource"] == "secretsmanager.amazonaws.com" for e in events)
+    assert len(lookup_insights(ct)) == 4
     assert ct.lookup_events(EventCategory="insight", LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "PutSecretValue"}])["Events"] == []
     files = [k for k in keys(s3, "insights-bucket") if "/CloudTrail-Insight/" in k]
-    assert len(files) == 2 and all("_CloudTrail-Insight_us-east-1_" in k for k in files)
-    states = sorted(json.loads(gzip.decompress(s3.get_object(Bucket="insights-bucket", Key=k)["Body"].read()))["Records"][0]["insightDetails"]["state"]
-                    for k in files)
-    assert states == ["End", "Start"]
+    assert len(files) == 4 and all("_CloudTrail-Insight_us-east-1_" in k for k in files)
+    records = [json.loads(gzip.decompress(s3.get_object(Bucket="insights-bucket", Key=k)["Body"].read()))["Records"][0] for k in files]
+    assert sorted(r["insightDetails"]["state"] for r in records) == ["End", "End", "Start", "Start"]
     # The ordinary history is not mixed with insights.
     assert all(e["EventName"] != "CreateSecret" or "insightDetails" not in e["CloudTrailEvent"]
                for e in ct.lookup_events(MaxResults=50)["Events"])

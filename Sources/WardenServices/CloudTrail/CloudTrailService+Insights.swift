@@ -141,38 +141,51 @@ extension CloudTrailService {
             counts += try await insights.minuteCounts(account: account, startMillis: (first - Self.baselineMinutes) * 60_000, endMillis: current * 60_000)
         }
         struct Key: Hashable { var account, region, source, name: String }
-        var calls: [Key: [Int64: Double]] = [:]     // write calls per minute
-        var errors: [Key: [Int64: Double]] = [:]    // errors (read and write) per minute
+        var writes: [Key: [Int64: Double]] = [:]    // write calls per minute (ApiCallRateInsight)
+        var totals: [Key: [Int64: Double]] = [:]    // all calls per minute
+        var errors: [Key: [Int64: Double]] = [:]    // failed calls per minute (ApiErrorRateInsight: errors / calls)
         var errorCodes: [Key: [Int64: [String: Int64]]] = [:]
         for m in counts {
             guard let e = enabled[m.account], e.regions?.contains(m.region) ?? true else { continue }
             let k = Key(account: m.account, region: m.region, source: m.eventSource, name: m.eventName)
-            if !m.readOnly { calls[k, default: [:]][m.minute, default: 0] += Double(m.count) }
+            if !m.readOnly { writes[k, default: [:]][m.minute, default: 0] += Double(m.count) }
+            totals[k, default: [:]][m.minute, default: 0] += Double(m.count)
             if let code = m.errorCode {
                 errors[k, default: [:]][m.minute, default: 0] += Double(m.count)
                 errorCodes[k, default: [:]][m.minute, default: [:]][code, default: 0] += m.count
             }
         }
+        /// The measure an insight type watches, and the count that must reach the floor for a minute to be unusual.
+        func measure(_ type: String, _ k: Key, _ minute: Int64) -> (value: Double, count: Double) {
+            if type == "ApiCallRateInsight" {
+                let n = writes[k]?[minute] ?? 0
+                return (n, n)
+            }
+            let failed = errors[k]?[minute] ?? 0
+            let all = totals[k]?[minute] ?? 0
+            return (all > 0 ? failed / all : 0, failed)
+        }
         var raised = 0
         for minute in first..<current {
-            for (type, series) in [("ApiCallRateInsight", calls), ("ApiErrorRateInsight", errors)] {
-                for (k, perMinute) in series {
+            for (type, keys) in [("ApiCallRateInsight", Array(writes.keys)), ("ApiErrorRateInsight", Array(totals.keys))] {
+                for k in keys {
                     guard enabled[k.account]?.types.contains(type) == true else { continue }
-                    let value = perMinute[minute] ?? 0
-                    let window = ((minute - Self.baselineMinutes)..<minute).map { perMinute[$0] ?? 0 }
+                    let (value, count) = measure(type, k, minute)
+                    let window = ((minute - Self.baselineMinutes)..<minute).map { measure(type, k, $0).value }
                     let mean = window.reduce(0, +) / Double(window.count)
                     let sd = (window.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(window.count)).squareRoot()
                     if let open = try await openInsight(account: k.account, region: k.region, api: k.name, type: type) {
-                        guard value <= open.threshold else { continue }
-                        let during = (open.startMinute..<minute).map { perMinute[$0] ?? 0 }
+                        guard value <= open.threshold || count < Self.insightFloor else { continue }
+                        let during = (open.startMinute..<minute).map { measure(type, k, $0).value }
                         try await raise(state: "End", type: type, key: (k.account, k.region, k.source, k.name), minute: minute, sharedId: open.sharedId,
                                         baseline: open.baseline, insight: during.reduce(0, +) / Double(max(1, during.count)),
                                         duration: minute - open.startMinute, threshold: open.threshold, errorCode: open.errorCode,
                                         trails: trailsByAccount[k.account] ?? [])
                         raised += 1
                     } else {
-                        let threshold = mean + 3 * sd + 1
-                        guard value >= Self.insightFloor, value > threshold else { continue }
+                        // Counts need one call more than three deviations; rates a tenth more.
+                        let threshold = mean + 3 * sd + (type == "ApiCallRateInsight" ? 1 : 0.1)
+                        guard count >= Self.insightFloor, value > threshold else { continue }
                         let code = errorCodes[k]?[minute]?.max { $0.value < $1.value }?.key
                         try await raise(state: "Start", type: type, key: (k.account, k.region, k.source, k.name), minute: minute,
                                         sharedId: UUID().uuidString.lowercased(), baseline: mean, insight: value, duration: nil,
