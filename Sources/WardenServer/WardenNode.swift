@@ -202,6 +202,7 @@ public enum WardenNode {
                                         },
                                         clock: clock, onReset: {
                                             kms.clearCache()
+                                            events.clearCache()
                                             _ = try await buckets.sweepOrphans()
                                             if let file = config.seedFile {
                                                 try await Seeding.apply(file: file, kms: kms, config: config, logger: logger)

@@ -33,6 +33,9 @@ public struct EventsService: Sendable {
 
     var nowMillis: Int64 { Int64((now().timeIntervalSince1970 * 1000).rounded(.down)) }
     public static let wakeKey = "events-outbox"
+
+    /// Forgets every cached rule (after `/_warden/reset` wiped storage).
+    public func clearCache() { ruleCache.dropAll() }
 }
 
 struct BusDoc: Codable, Sendable {
@@ -719,5 +722,13 @@ final class RuleCache: Sendable {
     func drop(_ key: String) {
         changes.withLock { $0[key] = .now }
         entries.withLock { _ = $0.removeValue(forKey: key) }
+    }
+
+    func dropAll() {
+        let keys = entries.withLock { e -> [String] in
+            defer { e.removeAll() }
+            return Array(e.keys)
+        }
+        changes.withLock { c in for k in keys { c[k] = .now } }
     }
 }
