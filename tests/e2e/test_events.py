@@ -229,3 +229,42 @@ def test_limits_get_eventbridges_errors(strict):
         ev.delete_rule(Name="many")
     assert code(e) == "ValidationException"
     ev.delete_rule(Name="many", Force=True)
+
+
+def test_every_pattern_form_through_test_event_pattern(strict):
+    ev = strict.client("events")
+    event = {"id": "1", "account": "123456789012", "source": "com.shop", "time": "2026-11-26T00:00:00Z", "region": "us-east-1",
+             "detail-type": "Order Placed", "resources": ["arn:aws:s3:::orders/2026/11/a.json"],
+             "detail": {"amount": 150, "country": "eu-west", "email": "Ann@Example.COM", "ip": "10.1.2.3", "sku": "shirt-blue",
+                        "file": "report.PDF", "env": "prod", "tags": ["a", "b"], "coupon": None}}
+    # Each pattern with whether it matches, worked out by hand from EventBridge's pattern rules.
+    cases = [
+        ({"source": ["com.shop"]}, True),
+        ({"source": ["com.other"]}, False),
+        ({"detail": {"country": [{"prefix": "eu-"}]}}, True),
+        ({"detail": {"file": [{"suffix": ".PDF"}]}}, True),
+        ({"detail": {"file": [{"suffix": ".pdf"}]}}, False),
+        ({"detail": {"email": [{"equals-ignore-case": "ann@example.com"}]}}, True),
+        ({"detail": {"env": [{"anything-but": ["test", "dev"]}]}}, True),
+        ({"detail": {"env": [{"anything-but": {"prefix": "pro"}}]}}, False),
+        ({"detail": {"amount": [{"numeric": [">", 100, "<=", 150]}]}}, True),
+        ({"detail": {"amount": [{"numeric": ["<", 100]}]}}, False),
+        ({"detail": {"missing": [{"exists": False}]}}, True),
+        ({"detail": {"country": [{"exists": True}]}}, True),
+        ({"detail": {"ip": [{"cidr": "10.0.0.0/8"}]}}, True),
+        ({"detail": {"ip": [{"cidr": "192.168.0.0/16"}]}}, False),
+        ({"detail": {"sku": [{"wildcard": "shirt-*"}]}}, True),
+        ({"detail": {"tags": ["b"]}}, True),  # an array matches when any element does
+        ({"detail": {"coupon": [None]}}, True),
+        ({"resources": [{"prefix": "arn:aws:s3:::orders/"}]}, True),
+        ({"$or": [{"detail": {"env": ["test"]}}, {"detail": {"amount": [150]}}]}, True),
+        ({"$or": [{"detail": {"env": ["test"]}}, {"detail": {"amount": [1]}}]}, False),
+        ({"source": ["com.shop"], "detail": {"env": ["prod"], "country": ["us"]}}, False),  # every field must match
+    ]
+    for pattern, want in cases:
+        got = ev.test_event_pattern(EventPattern=json.dumps(pattern), Event=json.dumps(event))["Result"]
+        assert got is want, pattern
+    for bad in ['{"source": "not-a-list"}', '{"detail": {"n": [{"numeric": [">", "x"]}]}}', '{"a": [{"nope": 1}]}', "not json"]:
+        with pytest.raises(ClientError) as e:
+            ev.test_event_pattern(EventPattern=bad, Event=json.dumps(event))
+        assert code(e) == "InvalidEventPatternException", bad
