@@ -116,6 +116,10 @@ int warden_gunzip(const uint8_t *in, size_t in_len, uint8_t **out, size_t *out_l
     return inflate_with(15 + 16, (size_t)-1, in, in_len, out, out_len);
 }
 
+int warden_gunzip_limit(const uint8_t *in, size_t in_len, size_t limit, uint8_t **out, size_t *out_len) {
+    return inflate_with(15 + 16, limit, in, in_len, out, out_len);
+}
+
 uint32_t warden_crc32(const uint8_t *in, size_t in_len) {
     uLong c = crc32(0L, Z_NULL, 0);
     while (in_len > 0) {

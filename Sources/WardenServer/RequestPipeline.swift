@@ -61,7 +61,7 @@ public final class RequestPipeline: Sendable {
         let auth = Result { () throws(AuthFailure) in try SigV4AuthData.parse(sigRequest) }
         // SDKs gzip large bodies (CloudWatch PutMetricData) and sign the compressed bytes: decode what was signed.
         if request.header("content-encoding")?.lowercased() == "gzip", !request.body.isEmpty {
-            guard let plain = Gzip.decompress(request.body), plain.count <= 16 * 1024 * 1024 else {
+            guard let plain = Gzip.decompress(request.body, limit: 16 * 1024 * 1024) else {
                 return WardenResponse(status: 400, headers: [("Content-Type", "text/plain")], body: Array("Malformed gzip request body.".utf8))
             }
             request.body = plain

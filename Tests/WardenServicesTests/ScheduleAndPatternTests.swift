@@ -82,6 +82,7 @@ final class ScheduleAndPatternTests: XCTestCase {
         XCTAssertNil(try matches("{ $.s NOT EXISTS }", m))
         XCTAssertNotNil(try matches("{ ($.n = 1 || $.n = 2.5) && $.s != \"bye\" }", m))
         XCTAssertNil(try matches("{ $.s = \"hello\" }", "not json"))
+        XCTAssertThrowsError(try LogFilterPattern("{ " + String(repeating: "(", count: 200) + "$.a = 1" + String(repeating: ")", count: 200) + " }"))
         for bad in ["{ $.a = ", "{ a = 1 }", "{ $.a = 1", "{ $.a IS MAYBE }", "{ $.a ~ 1 }", "{ $.a = 1 } extra"] {
             XCTAssertThrowsError(try LogFilterPattern(bad), bad)
         }
@@ -99,6 +100,20 @@ final class ScheduleAndPatternTests: XCTestCase {
         XCTAssertNotNil(try matches("[ip, ..., bytes >= 500 && bytes <= 512]", line))
         XCTAssertThrowsError(try LogFilterPattern("[a, b"))
         XCTAssertThrowsError(try LogFilterPattern("[a = 1 && b = 2]"))
+    }
+
+    func testManyEllipsesStayFastAndGzipBodiesAreBounded() throws {
+        let message = (0..<3000).map { "t\($0)" }.joined(separator: " ")
+        let started = Date()
+        XCTAssertNil(try matches("[..., ..., ..., ..., ..., ..., x = nope]", message))
+        XCTAssertEqual(try matches("[..., a = t10, ..., b = t2999]", message), ["$a": "t10", "$b": "t2999"])
+        let huge = Array(repeating: "x", count: 200_000).joined(separator: " ")
+        XCTAssertNotNil(try matches("[first, ..., last = x]", huge))
+        XCTAssertLessThan(Date().timeIntervalSince(started), 5)
+        let big = try Gzip.compress(Array(repeating: 0x41, count: 1_000_000))
+        XCTAssertEqual(Gzip.decompress(big, limit: 2_000_000)?.count, 1_000_000)
+        XCTAssertNil(Gzip.decompress(big, limit: 100_000))
+        XCTAssertNil(Gzip.decompress([0x1F, 0x8B, 0x08, 0x00], limit: 100))
     }
 
     func testMetricValuesAndDimensions() throws {

@@ -29,6 +29,8 @@ int warden_self_signed_cert(const uint8_t *key_der, size_t key_len, const char *
 int warden_gzip(const uint8_t *in, size_t in_len, uint8_t **out, size_t *out_len);
 /// Inflates a gzip stream. *out is malloc'd; the caller frees it. Returns 1 on success, 0 on malformed input.
 int warden_gunzip(const uint8_t *in, size_t in_len, uint8_t **out, size_t *out_len);
+/// Like warden_gunzip, failing (0) once the output would pass `limit` bytes.
+int warden_gunzip_limit(const uint8_t *in, size_t in_len, size_t limit, uint8_t **out, size_t *out_len);
 /// Inflates a raw deflate stream (zip entries) of at most `limit` bytes. *out is malloc'd; the caller frees it.
 /// Returns 1 on success, 0 on malformed input or output over the limit.
 int warden_inflate_raw(const uint8_t *in, size_t in_len, size_t limit, uint8_t **out, size_t *out_len);

@@ -32,6 +32,15 @@ public enum Gzip {
         defer { free(out) }
         return Array(UnsafeBufferPointer(start: out, count: len))
     }
+
+    /// Inflates at most `limit` bytes: nil for a malformed body or one that would inflate past the limit.
+    public static func decompress(_ bytes: [UInt8], limit: Int) -> [UInt8]? {
+        var out: UnsafeMutablePointer<UInt8>?
+        var len = 0
+        guard warden_gunzip_limit(bytes, bytes.count, limit, &out, &len) == 1, let out else { return nil }
+        defer { free(out) }
+        return Array(UnsafeBufferPointer(start: out, count: len))
+    }
 }
 
 extension CloudTrailService {

@@ -78,9 +78,7 @@ public struct LogFilterPattern: Sendable {
             for s in selectors { if let v = Self.select(s, json).first, let t = Self.scalarText(v) { out[s] = t } }
             return out
         case .delimited(let fields):
-            let tokens = Self.tokenize(message)
-            var bound: [String: String] = [:]
-            guard Self.matchFields(fields[...], tokens[...], &bound) else { return nil }
+            guard let bound = Self.matchFields(fields, Self.tokenize(message)) else { return nil }
             return Dictionary(uniqueKeysWithValues: bound.map { ("$" + $0.key, $0.value) })
         }
     }
@@ -240,25 +238,45 @@ public struct LogFilterPattern: Sendable {
         return out
     }
 
-    static func matchFields(_ fields: ArraySlice<Field>, _ tokens: ArraySlice<String>, _ bound: inout [String: String]) -> Bool {
-        guard let f = fields.first else { return tokens.isEmpty }
-        if f.name == nil {
-            for skip in 0...tokens.count {
-                var trial = bound
-                if matchFields(fields.dropFirst(), tokens.dropFirst(skip), &trial) {
-                    bound = trial
-                    return true
-                }
+    /// The fields' values when the tokens match them (`...` takes any number of tokens), else nil. Bottom-up over
+    /// (field, token) positions with one bit each, so neither many `...` nor many tokens can blow up time or stack.
+    static func matchFields(_ fields: [Field], _ tokens: [String]) -> [String: String]? {
+        let n = tokens.count
+        let words = (n + 1 + 63) / 64
+        func get(_ row: [UInt64], _ t: Int) -> Bool { row[t >> 6] & (1 << UInt64(t & 63)) != 0 }
+        func set(_ row: inout [UInt64], _ t: Int) { row[t >> 6] |= 1 << UInt64(t & 63) }
+        func fits(_ f: Field, _ token: String) -> Bool {
+            f.alternatives.isEmpty || f.alternatives.contains { conds in conds.allSatisfy { compare(jsonish(token), $0.op, $0.value) } }
+        }
+        // reach[i] bit t: fields i... match tokens t...
+        var reach = Array(repeating: [UInt64](repeating: 0, count: words), count: fields.count + 1)
+        set(&reach[fields.count], n)
+        for i in stride(from: fields.count - 1, through: 0, by: -1) {
+            var row = [UInt64](repeating: 0, count: words)
+            for t in stride(from: n, through: 0, by: -1) {
+                let ok = fields[i].name == nil
+                    ? get(reach[i + 1], t) || (t < n && get(row, t + 1))
+                    : t < n && get(reach[i + 1], t + 1) && fits(fields[i], tokens[t])
+                if ok { set(&row, t) }
             }
-            return false
+            reach[i] = row
         }
-        guard let token = tokens.first, let name = f.name else { return false }
-        if !f.alternatives.isEmpty {
-            let ok = f.alternatives.contains { conds in conds.allSatisfy { compare(jsonish(token), $0.op, $0.value) } }
-            guard ok else { return false }
+        guard get(reach[0], 0) else { return nil }
+        var bound: [String: String] = [:]
+        var i = 0
+        var t = 0
+        while i < fields.count {
+            if let name = fields[i].name {
+                bound[name] = tokens[t]
+                i += 1
+                t += 1
+            } else if get(reach[i + 1], t) {
+                i += 1
+            } else {
+                t += 1
+            }
         }
-        bound[name] = token
-        return matchFields(fields.dropFirst(), tokens.dropFirst(), &bound)
+        return bound
     }
 
     /// A field's text as a number when it reads as one, so numeric comparisons work on it.
@@ -271,6 +289,7 @@ struct Parser {
     var s: [Unicode.Scalar]
     var i = 0
     var selectors: [String] = []
+    var depth = 0
 
     init(_ s: [Unicode.Scalar]) { self.s = s }
 
@@ -381,6 +400,9 @@ struct Parser {
 
     mutating func unary() throws(AWSError) -> LogFilterPattern.JSONExpr {
         if eat("(") {
+            depth += 1
+            defer { depth -= 1 }
+            guard depth <= 32 else { throw fail("parentheses nested too deeply") }
             let e = try orExpr()
             guard eat(")") else { throw fail("expected ')'") }
             return e
