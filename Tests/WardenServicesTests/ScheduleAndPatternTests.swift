@@ -66,6 +66,8 @@ final class ScheduleAndPatternTests: XCTestCase {
         XCTAssertNil(try matches("ERROR -retry", "ERROR will retry"))
         XCTAssertNotNil(try matches("%[0-9]{3} ms%", "took 250 ms"))
         XCTAssertNil(try matches("%^took%", "it took 250 ms"))
+        XCTAssertThrowsError(try LogFilterPattern("%(a+)+$%"))  // no groups, as CloudWatch Logs allows
+        XCTAssertThrowsError(try LogFilterPattern("%something!%"))
         XCTAssertNotNil(try matches("", "anything"))
     }
 

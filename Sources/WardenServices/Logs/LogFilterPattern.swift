@@ -15,12 +15,12 @@ public struct LogFilterPattern: Sendable {
     enum Literal: Sendable {
         case number(Double, text: String)
         case text(String)
-        case regex(String)
+        case regex(CompiledRegex)
     }
 
     struct Term: Sendable {
         var text: String
-        var regex: Bool
+        var regex: CompiledRegex?
         var negated: Bool
         var optional: Bool
     }
@@ -103,7 +103,7 @@ public struct LogFilterPattern: Sendable {
     // MARK: terms
 
     static func matchTerms(_ terms: [Term], _ message: String) -> Bool {
-        func has(_ t: Term) -> Bool { t.regex ? regexMatches(t.text, message) : message.contains(t.text) }
+        func has(_ t: Term) -> Bool { t.regex.map { $0.matches(message) } ?? message.contains(t.text) }
         let optional = terms.filter(\.optional)
         for t in terms where !t.optional {
             if has(t) == t.negated { return false }
@@ -111,9 +111,14 @@ public struct LogFilterPattern: Sendable {
         return optional.isEmpty || optional.contains { has($0) != $0.negated }
     }
 
-    static func regexMatches(_ pattern: String, _ text: String) -> Bool {
-        guard let re = try? NSRegularExpression(pattern: pattern) else { return false }
-        return re.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
+    /// A `%regex%`, compiled once when the pattern is parsed.
+    final class CompiledRegex: @unchecked Sendable {
+        // @unchecked: NSRegularExpression is immutable once made and safe to use from several threads.
+        let expression: NSRegularExpression
+        init(_ e: NSRegularExpression) { expression = e }
+        func matches(_ text: String) -> Bool {
+            expression.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
+        }
     }
 
     // MARK: JSON
@@ -152,7 +157,7 @@ public struct LogFilterPattern: Sendable {
             return op == "=" ? glob(pattern, t) : op == "!=" ? !glob(pattern, t) : false
         case .regex(let re):
             guard let t = scalarText(v) else { return false }
-            return op == "=" ? regexMatches(re, t) : op == "!=" ? !regexMatches(re, t) : false
+            return op == "=" ? re.matches(t) : op == "!=" ? !re.matches(t) : false
         }
     }
 
@@ -333,18 +338,23 @@ struct Parser {
         return String(out)
     }
 
-    mutating func regex() throws(AWSError) -> String {
+    /// `%…%`: letters, digits, the symbols `: _ # = @ / ; , -` and the operators `^ $ ? [ ] { } | \ * + .` — no
+    /// groups, as CloudWatch Logs allows (which also keeps backtracking tame).
+    mutating func regex() throws(AWSError) -> LogFilterPattern.CompiledRegex {
         i += 1
         var out = String.UnicodeScalarView()
         while let c = peek, c != "%" {
+            guard c.isASCII, CharacterSet.alphanumerics.contains(c) || ":_#=@/;,-^$?[]{}|\\*+. ".unicodeScalars.contains(c) else {
+                throw fail("'\(c)' is not allowed in a regular expression")
+            }
             out.append(c)
             i += 1
         }
         guard peek == "%" else { throw fail("unterminated regular expression") }
         i += 1
         let text = String(out)
-        guard !text.isEmpty, (try? NSRegularExpression(pattern: text)) != nil else { throw fail("invalid regular expression") }
-        return text
+        guard !text.isEmpty, let re = try? NSRegularExpression(pattern: text) else { throw fail("invalid regular expression") }
+        return LogFilterPattern.CompiledRegex(re)
     }
 
     // Terms.
@@ -359,9 +369,9 @@ struct Parser {
             if peek == "-" { negated = true; i += 1 }
             guard let d = peek else { throw fail("a term is missing") }
             if d == "\"" {
-                out.append(.init(text: try quoted(), regex: false, negated: negated, optional: optional))
+                out.append(.init(text: try quoted(), regex: nil, negated: negated, optional: optional))
             } else if d == "%" {
-                out.append(.init(text: try regex(), regex: true, negated: negated, optional: optional))
+                out.append(.init(text: "", regex: try regex(), negated: negated, optional: optional))
             } else {
                 var word = String.UnicodeScalarView()
                 while let e = peek, e != " ", e != "\t" {
@@ -370,7 +380,7 @@ struct Parser {
                     i += 1
                 }
                 guard !word.isEmpty else { throw fail("a term is missing") }
-                out.append(.init(text: String(word), regex: false, negated: negated, optional: optional))
+                out.append(.init(text: String(word), regex: nil, negated: negated, optional: optional))
             }
         }
         return out
