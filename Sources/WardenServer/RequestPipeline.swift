@@ -62,7 +62,8 @@ public final class RequestPipeline: Sendable {
         // SDKs gzip large bodies (CloudWatch PutMetricData) and sign the compressed bytes: decode what was signed.
         if request.header("content-encoding")?.lowercased() == "gzip", !request.body.isEmpty {
             guard let plain = Gzip.decompress(request.body, limit: 16 * 1024 * 1024) else {
-                return WardenResponse(status: 400, headers: [("Content-Type", "text/plain")], body: Array("Malformed gzip request body.".utf8))
+                return await reject(request, error: AWSError(code: "SerializationException", queryCode: "MalformedInput", status: 400,
+                                                             message: "The request body is not valid gzip, or inflates past 16 MiB."))
             }
             request.body = plain
         }

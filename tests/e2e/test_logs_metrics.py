@@ -522,3 +522,22 @@ def test_cloudwatch_over_query_with_an_older_sdk(strict):
     assert out["alarm"] == ["legacy-alarm", 10.0, "GreaterThanThreshold", [["Page", "/home"]]]
     assert out["error"] == {"code": "InvalidParameterValue", "status": 400}
     assert out["missing"] == {"code": "ResourceNotFound", "status": 404}
+
+
+def test_gzip_request_bodies_are_checked(strict):
+    """Botocore gzips large PutMetricData bodies; a body that is not gzip, or inflates past 16 MiB, is a client error."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+    key, secret = strict.credentials()
+
+    def send(body):
+        req = AWSRequest(method="POST", url=strict.endpoint + "/", data=body, headers={
+            "Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "GraniteServiceVersion20100801.ListMetrics", "Content-Encoding": "gzip"})
+        SigV4Auth(Credentials(key, secret), "monitoring", "us-east-1").add_auth(req)
+        return requests.post(req.url, data=body, headers=dict(req.headers))
+
+    assert send(gzip.compress(b"{}")).status_code == 200
+    for body in [b"not gzip", gzip.compress(b"{" + b" " * (17 * 1024 * 1024) + b"}")]:
+        r = send(body)
+        assert r.status_code == 400 and r.headers["x-amzn-ErrorType"] == "SerializationException", r.text
