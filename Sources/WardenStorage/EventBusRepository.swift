@@ -8,6 +8,26 @@ public struct EventTargetDelivery: Sendable {
     public var payload: [UInt8]
 }
 
+/// Named positions of background consumers (`events_cursor`): how far a tail has read, a schedule's next time.
+public enum Cursors {
+    static func read(_ tx: any SQLExecutor, _ name: String) async throws -> Int64? {
+        try await tx.query("SELECT seq FROM events_cursor WHERE name = ?", [.text(name)]).first?[0].int
+    }
+
+    static func write(_ tx: any SQLExecutor, _ name: String, _ value: Int64) async throws {
+        try await tx.execute("DELETE FROM events_cursor WHERE name = ?", [.text(name)])
+        try await tx.execute("INSERT INTO events_cursor (name, seq) VALUES (?, ?)", [.text(name), .int(value)])
+    }
+
+    public static func read(_ db: any SQLDatabase, _ name: String) async throws -> Int64? {
+        try await db.read { tx in try await read(tx, name) }
+    }
+
+    public static func write(_ db: any SQLDatabase, _ name: String, _ value: Int64) async throws {
+        try await db.transaction { tx in try await write(tx, name, value) }
+    }
+}
+
 /// Events other services keep for EventBridge's default bus (full event documents), drained by the CloudTrail tail.
 public enum PendingEvents {
     static func insert(_ tx: any SQLExecutor, account: String, region: String, event: String, nowMillis: Int64) async throws {
@@ -101,10 +121,7 @@ public struct EventBusRepository: Sendable {
                 try await tx.execute("INSERT INTO events_outbox (due_at_ms, attempts, target, payload) VALUES (?, 0, ?, ?)",
                                      [.int(dueAtMillis), .text(item.target), .blob(box)])
             }
-            if let (name, seq) = cursor {
-                try await tx.execute("DELETE FROM events_cursor WHERE name = ?", [.text(name)])
-                try await tx.execute("INSERT INTO events_cursor (name, seq) VALUES (?, ?)", [.text(name), .int(seq)])
-            }
+            if let (name, seq) = cursor { try await Cursors.write(tx, name, seq) }
         }
     }
 
@@ -128,7 +145,7 @@ public struct EventBusRepository: Sendable {
     }
 
     public func cursor(_ name: String) async throws -> Int64? {
-        try await db.read { tx in try await tx.query("SELECT seq FROM events_cursor WHERE name = ?", [.text(name)]).first?[0].int }
+        try await Cursors.read(db, name)
     }
 
     /// The newest audit record's sequence number (where a fresh CloudTrail tail starts).

@@ -75,14 +75,7 @@ public struct InsightRepository: Sendable {
         }
     }
 
-    public func cursor(_ name: String) async throws -> Int64? {
-        try await db.read { tx in try await tx.query("SELECT seq FROM events_cursor WHERE name = ?", [.text(name)]).first?[0].int }
-    }
+    public func cursor(_ name: String) async throws -> Int64? { try await Cursors.read(db, name) }
 
-    public func setCursor(_ name: String, _ value: Int64) async throws {
-        try await db.transaction { tx in
-            try await tx.execute("DELETE FROM events_cursor WHERE name = ?", [.text(name)])
-            try await tx.execute("INSERT INTO events_cursor (name, seq) VALUES (?, ?)", [.text(name), .int(value)])
-        }
-    }
+    public func setCursor(_ name: String, _ value: Int64) async throws { try await Cursors.write(db, name, value) }
 }

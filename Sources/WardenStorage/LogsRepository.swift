@@ -86,8 +86,14 @@ public struct LogsRepository: Sendable {
         }
     }
 
+    /// One group's document (`storedBytes` is not summed: PutLogEvents reads this on every call).
     public func group(account: String, region: String, name: String) async throws -> StoredLogGroup? {
-        try await listGroups(account: account, region: region, prefix: name, exact: true).first
+        try await db.read { tx in
+            try await tx.query("SELECT created_at_ms, doc FROM logs_groups WHERE account_id = ? AND region = ? AND name = ?",
+                               Self.scope(account, region, name)).first.map {
+                StoredLogGroup(name: name, createdMillis: $0[0].int ?? 0, doc: $0[1].text ?? "{}", storedBytes: 0)
+            }
+        }
     }
 
     public func saveGroup(account: String, region: String, name: String, doc: String) async throws -> Bool {
@@ -100,13 +106,13 @@ public struct LogsRepository: Sendable {
         }
     }
 
-    /// Groups whose names start with `prefix` (or equal it), in name order, with the bytes their streams hold.
-    public func listGroups(account: String, region: String, prefix: String, exact: Bool = false) async throws -> [StoredLogGroup] {
+    /// Groups whose names start with `prefix`, in name order, with the bytes their streams hold.
+    public func listGroups(account: String, region: String, prefix: String) async throws -> [StoredLogGroup] {
         let rows = try await db.read { tx in
             try await tx.query("""
                 SELECT g.name, g.created_at_ms, g.doc, (SELECT CAST(COALESCE(SUM(s.stored_bytes), 0) AS BIGINT) FROM logs_streams s
                     WHERE s.account_id = g.account_id AND s.region = g.region AND s.group_name = g.name)
-                FROM logs_groups g WHERE g.account_id = ? AND g.region = ? AND g.name \(exact ? "=" : ">=") ? ORDER BY g.name
+                FROM logs_groups g WHERE g.account_id = ? AND g.region = ? AND g.name >= ? ORDER BY g.name
                 """, Self.scope(account, region, prefix))
         }
         var out: [StoredLogGroup] = []
@@ -227,16 +233,13 @@ public struct LogsRepository: Sendable {
                     """, [first.map { .int($0) } ?? .null, last.map { .int($0) } ?? .null, .int(ingestMillis), .int(bytes)] + scope)
             }
             for d in datapoints { try await MetricDatum.insert(d, tx) }
-            if let (name, seq) = cursor {
-                try await tx.execute("DELETE FROM events_cursor WHERE name = ?", [.text(name)])
-                try await tx.execute("INSERT INTO events_cursor (name, seq) VALUES (?, ?)", [.text(name), .int(seq)])
-            }
+            if let (name, seq) = cursor { try await Cursors.write(tx, name, seq) }
             return true
         }
     }
 
     public func cursor(_ name: String) async throws -> Int64? {
-        try await db.read { tx in try await tx.query("SELECT seq FROM events_cursor WHERE name = ?", [.text(name)]).first?[0].int }
+        try await Cursors.read(db, name)
     }
 
     static func event(_ r: SQLRow) -> StoredLogEvent {

@@ -105,20 +105,21 @@ public struct MetricsRepository: Sendable {
         }
     }
 
-    /// Deletes alarms and their history; returns the names that existed.
-    public func deleteAlarms(account: String, region: String, names: [String]) async throws -> [String] {
+    /// Deletes alarms and their history, all or none: returns the first name that does not exist (nothing deleted),
+    /// or nil when every one was deleted.
+    public func deleteAlarms(account: String, region: String, names: [String]) async throws -> String? {
         try await db.transaction { tx in
-            var gone: [String] = []
             for n in names {
                 let found = try await tx.query("SELECT name FROM cw_alarms WHERE account_id = ? AND region = ? AND name = ?",
                                                [.text(account), .text(region), .text(n)])
-                guard !found.isEmpty else { continue }
+                if found.isEmpty { return n }
+            }
+            for n in names {
                 try await tx.execute("DELETE FROM cw_alarms WHERE account_id = ? AND region = ? AND name = ?", [.text(account), .text(region), .text(n)])
                 try await tx.execute("DELETE FROM cw_alarm_history WHERE account_id = ? AND region = ? AND alarm_name = ?",
                                      [.text(account), .text(region), .text(n)])
-                gone.append(n)
             }
-            return gone
+            return nil
         }
     }
 

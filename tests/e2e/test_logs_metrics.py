@@ -13,6 +13,7 @@ from botocore.exceptions import ClientError
 
 from conftest import BACKENDS, code, free_port
 from test_sns import drain, queue
+from test_sqs_query import legacy_python  # noqa: F401  (a fixture: the pinned old boto3)
 from trail_helpers import trail_bucket
 
 
@@ -311,6 +312,10 @@ def test_alarms_lifecycle_history_and_errors(strict):
     with pytest.raises(ClientError) as e:
         cw.set_alarm_state(AlarmName="nope", StateValue="OK", StateReason="x")
     assert code(e) == "ResourceNotFound"
+    with pytest.raises(ClientError) as e:
+        cw.delete_alarms(AlarmNames=["high-latency", "nope"])
+    assert code(e) == "ResourceNotFound"
+    assert [a["AlarmName"] for a in cw.describe_alarms()["MetricAlarms"]] == ["high-latency"]  # one wrong name deletes nothing
     cw.delete_alarms(AlarmNames=["high-latency"])
     assert cw.describe_alarms()["MetricAlarms"] == []
 
@@ -406,6 +411,11 @@ def test_function_output_and_subscription_filters(make_warden):
     create(c, "talker", {"app.py": 'def handler(event, context):\n    print("hello from", event["who"])\n    return "ok"\n'})
     invoke(c, "talker", {"who": "test"})
     group = "/aws/lambda/talker"
+    deadline = time.time() + 10  # function output is shipped off the invocation's path
+    while time.time() < deadline and not logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"]:
+        time.sleep(0.1)
+    while time.time() < deadline and not logs.filter_log_events(logGroupName=group, filterPattern="REPORT")["events"]:
+        time.sleep(0.1)
     streams = logs.describe_log_streams(logGroupName=group)["logStreams"]
     assert len(streams) == 1 and "/[$LATEST]" in streams[0]["logStreamName"]
     lines = [e["message"] for e in logs.get_log_events(logGroupName=group, logStreamName=streams[0]["logStreamName"], startFromHead=True)["events"]]
@@ -497,20 +507,13 @@ def test_cloudwatch_over_rpc_v2_cbor(strict, tmp_path):
     assert 400 <= r.status_code < 500
 
 
-def test_cloudwatch_over_query_with_an_older_sdk(strict):
+def test_cloudwatch_over_query_with_an_older_sdk(strict, legacy_python):
     """boto3 1.26's CloudWatch model still speaks the Query protocol."""
-    from test_sqs_query import HERE, REQUIREMENTS  # noqa: F401  (the same pinned old boto3)
-    import hashlib
     import os
     import subprocess
     import sys
-    root = os.path.dirname(os.path.dirname(HERE))
-    digest = hashlib.sha256(open(REQUIREMENTS, "rb").read()).hexdigest()[:12]
-    target = os.path.join(root, ".build", f"legacy-python-{digest}")
-    if not os.path.exists(os.path.join(target, ".complete")):
-        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check", "--no-warn-conflicts",
-                        "--target", target, "-r", REQUIREMENTS], check=True, timeout=600)
-        open(os.path.join(target, ".complete"), "w").close()
+    from test_sqs_query import HERE
+    target = legacy_python
     key, secret = strict.credentials()
     env = dict(os.environ, PYTHONPATH=target, WARDEN_ENDPOINT=strict.endpoint, WARDEN_KEY=key, WARDEN_SECRET=secret)
     r = subprocess.run([sys.executable, os.path.join(HERE, "legacy", "cloudwatch_query_client.py")], capture_output=True, text=True,

@@ -172,8 +172,8 @@ extension CloudWatchService {
 
     func deleteAlarms(_ input: CW.DeleteAlarmsInput, context c: RequestContext) async throws -> EmptyShape {
         guard input.alarmNames.count <= 100 else { throw Self.invalid("You can delete up to 100 alarms at once.") }
-        let gone = try await repository.deleteAlarms(account: c.account, region: c.region, names: input.alarmNames)
-        if let missing = input.alarmNames.first(where: { !gone.contains($0) }) {
+        // As in CloudWatch, one wrong name deletes nothing.
+        if let missing = try await repository.deleteAlarms(account: c.account, region: c.region, names: input.alarmNames) {
             throw CW.Errors.resourceNotFound("\(missing) does not exist.")
         }
         return EmptyShape()

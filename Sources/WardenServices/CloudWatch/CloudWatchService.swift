@@ -273,16 +273,7 @@ public struct CloudWatchService: Sendable {
     }
 
     static func page<T>(_ all: [T], limit: Int, token: String?) throws(AWSError) -> ([T], String?) {
-        var start = 0
-        if let token {
-            guard let raw = Data(base64Encoded: token), let i = Int(String(decoding: raw, as: UTF8.self)), i >= 0 else {
-                throw CW.Errors.invalidNextToken("The service cannot find the specified next token.")
-            }
-            start = i
-        }
-        let slice = Array(all.dropFirst(start).prefix(limit))
-        let end = start + slice.count
-        return (slice, end < all.count ? Data(String(end).utf8).base64EncodedString() : nil)
+        try OffsetPage.slice(all, limit: limit, token: token, invalid: CW.Errors.invalidNextToken("The service cannot find the specified next token."))
     }
 
     /// Drops data points older than 15 months.

@@ -38,7 +38,12 @@ public struct EventsService: Sendable {
     public func clearCache() { ruleCache.dropAll() }
 }
 
-struct BusDoc: Codable, Sendable {
+/// A document that carries tags (buses and rules).
+protocol TaggedDoc: Codable {
+    var tags: [String: String]? { get set }
+}
+
+struct BusDoc: Codable, Sendable, TaggedDoc {
     var description: String?
     var createdMillis: Int64
     var tags: [String: String]?
@@ -56,7 +61,7 @@ struct TargetDoc: Codable, Sendable {
     var deadLetterArn: String?
 }
 
-struct RuleDoc: Codable, Sendable {
+struct RuleDoc: Codable, Sendable, TaggedDoc {
     var pattern: String?
     var schedule: String?
     var state: String
@@ -147,17 +152,7 @@ extension EventsService {
     }
 
     static func page<T>(_ all: [T], limit: Int?, token: String?) throws(AWSError) -> ([T], String?) {
-        let n = limit ?? 100
-        var start = 0
-        if let token {
-            guard let raw = Data(base64Encoded: token), let i = Int(String(decoding: raw, as: UTF8.self)), i >= 0 else {
-                throw Self.validation("The NextToken is not valid.")
-            }
-            start = i
-        }
-        let slice = Array(all.dropFirst(start).prefix(n))
-        let end = start + slice.count
-        return (slice, end < all.count ? Data(String(end).utf8).base64EncodedString() : nil)
+        try OffsetPage.slice(all, limit: limit ?? 100, token: token, invalid: Self.validation("The NextToken is not valid."))
     }
 
     func describeEventBus(_ input: EV.DescribeEventBusRequest, context c: RequestContext) async throws -> EV.DescribeEventBusResponse {
@@ -610,29 +605,24 @@ extension EventsService {
         guard let text = try await repository.get(account: c.account, region: c.region, kind: kind, name: name) else {
             throw Self.notFound("Resource \(arn) does not exist.")
         }
-        func apply(_ tags: inout [String: String]?) throws(AWSError) {
-            var t = tags ?? [:]
-            for k in remove { t[k] = nil }
-            for x in add { t[x.key] = x.value }
-            guard t.count <= 50 else { throw EV.Errors.limitExceededException("A resource can have up to 50 tags.") }
-            tags = t
-        }
-        if kind == "rule" {
-            var doc = try JSONDecoder().decode(RuleDoc.self, from: Data(text.utf8))
-            try apply(&doc.tags)
-            if !add.isEmpty || !remove.isEmpty {
-                try await repository.put(account: c.account, region: c.region, kind: kind, name: name,
-                                         doc: String(decoding: try JSONEncoder().encode(doc), as: UTF8.self))
-            }
-            return doc.tags ?? [:]
-        }
-        var doc = try JSONDecoder().decode(BusDoc.self, from: Data(text.utf8))
-        try apply(&doc.tags)
+        return kind == "rule" ? try await retag(RuleDoc.self, text, kind: kind, name: name, c, add: add, remove: remove)
+                              : try await retag(BusDoc.self, text, kind: kind, name: name, c, add: add, remove: remove)
+    }
+
+    /// A bus's or rule's tags after the change, saved when there was one.
+    func retag<Doc: TaggedDoc>(_ type: Doc.Type, _ text: String, kind: String, name: String, _ c: RequestContext,
+                               add: [EV.Tag], remove: [String]) async throws -> [String: String] {
+        var doc = try JSONDecoder().decode(Doc.self, from: Data(text.utf8))
+        var tags = doc.tags ?? [:]
+        for k in remove { tags[k] = nil }
+        for x in add { tags[x.key] = x.value }
+        guard tags.count <= 50 else { throw EV.Errors.limitExceededException("A resource can have up to 50 tags.") }
         if !add.isEmpty || !remove.isEmpty {
+            doc.tags = tags
             try await repository.put(account: c.account, region: c.region, kind: kind, name: name,
                                      doc: String(decoding: try JSONEncoder().encode(doc), as: UTF8.self))
         }
-        return doc.tags ?? [:]
+        return tags
     }
 
     func tagResource(_ input: EV.TagResourceRequest, context c: RequestContext) async throws -> EV.TagResourceResponse {

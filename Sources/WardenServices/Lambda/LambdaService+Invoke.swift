@@ -83,13 +83,13 @@ extension LambdaService: FunctionInvoker {
             result.payload = Array(#"{"errorMessage":"Response payload size exceeded maximum allowed payload size (6291556 bytes).","errorType":"Function.ResponseSizeTooLarge"}"#.utf8)
             result.functionError = "Unhandled"
         }
-        await writeLog(result, account: row.account, region: row.region, name: row.name)
+        shipLog(result, account: row.account, region: row.region, name: row.name)
         return result
     }
 
     /// The invocation's output, one event per line, in `/aws/lambda/NAME` (made on first use, as Lambda does) under
     /// the execution environment's stream `YYYY/MM/DD/[$LATEST]<id>`.
-    func writeLog(_ result: FunctionResult, account: String, region: String, name: String) async {
+    func shipLog(_ result: FunctionResult, account: String, region: String, name: String) {
         let lines = String(decoding: result.log, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true)
         guard !lines.isEmpty else { return }
         let ms = Int64((now().timeIntervalSince1970 * 1000).rounded(.down))
@@ -97,9 +97,8 @@ extension LambdaService: FunctionInvoker {
         func p(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
         let instance = result.instance.isEmpty ? String(repeating: "0", count: 32) : result.instance
         let stream = "\(y)/\(p(mo))/\(p(d))/[$LATEST]\(instance)"
-        // Logging never fails the invocation.
-        try? await logSink.write(account: account, region: region, group: "/aws/lambda/\(name)", stream: stream,
-                                 events: lines.map { (ms, String($0)) }, createGroup: true, cursor: nil)
+        // Logging never fails or delays the invocation.
+        logShipper.ship(account: account, region: region, group: "/aws/lambda/\(name)", stream: stream, events: lines.map { (ms, String($0)) })
     }
 
     // MARK: asynchronous invocations

@@ -22,8 +22,9 @@ public struct LambdaService: Sendable {
     /// Dead-letter queues of asynchronous invocations.
     let queues: (any QueueDelivery)?
     public let wakeups = QueueSignals()
-    /// CloudWatch Logs: each invocation's output goes to `/aws/lambda/NAME`.
+    /// CloudWatch Logs: each invocation's output goes to `/aws/lambda/NAME`, off the invocation's path.
     public let logSink = LateLogSink()
+    let logShipper: LogShipper
     let eventSlots = DeliverySlots(capacity: 64)
 
     public init(repository: FunctionRepository, runner: (any FunctionRunner)?, enabled: Bool, dataDir: String,
@@ -35,6 +36,7 @@ public struct LambdaService: Sendable {
         self.runner = runner
         self.enabled = enabled
         self.codeRoot = URL(fileURLWithPath: dataDir).appendingPathComponent("functions")
+        self.logShipper = LogShipper(sink: logSink)
         self.endpoint = endpoint
         self.buckets = buckets
         self.queues = queues

@@ -169,16 +169,7 @@ public struct LogsService: Sendable {
     }
 
     static func page<T>(_ all: [T], limit: Int, token: String?) throws(AWSError) -> ([T], String?) {
-        var start = 0
-        if let token {
-            guard let raw = Data(base64Encoded: token), let i = Int(String(decoding: raw, as: UTF8.self)), i >= 0 else {
-                throw invalid("The specified nextToken is invalid.")
-            }
-            start = i
-        }
-        let slice = Array(all.dropFirst(start).prefix(limit))
-        let end = start + slice.count
-        return (slice, end < all.count ? Data(String(end).utf8).base64EncodedString() : nil)
+        try OffsetPage.slice(all, limit: limit, token: token, invalid: invalid("The specified nextToken is invalid."))
     }
 
     func putRetentionPolicy(_ input: L.PutRetentionPolicyRequest, context c: RequestContext) async throws -> EmptyShape {
@@ -627,5 +618,46 @@ extension LogsService: LogSink {
         guard let g = found else { throw Self.groupMissing() }
         _ = try await ingest(account: account, region: region, group: group, doc: LogGroupDoc.decode(g.doc), stream: stream, events: events,
                              createStream: true, cursor: cursor)
+    }
+}
+
+/// Writes log events off the caller's path: callers hand lines over and return; one task at a time drains what has
+/// gathered over 100 ms, a write per stream, so many invocations cost a few writes rather than one each. Lines handed
+/// over in the moments before a crash can be lost (the work they describe is not).
+public final class LogShipper: Sendable {
+    struct Key: Hashable { var account, region, group, stream: String }
+    struct State {
+        var pending: [Key: [(timestamp: Int64, message: String)]] = [:]
+        var draining = false
+    }
+    let sink: any LogSink
+    let state = Mutex(State())
+
+    public init(sink: any LogSink) { self.sink = sink }
+
+    public func ship(account: String, region: String, group: String, stream: String, events: [(timestamp: Int64, message: String)]) {
+        let start = state.withLock { s -> Bool in
+            s.pending[Key(account: account, region: region, group: group, stream: stream), default: []] += events
+            defer { s.draining = true }
+            return !s.draining
+        }
+        if start { Task { await self.drain() } }
+    }
+
+    func drain() async {
+        while true {
+            // Let lines gather for a moment: sequential invocations then share a write too.
+            try? await Task.sleep(for: .milliseconds(100))
+            let batch = state.withLock { s -> [Key: [(timestamp: Int64, message: String)]] in
+                defer { s.pending = [:] }
+                if s.pending.isEmpty { s.draining = false }
+                return s.pending
+            }
+            if batch.isEmpty { return }
+            for (k, events) in batch {
+                try? await sink.write(account: k.account, region: k.region, group: k.group, stream: k.stream, events: events,
+                                      createGroup: true, cursor: nil)
+            }
+        }
     }
 }
