@@ -9,10 +9,14 @@ public struct AWSError: Error, Sendable, Equatable, CustomStringConvertible {
     public var status: Int
     public var senderFault: Bool
     public var message: String
+    /// The message over the Query protocol, where the service words it differently there (SQS's missing queue).
+    public var queryMessage: String?
 
-    public init(code: String, queryCode: String? = nil, status: Int = 400, senderFault: Bool = true, message: String) {
+    public init(code: String, queryCode: String? = nil, status: Int = 400, senderFault: Bool = true, message: String,
+                queryMessage: String? = nil) {
         self.code = code
         self.queryCode = queryCode
+        self.queryMessage = queryMessage
         self.status = status
         self.senderFault = senderFault
         self.message = message

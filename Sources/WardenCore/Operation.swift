@@ -141,10 +141,18 @@ public struct ServiceDescriptor: Sendable {
     public let operations: [String: AnyOperation]
     /// A JSON service that was a Query service (SQS): errors also carry their Query code in `x-amzn-query-error`.
     public let queryCompatible: Bool
+    /// The member JSON and CBOR error bodies carry the message in: `message` for most services, `Message` where the
+    /// service's own serializer capitalises it (Secrets Manager, CloudTrail).
+    public let errorMessageKey: String
+    /// What JSON error bodies put before the shape name in `__type` (SQS: `com.amazonaws.sqs#`); clients drop it.
+    public let errorTypePrefix: String
 
     public init(model: ServiceModel, eventSource: String, validationError: (code: String, queryCode: String?, status: Int),
-                operations: [AnyOperation], queryCompatible: Bool = false) {
+                operations: [AnyOperation], queryCompatible: Bool = false, errorMessageKey: String = "message",
+                errorTypePrefix: String = "") {
         self.model = model
+        self.errorMessageKey = errorMessageKey
+        self.errorTypePrefix = errorTypePrefix
         self.eventSource = eventSource
         self.validationError = validationError
         self.queryCompatible = queryCompatible

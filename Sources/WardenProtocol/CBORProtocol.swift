@@ -287,13 +287,15 @@ public enum CBORProtocol {
         }
     }
 
-    public static func encodeError(_ error: AWSError) -> [UInt8] {
+    public static func encodeError(_ error: AWSError, messageKey: String = "message") -> [UInt8] {
         var out: [UInt8] = []
-        head(5, 2, into: &out)
+        head(5, error.message.isEmpty ? 1 : 2, into: &out)
         text("__type", into: &out)
         text(error.code, into: &out)
-        text("message", into: &out)
-        text(error.message, into: &out)
+        if !error.message.isEmpty {
+            text(messageKey, into: &out)
+            text(error.message, into: &out)
+        }
         return out
     }
 }

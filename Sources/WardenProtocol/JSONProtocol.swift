@@ -96,7 +96,7 @@ public enum JSONProtocol {
         switch value {
         case .string(let s): return .string(s)
         case .integer(let i): return .int(i)
-        case .double(let d): return .double(d)
+        case .double(let d): return .modelDouble(d)
         case .boolean(let b): return .bool(b)
         case .timestamp(let d): return .double((d.timeIntervalSince1970 * 1000).rounded() / 1000)
         case .blob(let b): return .string(Data(b).base64EncodedString())
@@ -165,8 +165,12 @@ public enum JSONProtocol {
         }
     }
 
-    /// `{"__type": "...", "message": "..."}`; the caller adds `x-amzn-ErrorType` with the same code.
-    public static func encodeError(_ error: AWSError) -> [UInt8] {
-        JSONWriter.write(.object([("__type", .string(error.code)), ("message", .string(error.message))]))
+    /// `{"__type": "...", "message": "..."}`; the caller adds `x-amzn-ErrorType` with the same code. An error AWS sends
+    /// without a message (SSM's `ParameterNotFound`) has an empty `message` and gets no message member at all.
+    /// `typePrefix` is the model namespace some services put before the shape name (`com.amazonaws.sqs#`).
+    public static func encodeError(_ error: AWSError, messageKey: String = "message", typePrefix: String = "") -> [UInt8] {
+        var members: [(String, JSONValue)] = [("__type", .string(typePrefix + error.code))]
+        if !error.message.isEmpty { members.append((messageKey, .string(error.message))) }
+        return JSONWriter.write(.object(members))
     }
 }

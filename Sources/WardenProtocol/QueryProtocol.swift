@@ -190,7 +190,7 @@ public enum QueryProtocol {
             if !flattened { w.close(name) }
         case .string(let s): w.element(name, s)
         case .integer(let i): w.element(name, String(i))
-        case .double(let d): w.element(name, String(d))
+        case .double(let d): w.element(name, JavaDouble.format(d))
         case .boolean(let b): w.element(name, b ? "true" : "false")
         case .timestamp(let d): w.element(name, Timestamps.iso8601(d))
         case .blob(let b): w.element(name, Data(b).base64EncodedString())
@@ -198,13 +198,16 @@ public enum QueryProtocol {
     }
 
     /// `<ErrorResponse><Error><Type>Sender</Type><Code>…</Code><Message>…</Message></Error><RequestId>…`.
-    public static func encodeError(_ error: AWSError, xmlNamespace: String?, requestId: String) -> [UInt8] {
+    /// `detail`: SQS ends the error with an empty `<Detail/>`, which clients read as `Detail: None`.
+    public static func encodeError(_ error: AWSError, xmlNamespace: String?, requestId: String, detail: Bool = false) -> [UInt8] {
         var w = XMLWriter()
         w.open("ErrorResponse", xmlns: xmlNamespace)
         w.open("Error")
         w.element("Type", error.senderFault ? "Sender" : "Receiver")
         w.element("Code", error.queryCode ?? error.code)
-        w.element("Message", error.message)
+        let message = error.queryMessage ?? error.message
+        if !message.isEmpty { w.element("Message", message) }
+        if detail { w.empty("Detail") }
         w.close("Error")
         w.element("RequestId", requestId)
         w.close("ErrorResponse")

@@ -25,6 +25,13 @@ public struct XMLWriter {
         bytes.append(UInt8(ascii: ">"))
     }
 
+    /// `<name/>`.
+    public mutating func empty(_ name: String) {
+        bytes.append(UInt8(ascii: "<"))
+        bytes.append(contentsOf: name.utf8)
+        bytes.append(contentsOf: "/>".utf8)
+    }
+
     public mutating func element(_ name: String, _ text: String) {
         open(name)
         escape(text)

@@ -233,17 +233,21 @@ public final class RequestPipeline: Sendable {
             if route.service?.queryCompatible == true, let q = error.queryCode {
                 headers.append(("x-amzn-query-error", "\(q);\(error.senderFault ? "Sender" : "Receiver")"))
             }
-            return WardenResponse(status: error.status, headers: headers, body: JSONProtocol.encodeError(error))
+            return WardenResponse(status: error.status, headers: headers,
+                                  body: JSONProtocol.encodeError(error, messageKey: route.service?.errorMessageKey ?? "message",
+                                                                 typePrefix: route.service?.errorTypePrefix ?? ""))
         case .cbor:
             var headers: [(name: String, value: String)] = [("Content-Type", "application/cbor"), ("smithy-protocol", "rpc-v2-cbor"),
                                                             ("x-amzn-RequestId", requestId)]
             if route.service?.queryCompatible == true, let q = error.queryCode {
                 headers.append(("x-amzn-query-error", "\(q);\(error.senderFault ? "Sender" : "Receiver")"))
             }
-            return WardenResponse(status: error.status, headers: headers, body: CBORProtocol.encodeError(error))
+            return WardenResponse(status: error.status, headers: headers,
+                                  body: CBORProtocol.encodeError(error, messageKey: route.service?.errorMessageKey ?? "message"))
         case .query(let ns):
             return WardenResponse(status: error.status, headers: [("Content-Type", "text/xml"), ("x-amzn-RequestId", requestId)],
-                                  body: QueryProtocol.encodeError(error, xmlNamespace: ns, requestId: requestId))
+                                  body: QueryProtocol.encodeError(error, xmlNamespace: ns, requestId: requestId,
+                                                                  detail: route.service?.model.legacyQuery != nil))
         case .rest:
             let e = RestJSONProtocol.encodeError(error)
             var headers: [(name: String, value: String)] = [("Content-Type", "application/json"), ("x-amzn-RequestId", requestId)]

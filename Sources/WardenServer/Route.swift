@@ -137,8 +137,10 @@ struct ServiceTable: Sendable {
             return route
         }
         guard let op = service.operations[action] else {
-            route.failure = AWSError(code: "InvalidAction", status: 400,
-                                     message: "Could not find operation \(action) for version \(params["Version"] ?? version)")
+            // SQS's own words are recorded; for the other Query services AWS's text is not known to us.
+            let message = service.model.legacyQuery != nil ? "The action \(action) is not valid for this endpoint."
+                : "Could not find operation \(action) for version \(params["Version"] ?? version)"
+            route.failure = AWSError(code: "InvalidAction", status: 400, message: message)
             return route
         }
         route.operation = op

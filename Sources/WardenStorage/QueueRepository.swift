@@ -234,14 +234,16 @@ public struct QueueRepository: Sendable {
         }
     }
 
-    public enum ReceiptOutcome: Sendable, Equatable { case done, stale, missing }
+    public enum ReceiptOutcome: Sendable, Equatable { case done, stale, missing, expired }
 
     /// Deletes the message if `receipt` is its latest receipt. A stale receipt succeeds without deleting (as SQS).
-    public func delete(queueId: String, seq: Int64, receipt: String) async throws -> ReceiptOutcome {
+    /// `expiringAt`: FIFO queues' receipts expire with the visibility timeout; past it, nothing is deleted (`expired`).
+    public func delete(queueId: String, seq: Int64, receipt: String, expiringAt nowMillis: Int64? = nil) async throws -> ReceiptOutcome {
         try await db.transaction { tx in
-            guard let row = try await tx.query("SELECT receipt FROM sqs_messages WHERE seq = ? AND queue_id = ?",
+            guard let row = try await tx.query("SELECT receipt, visible_at_ms FROM sqs_messages WHERE seq = ? AND queue_id = ?",
                                                [.int(seq), .text(queueId)]).first else { return .missing }
             guard row[0].text == receipt else { return .stale }
+            if let nowMillis, (row[1].int ?? 0) <= nowMillis { return .expired }
             try await tx.execute("DELETE FROM sqs_messages WHERE seq = ?", [.int(seq)])
             return .done
         }
@@ -249,12 +251,14 @@ public struct QueueRepository: Sendable {
 
     public enum VisibilityOutcome: Sendable, Equatable { case done, notInFlight, missing }
 
-    /// Sets when an in-flight message becomes visible again.
-    public func changeVisibility(queueId: String, seq: Int64, receipt: String, visibleAtMillis: Int64, nowMillis: Int64) async throws -> VisibilityOutcome {
+    /// Sets when an in-flight message becomes visible again. `afterExpiry`: the latest receipt still works once the
+    /// visibility timeout has run out, as long as nobody received the message since (standard queues).
+    public func changeVisibility(queueId: String, seq: Int64, receipt: String, visibleAtMillis: Int64, nowMillis: Int64,
+                                 afterExpiry: Bool = false) async throws -> VisibilityOutcome {
         try await db.transaction { tx in
             guard let row = try await tx.query("SELECT receipt, visible_at_ms FROM sqs_messages WHERE seq = ? AND queue_id = ?",
                                                [.int(seq), .text(queueId)]).first else { return .missing }
-            guard row[0].text == receipt, (row[1].int ?? 0) > nowMillis else { return .notInFlight }
+            guard row[0].text == receipt, afterExpiry || (row[1].int ?? 0) > nowMillis else { return .notInFlight }
             try await tx.execute("UPDATE sqs_messages SET visible_at_ms = ? WHERE seq = ?", [.int(visibleAtMillis), .int(seq)])
             return .done
         }

@@ -121,7 +121,8 @@ def test_send_receive_delete_md5_and_visibility(strict):
                      ({"MessageBody": "x", "MessageAttributes": {"AWS.x": {"DataType": "String", "StringValue": "v"}}}, "InvalidParameterValue"),
                      ({"MessageBody": "x", "MessageAttributes": {"n": {"DataType": "Number", "StringValue": "abc"}}}, "InvalidParameterValue"),
                      ({"MessageBody": "x", "MessageAttributes": {f"a{i}": {"DataType": "String", "StringValue": "v"} for i in range(11)}}, "InvalidParameterValue"),
-                     ({"MessageBody": "x", "MessageGroupId": "g"}, "InvalidParameterValue")]:
+                     ({"MessageBody": "x", "MessageDeduplicationId": "d"}, "InvalidParameterValue"),
+                     ({"MessageBody": "x", "MessageGroupId": "group 1"}, "InvalidParameterValue")]:
         with pytest.raises(ClientError) as e:
             c.send_message(QueueUrl=url, **kw)
         assert code(e) == want, kw

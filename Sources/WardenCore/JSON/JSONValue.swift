@@ -30,6 +30,14 @@ public enum JSONValue: Sendable, Equatable {
         return .number(String(d))
     }
 
+    /// A model `double` as AWS's JSON serializers write it (Java's `Double.toString`): always with a fraction or an
+    /// exponent, so `45.0` stays a double for clients that keep the distinction (`45` would read back as an integer).
+    /// Plain decimals for magnitudes in [10^-3, 10^7), `d.dddE±n` outside it.
+    public static func modelDouble(_ d: Double) -> JSONValue {
+        guard d.isFinite else { return .null }
+        return .number(JavaDouble.format(d))
+    }
+
     public subscript(key: String) -> JSONValue? {
         guard case .object(let members) = self else { return nil }
         return members.first { $0.0 == key }?.1

@@ -279,8 +279,12 @@ extension CloudTrailService {
     }
 
     func listTrails(_ input: CloudTrail.ListTrailsRequest, context c: RequestContext) async throws -> CloudTrail.ListTrailsResponse {
-        let all = try await trails.trails(account: c.account).map { try TrailRecord.decode($0.doc) }
-        return CloudTrail.ListTrailsResponse(trails: all.map { CloudTrail.TrailInfo(trailARN: $0.arn, name: $0.name, homeRegion: $0.homeRegion) })
+        let all = try await trails.trails(account: c.account).map { try TrailRecord.decode($0.doc) }.sorted { $0.arn < $1.arn }
+        // AWS does not document ListTrails' page size (nor a page-size parameter); 50 is Warden's choice.
+        let (page, next) = try OffsetPage.slice(all, limit: 50, token: input.nextToken,
+                                                invalid: CloudTrail.Errors.invalidNextTokenException("Invalid NextToken."))
+        return CloudTrail.ListTrailsResponse(trails: page.map { CloudTrail.TrailInfo(trailARN: $0.arn, name: $0.name, homeRegion: $0.homeRegion) },
+                                             nextToken: next)
     }
 
     func startLogging(_ input: CloudTrail.StartLoggingRequest, context c: RequestContext) async throws -> CloudTrail.StartLoggingResponse {

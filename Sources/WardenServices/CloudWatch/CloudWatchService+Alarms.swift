@@ -327,8 +327,8 @@ extension CloudWatchService {
         let data = JSONWriter.write(.object([
             ("version", .string("1.0")), ("queryDate", .string(Self.alarmTime(nowMs))),
             ("startDate", .string(Self.alarmTime(end - n * p))), ("statistic", .string(d.stat)), ("period", .int(d.period)),
-            ("recentDatapoints", .array(present.map { .double($0.1) })), ("threshold", .double(d.threshold)),
-            ("evaluatedDatapoints", .array(present.reversed().map { .object([("timestamp", .string(Self.alarmTime($0.0))), ("value", .double($0.1))]) })),
+            ("recentDatapoints", .array(present.map { .modelDouble($0.1) })), ("threshold", .modelDouble(d.threshold)),
+            ("evaluatedDatapoints", .array(present.reversed().map { .object([("timestamp", .string(Self.alarmTime($0.0))), ("value", .modelDouble($0.1))]) })),
         ]))
         try await transition(d, to: newState, reason: reason, reasonData: String(decoding: data, as: UTF8.self), account: account, region: region)
         return true
@@ -385,7 +385,7 @@ extension CloudWatchService {
             (d.statistic != nil ? "Statistic" : "ExtendedStatistic", .string(d.statistic?.uppercased() ?? d.extendedStatistic ?? "")),
             ("Unit", d.unit.map { .string($0) } ?? .null), ("Dimensions", .array(dims)), ("Period", .int(d.period)),
             ("EvaluationPeriods", .int(d.evaluationPeriods)), ("DatapointsToAlarm", .int(d.datapointsToAlarm ?? d.evaluationPeriods)),
-            ("ComparisonOperator", .string(d.comparison)), ("Threshold", .double(d.threshold)),
+            ("ComparisonOperator", .string(d.comparison)), ("Threshold", .modelDouble(d.threshold)),
             ("TreatMissingData", .string(d.treatMissingData ?? "missing")),
             ("EvaluateLowSampleCountPercentile", .string(d.evaluateLowSampleCountPercentile ?? "")),
         ]

@@ -137,19 +137,23 @@ extension SQSService {
         (1...128).contains(s.utf8.count) && s.unicodeScalars.allSatisfy { $0.value >= 0x21 && $0.value <= 0x7E }
     }
 
+    static func checkFifoId(_ value: String, _ parameter: String) throws(AWSError) {
+        guard isValidFifoId(value) else {
+            throw invalidValue("Value \(value) for parameter \(parameter) is invalid. Reason: \(parameter) can only include alphanumeric and punctuation characters. 1 to 128 in length.")
+        }
+    }
+
     /// Validates one message against the queue and builds its row.
     func prepare(body: String, delaySeconds: Int?, attributes: [String: SQS.MessageAttributeValue]?,
                  system: [String: SQS.MessageSystemAttributeValue]?, groupId: String?, dedupId: String?,
-                 record: QueueRecord, _ c: RequestContext) throws(AWSError) -> Prepared {
+                 record: QueueRecord, inBatch: Bool = false, _ c: RequestContext) throws(AWSError) -> Prepared {
         var dedup = dedupId
         if record.isFifo {
             guard let g = groupId else {
-                throw AWSError(code: "MissingParameter", queryCode: "MissingParameter", status: 400,
-                               message: "The request must contain the parameter MessageGroupId.")
+                throw Self.missingParameter("MessageGroupId")
             }
-            guard Self.isValidFifoId(g), dedupId.map(Self.isValidFifoId) ?? true else {
-                throw Self.invalidValue("MessageGroupId and MessageDeduplicationId can be up to 128 printable ASCII characters.")
-            }
+            try Self.checkFifoId(g, "MessageGroupId")
+            if let d = dedupId { try Self.checkFifoId(d, "MessageDeduplicationId") }
             if let d = delaySeconds, d != 0 {
                 throw Self.invalidValue("Value \(d) for parameter DelaySeconds is invalid. Reason: The request include parameter that is not valid for this queue type.")
             }
@@ -159,12 +163,15 @@ extension SQSService {
                 }
                 dedup = Hex.encode(SHA256.hash(data: Array(body.utf8)))
             }
-        } else if groupId != nil || dedupId != nil {
+        } else if dedupId != nil {
             throw Self.invalidValue("The request include parameter that is not valid for this queue type.")
+        } else if let g = groupId {
+            // Standard queues take a MessageGroupId since SQS fair queues (2025): it groups messages for fairness
+            // and comes back as the MessageGroupId attribute, without FIFO's ordering or deduplication.
+            try Self.checkFifoId(g, "MessageGroupId")
         }
         guard !body.isEmpty else {
-            throw AWSError(code: "MissingParameter", queryCode: "MissingParameter", status: 400,
-                           message: "The request must contain the parameter MessageBody.")
+            throw Self.missingParameter("MessageBody")
         }
         guard Self.isValidBody(body) else {
             throw AWSError(code: "InvalidMessageContents", queryCode: "InvalidMessageContents", status: 400,
@@ -173,7 +180,8 @@ extension SQSService {
         let (attrs, attrSize) = try Self.attributes(attributes)
         let max = record.int("MaximumMessageSize")
         guard Int64(body.utf8.count + attrSize) <= max else {
-            throw Self.invalidValue("One or more parameters are invalid. Reason: Message must be shorter than \(max) bytes.")
+            // A batch entry words it differently from a single SendMessage (both recorded from SQS).
+            throw Self.invalidValue("One or more parameters \(inBatch ? "cannot be validated" : "are invalid"). Reason: Message must be shorter than \(max) bytes.")
         }
         if let d = delaySeconds, !(0...900).contains(d) {
             throw Self.invalidValue("Value \(d) for parameter DelaySeconds is invalid. Reason: DelaySeconds must be >= 0 and <= 900.")
@@ -189,7 +197,7 @@ extension SQSService {
         let delay = Int64(delaySeconds ?? Int(record.int("DelaySeconds"))) * 1000
         let md5Body = MessageMD5.body(body)
         let doc = MessageDoc(attributes: attrs, md5Body: md5Body, senderId: c.principal?.userId ?? c.account, traceHeader: trace,
-                             groupId: record.isFifo ? groupId : nil, dedupId: record.isFifo ? dedup : nil)
+                             groupId: groupId, dedupId: record.isFifo ? dedup : nil)
         let message = NewMessage(messageId: UUID().uuidString.lowercased(), body: Array(body.utf8), doc: doc.encoded(),
                                  sentAtMillis: nowMs, visibleAtMillis: nowMs + delay,
                                  expiresAtMillis: nowMs + record.int("MessageRetentionPeriod") * 1000)
@@ -275,13 +283,23 @@ extension SQSService {
             throw AWSError(code: "BatchRequestTooLong", queryCode: "AWS.SimpleQueueService.BatchRequestTooLong", status: 400,
                            message: "Batch requests cannot be longer than \(max) bytes. You have sent \(total) bytes.")
         }
+        if record.isFifo {
+            // In a batch, a FIFO entry without its group or deduplication id fails the whole request (as
+            // InvalidParameterValue, where a single SendMessage says MissingParameter for the group).
+            for e in input.entries {
+                if e.messageGroupId == nil { throw Self.invalidValue("The request must contain the parameter MessageGroupId.") }
+                if e.messageDeduplicationId == nil, record.attributes["ContentBasedDeduplication"] != "true" {
+                    throw Self.invalidValue("The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly")
+                }
+            }
+        }
         var ok: [(String, Prepared, String?)] = []
         var failed: [SQS.BatchResultErrorEntry] = []
         for e in input.entries {
             do {
                 let p = try prepare(body: e.messageBody, delaySeconds: e.delaySeconds, attributes: e.messageAttributes,
                                     system: e.messageSystemAttributes, groupId: e.messageGroupId, dedupId: e.messageDeduplicationId,
-                                    record: record, c)
+                                    record: record, inBatch: true, c)
                 ok.append((e.id, p, e.messageSystemAttributes?["AWSTraceHeader"]?.stringValue))
             } catch {
                 failed.append(Self.failure(e.id, error))
@@ -418,14 +436,16 @@ extension SQSService {
         if let t = doc.traceHeader { system["AWSTraceHeader"] = t }
         if let g = doc.groupId {
             system["MessageGroupId"] = g
-            system["MessageDeduplicationId"] = doc.dedupId
-            system["SequenceNumber"] = Self.sequenceNumber(m.seq)
+            if let d = doc.dedupId {  // FIFO only
+                system["MessageDeduplicationId"] = d
+                system["SequenceNumber"] = Self.sequenceNumber(m.seq)
+            }
         }
         let wanted = Set((input.attributeNames ?? []) + (input.messageSystemAttributeNames ?? []).map(\.rawValue))
         let attrs = wanted.contains("All") ? system : system.filter { wanted.contains($0.key) }
         let names = input.messageAttributeNames ?? []
         let chosen = doc.attributes.filter { a in
-            names.contains { n in n == "All" || n == ".*" || n == a.name || (n.hasSuffix(".*") && a.name.hasPrefix(String(n.dropLast(1)))) }
+            names.contains { n in n == "All" || n == ".*" || n == "*" || n == a.name || (n.hasSuffix(".*") && a.name.hasPrefix(String(n.dropLast(1)))) }
         }
         return SQS.Message(
             messageId: m.messageId, receiptHandle: Self.receiptHandle(queueId: row.queueId, seq: m.seq, token: m.receipt),
@@ -437,22 +457,30 @@ extension SQSService {
     // MARK: delete and visibility
 
     func deleteMessage(_ input: SQS.DeleteMessageRequest, context c: RequestContext) async throws -> EmptyShape {
-        let (row, _) = try await resolve(input.queueUrl, c)
-        let r = try Self.parseReceipt(input.receiptHandle, queueId: row.queueId)
-        // A stale or already used receipt succeeds without deleting anything, as in SQS.
-        _ = try await repository.delete(queueId: row.queueId, seq: r.seq, receipt: r.token)
+        let (row, record) = try await resolve(input.queueUrl, c)
+        try await delete(row, record: record, handle: input.receiptHandle)
         return EmptyShape()
+    }
+
+    /// A stale or already used receipt succeeds without deleting anything, as in SQS; a FIFO queue's receipt expires
+    /// with its visibility timeout.
+    func delete(_ row: QueueRow, record: QueueRecord, handle: String) async throws {
+        let r = try Self.parseReceipt(handle, queueId: row.queueId)
+        let outcome = try await repository.delete(queueId: row.queueId, seq: r.seq, receipt: r.token,
+                                                  expiringAt: record.isFifo ? nowMillis : nil)
+        if outcome == .expired {
+            throw Self.invalidValue("Value \(handle) for parameter ReceiptHandle is invalid. Reason: The receipt handle has expired.")
+        }
     }
 
     func deleteMessageBatch(_ input: SQS.DeleteMessageBatchRequest, context c: RequestContext) async throws -> SQS.DeleteMessageBatchResult {
         try Self.checkBatch(input.entries.map(\.id))
-        let (row, _) = try await resolve(input.queueUrl, c)
+        let (row, record) = try await resolve(input.queueUrl, c)
         var ok: [SQS.DeleteMessageBatchResultEntry] = []
         var failed: [SQS.BatchResultErrorEntry] = []
         for e in input.entries {
             do {
-                let r = try Self.parseReceipt(e.receiptHandle, queueId: row.queueId)
-                _ = try await repository.delete(queueId: row.queueId, seq: r.seq, receipt: r.token)
+                try await delete(row, record: record, handle: e.receiptHandle)
                 ok.append(SQS.DeleteMessageBatchResultEntry(id: e.id))
             } catch let error as AWSError {
                 failed.append(Self.failure(e.id, error))
@@ -461,37 +489,41 @@ extension SQSService {
         return SQS.DeleteMessageBatchResult(successful: ok, failed: failed)
     }
 
-    func changeVisibility(_ queue: QueueRow, handle: String, timeout: Int) async throws {
+    func changeVisibility(_ queue: QueueRow, record: QueueRecord, handle: String, timeout: Int) async throws {
         guard (0...43_200).contains(timeout) else {
             throw Self.invalidValue("Value \(timeout) for parameter VisibilityTimeout is invalid. Reason: Must be >= 0 and <= 43200.")
         }
         let r = try Self.parseReceipt(handle, queueId: queue.queueId)
         let nowMs = nowMillis
         switch try await repository.changeVisibility(queueId: queue.queueId, seq: r.seq, receipt: r.token,
-                                                     visibleAtMillis: nowMs + Int64(timeout) * 1000, nowMillis: nowMs) {
+                                                     visibleAtMillis: nowMs + Int64(timeout) * 1000, nowMillis: nowMs,
+                                                     afterExpiry: !record.isFifo) {
         case .done:
             if timeout == 0 { signals.signal(queue.queueId) }
-        case .notInFlight, .missing:
+        case .notInFlight:
+            // Received again since this receipt was issued.
             throw AWSError(code: "MessageNotInflight", queryCode: "AWS.SimpleQueueService.MessageNotInflight", status: 400,
                            message: "Message does not exist or is not available for visibility timeout change.")
+        case .missing:
+            throw Self.invalidValue("Value \(handle) for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change.")
         }
     }
 
     func changeMessageVisibility(_ input: SQS.ChangeMessageVisibilityRequest, context c: RequestContext) async throws -> EmptyShape {
-        let (row, _) = try await resolve(input.queueUrl, c)
-        try await changeVisibility(row, handle: input.receiptHandle, timeout: input.visibilityTimeout)
+        let (row, record) = try await resolve(input.queueUrl, c)
+        try await changeVisibility(row, record: record, handle: input.receiptHandle, timeout: input.visibilityTimeout)
         return EmptyShape()
     }
 
     func changeMessageVisibilityBatch(_ input: SQS.ChangeMessageVisibilityBatchRequest,
                                       context c: RequestContext) async throws -> SQS.ChangeMessageVisibilityBatchResult {
         try Self.checkBatch(input.entries.map(\.id))
-        let (row, _) = try await resolve(input.queueUrl, c)
+        let (row, record) = try await resolve(input.queueUrl, c)
         var ok: [SQS.ChangeMessageVisibilityBatchResultEntry] = []
         var failed: [SQS.BatchResultErrorEntry] = []
         for e in input.entries {
             do {
-                try await changeVisibility(row, handle: e.receiptHandle, timeout: e.visibilityTimeout ?? 0)
+                try await changeVisibility(row, record: record, handle: e.receiptHandle, timeout: e.visibilityTimeout ?? 0)
                 ok.append(SQS.ChangeMessageVisibilityBatchResultEntry(id: e.id))
             } catch let error as AWSError {
                 failed.append(Self.failure(e.id, error))

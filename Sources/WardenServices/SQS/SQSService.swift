@@ -119,12 +119,19 @@ extension SQSService {
                                         "ApproximateNumberOfMessagesDelayed", "CreatedTimestamp", "LastModifiedTimestamp", "QueueArn"]
 
     // Errors, with the Query codes SQS clients see in `x-amzn-query-error`.
+    // Over JSON, SQS names two of its errors differently from their Query codes: `InvalidParameterValueException`
+    // and `MissingRequiredParameterException` (recorded responses show both names side by side).
     static func noQueue() -> AWSError {
         AWSError(code: "QueueDoesNotExist", queryCode: "AWS.SimpleQueueService.NonExistentQueue", status: 400,
-                 message: "The specified queue does not exist.")
+                 message: "The specified queue does not exist.",
+                 queryMessage: "The specified queue does not exist for this wsdl version.")
     }
     static func invalidValue(_ m: String) -> AWSError {
-        AWSError(code: "InvalidParameterValue", queryCode: "InvalidParameterValue", status: 400, message: m)
+        AWSError(code: "InvalidParameterValueException", queryCode: "InvalidParameterValue", status: 400, message: m)
+    }
+    static func missingParameter(_ name: String) -> AWSError {
+        AWSError(code: "MissingRequiredParameterException", queryCode: "MissingParameter", status: 400,
+                 message: "The request must contain the parameter \(name).")
     }
     static func invalidAttributeName(_ name: String) -> AWSError {
         AWSError(code: "InvalidAttributeName", queryCode: "InvalidAttributeName", status: 400, message: "Unknown Attribute \(name).")
@@ -155,8 +162,9 @@ extension SQSService {
     func resolve(_ url: String, _ c: RequestContext) async throws -> (QueueRow, QueueRecord) {
         let path = URL(string: url)?.path ?? url
         let parts = path.split(separator: "/").map(String.init)
-        guard parts.count >= 2, let name = parts.last else { throw Self.noQueue() }
-        let account = parts[parts.count - 2]
+        guard let name = parts.last else { throw Self.noQueue() }
+        // SQS also takes a bare queue name for QueueUrl, meaning the caller's own queue.
+        let account = parts.count >= 2 ? parts[parts.count - 2] : c.account
         guard account == c.account else {
             throw AWSError(code: "AccessDenied", queryCode: "AccessDenied", status: 403,
                            message: "Access to the resource \(url) is denied.")
@@ -171,11 +179,19 @@ extension SQSService {
         "FifoThroughputLimit": ["perQueue", "perMessageGroupId"],
     ]
 
+    /// Attributes whose values SQS reads as booleans, in any letter case (`"True"` is `true`).
+    static let booleanAttributes: Set<String> = ["FifoQueue", "ContentBasedDeduplication", "SqsManagedSseEnabled"]
+
     static func validate(_ attributes: [String: String], creating: Bool, fifo: Bool) throws(AWSError) -> [String: String] {
         var out: [String: String] = [:]
-        for (name, value) in attributes {
+        for (name, raw) in attributes {
+            let lowered = raw.lowercased()
+            let value = booleanAttributes.contains(name) && (lowered == "true" || lowered == "false") ? lowered : raw
             if name == "FifoQueue" {
-                guard creating else { throw invalidAttributeName(name) }
+                guard creating else {
+                    guard fifo else { throw invalidAttributeName(name) }
+                    throw invalidAttributeValue(name, "Modifying queue type is not supported.")
+                }
                 guard value == (fifo ? "true" : "false") else {
                     throw invalidValue("The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end with .fifo suffix and be 1 to 80 in length.")
                 }
@@ -184,7 +200,9 @@ extension SQSService {
             }
             if let allowed = fifoValues[name] {
                 guard fifo else {
-                    throw invalidAttributeName(name)
+                    if name == "ContentBasedDeduplication" { throw invalidAttributeName(name) }
+                    throw AWSError(code: "InvalidAttributeName", queryCode: "InvalidAttributeName", status: 400,
+                                   message: "You can specify the \(name) only when FifoQueue is set to true.")
                 }
                 guard allowed.contains(value) else { throw invalidAttributeValue(name) }
                 out[name] = value
@@ -207,8 +225,12 @@ extension SQSService {
             }
             switch name {
             case "SqsManagedSseEnabled":
-                guard value == "true" else {
-                    throw unsupported("Warden always encrypts message bodies at rest; SqsManagedSseEnabled cannot be turned off.")
+                // The attribute is SQS's own server-side encryption setting; Warden seals bodies at rest under its root
+                // key either way, so `false` only changes what the queue reports.
+                guard value == "true" || value == "false" else { throw invalidAttributeValue(name) }
+                if value == "true", let k = attributes["KmsMasterKeyId"], !k.isEmpty {
+                    throw AWSError(code: "InvalidAttributeName", queryCode: "InvalidAttributeName", status: 400,
+                                   message: "You can use one type of server-side encryption (SSE) at one time. You can either enable KMS SSE or SQS SSE.")
                 }
             case "Policy", "RedriveAllowPolicy":
                 if !value.isEmpty {
@@ -236,7 +258,7 @@ extension SQSService {
         guard name.utf8.count <= 80, Self.isValidQueueName(fifo ? String(name.dropLast(5)) : name) else {
             throw Self.invalidValue("Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length")
         }
-        if fifo && input.attributes?["FifoQueue"] != "true" {
+        if fifo && input.attributes?["FifoQueue"]?.lowercased() != "true" {
             throw Self.invalidValue("The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end with .fifo suffix and be 1 to 80 in length.")
         }
         let attributes = try Self.validate(input.attributes ?? [:], creating: true, fifo: fifo)
@@ -248,10 +270,9 @@ extension SQSService {
                                                                     createdAtMillis: nowMs, doc: record.encoded())) {
             let old = try QueueRecord.decode(existing.doc)
             // Idempotent for the same attributes; a different value for a given attribute is a conflict.
-            let differs = attributes.contains { k, v in (old.attributes[k] ?? Self.defaults[k]) != v }
-            if differs {
+            if let differing = attributes.keys.sorted().first(where: { k in (old.attributes[k] ?? Self.defaults[k]) != attributes[k] }) {
                 throw AWSError(code: "QueueNameExists", queryCode: "QueueAlreadyExists", status: 400,
-                               message: "A queue already exists with the same name and a different value for attribute(s) \(attributes.keys.sorted().joined(separator: ", "))")
+                               message: "A queue already exists with the same name and a different value for attribute \(differing)")
             }
         }
         return SQS.CreateQueueResult(queueUrl: Self.queueUrl(c, account: c.account, name: name))
