@@ -119,9 +119,14 @@ public struct ServiceModel: Sendable {
     public let httpBindings: [String: HTTPBinding]
     /// The service also speaks Smithy RPC v2 CBOR (CloudWatch).
     public let rpcV2CBOR: Bool
+    /// Modeled errors whose message member the model spells `Message` (Secrets Manager's, some of SSM's and
+    /// CloudWatch's): JSON and CBOR bodies carry their message under that key, every other error under `message`.
+    public let capitalMessageErrors: Set<String>
     public init(signingName: String, endpointPrefix: String, wireProtocol: WireProtocol, legacyQuery: WireProtocol? = nil,
-                rpcV2CBOR: Bool = false, operationNames: Set<String>, httpBindings: [String: HTTPBinding] = [:]) {
+                rpcV2CBOR: Bool = false, capitalMessageErrors: Set<String> = [], operationNames: Set<String>,
+                httpBindings: [String: HTTPBinding] = [:]) {
         self.rpcV2CBOR = rpcV2CBOR
+        self.capitalMessageErrors = capitalMessageErrors
         self.signingName = signingName
         self.endpointPrefix = endpointPrefix
         self.wireProtocol = wireProtocol
@@ -141,18 +146,18 @@ public struct ServiceDescriptor: Sendable {
     public let operations: [String: AnyOperation]
     /// A JSON service that was a Query service (SQS): errors also carry their Query code in `x-amzn-query-error`.
     public let queryCompatible: Bool
-    /// The member JSON and CBOR error bodies carry the message in: `message` for most services, `Message` where the
-    /// service's own serializer capitalises it (Secrets Manager, CloudTrail).
-    public let errorMessageKey: String
     /// What JSON error bodies put before the shape name in `__type` (SQS: `com.amazonaws.sqs#`); clients drop it.
     public let errorTypePrefix: String
+    /// The error for a missing required request member, where the service has its own (SQS: `MissingParameter`)
+    /// rather than a generic validation message.
+    public let missingParameter: (@Sendable (String) -> AWSError)?
 
     public init(model: ServiceModel, eventSource: String, validationError: (code: String, queryCode: String?, status: Int),
-                operations: [AnyOperation], queryCompatible: Bool = false, errorMessageKey: String = "message",
-                errorTypePrefix: String = "") {
+                operations: [AnyOperation], queryCompatible: Bool = false, errorTypePrefix: String = "",
+                missingParameter: (@Sendable (String) -> AWSError)? = nil) {
         self.model = model
-        self.errorMessageKey = errorMessageKey
         self.errorTypePrefix = errorTypePrefix
+        self.missingParameter = missingParameter
         self.eventSource = eventSource
         self.validationError = validationError
         self.queryCompatible = queryCompatible
@@ -160,4 +165,7 @@ public struct ServiceDescriptor: Sendable {
         for op in operations { table[op.name] = op }
         self.operations = table
     }
+
+    /// The key an error body carries the message under.
+    public func errorMessageKey(_ code: String) -> String { model.capitalMessageErrors.contains(code) ? "Message" : "message" }
 }

@@ -177,9 +177,10 @@ public enum RestJSONProtocol {
     }
 
     /// An error: `X-Amzn-ErrorType` names it (botocore reads the code there), the body carries Type and message.
-    public static func encodeError(_ error: AWSError) -> (headers: [(String, String)], body: [UInt8]) {
-        let body = JSONWriter.write(.object([("Type", .string(error.senderFault ? "User" : "Service")),
-                                             ("message", .string(error.message))]))
+    public static func encodeError(_ error: AWSError, messageKey: String = "message") -> (headers: [(String, String)], body: [UInt8]) {
+        var members: [(String, JSONValue)] = [("Type", .string(error.senderFault ? "User" : "Service"))]
+        if !error.message.isEmpty { members.append((messageKey, .string(error.message))) }
+        let body = JSONWriter.write(.object(members))
         return ([("X-Amzn-ErrorType", error.code)], body)
     }
 }

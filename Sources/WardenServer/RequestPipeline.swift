@@ -183,6 +183,10 @@ public final class RequestPipeline: Sendable {
             value = try RestJSONProtocol.decode(labels: labels, query: query, header: { request.header($0.lowercased()) },
                                                 body: request.body, shape: op.inputShape)
         }
+        if let missing = service.missingParameter, let fields = value.mapValue,
+           let absent = op.inputShape.members.first(where: { $0.required && fields[$0.name] == nil }) {
+            throw missing(absent.name)
+        }
         let violations = ModelValidator.violations(of: value, shape: op.inputShape)
         if let error = ModelValidator.error(for: violations, code: v.code, queryCode: v.queryCode, status: v.status) {
             throw error
@@ -234,7 +238,7 @@ public final class RequestPipeline: Sendable {
                 headers.append(("x-amzn-query-error", "\(q);\(error.senderFault ? "Sender" : "Receiver")"))
             }
             return WardenResponse(status: error.status, headers: headers,
-                                  body: JSONProtocol.encodeError(error, messageKey: route.service?.errorMessageKey ?? "message",
+                                  body: JSONProtocol.encodeError(error, messageKey: route.service?.errorMessageKey(error.code) ?? "message",
                                                                  typePrefix: route.service?.errorTypePrefix ?? ""))
         case .cbor:
             var headers: [(name: String, value: String)] = [("Content-Type", "application/cbor"), ("smithy-protocol", "rpc-v2-cbor"),
@@ -243,13 +247,13 @@ public final class RequestPipeline: Sendable {
                 headers.append(("x-amzn-query-error", "\(q);\(error.senderFault ? "Sender" : "Receiver")"))
             }
             return WardenResponse(status: error.status, headers: headers,
-                                  body: CBORProtocol.encodeError(error, messageKey: route.service?.errorMessageKey ?? "message"))
+                                  body: CBORProtocol.encodeError(error, messageKey: route.service?.errorMessageKey(error.code) ?? "message"))
         case .query(let ns):
             return WardenResponse(status: error.status, headers: [("Content-Type", "text/xml"), ("x-amzn-RequestId", requestId)],
                                   body: QueryProtocol.encodeError(error, xmlNamespace: ns, requestId: requestId,
                                                                   detail: route.service?.model.legacyQuery != nil))
         case .rest:
-            let e = RestJSONProtocol.encodeError(error)
+            let e = RestJSONProtocol.encodeError(error, messageKey: route.service?.errorMessageKey(error.code) ?? "message")
             var headers: [(name: String, value: String)] = [("Content-Type", "application/json"), ("x-amzn-RequestId", requestId)]
             for (n, v) in e.headers { headers.append((n, v)) }
             return WardenResponse(status: error.status, headers: headers, body: e.body)

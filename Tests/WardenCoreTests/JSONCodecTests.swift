@@ -104,6 +104,29 @@ final class JSONCodecTests: XCTestCase {
         XCTAssertEqual(String(decoding: JSONProtocol.encodeError(e), as: UTF8.self), #"{"__type":"InvalidCiphertextException","message":"bad"}"#)
         XCTAssertEqual(KMS.Errors.kmsInternalException("x").status, 500)
         XCTAssertFalse(KMS.Errors.kmsInternalException("x").senderFault)
+        // An error AWS sends without a message has no message member; some services spell the key `Message`.
+        XCTAssertEqual(String(decoding: JSONProtocol.encodeError(KMS.Errors.invalidCiphertextException("")), as: UTF8.self),
+                       #"{"__type":"InvalidCiphertextException"}"#)
+        XCTAssertEqual(String(decoding: JSONProtocol.encodeError(e, messageKey: "Message", typePrefix: "com.amazonaws.sqs#"), as: UTF8.self),
+                       #"{"__type":"com.amazonaws.sqs#InvalidCiphertextException","Message":"bad"}"#)
+        // The key follows the model's spelling of each error's message member.
+        XCTAssertTrue(SecretsManager.model.capitalMessageErrors.contains("ResourceNotFoundException"))
+        XCTAssertFalse(KMS.model.capitalMessageErrors.contains("NotFoundException"))
+        XCTAssertFalse(SSM.model.capitalMessageErrors.contains("ParameterNotFound"))
+    }
+
+    /// Model doubles are written as AWS's Java serializers write them, so `45.0` never reads back as an integer.
+    func testDoublesAreWrittenAsJavaWritesThem() {
+        let cases: [(Double, String)] = [
+            (45, "45.0"), (0, "0.0"), (-2.5, "-2.5"), (0.001, "0.001"), (0.0001, "1.0E-4"), (1.5e-5, "1.5E-5"),
+            (1_234_567, "1234567.0"), (10_000_000, "1.0E7"), (12_345_678.9, "1.23456789E7"), (1e16, "1.0E16"),
+            (0.1, "0.1"), (99.99, "99.99"), (-1e21, "-1.0E21"), (123.456, "123.456"), (0.0123, "0.0123"),
+        ]
+        for (d, text) in cases { XCTAssertEqual(JavaDouble.format(d), text, "\(d)") }
+        for (d, _) in cases { XCTAssertEqual(Double(JavaDouble.format(d)), d) }
+        let shape = CloudWatch.MetricAlarm.shape
+        let alarm = CloudWatch.MetricAlarm(alarmName: "a", threshold: 45).toValue()
+        XCTAssertEqual(String(decoding: JSONProtocol.encode(alarm, shape: shape), as: UTF8.self), #"{"AlarmName":"a","Threshold":45.0}"#)
     }
 }
 

@@ -342,6 +342,12 @@ class Gen:
                       f"xmlNamespace: {swift_string(meta['xmlNamespace'])}),\n")
         if "smithy-rpc-v2-cbor" in meta.get("protocols", []):
             legacy += "        rpcV2CBOR: true,\n"
+        # Modeled errors whose message member is spelled `Message`: their JSON bodies carry it under that key (the
+        # others, and errors the model does not list, say `message`).
+        capital = sorted(n for n, s in self.model["shapes"].items()
+                         if s.get("exception") and "Message" in s.get("members", {}))
+        if capital:
+            legacy += "        capitalMessageErrors: [" + ", ".join(swift_string(n) for n in capital) + "],\n"
         names = ", ".join(swift_string(n) for n in sorted(self.all_operations))
         bindings = ""
         if protocol.startswith("rest"):

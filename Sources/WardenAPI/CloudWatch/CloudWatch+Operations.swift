@@ -10,6 +10,7 @@ public enum CloudWatch {
         wireProtocol: .json(version: #"1.0"#, targetPrefix: #"GraniteServiceVersion20100801"#),
         legacyQuery: .query(apiVersion: #"2010-08-01"#, xmlNamespace: #"http://monitoring.amazonaws.com/doc/2010-08-01/"#),
         rpcV2CBOR: true,
+        capitalMessageErrors: [#"ConflictException"#, #"InternalServiceFault"#],
         operationNames: [#"DeleteAlarmMuteRule"#, #"DeleteAlarms"#, #"DeleteAnomalyDetector"#, #"DeleteDashboards"#, #"DeleteInsightRules"#, #"DeleteMetricStream"#, #"DescribeAlarmContributors"#, #"DescribeAlarmHistory"#, #"DescribeAlarms"#, #"DescribeAlarmsForMetric"#, #"DescribeAnomalyDetectors"#, #"DescribeInsightRules"#, #"DisableAlarmActions"#, #"DisableInsightRules"#, #"EnableAlarmActions"#, #"EnableInsightRules"#, #"GetAlarmMuteRule"#, #"GetDashboard"#, #"GetInsightRuleReport"#, #"GetMetricData"#, #"GetMetricStatistics"#, #"GetMetricStream"#, #"GetMetricWidgetImage"#, #"GetOTelEnrichment"#, #"ListAlarmMuteRules"#, #"ListDashboards"#, #"ListManagedInsightRules"#, #"ListMetricStreams"#, #"ListMetrics"#, #"ListTagsForResource"#, #"PutAlarmMuteRule"#, #"PutAnomalyDetector"#, #"PutCompositeAlarm"#, #"PutDashboard"#, #"PutInsightRule"#, #"PutManagedInsightRules"#, #"PutMetricAlarm"#, #"PutMetricData"#, #"PutMetricStream"#, #"SetAlarmState"#, #"StartMetricStreams"#, #"StartOTelEnrichment"#, #"StopMetricStreams"#, #"StopOTelEnrichment"#, #"TagResource"#, #"UntagResource"#]
     )
 

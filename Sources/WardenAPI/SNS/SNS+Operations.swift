@@ -8,6 +8,7 @@ public enum SNS {
         signingName: #"sns"#,
         endpointPrefix: #"sns"#,
         wireProtocol: .query(apiVersion: #"2010-03-31"#, xmlNamespace: #"http://sns.amazonaws.com/doc/2010-03-31/"#),
+        capitalMessageErrors: [#"ValidationException"#, #"VerificationException"#],
         operationNames: [#"AddPermission"#, #"CheckIfPhoneNumberIsOptedOut"#, #"ConfirmSubscription"#, #"CreatePlatformApplication"#, #"CreatePlatformEndpoint"#, #"CreateSMSSandboxPhoneNumber"#, #"CreateTopic"#, #"DeleteEndpoint"#, #"DeletePlatformApplication"#, #"DeleteSMSSandboxPhoneNumber"#, #"DeleteTopic"#, #"GetDataProtectionPolicy"#, #"GetEndpointAttributes"#, #"GetPlatformApplicationAttributes"#, #"GetSMSAttributes"#, #"GetSMSSandboxAccountStatus"#, #"GetSubscriptionAttributes"#, #"GetTopicAttributes"#, #"ListEndpointsByPlatformApplication"#, #"ListOriginationNumbers"#, #"ListPhoneNumbersOptedOut"#, #"ListPlatformApplications"#, #"ListSMSSandboxPhoneNumbers"#, #"ListSubscriptions"#, #"ListSubscriptionsByTopic"#, #"ListTagsForResource"#, #"ListTopics"#, #"OptInPhoneNumber"#, #"Publish"#, #"PublishBatch"#, #"PutDataProtectionPolicy"#, #"RemovePermission"#, #"SetEndpointAttributes"#, #"SetPlatformApplicationAttributes"#, #"SetSMSAttributes"#, #"SetSubscriptionAttributes"#, #"SetTopicAttributes"#, #"Subscribe"#, #"TagResource"#, #"Unsubscribe"#, #"UntagResource"#, #"VerifySMSSandboxPhoneNumber"#]
     )
 

@@ -8,6 +8,7 @@ public enum SecretsManager {
         signingName: #"secretsmanager"#,
         endpointPrefix: #"secretsmanager"#,
         wireProtocol: .json(version: #"1.1"#, targetPrefix: #"secretsmanager"#),
+        capitalMessageErrors: [#"DecryptionFailure"#, #"EncryptionFailure"#, #"InternalServiceError"#, #"InvalidNextTokenException"#, #"InvalidParameterException"#, #"InvalidRequestException"#, #"LimitExceededException"#, #"MalformedPolicyDocumentException"#, #"PreconditionNotMetException"#, #"PublicPolicyException"#, #"ResourceExistsException"#, #"ResourceNotFoundException"#],
         operationNames: [#"BatchGetSecretValue"#, #"CancelRotateSecret"#, #"CreateSecret"#, #"DeleteResourcePolicy"#, #"DeleteSecret"#, #"DescribeSecret"#, #"GetRandomPassword"#, #"GetResourcePolicy"#, #"GetSecretValue"#, #"ListSecretVersionIds"#, #"ListSecrets"#, #"PutResourcePolicy"#, #"PutSecretValue"#, #"RemoveRegionsFromReplication"#, #"ReplicateSecretToRegions"#, #"RestoreSecret"#, #"RotateSecret"#, #"StopReplicationToReplica"#, #"TagResource"#, #"UntagResource"#, #"UpdateSecret"#, #"UpdateSecretVersionStage"#, #"ValidateResourcePolicy"#]
     )
 

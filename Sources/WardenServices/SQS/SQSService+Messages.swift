@@ -277,8 +277,9 @@ extension SQSService {
     func sendMessageBatch(_ input: SQS.SendMessageBatchRequest, context c: RequestContext) async throws -> SQS.SendMessageBatchResult {
         try Self.checkBatch(input.entries.map(\.id))
         let (row, record) = try await resolve(input.queueUrl, c)
+        // The batch as a whole is held to SQS's own limit; each entry to the queue's MaximumMessageSize.
         let total = input.entries.reduce(0) { $0 + $1.messageBody.utf8.count }
-        let max = record.int("MaximumMessageSize")
+        let max = Int64(1_048_576)
         guard Int64(total) <= max else {
             throw AWSError(code: "BatchRequestTooLong", queryCode: "AWS.SimpleQueueService.BatchRequestTooLong", status: 400,
                            message: "Batch requests cannot be longer than \(max) bytes. You have sent \(total) bytes.")
@@ -445,7 +446,7 @@ extension SQSService {
         let attrs = wanted.contains("All") ? system : system.filter { wanted.contains($0.key) }
         let names = input.messageAttributeNames ?? []
         let chosen = doc.attributes.filter { a in
-            names.contains { n in n == "All" || n == ".*" || n == "*" || n == a.name || (n.hasSuffix(".*") && a.name.hasPrefix(String(n.dropLast(1)))) }
+            names.contains { n in n == "All" || n == ".*" || n == "*" || n == a.name || (n.hasSuffix(".*") && a.name.hasPrefix(String(n.dropLast(2)))) }
         }
         return SQS.Message(
             messageId: m.messageId, receiptHandle: Self.receiptHandle(queueId: row.queueId, seq: m.seq, token: m.receipt),

@@ -52,6 +52,6 @@ extension SecretsManagerService {
                              removeRegionsFromReplication),
                 AnyOperation(Ops.StopReplicationToReplica.self, traits: Self.traits("StopReplicationToReplica", readOnly: false),
                              stopReplicationToReplica),
-            ], errorMessageKey: "Message")
+            ])
     }
 }
