@@ -1,5 +1,6 @@
 """SQS over the AWS Query protocol, as older SDKs speak it: a real old boto3 (its SQS model is Query), and raw
 requests shaped as legacy SDKs send them (POST to the queue's URL without QueueUrl)."""
+import fcntl
 import hashlib
 import json
 import os
@@ -22,10 +23,14 @@ def legacy_python():
     """A directory holding the old boto3, installed once per requirements file."""
     digest = hashlib.sha256(open(REQUIREMENTS, "rb").read()).hexdigest()[:12]
     target = os.path.join(ROOT, ".build", f"legacy-python-{digest}")
-    if not os.path.exists(os.path.join(target, ".complete")):
-        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check", "--no-warn-conflicts",
-                        "--target", target, "-r", REQUIREMENTS], check=True, timeout=600)
-        open(os.path.join(target, ".complete"), "w").close()
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    # Parallel test workers share the install: one installs, the others wait on the lock.
+    with open(target + ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not os.path.exists(os.path.join(target, ".complete")):
+            subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check", "--no-warn-conflicts",
+                            "--target", target, "-r", REQUIREMENTS], check=True, timeout=600)
+            open(os.path.join(target, ".complete"), "w").close()
     return target
 
 
