@@ -4,10 +4,22 @@ import WardenAPI
 import WardenCore
 
 extension KMSService {
+    /// AWS's alias rules: `alias/` then letters, digits, `/`, `_` and `-` (1–256 characters in all, the model's
+    /// length check); `alias/aws/` is AWS's.
     static func checkAliasName(_ name: String) throws(AWSError) {
+        // Recorded from AWS (with the link). A bare "alias/" is not recorded; it gets the same answer here.
         guard name.hasPrefix("alias/"), name.count > 6 else {
-            throw validation("Alias must start with the prefix \"alias/\".")
+            throw validation("Alias must start with the prefix \"alias/\". Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html")
         }
+        // The model's pattern admits ':', which AWS's documented alias characters do not. AWS's text here is not
+        // recorded; this is moto's wording (UNVERIFIED against AWS).
+        let allowed = name.utf8.dropFirst(6).allSatisfy { b in
+            (b >= UInt8(ascii: "a") && b <= UInt8(ascii: "z")) || (b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z"))
+                || (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9"))
+                || b == UInt8(ascii: "/") || b == UInt8(ascii: "_") || b == UInt8(ascii: "-")
+        }
+        guard allowed else { throw validation("\(name) contains invalid characters for an alias") }
+        // AWS's text for the reserved prefix is not recorded; Warden's own wording is kept.
         if name.hasPrefix("alias/aws/") {
             throw KMS.Errors.invalidAliasNameException("Alias names beginning with alias/aws/ are reserved for AWS managed keys.")
         }

@@ -82,6 +82,19 @@ struct KeyRecord: Codable, Sendable, Equatable {
         }
     }
 
+    /// Whether KeyMetadata carries CurrentKeyMaterialId. AWS documents it for symmetric encryption keys only —
+    /// with AWS_KMS origin, or with EXTERNAL origin in a single Region — so never for RSA, ECC or HMAC keys, nor
+    /// for multi-Region EXTERNAL keys. Replicas leave it out too (the keys that rotate are the primaries; AWS's
+    /// replica shape with this member is not recorded, so this follows the documented rotation rule).
+    var listsCurrentMaterial: Bool {
+        guard keySpec == KMS.KeySpec.symmetricDefault.rawValue, keyUsage == KMS.KeyUsageType.encryptDecrypt.rawValue else { return false }
+        switch origin {
+        case KMS.OriginType.awsKms.rawValue: return isPrimary
+        case KMS.OriginType.external.rawValue: return !multiRegion
+        default: return false
+        }
+    }
+
     func encoded() throws -> String {
         let data = try JSONEncoder().encode(self)
         return String(decoding: data, as: UTF8.self)
@@ -128,11 +141,13 @@ extension KeyRecord {
         if state == KMS.KeyState.pendingDeletion.rawValue || state == KMS.KeyState.pendingReplicaDeletion.rawValue {
             m.pendingDeletionWindowInDays = pendingWindowDays
         }
-        if origin == KMS.OriginType.external.rawValue {
+        // ExpirationModel (and ValidTo) describe imported material in use: absent before the first import and again
+        // once the material is deleted or expired (recorded: describe-key-before-import, -after-deleted-import).
+        if origin == KMS.OriginType.external.rawValue, currentMaterialId != nil {
             m.expirationModel = expirationModel.map { KMS.ExpirationModelType(rawValue: $0) }
             m.validTo = validTo.map { Date(timeIntervalSince1970: $0) }
         }
-        if origin == KMS.OriginType.awsKms.rawValue || !materials.isEmpty { m.currentKeyMaterialId = currentMaterialId }
+        m.currentKeyMaterialId = listsCurrentMaterial ? currentMaterialId : nil
         return m
     }
 }
