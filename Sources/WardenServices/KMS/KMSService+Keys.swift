@@ -151,7 +151,7 @@ extension KMSService {
             // support such a state" is not AWS-validated); Warden's wording is kept.
             throw KMS.Errors.kmsInvalidStateException("\(r.arn) is not pending deletion.")
         }
-        r.state = r.materials.isEmpty ? KMS.KeyState.pendingImport.rawValue : KMS.KeyState.disabled.rawValue
+        r.state = r.hasCurrentMaterial ? KMS.KeyState.disabled.rawValue : KMS.KeyState.pendingImport.rawValue
         r.deletionDate = nil
         r.pendingWindowDays = nil
         try await save(r)

@@ -22,6 +22,19 @@ struct KeyRecord: Codable, Sendable, Equatable {
         var createdAt: Double
         /// AUTOMATIC or ON_DEMAND for material a rotation made; nil for the key's first material.
         var rotationType: String?
+        /// Imported material (EXTERNAL keys) imported as NEW_KEY_MATERIAL and waiting for RotateKeyOnDemand
+        /// (KeyMaterialState PENDING_ROTATION). Nil otherwise; records written before this field decode as nil.
+        var pendingRotation: Bool? = nil
+        /// Imported material whose bytes were deleted (DeleteImportedKeyMaterial) or expired: the generation stays
+        /// listed (ImportState PENDING_IMPORT) so the same material can be imported again.
+        var deleted: Bool? = nil
+        /// What ImportKeyMaterial said about this generation.
+        var expirationModel: String? = nil
+        var validTo: Double? = nil
+        var description: String? = nil
+
+        /// Its bytes are stored and usable.
+        var present: Bool { deleted != true }
     }
 
     var keyId: String
@@ -60,6 +73,11 @@ struct KeyRecord: Codable, Sendable, Equatable {
     /// Every region holding this key (the primary first).
     var regions: [String] { multiRegion ? [primaryRegion ?? region] + (replicaRegions ?? []) : [region] }
     var enabled: Bool { state == KMS.KeyState.enabled.rawValue }
+    /// Whether the current generation's material is in the key (always, unless imported material was deleted or expired).
+    var hasCurrentMaterial: Bool {
+        guard let id = currentMaterialId else { return false }
+        return materials.contains { $0.id == id && $0.present }
+    }
 
     /// When the background job must next look at this key: end of the deletion window, the next automatic rotation
     /// (primary region, enabled keys), or the expiry of imported material.
@@ -143,11 +161,12 @@ extension KeyRecord {
         }
         // ExpirationModel (and ValidTo) describe imported material in use: absent before the first import and again
         // once the material is deleted or expired (recorded: describe-key-before-import, -after-deleted-import).
-        if origin == KMS.OriginType.external.rawValue, currentMaterialId != nil {
+        if origin == KMS.OriginType.external.rawValue, hasCurrentMaterial {
             m.expirationModel = expirationModel.map { KMS.ExpirationModelType(rawValue: $0) }
             m.validTo = validTo.map { Date(timeIntervalSince1970: $0) }
         }
-        m.currentKeyMaterialId = listsCurrentMaterial ? currentMaterialId : nil
+        // Before the first import and after the imported material is deleted there is no current material to name.
+        m.currentKeyMaterialId = listsCurrentMaterial && hasCurrentMaterial ? currentMaterialId : nil
         return m
     }
 }
