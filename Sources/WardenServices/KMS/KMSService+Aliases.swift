@@ -13,15 +13,22 @@ extension KMSService {
         }
         // The model's pattern admits ':', which AWS's documented alias characters do not. AWS's text here is not
         // recorded; this is moto's wording (UNVERIFIED against AWS).
-        let allowed = name.utf8.dropFirst(6).allSatisfy { b in
-            (b >= UInt8(ascii: "a") && b <= UInt8(ascii: "z")) || (b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z"))
-                || (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9"))
-                || b == UInt8(ascii: "/") || b == UInt8(ascii: "_") || b == UInt8(ascii: "-")
-        }
-        guard allowed else { throw validation("\(name) contains invalid characters for an alias") }
+        guard name.utf8.dropFirst(6).allSatisfy(isAliasCharacter) else { throw validation("\(name) contains invalid characters for an alias") }
         // AWS's text for the reserved prefix is not recorded; Warden's own wording is kept.
         if name.hasPrefix("alias/aws/") {
             throw KMS.Errors.invalidAliasNameException("Alias names beginning with alias/aws/ are reserved for AWS managed keys.")
+        }
+    }
+
+    /// Letters, digits, '/', '_' and '-' (AWS's documented alias characters).
+    static func isAliasCharacter(_ b: UInt8) -> Bool {
+        switch b {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return true
+        case UInt8(ascii: "/"), UInt8(ascii: "_"), UInt8(ascii: "-"):
+            return true
+        default:
+            return false
         }
     }
 

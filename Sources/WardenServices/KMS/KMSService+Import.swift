@@ -155,7 +155,7 @@ extension KMSService {
         // Every material this key ever held (records from before rotation of imported material name one).
         let known = r.materials.map(\.id) + (r.importedMaterialId.map { [$0] } ?? [])
         // ImportType defaults to NEW_KEY_MATERIAL for a key that never had material, EXISTING_KEY_MATERIAL after.
-        let importType = input.importType ?? (known.isEmpty ? .newKeyMaterial : .existingKeyMaterial)
+        let importType: KMS.ImportType = input.importType ?? (known.isEmpty ? KMS.ImportType.newKeyMaterial : KMS.ImportType.existingKeyMaterial)
         if known.isEmpty {
             // The first import: the key's first generation, current at once.
             r.materials = [generation]
@@ -163,8 +163,8 @@ extension KMSService {
             r.importedMaterialId = materialId
         } else if importType == .newKeyMaterial {
             // Since 2025 a symmetric key takes new material for an on-demand rotation: it waits as PENDING_ROTATION
-            // and the current material is unchanged until RotateKeyOnDemand. AWS's texts for the refusals below
-            // are not recorded; these are Warden's own words (UNVERIFIED), with the codes AWS documents.
+            // and the current material is unchanged until RotateKeyOnDemand. AWS's answers to the refusals below
+            // are not recorded: codes and texts are Warden's own choice (UNVERIFIED).
             guard key.info.isSymmetric, !r.multiRegion else {
                 throw KMS.Errors.unsupportedOperationException("\(r.arn) does not support importing new key material: only single-Region symmetric encryption keys rotate imported key material.")
             }
