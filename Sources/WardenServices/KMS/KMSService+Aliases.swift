@@ -4,12 +4,31 @@ import WardenAPI
 import WardenCore
 
 extension KMSService {
+    /// AWS's alias rules: `alias/` then letters, digits, `/`, `_` and `-` (1–256 characters in all, the model's
+    /// length check); `alias/aws/` is AWS's.
     static func checkAliasName(_ name: String) throws(AWSError) {
+        // Recorded from AWS (with the link). A bare "alias/" is not recorded; it gets the same answer here.
         guard name.hasPrefix("alias/"), name.count > 6 else {
-            throw validation("Alias must start with the prefix \"alias/\".")
+            throw validation("Alias must start with the prefix \"alias/\". Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html")
         }
+        // The model's pattern admits ':', which AWS's documented alias characters do not. AWS's text here is not
+        // recorded; this is moto's wording (UNVERIFIED against AWS).
+        guard name.utf8.dropFirst(6).allSatisfy(isAliasCharacter) else { throw validation("\(name) contains invalid characters for an alias") }
+        // AWS's text for the reserved prefix is not recorded; Warden's own wording is kept.
         if name.hasPrefix("alias/aws/") {
             throw KMS.Errors.invalidAliasNameException("Alias names beginning with alias/aws/ are reserved for AWS managed keys.")
+        }
+    }
+
+    /// Letters, digits, '/', '_' and '-' (AWS's documented alias characters).
+    static func isAliasCharacter(_ b: UInt8) -> Bool {
+        switch b {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return true
+        case UInt8(ascii: "/"), UInt8(ascii: "_"), UInt8(ascii: "-"):
+            return true
+        default:
+            return false
         }
     }
 

@@ -73,7 +73,8 @@ extension KMSService {
         let (key, material) = try await usableKey(input.keyId, c, aliases: true, usage: .keyAgreement, operation: "DeriveSharedSecret",
                                                   algorithm: input.keyAgreementAlgorithm.rawValue) { _ in input.keyAgreementAlgorithm == .ecdh }
         guard let secret = try material.sharedSecret(peerSPKI: input.publicKey) else {
-            throw Self.validation("PublicKey is not a valid DER-encoded SubjectPublicKeyInfo for key spec \(key.record.keySpec).")
+            // Recorded from AWS: a PublicKey that is not a usable SPKI gets a ValidationException with no message.
+            throw Self.validation("")
         }
         try Self.dryRun(input.dryRun)
         return KMS.DeriveSharedSecretResponse(keyId: key.record.arn, sharedSecret: secret, keyAgreementAlgorithm: .ecdh,

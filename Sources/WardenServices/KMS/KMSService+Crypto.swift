@@ -43,9 +43,10 @@ extension KMSService {
         if let context, !context.isEmpty {
             throw Self.validation("EncryptionContext is not supported for asymmetric KMS keys.")
         }
+        // OAEP fits k − 2·hLen − 2 bytes; AWS's text, recorded for each RSA spec and algorithm.
         let max = material.rsaMaxPlaintext(alg)
         guard plaintext.count <= max else {
-            throw Self.validation("Plaintext is too long for \(alg.rawValue) with a \(key.record.keySpec) key: at most \(max) bytes.")
+            throw Self.validation("Algorithm \(alg.rawValue) and key spec \(key.record.keySpec) cannot encrypt data larger than \(max) bytes.")
         }
         return Sealed(blob: try material.rsaEncrypt(plaintext, alg), algorithm: alg, materialId: nil)
     }
@@ -65,16 +66,16 @@ extension KMSService {
             key = k
         }
         try Self.requireUsable(key)
-        try Self.requireUsage(key, .encryptDecrypt, operation: "Decrypt")
+        // Decrypt and ReEncrypt name the key that must open the ciphertext; a key that cannot (another usage, or
+        // not the key that sealed it) is IncorrectKeyException, not InvalidKeyUsageException (recorded from AWS).
+        guard key.record.keyUsage == KMS.KeyUsageType.encryptDecrypt.rawValue else { throw Self.incorrectKey() }
         let alg = algorithm ?? .symmetricDefault
         guard key.info.encryptionAlgorithms.contains(alg) else {
             throw KMS.Errors.invalidKeyUsageException("Algorithm \(alg.rawValue) is incompatible with key spec \(key.record.keySpec).")
         }
         if key.info.isSymmetric {
             guard let parsed else { throw KMS.Errors.invalidCiphertextException("") }
-            guard parsed.keyId == key.record.keyId else {
-                throw KMS.Errors.incorrectKeyException("The key ID in the request does not identify a KMS key that can perform this operation.")
-            }
+            guard parsed.keyId == key.record.keyId else { throw Self.incorrectKey() }
             guard let aes = key.materials[parsed.materialId]?.symmetricKey,
                   let plain = parsed.open(key: aes, context: context ?? [:]) else {
                 throw KMS.Errors.invalidCiphertextException("")
@@ -88,6 +89,11 @@ extension KMSService {
             throw KMS.Errors.invalidCiphertextException("")
         }
         return Opened(key: key, plaintext: plain, algorithm: alg, materialId: nil)
+    }
+
+    /// AWS's text still says "CMK" (recorded for Decrypt and ReEncrypt).
+    static func incorrectKey() -> AWSError {
+        KMS.Errors.incorrectKeyException("The key ID in the request does not identify a CMK that can perform this operation.")
     }
 
     func encrypt(_ input: KMS.EncryptRequest, context c: RequestContext) async throws -> KMS.EncryptResponse {
@@ -182,9 +188,8 @@ extension KMSService {
         if input.customKeyStoreId != nil {
             throw KMS.Errors.customKeyStoreNotFoundException("Custom key stores are not available on this server.")
         }
-        guard let n = input.numberOfBytes else {
-            throw Self.validation("1 validation error detected: Value null at 'numberOfBytes' failed to satisfy constraint: Member must not be null")
-        }
+        // Recorded from AWS: a missing NumberOfBytes has its own text, not the generic null-member one.
+        guard let n = input.numberOfBytes else { throw Self.validation("NumberOfBytes is required.") }
         var rng = SystemRandomNumberGenerator()
         return KMS.GenerateRandomResponse(plaintext: (0..<n).map { _ in UInt8.random(in: 0...255, using: &rng) })
     }

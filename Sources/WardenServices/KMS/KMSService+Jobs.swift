@@ -51,14 +51,17 @@ extension KMSService {
         store.invalidateAliases()
     }
 
-    /// Imported material past its ValidTo is deleted; the key (every region) waits for a new import.
+    /// Imported material past its ValidTo is deleted; the key (every region) waits for a new import. The
+    /// generations stay listed, marked deleted, so the same material can be imported again. (Each generation's own
+    /// ValidTo is not scheduled separately: the key's, which is the current material's, expires them all.)
     func expireImportedMaterial(_ r: KeyRecord) async throws {
         var records = try await allRegions(of: r)
-        let ids = r.materials.map(\.id)
+        let ids = r.materials.filter(\.present).map(\.id)
         for i in records.indices {
-            records[i].materials = []
-            records[i].currentMaterialId = nil
+            for j in records[i].materials.indices { records[i].materials[j].deleted = true }
+            records[i].materials.removeAll { $0.pendingRotation == true }
             records[i].validTo = nil
+            records[i].expirationModel = nil
             if records[i].state == KMS.KeyState.enabled.rawValue || records[i].state == KMS.KeyState.disabled.rawValue {
                 records[i].state = KMS.KeyState.pendingImport.rawValue
             }

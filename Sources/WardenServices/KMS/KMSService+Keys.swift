@@ -109,8 +109,7 @@ extension KMSService {
         var r = key.record
         switch r.state {
         case KMS.KeyState.enabled.rawValue, KMS.KeyState.disabled.rawValue: break
-        case KMS.KeyState.pendingImport.rawValue: throw KMS.Errors.kmsInvalidStateException("\(r.arn) is pending import.")
-        default: throw KMS.Errors.kmsInvalidStateException("\(r.arn) is pending deletion.")
+        default: throw Self.stateError(r)
         }
         let target = enabled ? KMS.KeyState.enabled.rawValue : KMS.KeyState.disabled.rawValue
         guard r.state != target else { return }
@@ -148,9 +147,11 @@ extension KMSService {
         defer { unlock(key) }
         var r = key.record
         guard r.state == KMS.KeyState.pendingDeletion.rawValue || r.state == KMS.KeyState.pendingReplicaDeletion.rawValue else {
+            // AWS's text for this case is not recorded (LocalStack's "is enabled, but the operation doesn't
+            // support such a state" is not AWS-validated); Warden's wording is kept.
             throw KMS.Errors.kmsInvalidStateException("\(r.arn) is not pending deletion.")
         }
-        r.state = r.materials.isEmpty ? KMS.KeyState.pendingImport.rawValue : KMS.KeyState.disabled.rawValue
+        r.state = r.hasCurrentMaterial ? KMS.KeyState.disabled.rawValue : KMS.KeyState.pendingImport.rawValue
         r.deletionDate = nil
         r.pendingWindowDays = nil
         try await save(r)

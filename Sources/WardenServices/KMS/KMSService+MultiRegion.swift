@@ -13,8 +13,9 @@ extension KMSService {
         guard primary.multiRegion else {
             throw KMS.Errors.unsupportedOperationException("\(primary.arn) is not a multi-Region key.")
         }
+        // Recorded from AWS (lower-case "multi-region", the replica's own ARN).
         guard primary.isPrimary else {
-            throw KMS.Errors.unsupportedOperationException("\(primary.arn) is not a primary key; replicate its primary key in \(primary.primaryRegion ?? "its primary region").")
+            throw KMS.Errors.unsupportedOperationException("\(primary.arn) is not a multi-region primary key.")
         }
         try Self.requireCustomerManaged(key, c, action: "ReplicateKey")
         try Self.requireNotPendingDeletion(key)

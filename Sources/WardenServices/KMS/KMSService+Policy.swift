@@ -38,15 +38,18 @@ extension KMSService {
 
     static let maxTags = 50
 
-    /// Merges `new` into `existing` (a new value replaces the old one), enforcing KMS's tag rules.
+    /// Merges `new` into `existing` (a new value replaces the old one, in place; new keys are appended), enforcing
+    /// KMS's tag rules. All three texts are recorded from AWS (TagException, no trailing period); the `aws:` prefix
+    /// is reserved in any case. Key and value lengths are the model's (ValidationException at `tags.N.member.tagKey`).
+    /// Which rule AWS checks first when a request breaks several is not recorded.
     static func validatedTags(_ new: [KMS.Tag], existing: [KeyRecord.Tag]) throws(AWSError) -> [KeyRecord.Tag] {
         var out = existing
         var seen = Set<String>()
         for t in new {
             if t.tagKey.lowercased().hasPrefix("aws:") {
-                throw KMS.Errors.tagException("Tag keys beginning with 'aws:' are reserved.")
+                throw KMS.Errors.tagException("Tags beginning with aws: are reserved")
             }
-            guard seen.insert(t.tagKey).inserted else { throw KMS.Errors.tagException("Duplicate tag keys in the request.") }
+            guard seen.insert(t.tagKey).inserted else { throw KMS.Errors.tagException("Duplicate tag keys") }
             if let i = out.firstIndex(where: { $0.key == t.tagKey }) {
                 out[i].value = t.tagValue
             } else {
@@ -54,7 +57,7 @@ extension KMSService {
             }
         }
         if out.count > maxTags {
-            throw KMS.Errors.limitExceededException("A KMS key can have at most \(maxTags) tags.")
+            throw KMS.Errors.tagException("Too many tags")
         }
         return out
     }

@@ -62,13 +62,18 @@ extension KMSService {
         let id: String
         switch try Self.parseKeyRef(keyId) {
         case .key(let k, let account, let region):
+            // A key ARN of another region names no key here; AWS answers with just that region (recorded:
+            // "Invalid arn ap-southeast-1"). Another account's ARN: AWS's text is not recorded; Warden answers
+            // as for a missing key.
+            if let region, region != c.region { throw KMS.Errors.notFoundException("Invalid arn \(region)") }
             if let account, account != c.account { throw Self.notFound(c, keyId: k) }
-            if let region, region != c.region { throw Self.notFound(c, keyId: k) }
             guard Self.isKeyIdShaped(k) else { throw KMS.Errors.notFoundException("Invalid keyId '\(keyId)'") }
             id = k
         case .alias(let name, let account, let region):
             let arn = Self.aliasArn(c, name)
             guard aliases else { throw KMS.Errors.notFoundException("Invalid keyId '\(keyId)'") }
+            // The alias-not-found text for a KeyId is not recorded from AWS (LocalStack and moto disagree);
+            // Warden's text is kept until a recording settles it.
             if (account.map { $0 != c.account } ?? false) || (region.map { $0 != c.region } ?? false) {
                 throw KMS.Errors.notFoundException("Alias '\(keyId)' is not found.")
             }
@@ -101,14 +106,20 @@ extension KMSService {
 extension KMSService {
     /// Cryptographic operations need an Enabled key (KMS's key-state table).
     static func requireUsable(_ key: LoadedKey) throws(AWSError) {
-        let r = key.record
+        guard key.record.state == KMS.KeyState.enabled.rawValue else { throw stateError(key.record) }
+    }
+
+    /// The error for an operation a key's state does not allow, as AWS words it: `<arn> is disabled.`
+    /// (DisabledException), `<arn> is pending import.` and `<arn> is pending deletion.` (KMSInvalidStateException),
+    /// all recorded from AWS. A primary waiting for its replicas' deletion answers like a key pending deletion.
+    /// Other states' texts are not recorded (likely `<arn> is <state>.`), so those stay Warden's guess.
+    static func stateError(_ r: KeyRecord) -> AWSError {
         switch r.state {
-        case KMS.KeyState.enabled.rawValue: return
-        case KMS.KeyState.disabled.rawValue: throw KMS.Errors.disabledException("\(r.arn) is disabled.")
-        case KMS.KeyState.pendingImport.rawValue: throw KMS.Errors.kmsInvalidStateException("\(r.arn) is pending import.")
+        case KMS.KeyState.disabled.rawValue: return KMS.Errors.disabledException("\(r.arn) is disabled.")
+        case KMS.KeyState.pendingImport.rawValue: return KMS.Errors.kmsInvalidStateException("\(r.arn) is pending import.")
         case KMS.KeyState.pendingDeletion.rawValue, KMS.KeyState.pendingReplicaDeletion.rawValue:
-            throw KMS.Errors.kmsInvalidStateException("\(r.arn) is pending deletion.")
-        default: throw KMS.Errors.kmsInvalidStateException("\(r.arn) is \(r.state.lowercased()).")
+            return KMS.Errors.kmsInvalidStateException("\(r.arn) is pending deletion.")
+        default: return KMS.Errors.kmsInvalidStateException("\(r.arn) is \(r.state.lowercased()).")
         }
     }
 

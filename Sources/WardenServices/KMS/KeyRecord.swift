@@ -22,6 +22,19 @@ struct KeyRecord: Codable, Sendable, Equatable {
         var createdAt: Double
         /// AUTOMATIC or ON_DEMAND for material a rotation made; nil for the key's first material.
         var rotationType: String?
+        /// Imported material (EXTERNAL keys) imported as NEW_KEY_MATERIAL and waiting for RotateKeyOnDemand
+        /// (KeyMaterialState PENDING_ROTATION). Nil otherwise; records written before this field decode as nil.
+        var pendingRotation: Bool? = nil
+        /// Imported material whose bytes were deleted (DeleteImportedKeyMaterial) or expired: the generation stays
+        /// listed (ImportState PENDING_IMPORT) so the same material can be imported again.
+        var deleted: Bool? = nil
+        /// What ImportKeyMaterial said about this generation.
+        var expirationModel: String? = nil
+        var validTo: Double? = nil
+        var description: String? = nil
+
+        /// Its bytes are stored and usable.
+        var present: Bool { deleted != true }
     }
 
     var keyId: String
@@ -60,6 +73,11 @@ struct KeyRecord: Codable, Sendable, Equatable {
     /// Every region holding this key (the primary first).
     var regions: [String] { multiRegion ? [primaryRegion ?? region] + (replicaRegions ?? []) : [region] }
     var enabled: Bool { state == KMS.KeyState.enabled.rawValue }
+    /// Whether the current generation's material is in the key (always, unless imported material was deleted or expired).
+    var hasCurrentMaterial: Bool {
+        guard let id = currentMaterialId else { return false }
+        return materials.contains { $0.id == id && $0.present }
+    }
 
     /// When the background job must next look at this key: end of the deletion window, the next automatic rotation
     /// (primary region, enabled keys), or the expiry of imported material.
@@ -79,6 +97,19 @@ struct KeyRecord: Codable, Sendable, Equatable {
             }
             if let validTo { times.append(validTo) }
             return times.min()
+        }
+    }
+
+    /// Whether KeyMetadata carries CurrentKeyMaterialId. AWS documents it for symmetric encryption keys only —
+    /// with AWS_KMS origin, or with EXTERNAL origin in a single Region — so never for RSA, ECC or HMAC keys, nor
+    /// for multi-Region EXTERNAL keys. Replicas leave it out too (the keys that rotate are the primaries; AWS's
+    /// replica shape with this member is not recorded, so this follows the documented rotation rule).
+    var listsCurrentMaterial: Bool {
+        guard keySpec == KMS.KeySpec.symmetricDefault.rawValue, keyUsage == KMS.KeyUsageType.encryptDecrypt.rawValue else { return false }
+        switch origin {
+        case KMS.OriginType.awsKms.rawValue: return isPrimary
+        case KMS.OriginType.external.rawValue: return !multiRegion
+        default: return false
         }
     }
 
@@ -128,11 +159,14 @@ extension KeyRecord {
         if state == KMS.KeyState.pendingDeletion.rawValue || state == KMS.KeyState.pendingReplicaDeletion.rawValue {
             m.pendingDeletionWindowInDays = pendingWindowDays
         }
-        if origin == KMS.OriginType.external.rawValue {
+        // ExpirationModel (and ValidTo) describe imported material in use: absent before the first import and again
+        // once the material is deleted or expired (recorded: describe-key-before-import, -after-deleted-import).
+        if origin == KMS.OriginType.external.rawValue, hasCurrentMaterial {
             m.expirationModel = expirationModel.map { KMS.ExpirationModelType(rawValue: $0) }
             m.validTo = validTo.map { Date(timeIntervalSince1970: $0) }
         }
-        if origin == KMS.OriginType.awsKms.rawValue || !materials.isEmpty { m.currentKeyMaterialId = currentMaterialId }
+        // Before the first import and after the imported material is deleted there is no current material to name.
+        m.currentKeyMaterialId = listsCurrentMaterial && hasCurrentMaterial ? currentMaterialId : nil
         return m
     }
 }
