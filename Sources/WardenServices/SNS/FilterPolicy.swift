@@ -31,6 +31,19 @@ struct FilterPolicy: Sendable {
 
     /// Alternatives: the policy matches when any of them does (one unless `$or` is used).
     let alternatives: [[(String, Node)]]
+    /// SNS compares numbers to five decimal places and flattens message bodies into dotted paths; EventBridge keeps
+    /// its own matching.
+    let dialect: Dialect
+
+    /// Whether some key's value is an object (a nested policy, which only the MessageBody scope takes).
+    var nested: Bool {
+        alternatives.contains { alt in
+            alt.contains { _, node in
+                if case .object = node { return true }
+                return false
+            }
+        }
+    }
 
     static func invalid(_ m: String) -> AWSError { SNSService.invalid("FilterPolicy: \(m)") }
 
@@ -47,14 +60,17 @@ struct FilterPolicy: Sendable {
             return try Self.expand(fields, wildcard: true)
         }
         switch parsed {
-        case .success(let a): self.init(alternatives: a)
+        case .success(let a): self.init(alternatives: a, dialect: .eventPattern)
         case .failure(let error):
             throw AWSError(code: "InvalidEventPatternException", status: 400,
                            message: "Event pattern is not valid. Reason: \(error.message.replacingOccurrences(of: "Invalid parameter: FilterPolicy: ", with: ""))")
         }
     }
 
-    private init(alternatives: [[(String, Node)]]) { self.alternatives = alternatives }
+    private init(alternatives: [[(String, Node)]], dialect: Dialect) {
+        self.alternatives = alternatives
+        self.dialect = dialect
+    }
 
     /// The exact values a top-level key must take for any alternative to match, or nil when some alternative accepts
     /// other values (an index of rules by `source` uses it to skip rules that cannot match).
@@ -70,11 +86,16 @@ struct FilterPolicy: Sendable {
         return out
     }
 
+    // SNS follows most reasons below with its JSON parser's position, "\n at [Source: …; line: 1, column: N]", whose
+    // Source part differs between AWS's parser versions (the policy echoed, or REDACTED) and whose column depends on
+    // the parser's token position: Warden leaves that suffix off rather than guess it.
     private init(sns text: String) throws(AWSError) {
         guard text.utf8.count <= 256 * 1024 else { throw Self.invalid("Filter policy is too long") }
         guard case .object(let fields)? = try? JSONParser.parse(Array(text.utf8)) else {
+            // SNS words this with its JSON parser's own message (which Warden cannot reproduce); the start is SNS's.
             throw Self.invalid("failed to parse JSON. Unexpected character")
         }
+        dialect = .snsFilterPolicy
         alternatives = try Self.expand(fields, wildcard: false)
         let keys = alternatives.map { $0.count }.max() ?? 0
         guard keys <= 5 else { throw Self.invalid("Filter policy can not have more than 5 keys") }
@@ -102,14 +123,14 @@ struct FilterPolicy: Sendable {
                 }
                 alternatives = expanded
             } else {
-                let node = try parse(value, wildcard: wildcard)
+                let node = try parse(value, key: key, wildcard: wildcard)
                 alternatives = alternatives.map { $0 + [(key, node)] }
             }
         }
         return alternatives
     }
 
-    static func parse(_ value: JSONValue, wildcard: Bool) throws(AWSError) -> Node {
+    static func parse(_ value: JSONValue, key: String, wildcard: Bool) throws(AWSError) -> Node {
         switch value {
         case .array(let items):
             guard !items.isEmpty else { throw invalid("Empty arrays are not allowed") }
@@ -118,10 +139,51 @@ struct FilterPolicy: Sendable {
             return .conditions(out)
         case .object(let fields):
             var out: [(String, Node)] = []
-            for (k, v) in fields { out.append((k, try parse(v, wildcard: wildcard))) }
+            for (k, v) in fields { out.append((k, try parse(v, key: k, wildcard: wildcard))) }
             return .object(out)
         default:
-            throw invalid("Match value must be String, number, true, false, or null")
+            // A key whose value is neither a list nor a nested object (recorded from SNS, the key's name quoted).
+            throw invalid("\"\(key)\" must be an object or an array")
+        }
+    }
+
+    /// A JSON token as SNS's parser names it in a reason ("Invalid member in numeric match: 1").
+    static func token(_ v: JSONValue) -> String {
+        switch v {
+        case .string(let s): return s
+        case .number(let s): return s
+        case .bool(let b): return b ? "true" : "false"
+        case .null: return "null"
+        case .array: return "["
+        case .object: return "{"
+        }
+    }
+
+    /// `{"numeric": [...]}`: one comparison, or a range from a lower (`>`, `>=`) to an upper (`<`, `<=`) bound. The
+    /// reasons are SNS's, recorded for each malformed form.
+    static func numericCondition(_ items: [JSONValue]) throws(AWSError) -> Condition {
+        guard let first = items.first else { throw invalid("Invalid member in numeric match: ]") }
+        guard case .string(let op) = first else { throw invalid("Invalid member in numeric match: \(token(first))") }
+        func operand(_ i: Int, _ name: String) throws(AWSError) -> Double {
+            guard i < items.count, let d = Self.number(items[i]) else { throw Self.invalid("Value of \(name) must be numeric") }
+            return d
+        }
+        switch op {
+        case "=", "<", "<=":
+            let d = try operand(1, op == "=" ? "equals" : op)
+            guard items.count == 2 else { throw invalid("Too many elements in numeric expression") }
+            return .numeric([(op, d)])
+        case ">", ">=":
+            let bottom = try operand(1, op)
+            guard items.count > 2 else { return .numeric([(op, bottom)]) }
+            guard case .string(let op2) = items[2] else { throw invalid("Bad value in numeric range: \(token(items[2]))") }
+            guard op2 == "<" || op2 == "<=" else { throw invalid("Bad numeric range operator: \(op2)") }
+            let top = try operand(3, op2)
+            guard bottom < top else { throw invalid("Bottom must be less than top") }
+            guard items.count == 4 else { throw invalid("Too many terms in numeric range expression") }
+            return .numeric([(op, bottom), (op2, top)])
+        default:
+            throw invalid("Unrecognized numeric range operator: \(op)")
         }
     }
 
@@ -143,8 +205,10 @@ struct FilterPolicy: Sendable {
             switch (op, arg) {
             case ("prefix", .string(let s)): return .prefix(s)
             case ("suffix", .string(let s)): return .suffix(s)
+            case ("prefix", _), ("suffix", _): throw invalid("\(op) match pattern must be a string")
             case ("equals-ignore-case", .string(let s)): return .equalsIgnoreCase(s)
             case ("exists", .bool(let b)): return .exists(b)
+            case ("exists", _): throw invalid("exists match pattern must be either true or false.")
             case ("anything-but", .array(let items)):
                 var out: [Condition] = []
                 for i in items {
@@ -158,27 +222,19 @@ struct FilterPolicy: Sendable {
             case ("anything-but", .string(let s)): return .anythingBut([.exact(s)])
             case ("anything-but", .number): return .anythingBut([try condition(arg)])
             case ("anything-but", .object(let inner)):
-                guard inner.count == 1, let (iop, iarg) = inner.first, case .string(let s) = iarg, iop == "prefix" || iop == "suffix" else {
-                    throw invalid("Unsupported anything-but pattern")
-                }
+                // SNS takes only `prefix` here (recorded: suffix, exists and unknown names are "Unsupported
+                // anything-but pattern: <name>"); EventBridge also takes `suffix`.
+                guard let (iop, iarg) = inner.first else { throw invalid("Unsupported anything-but pattern") }
+                guard iop == "prefix" || (wildcard && iop == "suffix") else { throw invalid("Unsupported anything-but pattern: \(iop)") }
+                guard case .string(let s) = iarg else { throw invalid("\(iop) match pattern must be a string") }
+                // AWS's text for more than one name inside anything-but is unknown: Warden's own.
+                guard inner.count == 1 else { throw invalid("Unsupported anything-but pattern") }
                 return .anythingBut([iop == "prefix" ? .prefix(s) : .suffix(s)])
             case ("numeric", .array(let items)):
-                var pairs: [(String, Double)] = []
-                var i = 0
-                while i + 1 < items.count {
-                    guard case .string(let o) = items[i], ["=", "<", "<=", ">", ">="].contains(o), let d = number(items[i + 1]) else {
-                        throw invalid("Value of numeric must be an array of operator and number pairs")
-                    }
-                    pairs.append((o, d))
-                    i += 2
-                }
-                guard !pairs.isEmpty, i == items.count, pairs.count <= 2 else { throw invalid("Bad numeric range") }
-                if pairs.count == 2 {
-                    guard pairs[0].0.hasPrefix(">"), pairs[1].0.hasPrefix("<"), pairs[0].1 < pairs[1].1 else {
-                        throw invalid("Bad numeric range operator")
-                    }
-                }
-                return .numeric(pairs)
+                return try numericCondition(items)
+            case ("numeric", _):
+                // AWS's text for a numeric condition that is not a list is unknown: Warden's own.
+                throw invalid("Value of numeric must be an array of operator and number pairs")
             case ("wildcard", .string(let s)) where wildcard:
                 return .wildcard(s)
             case ("cidr", .string(let s)):
@@ -219,19 +275,36 @@ struct FilterPolicy: Sendable {
         case null
     }
 
-    static func matches(_ c: Condition, _ values: [Value]?) -> Bool {
+    /// A number as SNS compares it: to five decimal places (SNS documents five digits of accuracy after the point).
+    static func fivePlaces(_ d: Double) -> Double { (d * 100_000).rounded() }
+
+    /// `fivePlaces`: SNS's precision (EventBridge compares the numbers as they are).
+    static func matches(_ c: Condition, _ values: [Value]?, fivePlaces five: Bool = false) -> Bool {
         switch c {
         case .exists(let want): return (values != nil) == want
         case .anythingBut(let inner):
             guard let values, !values.isEmpty else { return false }
-            return values.allSatisfy { v in !inner.contains { matches($0, [v]) } }
+            return values.allSatisfy { v in !inner.contains { matches($0, [v], fivePlaces: five) } }
         default:
             guard let values else { return false }
             return values.contains { v in
                 switch (c, v) {
                 case (.exact(let s), .string(let x)): return s == x
                 case (.exact(let s), .number(_, let t)): return s == t
+                case (.number(let d), .number(let x, _)) where five: return fivePlaces(d) == fivePlaces(x)
                 case (.number(let d), .number(let x, _)): return d == x
+                case (.numeric(let pairs), .number(let raw, _)) where five:
+                    let x = fivePlaces(raw)
+                    return pairs.allSatisfy { op, bound in
+                        let d = fivePlaces(bound)
+                        switch op {
+                        case "=": return x == d
+                        case "<": return x < d
+                        case "<=": return x <= d
+                        case ">": return x > d
+                        default: return x >= d
+                        }
+                    }
                 case (.null, .null): return true
                 case (.prefix(let p), .string(let x)): return x.hasPrefix(p)
                 case (.suffix(let p), .string(let x)): return x.hasSuffix(p)
@@ -259,17 +332,53 @@ struct FilterPolicy: Sendable {
 
     /// Attribute scope: values of message attributes by name (Binary attributes are ignored: nil).
     func matches(attributes: [String: [Value]]) -> Bool {
-        alternatives.contains { alt in
+        let five = dialect == .snsFilterPolicy
+        return alternatives.contains { alt in
             alt.allSatisfy { key, node in
                 guard case .conditions(let cs) = node else { return false }
-                return cs.contains { Self.matches($0, attributes[key]) }
+                return cs.contains { Self.matches($0, attributes[key], fivePlaces: five) }
             }
         }
     }
 
-    /// Body scope: nested keys into the message parsed as JSON.
+    /// Body scope: nested keys into the message parsed as JSON (an event, for EventBridge).
     func matches(body: JSONValue) -> Bool {
-        alternatives.contains { alt in alt.allSatisfy { key, node in Self.matches(node, body[key]) } }
+        guard dialect == .snsFilterPolicy else {
+            return alternatives.contains { alt in alt.allSatisfy { key, node in Self.matches(node, body[key]) } }
+        }
+        // SNS: only a JSON object can match. Its leaves are compared by dotted path, so a policy's nested keys and a
+        // body's dotted names meet ({"a":{"b":…}} and {"a.b":…} are the same path), and arrays (of values, objects or
+        // arrays) count as all of their elements: both as recorded from SNS.
+        guard case .object = body else { return false }
+        var leaves: [String: [Value]] = [:]
+        Self.flatten(body, "", into: &leaves)
+        return alternatives.contains { alt in
+            alt.allSatisfy { key, node in
+                var paths: [(String, [Condition])] = []
+                Self.paths(key, node, into: &paths)
+                return paths.allSatisfy { path, cs in cs.contains { Self.matches($0, leaves[path], fivePlaces: true) } }
+            }
+        }
+    }
+
+    /// A body's leaf values by dotted path.
+    static func flatten(_ v: JSONValue, _ path: String, into out: inout [String: [Value]]) {
+        switch v {
+        case .object(let fields):
+            for (k, x) in fields { flatten(x, path.isEmpty ? k : "\(path).\(k)", into: &out) }
+        case .array(let items):
+            for x in items { flatten(x, path, into: &out) }
+        default:
+            if let leaf = value(v) { out[path, default: []].append(leaf) }
+        }
+    }
+
+    /// A policy key's conditions by dotted path.
+    static func paths(_ key: String, _ node: Node, into out: inout [(String, [Condition])]) {
+        switch node {
+        case .conditions(let cs): out.append((key, cs))
+        case .object(let fields): for (k, n) in fields { paths("\(key).\(k)", n, into: &out) }
+        }
     }
 
     static func matches(_ node: Node, _ value: JSONValue?) -> Bool {

@@ -35,19 +35,24 @@ extension SNSService {
         guard !input.awsAccountId.isEmpty, input.awsAccountId.allSatisfy({ $0.count == 12 && $0.allSatisfy(\.isNumber) }) else {
             throw Self.invalid("AWSAccountId")
         }
-        guard !input.actionName.isEmpty, input.actionName.allSatisfy({ Self.permissionActions.contains($0) }) else {
-            throw Self.invalid("ActionName")
+        guard !input.actionName.isEmpty else { throw Self.invalid("ActionName") }
+        guard input.actionName.allSatisfy({ Self.permissionActions.contains($0) }) else {
+            // SNS's text for an action it does not know (seen in real SNS errors).
+            throw Self.invalid("Policy statement action out of service scope!")
         }
         let label = input.label, arn = input.topicArn, partition = c.partition.rawValue
         try await editPolicy(input.topicArn, c) { statements throws(AWSError) in
             if statements.contains(where: { $0["Sid"]?.stringValue == label }) {
                 throw Self.invalid("Statement already exists")
             }
+            // As SNS writes the statement: one principal or action as a plain string, several as a list (in the
+            // request's order), and no Condition.
             let principals = input.awsAccountId.map { JSONValue.string("arn:\(partition):iam::\($0):root") }
+            let actions = input.actionName.map { JSONValue.string("SNS:\($0)") }
             return statements + [.object([
                 ("Sid", .string(label)), ("Effect", .string("Allow")),
                 ("Principal", .object([("AWS", principals.count == 1 ? principals[0] : .array(principals))])),
-                ("Action", .array(input.actionName.map { .string("SNS:\($0)") })), ("Resource", .string(arn)),
+                ("Action", actions.count == 1 ? actions[0] : .array(actions)), ("Resource", .string(arn)),
             ])]
         }
         return EmptyShape()

@@ -152,11 +152,52 @@ extension SNSService {
         var sequence: Int64
     }
 
+    /// MessageStructure=json: the message per protocol (string members only; SNS answers a `default` that is not a
+    /// string as a missing one). Empty when there is no structure.
+    static func perProtocol(_ message: String, _ structure: String?) throws(AWSError) -> [String: String] {
+        guard let structure else { return [:] }
+        guard structure == "json" else { throw invalid("MessageStructure - only json is supported") }
+        guard case .object(let fields)? = try? JSONParser.parse(Array(message.utf8)) else {
+            throw invalid("Message Structure - JSON message body failed to parse")
+        }
+        var out: [String: String] = [:]
+        for (k, v) in fields { if let s = v.stringValue { out[k] = s } }
+        guard out["default"] != nil else { throw invalid("Message Structure - No default entry in JSON message body") }
+        return out
+    }
+
+    /// A MessageGroupId: 1 to 128 characters, letters, digits and ASCII punctuation (the same rule on standard and
+    /// FIFO topics). AWS's text for a malformed one is unknown: Warden answers SNS's bare "Invalid parameter: <name>".
+    static func checkGroupId(_ g: String) throws(AWSError) {
+        guard (1...128).contains(g.utf8.count), g.utf8.allSatisfy({ $0 >= 0x21 && $0 <= 0x7E }) else {
+            throw invalid("MessageGroupId")
+        }
+    }
+
+    /// The group and deduplication checks of one publish (single or batch entry); a batch checks every entry before
+    /// publishing any, so one bad entry fails the whole request, as recorded from SNS.
+    static func checkOrdering(fifo: Bool, contentDedup: Bool, groupId: String?, dedupId: String?) throws(AWSError) {
+        guard fifo else {
+            // Standard topics take a MessageGroupId since 2025 (SQS fair queues), but still no deduplication id.
+            if dedupId != nil {
+                throw invalid("MessageDeduplicationId Reason: The request includes MessageDeduplicationId parameter that is not valid for this topic type")
+            }
+            if let groupId { try checkGroupId(groupId) }
+            return
+        }
+        guard let groupId, !groupId.isEmpty else { throw invalid("The MessageGroupId parameter is required for FIFO topics") }
+        try checkGroupId(groupId)
+        if dedupId == nil && !contentDedup {
+            throw invalid("The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly")
+        }
+    }
+
     /// Renders every matching subscription's copy. `replay`: a replay of an archived message to one subscription (the
-    /// original MessageId and Timestamp, marked Replayed).
+    /// original MessageId and Timestamp, marked Replayed). `groupId`: a standard topic's MessageGroupId, passed on to
+    /// SQS subscriptions (fair queues) and nowhere else.
     func render(topicArn: String, record: TopicRecord, message: String, subject: String?, structure: String?,
                 attributes input: [String: SNS.MessageAttributeValue]?, fifo: FIFOFacts? = nil, replay: ReplayFacts? = nil,
-                _ c: RequestContext) async throws -> Published {
+                groupId: String? = nil, _ c: RequestContext) async throws -> Published {
         guard !message.isEmpty else { throw Self.invalid("Empty message") }
         let (attrs, attrSize) = try Self.attributes(input)
         guard message.utf8.count + attrSize <= Self.maxMessageBytes else {
@@ -167,18 +208,7 @@ extension SNSService {
                 throw Self.invalid("Subject")
             }
         }
-        var perProtocol: [String: String] = [:]
-        if let structure {
-            guard structure == "json" else { throw Self.invalid("MessageStructure - only json is supported") }
-            guard case .object(let fields)? = try? JSONParser.parse(Array(message.utf8)) else {
-                throw Self.invalid("Message Structure - JSON message body failed to parse")
-            }
-            for (k, v) in fields {
-                guard let s = v.stringValue else { throw Self.invalid("Message Structure - \(k) must be a string") }
-                perProtocol[k] = s
-            }
-            guard perProtocol["default"] != nil else { throw Self.invalid("Message Structure - No default entry in JSON message body") }
-        }
+        let perProtocol = try Self.perProtocol(message, structure)
         let messageId = replay?.messageId ?? UUID().uuidString.lowercased()
         let stamp = replay?.timestamp ?? Self.timestamp(now())
         let version = record.attributes["SignatureVersion"] ?? "1"
@@ -205,7 +235,7 @@ extension SNSService {
             let raw = s.attributes["RawMessageDelivery"] == "true"
             let body: String
             var doc = DeliveryDoc(endpoint: s.endpoint, messageId: messageId, attributes: nil)
-            doc.groupId = fifo?.group
+            doc.groupId = fifo?.group ?? (s.protocol == "sqs" ? groupId : nil)
             doc.dedupId = replay?.dedupId ?? fifo?.dedup
             if let policy = s.attributes["RedrivePolicy"], let target = (try? JSONParser.parse(Array(policy.utf8)))?["deadLetterTargetArn"]?.stringValue {
                 doc.deadLetter = target
@@ -231,23 +261,27 @@ extension SNSService {
                                     string: a.string, binary: a.binary.map { Data($0).base64EncodedString() })
                 }
             } else {
-                var signed: [(String, String)] = [("Message", text), ("MessageId", messageId)]
-                if let subject { signed.append(("Subject", subject)) }
-                signed += [("Timestamp", stamp), ("TopicArn", topicArn), ("Type", "Notification")]
-                let signer = try await self.signer.get()
-                let signature = try signer.sign(signed, version: version)
                 var w = JSONObjectWriter()
                 w.field("Type", "Notification")
                 w.field("MessageId", messageId)
+                // A FIFO topic's notification carries its SequenceNumber after MessageId and is not signed: no
+                // SignatureVersion, Signature or SigningCertURL (recorded from SNS, 2023 and 2025).
+                if let fifo { w.field("SequenceNumber", SQSService.sequenceNumber(fifo.sequence)) }
                 w.field("TopicArn", topicArn)
                 if let subject { w.field("Subject", subject) }
                 w.field("Message", text)
-                if let fifo { w.field("SequenceNumber", SQSService.sequenceNumber(fifo.sequence)) }
                 w.field("Timestamp", stamp)
                 if replay != nil { w.field("Replayed", true) }
-                w.field("SignatureVersion", version)
-                w.field("Signature", signature)
-                w.field("SigningCertURL", "\(scheme)://\(host)/\(signer.certificateName)")
+                if fifo == nil {
+                    var signed: [(String, String)] = [("Message", text), ("MessageId", messageId)]
+                    if let subject { signed.append(("Subject", subject)) }
+                    signed += [("Timestamp", stamp), ("TopicArn", topicArn), ("Type", "Notification")]
+                    let signer = try await self.signer.get()
+                    let signature = try signer.sign(signed, version: version)
+                    w.field("SignatureVersion", version)
+                    w.field("Signature", signature)
+                    w.field("SigningCertURL", "\(scheme)://\(host)/\(signer.certificateName)")
+                }
                 w.field("UnsubscribeURL", "\(scheme)://\(host)/?Action=Unsubscribe&SubscriptionArn=\(sub.arn)")
                 if !attrs.isEmpty {
                     w.object("MessageAttributes") { o in
@@ -351,12 +385,11 @@ extension SNSService {
     func publishOne(topicArn: String, record: TopicRecord, message: String, subject: String?, structure: String?,
                     attributes: [String: SNS.MessageAttributeValue]?, groupId: String?, dedupId: String?,
                     _ c: RequestContext) async throws -> (messageId: String, sequence: String?) {
+        try Self.checkOrdering(fifo: topicArn.hasSuffix(".fifo"), contentDedup: record.attributes["ContentBasedDeduplication"] == "true",
+                               groupId: groupId, dedupId: dedupId)
         guard topicArn.hasSuffix(".fifo") else {
-            if groupId != nil || dedupId != nil {
-                throw Self.invalid("MessageGroupId: The request includes MessageGroupId parameter that is not valid for this topic type")
-            }
             var p = try await render(topicArn: topicArn, record: record, message: message, subject: subject, structure: structure,
-                                     attributes: attributes, c)
+                                     attributes: attributes, groupId: groupId, c)
             if let keyId = record.attributes["KmsMasterKeyId"] {
                 try await encrypt(&p.items, topicArn: topicArn, keyId: keyId, account: c.account, region: c.region)
             }
@@ -364,21 +397,13 @@ extension SNSService {
             if !p.items.isEmpty { wakeups.signal(Self.wakeKey) }
             return (p.messageId, nil)
         }
-        guard let group = groupId, (1...128).contains(group.utf8.count) else {
-            throw Self.invalid("The MessageGroupId parameter is required for FIFO topics")
-        }
-        var dedup = dedupId
-        if dedup == nil {
-            guard record.attributes["ContentBasedDeduplication"] == "true" else {
-                throw Self.invalid("The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly")
-            }
-            dedup = Hex.encode(SHA256.hash(data: Array(message.utf8)))
-        }
-        let dedupId = dedup ?? ""
-        let key = record.attributes["FifoThroughputScope"] == "MessageGroup" ? "\(group)\u{1}\(dedupId)" : dedupId
+        // checkOrdering made sure of the group, and of a deduplication id or content-based deduplication.
+        let group = groupId ?? ""
+        let dedup = dedupId ?? Hex.encode(SHA256.hash(data: Array(message.utf8)))
+        let key = record.attributes["FifoThroughputScope"] == "MessageGroup" ? "\(group)\u{1}\(dedup)" : dedup
         let sequence = nextSequence()
         var p = try await render(topicArn: topicArn, record: record, message: message, subject: subject, structure: structure,
-                                 attributes: attributes, fifo: FIFOFacts(group: group, dedup: dedupId, sequence: sequence), c)
+                                 attributes: attributes, fifo: FIFOFacts(group: group, dedup: dedup, sequence: sequence), c)
         let keyId = record.attributes["KmsMasterKeyId"]
         if let keyId { try await encrypt(&p.items, topicArn: topicArn, keyId: keyId, account: c.account, region: c.region) }
         let (attrs, _) = try Self.attributes(attributes)
@@ -386,7 +411,7 @@ extension SNSService {
             messageId: p.messageId, timestamp: p.timestamp, message: message, subject: subject, structure: structure,
             attributes: attrs.isEmpty ? nil : attrs.map { StoredAttribute(name: $0.name, dataType: $0.dataType, string: $0.string,
                                                                           binary: $0.binary.map { Data($0).base64EncodedString() }) },
-            group: group, dedup: dedupId, sequence: sequence))
+            group: group, dedup: dedup, sequence: sequence))
         if let plain = archive {
             archive = try await sealArchived(plain, topicArn: topicArn, seq: sequence, keyId: keyId, account: c.account, region: c.region)
         }
@@ -410,12 +435,31 @@ extension SNSService {
             throw AWSError(code: "BatchEntryIdsNotDistinctException", queryCode: "BatchEntryIdsNotDistinct", status: 400,
                            message: "Two or more batch entries in the request have the same Id.")
         }
+        for e in entries {
+            // Up to 80 letters, digits, hyphens and underscores, as SNS documents batch entry ids. AWS's message is
+            // unverified: this is the description the SNS API reference gives for InvalidBatchEntryId.
+            guard (1...80).contains(e.id.utf8.count), e.id.utf8.allSatisfy({ c in
+                (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x2D || c == 0x5F
+            }) else {
+                throw AWSError(code: "InvalidBatchEntryIdException", queryCode: "InvalidBatchEntryId", status: 400,
+                               message: "The Id of a batch entry in a batch request doesn't abide by the specification.")
+            }
+        }
         let total = entries.reduce(0) { $0 + $1.message.utf8.count }
         guard total <= Self.maxMessageBytes else {
             throw AWSError(code: "BatchRequestTooLongException", queryCode: "BatchRequestTooLong", status: 400,
                            message: "The length of all the messages put together is more than the limit.")
         }
         let (_, record) = try await topic(input.topicArn, c)
+        // What SNS refuses for the whole request (recorded: a FIFO entry without group or deduplication, a JSON
+        // structure without a default, a bad message attribute), checked for every entry before any is published.
+        let fifo = input.topicArn.hasSuffix(".fifo")
+        for e in entries {
+            try Self.checkOrdering(fifo: fifo, contentDedup: record.attributes["ContentBasedDeduplication"] == "true",
+                                   groupId: e.messageGroupId, dedupId: e.messageDeduplicationId)
+            _ = try Self.perProtocol(e.message, e.messageStructure)
+            _ = try Self.attributes(e.messageAttributes)
+        }
         var ok: [SNS.PublishBatchResultEntry] = []
         var failed: [SNS.BatchResultErrorEntry] = []
         var items: [DeliveryItem] = []
@@ -429,11 +473,9 @@ extension SNSService {
                     ok.append(SNS.PublishBatchResultEntry(id: e.id, messageId: r.messageId, sequenceNumber: r.sequence))
                     continue
                 }
-                if e.messageGroupId != nil || e.messageDeduplicationId != nil {
-                    throw Self.invalid("MessageGroupId: not valid for this topic type")
-                }
                 var p = try await render(topicArn: input.topicArn, record: record, message: e.message, subject: e.subject,
-                                         structure: e.messageStructure, attributes: e.messageAttributes, c)
+                                         structure: e.messageStructure, attributes: e.messageAttributes,
+                                         groupId: e.messageGroupId, c)
                 if let keyId = record.attributes["KmsMasterKeyId"] {
                     try await encrypt(&p.items, topicArn: input.topicArn, keyId: keyId, account: c.account, region: c.region)
                 }

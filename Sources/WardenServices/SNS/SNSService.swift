@@ -74,6 +74,8 @@ struct SubscriptionRecord: Codable, Sendable {
     var authenticateOnUnsubscribe: Bool?
     /// The replay of the archive its ReplayPolicy asked for, and how far it got.
     var replay: ReplayProgress?
+    /// Who subscribed (their ARN): SNS shows it as SubscriptionPrincipal. Absent in subscriptions made before it was kept.
+    var principal: String?
     func encoded() -> String { (try? JSONEncoder().encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}" }
     static func decode(_ doc: String) throws -> SubscriptionRecord { try JSONDecoder().decode(SubscriptionRecord.self, from: Data(doc.utf8)) }
 }
@@ -92,16 +94,39 @@ extension SNSService {
         }
     }
 
+    /// SNS's first check of an ARN parameter: fewer than 6 `:`-separated parts (an empty string is one part) is refused
+    /// with this reason, as recorded from SNS ("Invalid parameter: TopicArn Reason: An ARN must have at least 6 elements, not 1").
+    static func checkArnElements(_ text: String, _ parameter: String) throws(AWSError) {
+        let n = text.split(separator: ":", omittingEmptySubsequences: false).count
+        guard n >= 6 else { throw invalid("\(parameter) Reason: An ARN must have at least 6 elements, not \(n)") }
+    }
+
+    /// A topic ARN the caller may name: well formed, an SNS topic, in the caller's region. A topic ARN of another
+    /// region is refused as SNS refuses it (400 "Invalid parameter: TopicArn", not NotFound).
+    static func topicARN(_ arnText: String, _ c: RequestContext) throws(AWSError) -> ARN {
+        try checkArnElements(arnText, "TopicArn")
+        guard let arn = ARN(arnText), arn.service == "sns", !arn.resource.contains(":"), arn.region == c.region else {
+            throw invalid("TopicArn")
+        }
+        return arn
+    }
+
     /// The topic an ARN names, in the caller's account and region.
     func topic(_ arnText: String, _ c: RequestContext) async throws -> (TopicRow, TopicRecord) {
-        guard let arn = ARN(arnText), arn.service == "sns", !arn.resource.contains(":") else {
-            throw Self.invalid("TopicArn")
-        }
-        guard arn.account == c.account, arn.region == c.region,
+        let arn = try Self.topicARN(arnText, c)
+        guard arn.account == c.account,
               let row = try await repository.topic(account: arn.account, region: arn.region, name: arn.resource) else {
             throw Self.notFound("Topic does not exist")
         }
         return (row, try TopicRecord.decode(row.doc))
+    }
+
+    /// A subscription ARN's shape, checked before any lookup: fewer than 6 parts gets the ARN reason; otherwise the
+    /// last part must be a subscription id (a UUID), else "Invalid parameter: SubscriptionId" (both recorded from SNS).
+    static func checkSubscriptionARN(_ text: String) throws(AWSError) {
+        try checkArnElements(text, "SubscriptionArn")
+        let id = text.split(separator: ":", omittingEmptySubsequences: false).last.map(String.init) ?? ""
+        guard UUID(uuidString: id) != nil else { throw invalid("SubscriptionId") }
     }
 
     static func checkTopicAttribute(_ name: String, _ value: String, fifo: Bool) throws(AWSError) {
@@ -114,7 +139,10 @@ extension SNSService {
             guard case .object? = try? JSONParser.parse(Array(value.utf8)) else { throw invalid("Attribute Name: \(name)") }
         case "DisplayName":
             guard value.utf8.count <= 100 else { throw invalid("Attribute Name: DisplayName") }
-        case "FifoTopic", "ContentBasedDeduplication":
+        case "FifoTopic":
+            // FifoTopic=false on a standard topic is accepted (and not stored), as in SNS.
+            guard value == (fifo ? "true" : "false") else { throw invalid("Attribute Name: \(name)") }
+        case "ContentBasedDeduplication":
             guard fifo, value == "true" || value == "false" else { throw invalid("Attribute Name: \(name)") }
         case "FifoThroughputScope":
             guard fifo, value == "Topic" || value == "MessageGroup" else { throw invalid("Attribute Name: \(name)") }
@@ -136,11 +164,15 @@ extension SNSService {
         guard Self.isValidTopicName(fifo ? String(input.name.dropLast(5)) : input.name), input.name.utf8.count <= 256 else {
             throw Self.invalid("Topic Name")
         }
-        let attributes = input.attributes ?? [:]
+        var attributes = input.attributes ?? [:]
         guard (attributes["FifoTopic"] == "true") == fifo else {
-            throw Self.invalid("Topic Name: a FIFO topic's name must end with .fifo and it must have FifoTopic=true")
+            // SNS answers a .fifo name without FifoTopic=true, and FifoTopic=true on another name, as any bad name.
+            throw Self.invalid("Topic Name")
         }
         for (k, v) in attributes { try Self.checkTopicAttribute(k, v, fifo: fifo) }
+        // SNS does not keep an explicit FifoTopic=false: the topic shows no FifoTopic attribute, and the same name
+        // created again without it is no conflict.
+        if attributes["FifoTopic"] == "false" { attributes["FifoTopic"] = nil }
         if input.dataProtectionPolicy != nil { throw Self.invalid("DataProtectionPolicy is not implemented by Warden yet.") }
         let tags = try Self.mergedTags([], (input.tags ?? []).map { [$0.key, $0.value] })
         var record = TopicRecord(attributes: attributes, tags: tags)
@@ -159,9 +191,9 @@ extension SNSService {
     }
 
     func deleteTopic(_ input: SNS.DeleteTopicInput, context c: RequestContext) async throws -> EmptyShape {
-        // Deleting a topic that does not exist succeeds, as in SNS.
-        guard let arn = ARN(input.topicArn), arn.service == "sns" else { throw Self.invalid("TopicArn") }
-        if arn.account == c.account, arn.region == c.region {
+        // Deleting a topic that does not exist succeeds, as in SNS; a malformed ARN or one of another region does not.
+        let arn = try Self.topicARN(input.topicArn, c)
+        if arn.account == c.account {
             try await repository.deleteTopic(account: arn.account, region: arn.region, name: arn.resource, arn: input.topicArn)
             try await repository.purgeArchive(topicArn: input.topicArn, beforeMillis: nil)
         }
@@ -190,12 +222,13 @@ extension SNSService {
         a["SubscriptionsPending"] = String(subs.filter { !$0.confirmed }.count)
         a["SubscriptionsDeleted"] = "0"
         a["DisplayName"] = a["DisplayName"] ?? ""
-        a["SignatureVersion"] = a["SignatureVersion"] ?? "1"
+        // SignatureVersion and FifoThroughputScope show only once set: SNS leaves them out of a fresh topic's
+        // attributes (no SignatureVersion means 1, as the SNS docs say).
         a["Policy"] = a["Policy"] ?? Self.defaultPolicy(arn: input.topicArn, account: row.account)
         a["EffectiveDeliveryPolicy"] = a["DeliveryPolicy"] ?? Self.defaultDeliveryPolicy
         if input.topicArn.hasSuffix(".fifo") {
+            a["FifoTopic"] = "true"
             a["ContentBasedDeduplication"] = a["ContentBasedDeduplication"] ?? "false"
-            a["FifoThroughputScope"] = a["FifoThroughputScope"] ?? "Topic"
         }
         a[Self.archiveSinceKey] = nil
         if let since = archiveWindowStart(record) { a["BeginningArchiveTime"] = Timestamps.iso8601(since, fractional: false) }
@@ -209,7 +242,13 @@ extension SNSService {
     }
 
     func setTopicAttributes(_ input: SNS.SetTopicAttributesInput, context c: RequestContext) async throws -> EmptyShape {
-        if input.attributeName == "FifoTopic" { throw Self.invalid("Attribute Name: FifoTopic can only be set at creation") }
+        _ = try Self.topicARN(input.topicArn, c)
+        // FifoTopic cannot be changed, and a name SNS does not know is refused: both "Invalid parameter: AttributeName"
+        // (FifoTopic recorded from SNS; the unknown name by analogy with SetSubscriptionAttributes).
+        guard input.attributeName != "FifoTopic", Self.topicSettable.contains(input.attributeName)
+                || ["ContentBasedDeduplication", "FifoThroughputScope", "ArchivePolicy", "KmsMasterKeyId"].contains(input.attributeName) else {
+            throw Self.invalid("AttributeName")
+        }
         try Self.checkTopicAttribute(input.attributeName, input.attributeValue ?? "", fifo: input.topicArn.hasSuffix(".fifo"))
         await locks.lock(input.topicArn)
         defer { locks.unlock(input.topicArn) }
@@ -296,10 +335,14 @@ extension SNSService {
                 throw Self.invalid("Lambda endpoint ARN")
             }
         } else if proto == "sms" {
-            guard sms != nil else { throw Self.invalid("Protocol: sms subscriptions need Warden started with --sms-gateway-url") }
-            guard Self.isPhoneNumber(endpoint) else { throw Self.invalid("SMS endpoint") }
+            // Subscribing needs no gateway (SNS accepts the number at once); only delivering does: without
+            // --sms-gateway-url the copies wait and are retried.
+            guard Self.isPhoneNumber(endpoint) else {
+                // Recorded from SNS: this one has no "Invalid parameter:" prefix.
+                throw SNS.Errors.invalidParameterException("Invalid SMS endpoint: \(endpoint)")
+            }
         } else if proto.hasPrefix("email") {
-            guard smtp != nil else { throw Self.invalid("Protocol: email subscriptions need Warden started with --smtp-url") }
+            // As for SMS: the subscription is made (pending confirmation) without --smtp-url; the mail waits for it.
             let parts = endpoint.split(separator: "@")
             guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !endpoint.contains(" ") else {
                 throw Self.invalid("Email address")
@@ -314,11 +357,20 @@ extension SNSService {
             }
         }
         var attributes: [String: String] = [:]
-        for (k, v) in input.attributes ?? [:] { attributes[k] = try Self.checkSubscriptionAttribute(k, v) }
+        for (k, v) in input.attributes ?? [:] {
+            // An empty value sets nothing (FilterPolicy "" shows neither FilterPolicy nor its scope, as in SNS).
+            let value = try Self.checkSubscriptionAttribute(k, v, subscribing: true)
+            if !value.isEmpty { attributes[k] = value }
+        }
+        try Self.checkFilterScope(attributes["FilterPolicy"], attributes["FilterPolicyScope"])
         if let policy = attributes["ReplayPolicy"], !policy.isEmpty { try checkReplay(topic: topicRecord, policy: policy) }
-        // The same endpoint subscribed again returns the existing subscription.
+        // The same endpoint subscribed again returns the existing subscription, when the attributes given (if any)
+        // are the ones it has; other values are refused (as recorded from SNS).
         for existing in try await repository.subscriptions(topicArn: input.topicArn) {
             if let r = try? SubscriptionRecord.decode(existing.doc), r.protocol == proto, r.endpoint == endpoint {
+                for (k, v) in attributes where (r.attributes[k] ?? (k == "RawMessageDelivery" ? "false" : "")) != v {
+                    throw Self.invalid("Attributes Reason: Subscription already exists with different attributes")
+                }
                 return SNS.SubscribeResponse(subscriptionArn: r.confirmed || input.returnSubscriptionArn == true ? existing.arn : "pending confirmation")
             }
         }
@@ -329,6 +381,7 @@ extension SNSService {
         var record = SubscriptionRecord(topicArn: input.topicArn, protocol: proto, endpoint: endpoint, owner: c.account,
                                         attributes: attributes, confirmed: !needsConfirmation, token: token)
         if attributes["ReplayPolicy"] != nil { record.replay = ReplayProgress(startedAtMillis: nowMillis, c) }
+        if let who = c.principal?.arn, !who.isEmpty { record.principal = who }
         try await repository.insertSubscription(SubscriptionRow(arn: subArn, topicArn: input.topicArn, account: c.account,
                                                                 createdAtMillis: nowMillis, doc: record.encoded()))
         if record.replay != nil { startReplay(subArn) }
@@ -344,10 +397,14 @@ extension SNSService {
 
     func confirmSubscription(_ input: SNS.ConfirmSubscriptionInput, context c: RequestContext) async throws -> SNS.ConfirmSubscriptionResponse {
         // Anyone holding the token may confirm (the SubscribeURL is unsigned), so the topic's account comes from its ARN.
-        guard let arn = ARN(input.topicArn), arn.service == "sns" else { throw Self.invalid("TopicArn") }
+        // A broken TopicArn, or one of another region, is "Invalid parameter: Topic"; a topic that does not exist
+        // is answered as a bad token (both recorded from SNS).
+        guard let arn = ARN(input.topicArn), arn.service == "sns", c.principal == nil || arn.region == c.region else {
+            throw Self.invalid("Topic")
+        }
         if c.principal != nil, arn.account != c.account { throw Self.notFound("Topic does not exist") }
         guard try await repository.topic(account: arn.account, region: arn.region, name: arn.resource) != nil else {
-            throw Self.notFound("Topic does not exist")
+            throw Self.invalid("Token")
         }
         for row in try await repository.subscriptions(topicArn: input.topicArn) {
             guard var r = try? SubscriptionRecord.decode(row.doc), let t = r.token, t == input.token else { continue }
@@ -363,19 +420,42 @@ extension SNSService {
         throw Self.invalid("Token")
     }
 
-    static func checkSubscriptionAttribute(_ name: String, _ value: String) throws(AWSError) -> String {
+    /// Checks one subscription attribute; returns the value to keep. Subscribe words an attribute's error
+    /// "Invalid parameter: Attributes Reason: <reason>", SetSubscriptionAttributes "Invalid parameter: <reason>"
+    /// (both recorded from SNS).
+    static func checkSubscriptionAttribute(_ name: String, _ value: String, subscribing: Bool) throws(AWSError) -> String {
+        func reason(_ m: String) -> AWSError { Self.invalid(subscribing ? "Attributes Reason: \(m)" : m) }
         switch name {
         case "RawMessageDelivery":
-            guard ["true", "false"].contains(value.lowercased()) else { throw invalid("Attribute Name: RawMessageDelivery") }
+            guard ["true", "false"].contains(value.lowercased()) else {
+                throw reason("RawMessageDelivery: Invalid value [\(value)]. Must be true or false.")
+            }
             return value.lowercased()
         case "FilterPolicy":
-            if !value.isEmpty { _ = try FilterPolicy(value) }
+            guard !value.isEmpty else { return value }
+            // FilterPolicy's errors read "Invalid parameter: FilterPolicy: <reason>"; Subscribe puts its prefix first.
+            if case .failure(let error) = Result(catching: { () throws(AWSError) -> FilterPolicy in try FilterPolicy(value) }) {
+                guard subscribing, error.message.hasPrefix("Invalid parameter: ") else { throw error }
+                throw reason(String(error.message.dropFirst("Invalid parameter: ".count)))
+            }
             return value
         case "FilterPolicyScope":
-            guard value == "MessageAttributes" || value == "MessageBody" else { throw invalid("Attribute Name: FilterPolicyScope") }
+            guard value == "MessageAttributes" || value == "MessageBody" else {
+                throw reason("FilterPolicyScope: Invalid value [\(value)]. Please use either MessageBody or MessageAttributes")
+            }
             return value
         case "RedrivePolicy":
-            guard value.isEmpty || ((try? JSONParser.parse(Array(value.utf8)))?["deadLetterTargetArn"]?.stringValue).flatMap(ARN.init)?.service == "sqs" else {
+            guard !value.isEmpty else { return value }
+            guard let doc = try? JSONParser.parse(Array(value.utf8)) else {
+                // SNS answers with its JSON parser's message and position ("RedrivePolicy: failed to parse JSON.
+                // Unexpected character …"), which Warden cannot reproduce faithfully: the text here is Warden's own.
+                throw invalid("RedrivePolicy: deadLetterTargetArn must be an SQS queue ARN")
+            }
+            if let target = doc["deadLetterTargetArn"]?.stringValue {
+                // Recorded from SNS for a target that is not a queue ARN.
+                guard ARN(target)?.service == "sqs" else { throw reason("RedrivePolicy: deadLetterTargetArn is an invalid arn") }
+            } else {
+                // AWS's text for a policy without a target is unknown: Warden's own.
                 throw invalid("RedrivePolicy: deadLetterTargetArn must be an SQS queue ARN")
             }
             return value
@@ -386,8 +466,15 @@ extension SNSService {
             if !value.isEmpty { _ = try ReplayWindow(value) }
             return value
         default:
-            throw invalid("Attribute Name: \(name)")
+            // SetSubscriptionAttributes: recorded from SNS. Subscribe: AWS's text is unknown, Warden's own.
+            throw invalid(subscribing ? "Attribute Name: \(name)" : "AttributeName")
         }
+    }
+
+    /// A nested (object-valued) filter policy needs FilterPolicyScope MessageBody (recorded from SNS).
+    static func checkFilterScope(_ policy: String?, _ scope: String?) throws(AWSError) {
+        guard let policy, !policy.isEmpty, scope != "MessageBody", let parsed = try? FilterPolicy(policy), parsed.nested else { return }
+        throw invalid("Filter policy scope MessageAttributes does not support nested filter policy")
     }
 
     func subscription(_ arn: String, _ c: RequestContext) async throws -> (SubscriptionRow, SubscriptionRecord) {
@@ -398,7 +485,7 @@ extension SNSService {
     }
 
     func unsubscribe(_ input: SNS.UnsubscribeInput, context c: RequestContext) async throws -> EmptyShape {
-        guard input.subscriptionArn.split(separator: ":").count == 7 else { throw Self.invalid("SubscriptionArn") }
+        try Self.checkSubscriptionARN(input.subscriptionArn)
         if c.principal == nil {
             // The UnsubscribeURL of a notification works unsigned, unless the subscription was confirmed with
             // AuthenticateOnUnsubscribe.
@@ -410,7 +497,9 @@ extension SNSService {
             try await repository.deleteSubscription(arn: input.subscriptionArn)
             return EmptyShape()
         }
-        _ = try await subscription(input.subscriptionArn, c)
+        // Unsubscribing from a subscription that does not exist (or no longer does) succeeds, as in SNS.
+        guard let row = try await repository.subscription(arn: input.subscriptionArn) else { return EmptyShape() }
+        guard row.account == c.account else { throw Self.notFound("Subscription does not exist") }
         try await repository.deleteSubscription(arn: input.subscriptionArn)
         return EmptyShape()
     }
@@ -448,6 +537,7 @@ extension SNSService {
 
     func getSubscriptionAttributes(_ input: SNS.GetSubscriptionAttributesInput,
                                    context c: RequestContext) async throws -> SNS.GetSubscriptionAttributesResponse {
+        try Self.checkSubscriptionARN(input.subscriptionArn)
         let (row, r) = try await subscription(input.subscriptionArn, c)
         var a = r.attributes
         a["SubscriptionArn"] = row.arn
@@ -456,19 +546,26 @@ extension SNSService {
         a["Protocol"] = r.protocol
         a["Endpoint"] = r.endpoint
         a["PendingConfirmation"] = r.confirmed ? "false" : "true"
-        a["ConfirmationWasAuthenticated"] = "true"
+        // A subscription still waiting for its confirmation shows "false" (recorded from SNS for HTTP).
+        a["ConfirmationWasAuthenticated"] = r.confirmed ? "true" : "false"
         a["RawMessageDelivery"] = a["RawMessageDelivery"] ?? "false"
-        if a["FilterPolicy"] != nil { a["FilterPolicyScope"] = a["FilterPolicyScope"] ?? "MessageAttributes" }
+        // Who subscribed; for subscriptions made before Warden kept it, the owning account's root.
+        let partition = ARN(r.topicArn)?.partition.rawValue ?? c.partition.rawValue
+        a["SubscriptionPrincipal"] = r.principal ?? "arn:\(partition):iam::\(r.owner):root"
+        // FilterPolicyScope shows only beside a FilterPolicy (recorded from SNS).
+        a["FilterPolicyScope"] = a["FilterPolicy"] == nil ? nil : a["FilterPolicyScope"] ?? "MessageAttributes"
         if let replay = r.replay { a["ReplayStatus"] = replay.status }
         return SNS.GetSubscriptionAttributesResponse(attributes: a)
     }
 
     func setSubscriptionAttributes(_ input: SNS.SetSubscriptionAttributesInput, context c: RequestContext) async throws -> EmptyShape {
-        let value = try Self.checkSubscriptionAttribute(input.attributeName, input.attributeValue ?? "")
+        try Self.checkSubscriptionARN(input.subscriptionArn)
+        let value = try Self.checkSubscriptionAttribute(input.attributeName, input.attributeValue ?? "", subscribing: false)
         await locks.lock(input.subscriptionArn)
         defer { locks.unlock(input.subscriptionArn) }
         var (row, r) = try await subscription(input.subscriptionArn, c)
         r.attributes[input.attributeName] = value.isEmpty ? nil : value
+        try Self.checkFilterScope(r.attributes["FilterPolicy"], r.attributes["FilterPolicyScope"])
         if input.attributeName == "ReplayPolicy" {
             if value.isEmpty {
                 // Clearing the policy stops a replay in progress.
