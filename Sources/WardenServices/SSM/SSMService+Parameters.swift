@@ -97,11 +97,13 @@ extension SSMService {
     // MARK: put
 
     func putParameter(_ input: SSM.PutParameterRequest, context c: RequestContext) async throws -> SSM.PutParameterResult {
-        let name = try Self.normalize(input.name, c)
-        try Self.checkName(name, c)
-        await locks.lock(name)
-        defer { locks.unlock(name) }
-        let existing = try await repository.parameter(account: c.account, region: c.region, name: name)
+        let asked = try Self.normalize(input.name, c)
+        try Self.checkName(asked, c)
+        await locks.lock(Self.lockKey(asked))
+        defer { locks.unlock(Self.lockKey(asked)) }
+        let existing = try await lookup(asked, c)
+        // A new version of `x` put as `/x` (or the reverse) is a version of the stored parameter.
+        let name = existing?.name ?? asked
         let old = try existing.map { try Self.decodeParameter($0.doc) }
         if existing != nil && input.overwrite != true {
             throw SSM.Errors.parameterAlreadyExists("The parameter already exists. To overwrite this value, set the overwrite option in the request to true.")
@@ -188,8 +190,9 @@ extension SSMService {
     // MARK: reads
 
     /// The version a selector names (`3` or a label), or the newest.
-    func resolve(_ name: String, selector: String?, _ c: RequestContext) async throws -> ParameterVersionRow {
-        guard let p = try await repository.parameter(account: c.account, region: c.region, name: name) else { throw Self.notFound(name) }
+    func resolve(_ asked: String, selector: String?, _ c: RequestContext) async throws -> ParameterVersionRow {
+        guard let p = try await lookup(asked, c) else { throw Self.notFound(asked) }
+        let name = p.name
         guard let selector else {
             guard let v = try await repository.version(account: c.account, region: c.region, name: name, version: p.version) else {
                 throw Self.notFound(name)
@@ -205,6 +208,7 @@ extension SSMService {
         for v in try await repository.versions(account: c.account, region: c.region, name: name) {
             if (try? Self.decodeVersion(v.doc))?.labels.contains(selector) == true { return v }
         }
+        // AWS's text for an unknown label is not recorded; Warden's own wording.
         throw SSM.Errors.parameterVersionNotFound("Systems Manager could not find version labelled \(selector) of \(name). Verify the label and try again.")
     }
 
@@ -239,20 +243,48 @@ extension SSMService {
         do {
             s = try await secrets.referencedSecret(id: id, versionIdOrStage: selector, context: c)
         } catch let e as AWSError where e.code == "ResourceNotFoundException" {
-            throw Self.notFound(raw)
+            // LocalStack's AWS-validated test matches `Secret .*aws/reference/secretsmanager/NAME.* not found.`; the
+            // surrounding words are moto's (unverified).
+            throw SSM.Errors.parameterNotFound("An error occurred (ParameterNotFound) when referencing Secrets Manager: Secret \(raw) not found.")
         }
         let name = selector.map { _ in String(raw.dropLast((selector?.count ?? 0) + 1)) } ?? raw
+        // The ARN is the secret's, not a parameter's (the user guide's example). Version 0 and DataType are moto's
+        // (the guide's example shows neither; unverified).
         return SSM.Parameter(name: name, type: .secureString, value: s.value, version: 0, selector: selector.map { ":" + $0 },
-                             sourceResult: s.description, lastModifiedDate: s.createdAt, arn: Self.arn(c, name), dataType: "text")
+                             sourceResult: s.description, lastModifiedDate: s.createdAt, arn: s.arn, dataType: "text")
     }
 
     func getParameter(_ input: SSM.GetParameterRequest, context c: RequestContext) async throws -> SSM.GetParameterResult {
         if input.name.hasPrefix(Self.referencePrefix) {
             return SSM.GetParameterResult(parameter: try await referenced(input.name, decrypt: input.withDecryption == true, c))
         }
-        let (name, selector) = try Self.selector(input.name, c)
-        let v = try await resolve(name, selector: selector, c)
-        return SSM.GetParameterResult(parameter: try await parameter(v, decrypt: input.withDecryption == true, selector: selector, c))
+        let name: String
+        let selector: String?
+        let v: ParameterVersionRow
+        do {
+            let parsed = try Self.selector(input.name, c)
+            name = parsed.name
+            selector = parsed.selector
+            try Self.checkReadName(name)
+            v = try await resolve(name, selector: selector, c)
+        } catch let e as AWSError where e.code == "ParameterNotFound" {
+            // GetParameter's ParameterNotFound has no message at all: real AWS answers `{"__type":"ParameterNotFound"}`
+            // (fact sheet: a deployment log, aws-sdk-js #4330, the CLI's empty text). Other operations keep theirs.
+            throw SSM.Errors.parameterNotFound("")
+        }
+        var p = try await parameter(v, decrypt: input.withDecryption == true, selector: selector, c)
+        // The Name is the one asked for (`x` or `/x`; an ARN's plain name), without the selector.
+        p.name = name
+        return SSM.GetParameterResult(parameter: p)
+    }
+
+    /// Reads refuse names that break the hierarchy rules (`/a//b`, `a/b`) with ValidationException, as LocalStack's
+    /// AWS-validated test_hierarchical_parameter records (message containing "sub-paths divided by slash symbol"; the
+    /// full text is the one moto copies, unverified).
+    static func checkReadName(_ name: String) throws(AWSError) {
+        if name.contains("//") || (name.contains("/") && !name.hasPrefix("/")) {
+            throw validation(#"Parameter name: can't be prefixed with "aws" or "ssm" (case-insensitive). If formed as a path, it can consist of sub-paths divided by slash symbol; each sub-path can be formed as a mix of letters, numbers and the following 3 symbols .-_"#)
+        }
     }
 
     func getParameters(_ input: SSM.GetParametersRequest, context c: RequestContext) async throws -> SSM.GetParametersResult {
@@ -266,8 +298,11 @@ extension SSMService {
                     continue
                 }
                 let (name, selector) = try Self.selector(raw, c)
+                try Self.checkReadName(name)
                 let v = try await resolve(name, selector: selector, c)
-                found.append(try await parameter(v, decrypt: input.withDecryption == true, selector: selector, c))
+                var p = try await parameter(v, decrypt: input.withDecryption == true, selector: selector, c)
+                p.name = name  // as asked (`x` or `/x`), as GetParameter
+                found.append(p)
             } catch let e as AWSError where ["ParameterNotFound", "ParameterVersionNotFound", "ValidationException"].contains(e.code) {
                 invalid.append(raw)
             }
@@ -418,7 +453,7 @@ extension SSMService {
     }
 
     func getParameterHistory(_ input: SSM.GetParameterHistoryRequest, context c: RequestContext) async throws -> SSM.GetParameterHistoryResult {
-        let name = try Self.normalize(input.name, c)
+        let name = try await storedName(try Self.normalize(input.name, c), c)
         guard try await repository.parameter(account: c.account, region: c.region, name: name) != nil else { throw Self.notFound(name) }
         let limit = input.maxResults ?? 50
         let start = try input.nextToken.map { t throws(AWSError) -> Int in
@@ -453,10 +488,10 @@ extension SSMService {
     }
 
     func labelParameterVersion(_ input: SSM.LabelParameterVersionRequest, context c: RequestContext) async throws -> SSM.LabelParameterVersionResult {
-        let name = try Self.normalize(input.name, c)
+        let name = try await storedName(try Self.normalize(input.name, c), c)
         guard (1...10).contains(input.labels.count) else { throw Self.validation("Labels must hold 1 to 10 labels.") }
-        await locks.lock(name)
-        defer { locks.unlock(name) }
+        await locks.lock(Self.lockKey(name))
+        defer { locks.unlock(Self.lockKey(name)) }
         guard let p = try await repository.parameter(account: c.account, region: c.region, name: name) else { throw Self.notFound(name) }
         let target = input.parameterVersion ?? p.version
         var versions: [Int64: VersionDoc] = [:]
@@ -475,7 +510,8 @@ extension SSMService {
             if versions[target]?.labels.contains(label) == false { versions[target]?.labels.append(label) }
         }
         guard (versions[target]?.labels.count ?? 0) <= 10 else {
-            throw SSM.Errors.parameterVersionLabelLimitExceeded("A parameter version can have a maximum of 10 labels. Move one or more labels to another version and try again.")
+            // The text moto copies from AWS, without a space after "labels." (unverified).
+            throw SSM.Errors.parameterVersionLabelLimitExceeded("A parameter version can have maximum 10 labels.Move one or more labels to another version and try again.")
         }
         var docs: [Int64: String] = [:]
         for n in changed { docs[n] = versions[n]?.encoded() }
@@ -484,9 +520,9 @@ extension SSMService {
     }
 
     func unlabelParameterVersion(_ input: SSM.UnlabelParameterVersionRequest, context c: RequestContext) async throws -> SSM.UnlabelParameterVersionResult {
-        let name = try Self.normalize(input.name, c)
-        await locks.lock(name)
-        defer { locks.unlock(name) }
+        let name = try await storedName(try Self.normalize(input.name, c), c)
+        await locks.lock(Self.lockKey(name))
+        defer { locks.unlock(Self.lockKey(name)) }
         guard try await repository.parameter(account: c.account, region: c.region, name: name) != nil else { throw Self.notFound(name) }
         guard let v = try await repository.version(account: c.account, region: c.region, name: name, version: input.parameterVersion) else {
             throw SSM.Errors.parameterVersionNotFound("Systems Manager could not find version \(input.parameterVersion) of \(name). Verify the version and try again.")
@@ -501,7 +537,7 @@ extension SSMService {
     // MARK: delete
 
     func deleteParameter(_ input: SSM.DeleteParameterRequest, context c: RequestContext) async throws -> SSM.DeleteParameterResult {
-        let name = try Self.normalize(input.name, c)
+        let name = try await storedName(try Self.normalize(input.name, c), c)
         guard try await repository.delete(account: c.account, region: c.region, name: name) else { throw Self.notFound(name) }
         return SSM.DeleteParameterResult()
     }
@@ -511,7 +547,7 @@ extension SSMService {
         var deleted: [String] = []
         var invalid: [String] = []
         for raw in input.names {
-            let name = (try? Self.normalize(raw, c)) ?? raw
+            let name = try await storedName((try? Self.normalize(raw, c)) ?? raw, c)
             if try await repository.delete(account: c.account, region: c.region, name: name) { deleted.append(raw) } else { invalid.append(raw) }
         }
         return SSM.DeleteParametersResult(deletedParameters: deleted, invalidParameters: invalid)
@@ -586,8 +622,8 @@ extension SSMService {
         var sent = 0
         let nowMs = nowMillis
         for p in try await repository.notificationsDue(nowMillis: nowMs, limit: 500) {
-            await locks.lock(p.name)
-            defer { locks.unlock(p.name) }
+            await locks.lock(Self.lockKey(p.name))
+            defer { locks.unlock(Self.lockKey(p.name)) }
             guard let row = try await repository.parameter(account: p.account, region: p.region, name: p.name),
                   var doc = try? Self.decodeParameter(row.doc) else { continue }
             var events: [String] = []
@@ -623,7 +659,7 @@ extension SSMService {
 
     func taggedParameter(_ type: SSM.ResourceTypeForTagging, _ id: String, _ c: RequestContext) async throws -> (String, ParameterDoc) {
         guard type == .parameter else { throw SSM.Errors.invalidResourceType("Warden serves tags on parameters only.") }
-        let name = try Self.normalize(id, c)
+        let name = try await storedName(try Self.normalize(id, c), c)
         guard let p = try await repository.parameter(account: c.account, region: c.region, name: name) else {
             throw SSM.Errors.invalidResourceId("The resource ID \(id) is not valid. Verify the ID and try again.")
         }
@@ -639,8 +675,8 @@ extension SSMService {
 
     func addTagsToResource(_ input: SSM.AddTagsToResourceRequest, context c: RequestContext) async throws -> SSM.AddTagsToResourceResult {
         let n = try Self.normalize(input.resourceId, c)
-        await locks.lock(n)
-        defer { locks.unlock(n) }
+        await locks.lock(Self.lockKey(n))
+        defer { locks.unlock(Self.lockKey(n)) }
         var (name, doc) = try await taggedParameter(input.resourceType, input.resourceId, c)
         doc.tags = try Self.mergedTags(doc.tags, input.tags)
         try await saveTags(name, doc, c)
@@ -649,8 +685,8 @@ extension SSMService {
 
     func removeTagsFromResource(_ input: SSM.RemoveTagsFromResourceRequest, context c: RequestContext) async throws -> SSM.RemoveTagsFromResourceResult {
         let n = try Self.normalize(input.resourceId, c)
-        await locks.lock(n)
-        defer { locks.unlock(n) }
+        await locks.lock(Self.lockKey(n))
+        defer { locks.unlock(Self.lockKey(n)) }
         var (name, doc) = try await taggedParameter(input.resourceType, input.resourceId, c)
         doc.tags.removeAll { input.tagKeys.contains($0.first ?? "") }
         try await saveTags(name, doc, c)
