@@ -330,8 +330,17 @@ extension SSMService {
         case "Tier": return test(doc.tier)
         case "DataType": return test(doc.dataType)
         case "Name":
-            // Names are matched without their leading slash too, as users write them either way.
-            return test(name) || (name.hasPrefix("/") && test(String(name.dropFirst()))) || values.contains { x in option == "BeginsWith" && name.hasPrefix("/" + x) }
+            // `x` and `/x` are one name: both sides are compared with a leading slash (the filter `/param` finds
+            // `param`); Contains looks inside the name as written with that slash.
+            let canonical = name.hasPrefix("/") ? name : "/" + name
+            return values.contains { x in
+                let wanted = x.hasPrefix("/") ? x : "/" + x
+                switch option {
+                case "BeginsWith": return canonical.hasPrefix(wanted)
+                case "Contains": return canonical.contains(x)
+                default: return canonical == wanted
+                }
+            }
         default:
             if f.key.hasPrefix("tag:") {
                 let key = String(f.key.dropFirst(4))
@@ -347,14 +356,17 @@ extension SSMService {
         guard path.hasPrefix("/") else { throw Self.validation("The parameter path must begin with a forward slash (/).") }
         let limit = input.maxResults ?? 10
         for f in input.parameterFilters ?? [] {
+            // Label is allowed (LocalStack's AWS-validated test_get_parameters_by_path_and_filter_by_labels) though
+            // the text, as moto copies it, names only Type and KeyId.
             guard ["Type", "KeyId", "Label"].contains(f.key) else {
-                throw SSM.Errors.invalidFilterKey("The following filter key is not valid: \(f.key). Valid filter keys include: [Type, KeyId, Label].")
+                throw SSM.Errors.invalidFilterKey("The following filter key is not valid: \(f.key). Valid filter keys include: [Type, KeyId].")
             }
             guard f.key != "Label" || (f.option ?? "Equals") == "Equals", ["Equals", "BeginsWith"].contains(f.option ?? "Equals") else {
                 throw SSM.Errors.invalidFilterOption("The following filter option is not valid: \(f.option ?? ""). Valid options include: [Equals, BeginsWith].")
             }
         }
-        let prefix = path.hasSuffix("/") ? path : path + "/"
+        // `/` is the top level: names without a hierarchy, stored with or without their slash (moto: `foo`, `baz`).
+        let prefix = path == "/" ? "" : (path.hasSuffix("/") ? path : path + "/")
         var after = try input.nextToken.map(Self.token)
         var out: [SSM.Parameter] = []
         var next: String?
@@ -364,7 +376,7 @@ extension SSMService {
             for row in rows {
                 guard row.name.hasPrefix(prefix) else { break scan }
                 after = row.name
-                if input.recursive != true && row.name.dropFirst(prefix.count).contains("/") { continue }
+                if !Self.underPath(row.name, paths: [path], recursive: input.recursive == true) { continue }
                 let doc = try Self.decodeParameter(row.doc)
                 if let filters = input.parameterFilters, !filters.isEmpty {
                     let labels = filters.contains { $0.key == "Label" }
@@ -405,40 +417,102 @@ extension SSMService {
 
     static func policyType(_ text: String) -> String? { (try? JSONParser.parse(Array(text.utf8)))?["Type"]?.stringValue }
 
+    /// The path hierarchy rules a Path filter value must meet (moto's text, copied from AWS; unverified).
+    static let pathRequirements = #"The parameter doesn't meet the parameter name requirements. The parameter name must begin with a forward slash "/". It can't be prefixed with "aws" or "ssm" (case-insensitive). It must use only letters, numbers, or the following symbols: . (period), - (hyphen), _ (underscore). Special characters are not allowed. All sub-paths, if specified, must use the forward slash symbol "/". Valid example: /get/parameters2-/by1./path0_."#
+
+    /// DescribeParameters' filter rules, checked in order per filter, with the texts moto's tests copy from AWS:
+    /// Label is not a DescribeParameters key; Name/Type/Path/Tier/KeyId need values; a key appears once; Path takes
+    /// Recursive or OneLevel (OneLevel when no Option is given) and a valid path outside /aws and /ssm; Type and Tier
+    /// values are their enums; other keys take Equals or BeginsWith (Name also Contains).
+    static func checkDescribeFilters(_ filters: [SSM.ParameterStringFilter]) throws(AWSError) {
+        var seen = Set<String>()
+        for f in filters {
+            let values = f.values ?? []
+            if f.key == "Label" {
+                throw SSM.Errors.invalidFilterKey("The following filter key is not valid: Label. Valid filter keys include: [Path, Name, Type, KeyId, Tier].")
+            }
+            if ["Name", "Type", "Path", "Tier", "KeyId"].contains(f.key) && values.isEmpty {
+                // Note the space before the colon, as in the recorded text.
+                throw SSM.Errors.invalidFilterValue("The following filter values are missing : null for filter key \(f.key).")
+            }
+            guard seen.insert(f.key).inserted else {
+                throw SSM.Errors.invalidFilterKey("The following filter is duplicated in the request: \(f.key). A request can contain only one occurrence of a specific filter.")
+            }
+            switch f.key {
+            case "Path":
+                let option = f.option ?? "OneLevel"
+                guard ["Recursive", "OneLevel"].contains(option) else {
+                    throw SSM.Errors.invalidFilterOption("The following filter option is not valid: \(option). Valid options include: [Recursive, OneLevel].")
+                }
+                for v in values {
+                    let lower = v.lowercased()
+                    if lower.hasPrefix("/aws") || lower.hasPrefix("/ssm") {
+                        throw validation(#"Filters for common parameters can't be prefixed with "aws" or "ssm" (case-insensitive). When using global parameters, please specify within a global namespace."#)
+                    }
+                    let allowed = v.unicodeScalars.allSatisfy { s in
+                        (s >= "a" && s <= "z") || (s >= "A" && s <= "Z") || (s >= "0" && s <= "9") || "_.-/".unicodeScalars.contains(s)
+                    }
+                    if v.contains("//") || !v.hasPrefix("/") || !allowed { throw validation(pathRequirements) }
+                }
+                continue
+            case "Tier":
+                // moto answers InvalidFilterOption here; InvalidFilterValue is Warden's choice (the code is not recorded).
+                if let bad = values.first(where: { !["Standard", "Advanced", "Intelligent-Tiering"].contains($0) }) {
+                    throw SSM.Errors.invalidFilterValue("The following filter value is not valid: \(bad). Valid values include: [Standard, Advanced, Intelligent-Tiering].")
+                }
+            case "Type":
+                if let bad = values.first(where: { !["String", "StringList", "SecureString"].contains($0) }) {
+                    throw SSM.Errors.invalidFilterValue("The following filter value is not valid: \(bad). Valid values include: [String, StringList, SecureString].")
+                }
+            default:
+                break
+            }
+            let option = f.option ?? "Equals"
+            guard ["Equals", "BeginsWith"].contains(option) || (f.key == "Name" && option == "Contains") else {
+                throw SSM.Errors.invalidFilterOption("The following filter option is not valid: \(option). Valid options include: [BeginsWith, Equals].")
+            }
+        }
+    }
+
+    /// A Path filter: `/` is the top level (names with no hierarchy, in either spelling); otherwise the names under
+    /// the path, one level down (OneLevel) or at any depth (Recursive).
+    static func underPath(_ name: String, paths: [String], recursive: Bool) -> Bool {
+        let canonical = name.hasPrefix("/") ? name : "/" + name
+        return paths.contains { raw in
+            let path = raw.hasSuffix("/") && raw.count > 1 ? String(raw.dropLast()) : raw
+            if path == "/" { return recursive || !canonical.dropFirst().contains("/") }
+            guard canonical.hasPrefix(path + "/") else { return false }
+            return recursive || !canonical.dropFirst(path.count + 1).contains("/")
+        }
+    }
+
     func describeParameters(_ input: SSM.DescribeParametersRequest, context c: RequestContext) async throws -> SSM.DescribeParametersResult {
         let limit = input.maxResults ?? 50
+        if input.filters?.isEmpty == false && input.parameterFilters?.isEmpty == false {
+            // moto's text (copied from AWS; unverified).
+            throw Self.validation("You can use either Filters or ParameterFilters in a single request.")
+        }
         var filters = input.parameterFilters ?? []
         for f in input.filters ?? [] {
             filters.append(SSM.ParameterStringFilter(key: f.key.rawValue, option: "Equals", values: f.values))
         }
-        var pathFilter: (path: String, recursive: Bool)?
-        for f in filters {
-            let validKey = ["Name", "Type", "KeyId", "Path", "Tier", "DataType", "Label"].contains(f.key) || f.key.hasPrefix("tag:")
-            guard validKey else { throw SSM.Errors.invalidFilterKey("The following filter key is not valid: \(f.key).") }
-            let option = f.option ?? "Equals"
-            if f.key == "Path" {
-                guard ["Recursive", "OneLevel"].contains(option), let p = f.values?.first else {
-                    throw SSM.Errors.invalidFilterOption("The Path filter takes the option Recursive or OneLevel and one path.")
-                }
-                pathFilter = (p.hasSuffix("/") ? p : p + "/", option == "Recursive")
-            } else {
-                guard ["Equals", "BeginsWith"].contains(option) || (f.key == "Name" && option == "Contains") else {
-                    throw SSM.Errors.invalidFilterOption("The following filter option is not valid: \(option).")
-                }
-            }
+        try Self.checkDescribeFilters(filters)
+        let pathFilter = filters.first { $0.key == "Path" }.map { f in (paths: f.values ?? [], recursive: f.option == "Recursive") }
+        // One path below the top level narrows the scan to its names; otherwise every name is looked at.
+        var scanPrefix = ""
+        if let pf = pathFilter, pf.paths.count == 1, let only = pf.paths.first, only != "/" {
+            scanPrefix = only.hasSuffix("/") ? only : only + "/"
         }
         var after = try input.nextToken.map(Self.token)
         var out: [SSM.ParameterMetadata] = []
         var next: String?
         scan: while true {
-            let rows = try await repository.parameters(account: c.account, region: c.region, prefix: pathFilter?.path ?? "", after: after, limit: 200)
+            let rows = try await repository.parameters(account: c.account, region: c.region, prefix: scanPrefix, after: after, limit: 200)
             if rows.isEmpty { break }
             for row in rows {
-                if let pf = pathFilter {
-                    guard row.name.hasPrefix(pf.path) else { break scan }
-                    if !pf.recursive && row.name.dropFirst(pf.path.count).contains("/") { after = row.name; continue }
-                }
+                if !scanPrefix.isEmpty && !row.name.hasPrefix(scanPrefix) { break scan }
                 after = row.name
+                if let pf = pathFilter, !Self.underPath(row.name, paths: pf.paths, recursive: pf.recursive) { continue }
                 let doc = try Self.decodeParameter(row.doc)
                 guard filters.filter({ $0.key != "Path" }).allSatisfy({ Self.matches($0, doc: doc.latest, name: row.name, tags: doc.tags, labels: []) }) else { continue }
                 out.append(metadata(row.name, doc, version: row.version, c))
