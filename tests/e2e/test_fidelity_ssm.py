@@ -167,3 +167,37 @@ def test_secrets_manager_references(w):
     with pytest.raises(ClientError) as e:
         c.get_parameter(Name="s1-secret", WithDecryption=True)
     assert code(e) == "ParameterNotFound"
+
+
+GI = "/aws/service/global-infrastructure"
+GUIDE = "user guide parameter-store-public-parameters-global-infrastructure (CLI output recorded from AWS)"
+
+
+def test_global_infrastructure_public_parameters(make_warden):
+    w = make_warden("sqlite")
+    c = w.client("ssm", region="us-east-2", validate=False)
+    golden(c, "get_parameter", {"Name": f"{GI}/regions/us-east-1/longName"},
+           {"Parameter": {"ARN": f"arn:aws:ssm:us-east-2::parameter{GI}/regions/us-east-1/longName", "DataType": "text",
+                          "LastModifiedDate": "$timestamp", "Name": f"{GI}/regions/us-east-1/longName", "Type": "String",
+                          "Value": "US East (N. Virginia)", "Version": 1}}, GUIDE)
+    one_level = c.get_parameters_by_path(Path=f"{GI}/regions/us-east-1")["Parameters"]
+    assert {p["Name"].rsplit("/", 1)[1]: p["Value"] for p in one_level} == {
+        "domain": "amazonaws.com", "geolocationCountry": "US", "geolocationRegion": "US-VA", "longName": "US East (N. Virginia)",
+        "partition": "aws"}, GUIDE
+    assert all(p["ARN"].startswith("arn:aws:ssm:us-east-2::parameter/aws/") for p in one_level)
+    regions, token = [], None
+    while True:
+        page = c.get_parameters_by_path(Path=f"{GI}/regions", **({"NextToken": token} if token else {}))
+        assert len(page["Parameters"]) <= 10
+        regions += [(p["Name"].rsplit("/", 1)[1], p["Value"]) for p in page["Parameters"]]
+        token = page.get("NextToken")
+        if not token:
+            break
+    assert all(name == value for name, value in regions) and {"us-east-1", "eu-west-1", "af-south-1"} <= {r for r, _ in regions}
+    assert c.get_parameter(Name=f"{GI}/regions/us-east-2/services/ssm/endpoint")["Parameter"]["Value"] == "ssm.us-east-2.amazonaws.com"
+    assert c.get_parameter(Name=f"{GI}/services/sqs")["Parameter"]["Value"] == "sqs"
+    assert c.get_parameter(Name=f"{GI}/services/sqs/regions/eu-west-1")["Parameter"]["Value"] == "eu-west-1"
+    got = c.get_parameters(Names=[f"{GI}/regions/eu-west-1/longName", f"{GI}/regions/xx-none-1"])
+    assert [p["Value"] for p in got["Parameters"]] == ["Europe (Ireland)"] and got["InvalidParameters"] == [f"{GI}/regions/xx-none-1"]
+    golden(c, "get_parameter", {"Name": f"{GI}/regions/xx-none-1"}, {"__type": "ParameterNotFound"}, "GetParameter has no message",
+           status=400)

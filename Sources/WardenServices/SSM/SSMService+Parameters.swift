@@ -266,6 +266,10 @@ extension SSMService {
             name = parsed.name
             selector = parsed.selector
             try Self.checkReadName(name)
+            if Self.isPublic(name) {
+                guard let p = Self.publicParameter(name, selector: selector, c) else { throw Self.notFound(name) }
+                return SSM.GetParameterResult(parameter: p)
+            }
             v = try await resolve(name, selector: selector, c)
         } catch let e as AWSError where e.code == "ParameterNotFound" {
             // GetParameter's ParameterNotFound has no message at all: real AWS answers `{"__type":"ParameterNotFound"}`
@@ -299,6 +303,10 @@ extension SSMService {
                 }
                 let (name, selector) = try Self.selector(raw, c)
                 try Self.checkReadName(name)
+                if Self.isPublic(name) {
+                    if let p = Self.publicParameter(name, selector: selector, c) { found.append(p) } else { invalid.append(raw) }
+                    continue
+                }
                 let v = try await resolve(name, selector: selector, c)
                 var p = try await parameter(v, decrypt: input.withDecryption == true, selector: selector, c)
                 p.name = name  // as asked (`x` or `/x`), as GetParameter
@@ -368,6 +376,11 @@ extension SSMService {
         // `/` is the top level: names without a hierarchy, stored with or without their slash (moto: `foo`, `baz`).
         let prefix = path == "/" ? "" : (path.hasSuffix("/") ? path : path + "/")
         var after = try input.nextToken.map(Self.token)
+        if Self.isPublic(path) {
+            let page = Self.publicByPath(path, recursive: input.recursive == true, filters: input.parameterFilters ?? [], limit: limit,
+                                         after: after, c)
+            return SSM.GetParametersByPathResult(parameters: page.parameters, nextToken: page.next)
+        }
         var out: [SSM.Parameter] = []
         var next: String?
         scan: while true {
