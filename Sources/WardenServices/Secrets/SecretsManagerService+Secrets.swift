@@ -164,13 +164,13 @@ extension SecretsManagerService {
         }
         // The first version of a secret always gets AWSCURRENT, whatever stages the request names (PutSecretValue API
         // reference; SM-SNAP test_create_secret_version_from_empty_secret).
-        var stages = stages
-        if versions.isEmpty && !stages.contains("AWSCURRENT") { stages.insert("AWSCURRENT", at: 0) }
-        guard stages.count <= 20 else { throw Self.invalidParameter("A version can have at most 20 staging labels.") }
+        var wanted = stages
+        if versions.isEmpty && !wanted.contains("AWSCURRENT") { wanted.insert("AWSCURRENT", at: 0) }
+        guard wanted.count <= 20 else { throw Self.invalidParameter("A version can have at most 20 staging labels.") }
         var docs: [String: SecretVersionDoc] = [:]
         for v in versions { docs[v.versionId] = Self.versionDoc(v) }
         docs[token] = SecretVersionDoc(stages: [], binary: value.binary)
-        Self.move(stages, to: token, in: &docs)
+        Self.move(wanted, to: token, in: &docs)
         let sealed = try await seal(value.bytes, arn: row.arn, versionId: token, keyId: doc.kmsKeyId, c)
         var d = doc
         d.lastChangedMillis = nowMillis
@@ -179,7 +179,7 @@ extension SecretsManagerService {
         var changed: [String: String] = [:]
         for v in versions where docs[v.versionId]?.stages != Self.versionDoc(v).stages { changed[v.versionId] = docs[v.versionId]?.encoded() }
         let drop = Self.deprecatedToDrop(versions, docs: docs)
-        let newDoc = docs[token] ?? SecretVersionDoc(stages: stages, binary: value.binary)
+        let newDoc = docs[token] ?? SecretVersionDoc(stages: wanted, binary: value.binary)
         guard try await repository.save(r, newVersions: [SecretVersionRow(versionId: token, createdAtMillis: nowMillis, value: sealed, doc: newDoc.encoded())],
                                         versionDocs: changed, drop: drop) else { throw Self.notFound() }
         return (token, Self.ordered(newDoc.stages))
