@@ -59,8 +59,8 @@ extension SSMService {
     /// Every public parameter, name → value, built once.
     static let publicTable: [String: String] = {
         var t: [String: String] = [:]
-        for r in publicRegions {
-            let base = "\(publicRoot)/regions/\(r.id)"
+        for r in SSMService.publicRegions {
+            let base = "\(SSMService.publicRoot)/regions/\(r.id)"
             let domain = r.id.hasPrefix("cn-") ? "amazonaws.com.cn" : "amazonaws.com"
             t[base] = r.id
             t[base + "/longName"] = r.longName
@@ -68,13 +68,13 @@ extension SSMService {
             t[base + "/partition"] = Partition(region: r.id).rawValue
             t[base + "/geolocationCountry"] = r.country
             if r.id == "us-east-1" { t[base + "/geolocationRegion"] = "US-VA" }
-            for s in publicServices {
+            for s in SSMService.publicServices {
                 t["\(base)/services/\(s.id)"] = s.id
                 t["\(base)/services/\(s.id)/endpoint"] = "\(s.host).\(r.id).\(domain)"
-                t["\(publicRoot)/services/\(s.id)/regions/\(r.id)"] = r.id
+                t["\(SSMService.publicRoot)/services/\(s.id)/regions/\(r.id)"] = r.id
             }
         }
-        for s in publicServices { t["\(publicRoot)/services/\(s.id)"] = s.id }
+        for s in SSMService.publicServices { t["\(SSMService.publicRoot)/services/\(s.id)"] = s.id }
         return t
     }()
 
