@@ -89,6 +89,14 @@ def test_stages_and_deprecated_versions(sm):
     assert deprecated and "VersionStages" not in deprecated[0], f"{SNAP} test_deprecated_secret_version_stage list_secret_version_ids_5"
 
 
+def test_invalid_names(sm):
+    for name in ["Inv Name", " Inv Name", " Inv*Name? "]:
+        golden(sm, "create_secret", {"Name": name, "SecretString": "x"},
+               err("ValidationException",
+                   "Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!"),
+               f"{SNAP} test_invalid_secret_name", status=400)
+
+
 def test_error_texts(sm):
     v1 = sm.create_secret(Name="e", SecretString="one")["VersionId"]
     v2 = sm.put_secret_value(SecretId="e", SecretString="two")["VersionId"]

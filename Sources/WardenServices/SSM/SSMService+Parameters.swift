@@ -230,6 +230,7 @@ extension SSMService {
 
     /// `/aws/reference/secretsmanager/ID[:VersionId|:VersionStage]`: the secret's value through Parameter Store's API.
     func referenced(_ raw: String, decrypt: Bool, _ c: RequestContext) async throws -> SSM.Parameter {
+        // The user guide says a reference needs WithDecryption; AWS's error text for it is not recorded (Warden's wording).
         guard decrypt else { throw Self.validation("WithDecryption flag must be True for retrieving a Secret Manager secret.") }
         guard let secrets else { throw Self.notFound(raw) }
         var id = String(raw.dropFirst(Self.referencePrefix.count))

@@ -15,7 +15,11 @@ extension SecretsManagerService {
     }
 
     func createSecret(_ input: SM.CreateSecretRequest, context c: RequestContext) async throws -> SM.CreateSecretResponse {
-        guard Self.isValidName(input.name) else { throw Self.invalidParameter("Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!") }
+        guard Self.isValidName(input.name) else {
+            // ValidationException, as recorded from AWS (SM-SNAP test_invalid_secret_name), not InvalidParameterException.
+            throw AWSError(code: "ValidationException", status: 400,
+                           message: "Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!")
+        }
         let value = try Self.value(input.secretString, input.secretBinary, required: false)
         let token = try Self.token(input.clientRequestToken)
         if let existing = try await find(input.name, c) {
