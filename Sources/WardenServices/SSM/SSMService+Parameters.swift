@@ -97,11 +97,13 @@ extension SSMService {
     // MARK: put
 
     func putParameter(_ input: SSM.PutParameterRequest, context c: RequestContext) async throws -> SSM.PutParameterResult {
-        let name = try Self.normalize(input.name, c)
-        try Self.checkName(name, c)
-        await locks.lock(name)
-        defer { locks.unlock(name) }
-        let existing = try await repository.parameter(account: c.account, region: c.region, name: name)
+        let asked = try Self.normalize(input.name, c)
+        try Self.checkName(asked, c)
+        await locks.lock(Self.lockKey(asked))
+        defer { locks.unlock(Self.lockKey(asked)) }
+        let existing = try await lookup(asked, c)
+        // A new version of `x` put as `/x` (or the reverse) is a version of the stored parameter.
+        let name = existing?.name ?? asked
         let old = try existing.map { try Self.decodeParameter($0.doc) }
         if existing != nil && input.overwrite != true {
             throw SSM.Errors.parameterAlreadyExists("The parameter already exists. To overwrite this value, set the overwrite option in the request to true.")
@@ -188,8 +190,9 @@ extension SSMService {
     // MARK: reads
 
     /// The version a selector names (`3` or a label), or the newest.
-    func resolve(_ name: String, selector: String?, _ c: RequestContext) async throws -> ParameterVersionRow {
-        guard let p = try await repository.parameter(account: c.account, region: c.region, name: name) else { throw Self.notFound(name) }
+    func resolve(_ asked: String, selector: String?, _ c: RequestContext) async throws -> ParameterVersionRow {
+        guard let p = try await lookup(asked, c) else { throw Self.notFound(asked) }
+        let name = p.name
         guard let selector else {
             guard let v = try await repository.version(account: c.account, region: c.region, name: name, version: p.version) else {
                 throw Self.notFound(name)
@@ -205,6 +208,7 @@ extension SSMService {
         for v in try await repository.versions(account: c.account, region: c.region, name: name) {
             if (try? Self.decodeVersion(v.doc))?.labels.contains(selector) == true { return v }
         }
+        // AWS's text for an unknown label is not recorded; Warden's own wording.
         throw SSM.Errors.parameterVersionNotFound("Systems Manager could not find version labelled \(selector) of \(name). Verify the label and try again.")
     }
 
@@ -226,6 +230,7 @@ extension SSMService {
 
     /// `/aws/reference/secretsmanager/ID[:VersionId|:VersionStage]`: the secret's value through Parameter Store's API.
     func referenced(_ raw: String, decrypt: Bool, _ c: RequestContext) async throws -> SSM.Parameter {
+        // The user guide says a reference needs WithDecryption; AWS's error text for it is not recorded (Warden's wording).
         guard decrypt else { throw Self.validation("WithDecryption flag must be True for retrieving a Secret Manager secret.") }
         guard let secrets else { throw Self.notFound(raw) }
         var id = String(raw.dropFirst(Self.referencePrefix.count))
@@ -239,20 +244,52 @@ extension SSMService {
         do {
             s = try await secrets.referencedSecret(id: id, versionIdOrStage: selector, context: c)
         } catch let e as AWSError where e.code == "ResourceNotFoundException" {
-            throw Self.notFound(raw)
+            // LocalStack's AWS-validated test matches `Secret .*aws/reference/secretsmanager/NAME.* not found.`; the
+            // surrounding words are moto's (unverified).
+            throw SSM.Errors.parameterNotFound("An error occurred (ParameterNotFound) when referencing Secrets Manager: Secret \(raw) not found.")
         }
         let name = selector.map { _ in String(raw.dropLast((selector?.count ?? 0) + 1)) } ?? raw
+        // The ARN is the secret's, not a parameter's (the user guide's example). Version 0 and DataType are moto's
+        // (the guide's example shows neither; unverified).
         return SSM.Parameter(name: name, type: .secureString, value: s.value, version: 0, selector: selector.map { ":" + $0 },
-                             sourceResult: s.description, lastModifiedDate: s.createdAt, arn: Self.arn(c, name), dataType: "text")
+                             sourceResult: s.description, lastModifiedDate: s.createdAt, arn: s.arn, dataType: "text")
     }
 
     func getParameter(_ input: SSM.GetParameterRequest, context c: RequestContext) async throws -> SSM.GetParameterResult {
         if input.name.hasPrefix(Self.referencePrefix) {
             return SSM.GetParameterResult(parameter: try await referenced(input.name, decrypt: input.withDecryption == true, c))
         }
-        let (name, selector) = try Self.selector(input.name, c)
-        let v = try await resolve(name, selector: selector, c)
-        return SSM.GetParameterResult(parameter: try await parameter(v, decrypt: input.withDecryption == true, selector: selector, c))
+        let name: String
+        let selector: String?
+        let v: ParameterVersionRow
+        do {
+            let parsed = try Self.selector(input.name, c)
+            name = parsed.name
+            selector = parsed.selector
+            try Self.checkReadName(name)
+            if Self.isPublic(name) {
+                guard let p = Self.publicParameter(name, selector: selector, c) else { throw Self.notFound(name) }
+                return SSM.GetParameterResult(parameter: p)
+            }
+            v = try await resolve(name, selector: selector, c)
+        } catch let e as AWSError where e.code == "ParameterNotFound" {
+            // GetParameter's ParameterNotFound has no message at all: real AWS answers `{"__type":"ParameterNotFound"}`
+            // (fact sheet: a deployment log, aws-sdk-js #4330, the CLI's empty text). Other operations keep theirs.
+            throw SSM.Errors.parameterNotFound("")
+        }
+        var p = try await parameter(v, decrypt: input.withDecryption == true, selector: selector, c)
+        // The Name is the one asked for (`x` or `/x`; an ARN's plain name), without the selector.
+        p.name = name
+        return SSM.GetParameterResult(parameter: p)
+    }
+
+    /// Reads refuse names that break the hierarchy rules (`/a//b`, `a/b`) with ValidationException, as LocalStack's
+    /// AWS-validated test_hierarchical_parameter records (message containing "sub-paths divided by slash symbol"; the
+    /// full text is the one moto copies, unverified).
+    static func checkReadName(_ name: String) throws(AWSError) {
+        if name.contains("//") || (name.contains("/") && !name.hasPrefix("/")) {
+            throw validation(#"Parameter name: can't be prefixed with "aws" or "ssm" (case-insensitive). If formed as a path, it can consist of sub-paths divided by slash symbol; each sub-path can be formed as a mix of letters, numbers and the following 3 symbols .-_"#)
+        }
     }
 
     func getParameters(_ input: SSM.GetParametersRequest, context c: RequestContext) async throws -> SSM.GetParametersResult {
@@ -266,8 +303,15 @@ extension SSMService {
                     continue
                 }
                 let (name, selector) = try Self.selector(raw, c)
+                try Self.checkReadName(name)
+                if Self.isPublic(name) {
+                    if let p = Self.publicParameter(name, selector: selector, c) { found.append(p) } else { invalid.append(raw) }
+                    continue
+                }
                 let v = try await resolve(name, selector: selector, c)
-                found.append(try await parameter(v, decrypt: input.withDecryption == true, selector: selector, c))
+                var p = try await parameter(v, decrypt: input.withDecryption == true, selector: selector, c)
+                p.name = name  // as asked (`x` or `/x`), as GetParameter
+                found.append(p)
             } catch let e as AWSError where ["ParameterNotFound", "ParameterVersionNotFound", "ValidationException"].contains(e.code) {
                 invalid.append(raw)
             }
@@ -295,8 +339,17 @@ extension SSMService {
         case "Tier": return test(doc.tier)
         case "DataType": return test(doc.dataType)
         case "Name":
-            // Names are matched without their leading slash too, as users write them either way.
-            return test(name) || (name.hasPrefix("/") && test(String(name.dropFirst()))) || values.contains { x in option == "BeginsWith" && name.hasPrefix("/" + x) }
+            // `x` and `/x` are one name: both sides are compared with a leading slash (the filter `/param` finds
+            // `param`); Contains looks inside the name as written with that slash.
+            let canonical = name.hasPrefix("/") ? name : "/" + name
+            return values.contains { x in
+                let wanted = x.hasPrefix("/") ? x : "/" + x
+                switch option {
+                case "BeginsWith": return canonical.hasPrefix(wanted)
+                case "Contains": return canonical.contains(x)
+                default: return canonical == wanted
+                }
+            }
         default:
             if f.key.hasPrefix("tag:") {
                 let key = String(f.key.dropFirst(4))
@@ -312,15 +365,23 @@ extension SSMService {
         guard path.hasPrefix("/") else { throw Self.validation("The parameter path must begin with a forward slash (/).") }
         let limit = input.maxResults ?? 10
         for f in input.parameterFilters ?? [] {
+            // Label is allowed (LocalStack's AWS-validated test_get_parameters_by_path_and_filter_by_labels) though
+            // the text, as moto copies it, names only Type and KeyId.
             guard ["Type", "KeyId", "Label"].contains(f.key) else {
-                throw SSM.Errors.invalidFilterKey("The following filter key is not valid: \(f.key). Valid filter keys include: [Type, KeyId, Label].")
+                throw SSM.Errors.invalidFilterKey("The following filter key is not valid: \(f.key). Valid filter keys include: [Type, KeyId].")
             }
             guard f.key != "Label" || (f.option ?? "Equals") == "Equals", ["Equals", "BeginsWith"].contains(f.option ?? "Equals") else {
                 throw SSM.Errors.invalidFilterOption("The following filter option is not valid: \(f.option ?? ""). Valid options include: [Equals, BeginsWith].")
             }
         }
-        let prefix = path.hasSuffix("/") ? path : path + "/"
+        // `/` is the top level: names without a hierarchy, stored with or without their slash (moto: `foo`, `baz`).
+        let prefix = path == "/" ? "" : (path.hasSuffix("/") ? path : path + "/")
         var after = try input.nextToken.map(Self.token)
+        if Self.isPublic(path) {
+            let page = Self.publicByPath(path, recursive: input.recursive == true, filters: input.parameterFilters ?? [], limit: limit,
+                                         after: after, c)
+            return SSM.GetParametersByPathResult(parameters: page.parameters, nextToken: page.next)
+        }
         var out: [SSM.Parameter] = []
         var next: String?
         scan: while true {
@@ -329,7 +390,7 @@ extension SSMService {
             for row in rows {
                 guard row.name.hasPrefix(prefix) else { break scan }
                 after = row.name
-                if input.recursive != true && row.name.dropFirst(prefix.count).contains("/") { continue }
+                if !Self.underPath(row.name, paths: [path], recursive: input.recursive == true) { continue }
                 let doc = try Self.decodeParameter(row.doc)
                 if let filters = input.parameterFilters, !filters.isEmpty {
                     let labels = filters.contains { $0.key == "Label" }
@@ -370,40 +431,102 @@ extension SSMService {
 
     static func policyType(_ text: String) -> String? { (try? JSONParser.parse(Array(text.utf8)))?["Type"]?.stringValue }
 
+    /// The path hierarchy rules a Path filter value must meet (moto's text, copied from AWS; unverified).
+    static let pathRequirements = #"The parameter doesn't meet the parameter name requirements. The parameter name must begin with a forward slash "/". It can't be prefixed with "aws" or "ssm" (case-insensitive). It must use only letters, numbers, or the following symbols: . (period), - (hyphen), _ (underscore). Special characters are not allowed. All sub-paths, if specified, must use the forward slash symbol "/". Valid example: /get/parameters2-/by1./path0_."#
+
+    /// DescribeParameters' filter rules, checked in order per filter, with the texts moto's tests copy from AWS:
+    /// Label is not a DescribeParameters key; Name/Type/Path/Tier/KeyId need values; a key appears once; Path takes
+    /// Recursive or OneLevel (OneLevel when no Option is given) and a valid path outside /aws and /ssm; Type and Tier
+    /// values are their enums; other keys take Equals or BeginsWith (Name also Contains).
+    static func checkDescribeFilters(_ filters: [SSM.ParameterStringFilter]) throws(AWSError) {
+        var seen = Set<String>()
+        for f in filters {
+            let values = f.values ?? []
+            if f.key == "Label" {
+                throw SSM.Errors.invalidFilterKey("The following filter key is not valid: Label. Valid filter keys include: [Path, Name, Type, KeyId, Tier].")
+            }
+            if ["Name", "Type", "Path", "Tier", "KeyId"].contains(f.key) && values.isEmpty {
+                // Note the space before the colon, as in the recorded text.
+                throw SSM.Errors.invalidFilterValue("The following filter values are missing : null for filter key \(f.key).")
+            }
+            guard seen.insert(f.key).inserted else {
+                throw SSM.Errors.invalidFilterKey("The following filter is duplicated in the request: \(f.key). A request can contain only one occurrence of a specific filter.")
+            }
+            switch f.key {
+            case "Path":
+                let option = f.option ?? "OneLevel"
+                guard ["Recursive", "OneLevel"].contains(option) else {
+                    throw SSM.Errors.invalidFilterOption("The following filter option is not valid: \(option). Valid options include: [Recursive, OneLevel].")
+                }
+                for v in values {
+                    let lower = v.lowercased()
+                    if lower.hasPrefix("/aws") || lower.hasPrefix("/ssm") {
+                        throw validation(#"Filters for common parameters can't be prefixed with "aws" or "ssm" (case-insensitive). When using global parameters, please specify within a global namespace."#)
+                    }
+                    let allowed = v.unicodeScalars.allSatisfy { s in
+                        (s >= "a" && s <= "z") || (s >= "A" && s <= "Z") || (s >= "0" && s <= "9") || "_.-/".unicodeScalars.contains(s)
+                    }
+                    if v.contains("//") || !v.hasPrefix("/") || !allowed { throw validation(pathRequirements) }
+                }
+                continue
+            case "Tier":
+                // moto answers InvalidFilterOption here; InvalidFilterValue is Warden's choice (the code is not recorded).
+                if let bad = values.first(where: { !["Standard", "Advanced", "Intelligent-Tiering"].contains($0) }) {
+                    throw SSM.Errors.invalidFilterValue("The following filter value is not valid: \(bad). Valid values include: [Standard, Advanced, Intelligent-Tiering].")
+                }
+            case "Type":
+                if let bad = values.first(where: { !["String", "StringList", "SecureString"].contains($0) }) {
+                    throw SSM.Errors.invalidFilterValue("The following filter value is not valid: \(bad). Valid values include: [String, StringList, SecureString].")
+                }
+            default:
+                break
+            }
+            let option = f.option ?? "Equals"
+            guard ["Equals", "BeginsWith"].contains(option) || (f.key == "Name" && option == "Contains") else {
+                throw SSM.Errors.invalidFilterOption("The following filter option is not valid: \(option). Valid options include: [BeginsWith, Equals].")
+            }
+        }
+    }
+
+    /// A Path filter: `/` is the top level (names with no hierarchy, in either spelling); otherwise the names under
+    /// the path, one level down (OneLevel) or at any depth (Recursive).
+    static func underPath(_ name: String, paths: [String], recursive: Bool) -> Bool {
+        let canonical = name.hasPrefix("/") ? name : "/" + name
+        return paths.contains { raw in
+            let path = raw.hasSuffix("/") && raw.count > 1 ? String(raw.dropLast()) : raw
+            if path == "/" { return recursive || !canonical.dropFirst().contains("/") }
+            guard canonical.hasPrefix(path + "/") else { return false }
+            return recursive || !canonical.dropFirst(path.count + 1).contains("/")
+        }
+    }
+
     func describeParameters(_ input: SSM.DescribeParametersRequest, context c: RequestContext) async throws -> SSM.DescribeParametersResult {
         let limit = input.maxResults ?? 50
+        if input.filters?.isEmpty == false && input.parameterFilters?.isEmpty == false {
+            // moto's text (copied from AWS; unverified).
+            throw Self.validation("You can use either Filters or ParameterFilters in a single request.")
+        }
         var filters = input.parameterFilters ?? []
         for f in input.filters ?? [] {
             filters.append(SSM.ParameterStringFilter(key: f.key.rawValue, option: "Equals", values: f.values))
         }
-        var pathFilter: (path: String, recursive: Bool)?
-        for f in filters {
-            let validKey = ["Name", "Type", "KeyId", "Path", "Tier", "DataType", "Label"].contains(f.key) || f.key.hasPrefix("tag:")
-            guard validKey else { throw SSM.Errors.invalidFilterKey("The following filter key is not valid: \(f.key).") }
-            let option = f.option ?? "Equals"
-            if f.key == "Path" {
-                guard ["Recursive", "OneLevel"].contains(option), let p = f.values?.first else {
-                    throw SSM.Errors.invalidFilterOption("The Path filter takes the option Recursive or OneLevel and one path.")
-                }
-                pathFilter = (p.hasSuffix("/") ? p : p + "/", option == "Recursive")
-            } else {
-                guard ["Equals", "BeginsWith"].contains(option) || (f.key == "Name" && option == "Contains") else {
-                    throw SSM.Errors.invalidFilterOption("The following filter option is not valid: \(option).")
-                }
-            }
+        try Self.checkDescribeFilters(filters)
+        let pathFilter = filters.first { $0.key == "Path" }.map { f in (paths: f.values ?? [], recursive: f.option == "Recursive") }
+        // One path below the top level narrows the scan to its names; otherwise every name is looked at.
+        var scanPrefix = ""
+        if let pf = pathFilter, pf.paths.count == 1, let only = pf.paths.first, only != "/" {
+            scanPrefix = only.hasSuffix("/") ? only : only + "/"
         }
         var after = try input.nextToken.map(Self.token)
         var out: [SSM.ParameterMetadata] = []
         var next: String?
         scan: while true {
-            let rows = try await repository.parameters(account: c.account, region: c.region, prefix: pathFilter?.path ?? "", after: after, limit: 200)
+            let rows = try await repository.parameters(account: c.account, region: c.region, prefix: scanPrefix, after: after, limit: 200)
             if rows.isEmpty { break }
             for row in rows {
-                if let pf = pathFilter {
-                    guard row.name.hasPrefix(pf.path) else { break scan }
-                    if !pf.recursive && row.name.dropFirst(pf.path.count).contains("/") { after = row.name; continue }
-                }
+                if !scanPrefix.isEmpty && !row.name.hasPrefix(scanPrefix) { break scan }
                 after = row.name
+                if let pf = pathFilter, !Self.underPath(row.name, paths: pf.paths, recursive: pf.recursive) { continue }
                 let doc = try Self.decodeParameter(row.doc)
                 guard filters.filter({ $0.key != "Path" }).allSatisfy({ Self.matches($0, doc: doc.latest, name: row.name, tags: doc.tags, labels: []) }) else { continue }
                 out.append(metadata(row.name, doc, version: row.version, c))
@@ -418,7 +541,7 @@ extension SSMService {
     }
 
     func getParameterHistory(_ input: SSM.GetParameterHistoryRequest, context c: RequestContext) async throws -> SSM.GetParameterHistoryResult {
-        let name = try Self.normalize(input.name, c)
+        let name = try await storedName(try Self.normalize(input.name, c), c)
         guard try await repository.parameter(account: c.account, region: c.region, name: name) != nil else { throw Self.notFound(name) }
         let limit = input.maxResults ?? 50
         let start = try input.nextToken.map { t throws(AWSError) -> Int in
@@ -453,10 +576,10 @@ extension SSMService {
     }
 
     func labelParameterVersion(_ input: SSM.LabelParameterVersionRequest, context c: RequestContext) async throws -> SSM.LabelParameterVersionResult {
-        let name = try Self.normalize(input.name, c)
+        let name = try await storedName(try Self.normalize(input.name, c), c)
         guard (1...10).contains(input.labels.count) else { throw Self.validation("Labels must hold 1 to 10 labels.") }
-        await locks.lock(name)
-        defer { locks.unlock(name) }
+        await locks.lock(Self.lockKey(name))
+        defer { locks.unlock(Self.lockKey(name)) }
         guard let p = try await repository.parameter(account: c.account, region: c.region, name: name) else { throw Self.notFound(name) }
         let target = input.parameterVersion ?? p.version
         var versions: [Int64: VersionDoc] = [:]
@@ -475,7 +598,8 @@ extension SSMService {
             if versions[target]?.labels.contains(label) == false { versions[target]?.labels.append(label) }
         }
         guard (versions[target]?.labels.count ?? 0) <= 10 else {
-            throw SSM.Errors.parameterVersionLabelLimitExceeded("A parameter version can have a maximum of 10 labels. Move one or more labels to another version and try again.")
+            // The text moto copies from AWS, without a space after "labels." (unverified).
+            throw SSM.Errors.parameterVersionLabelLimitExceeded("A parameter version can have maximum 10 labels.Move one or more labels to another version and try again.")
         }
         var docs: [Int64: String] = [:]
         for n in changed { docs[n] = versions[n]?.encoded() }
@@ -484,9 +608,9 @@ extension SSMService {
     }
 
     func unlabelParameterVersion(_ input: SSM.UnlabelParameterVersionRequest, context c: RequestContext) async throws -> SSM.UnlabelParameterVersionResult {
-        let name = try Self.normalize(input.name, c)
-        await locks.lock(name)
-        defer { locks.unlock(name) }
+        let name = try await storedName(try Self.normalize(input.name, c), c)
+        await locks.lock(Self.lockKey(name))
+        defer { locks.unlock(Self.lockKey(name)) }
         guard try await repository.parameter(account: c.account, region: c.region, name: name) != nil else { throw Self.notFound(name) }
         guard let v = try await repository.version(account: c.account, region: c.region, name: name, version: input.parameterVersion) else {
             throw SSM.Errors.parameterVersionNotFound("Systems Manager could not find version \(input.parameterVersion) of \(name). Verify the version and try again.")
@@ -501,7 +625,7 @@ extension SSMService {
     // MARK: delete
 
     func deleteParameter(_ input: SSM.DeleteParameterRequest, context c: RequestContext) async throws -> SSM.DeleteParameterResult {
-        let name = try Self.normalize(input.name, c)
+        let name = try await storedName(try Self.normalize(input.name, c), c)
         guard try await repository.delete(account: c.account, region: c.region, name: name) else { throw Self.notFound(name) }
         return SSM.DeleteParameterResult()
     }
@@ -511,7 +635,7 @@ extension SSMService {
         var deleted: [String] = []
         var invalid: [String] = []
         for raw in input.names {
-            let name = (try? Self.normalize(raw, c)) ?? raw
+            let name = try await storedName((try? Self.normalize(raw, c)) ?? raw, c)
             if try await repository.delete(account: c.account, region: c.region, name: name) { deleted.append(raw) } else { invalid.append(raw) }
         }
         return SSM.DeleteParametersResult(deletedParameters: deleted, invalidParameters: invalid)
@@ -586,8 +710,8 @@ extension SSMService {
         var sent = 0
         let nowMs = nowMillis
         for p in try await repository.notificationsDue(nowMillis: nowMs, limit: 500) {
-            await locks.lock(p.name)
-            defer { locks.unlock(p.name) }
+            await locks.lock(Self.lockKey(p.name))
+            defer { locks.unlock(Self.lockKey(p.name)) }
             guard let row = try await repository.parameter(account: p.account, region: p.region, name: p.name),
                   var doc = try? Self.decodeParameter(row.doc) else { continue }
             var events: [String] = []
@@ -623,7 +747,7 @@ extension SSMService {
 
     func taggedParameter(_ type: SSM.ResourceTypeForTagging, _ id: String, _ c: RequestContext) async throws -> (String, ParameterDoc) {
         guard type == .parameter else { throw SSM.Errors.invalidResourceType("Warden serves tags on parameters only.") }
-        let name = try Self.normalize(id, c)
+        let name = try await storedName(try Self.normalize(id, c), c)
         guard let p = try await repository.parameter(account: c.account, region: c.region, name: name) else {
             throw SSM.Errors.invalidResourceId("The resource ID \(id) is not valid. Verify the ID and try again.")
         }
@@ -639,8 +763,8 @@ extension SSMService {
 
     func addTagsToResource(_ input: SSM.AddTagsToResourceRequest, context c: RequestContext) async throws -> SSM.AddTagsToResourceResult {
         let n = try Self.normalize(input.resourceId, c)
-        await locks.lock(n)
-        defer { locks.unlock(n) }
+        await locks.lock(Self.lockKey(n))
+        defer { locks.unlock(Self.lockKey(n)) }
         var (name, doc) = try await taggedParameter(input.resourceType, input.resourceId, c)
         doc.tags = try Self.mergedTags(doc.tags, input.tags)
         try await saveTags(name, doc, c)
@@ -649,8 +773,8 @@ extension SSMService {
 
     func removeTagsFromResource(_ input: SSM.RemoveTagsFromResourceRequest, context c: RequestContext) async throws -> SSM.RemoveTagsFromResourceResult {
         let n = try Self.normalize(input.resourceId, c)
-        await locks.lock(n)
-        defer { locks.unlock(n) }
+        await locks.lock(Self.lockKey(n))
+        defer { locks.unlock(Self.lockKey(n)) }
         var (name, doc) = try await taggedParameter(input.resourceType, input.resourceId, c)
         doc.tags.removeAll { input.tagKeys.contains($0.first ?? "") }
         try await saveTags(name, doc, c)

@@ -81,8 +81,16 @@ extension SSMService {
             throw SSM.Errors.parameterPatternMismatchException(
                 "Parameter name must be a fully qualified name: letters, numbers and .-_, with / as the hierarchy separator and a leading / for a path.")
         }
+        // Reserved prefixes, in the three wordings moto's tests copy from AWS (not recorded by us): a plain name, an
+        // `/ssm...` path, an `/aws...` path.
         let first = name.split(separator: "/").first.map { $0.lowercased() } ?? ""
-        guard !first.hasPrefix("aws"), !first.hasPrefix("ssm") else {
+        if !name.hasPrefix("/") && (first.hasPrefix("aws") || first.hasPrefix("ssm")) {
+            throw validation(#"Parameter name: can't be prefixed with "aws" or "ssm" (case-insensitive)."#)
+        }
+        if first.hasPrefix("ssm") {
+            throw validation(#"Parameter name: can't be prefixed with "ssm" (case-insensitive). If formed as a path, it can consist of sub-paths divided by slash symbol; each sub-path can be formed as a mix of letters, numbers and the following 3 symbols .-_"#)
+        }
+        guard !first.hasPrefix("aws") else {
             throw validation("No access to reserved parameter name: \(name).")
         }
         guard name.split(separator: "/").count <= 15 else {
@@ -99,6 +107,29 @@ extension SSMService {
         guard let colon = name.lastIndex(of: ":") else { return (name, nil) }
         return (String(name[..<colon]), String(name[name.index(after: colon)...]))
     }
+
+    /// `name` and `/name` are one parameter (LocalStack's AWS-validated test_put_parameters): the other spelling of a
+    /// top-level name, or nil for a name in a hierarchy (whose leading slash is required).
+    static func otherSpelling(_ name: String) -> String? {
+        if name.hasPrefix("/") {
+            let rest = name.dropFirst()
+            return rest.isEmpty || rest.contains("/") ? nil : String(rest)
+        }
+        return name.contains("/") || name.isEmpty ? nil : "/" + name
+    }
+
+    /// The key both spellings of a top-level name lock under.
+    static func lockKey(_ name: String) -> String { otherSpelling(name).map { $0.hasPrefix("/") ? name : $0 } ?? name }
+
+    /// The stored parameter a name (in either spelling) names.
+    func lookup(_ name: String, _ c: RequestContext) async throws -> ParameterRow? {
+        if let p = try await repository.parameter(account: c.account, region: c.region, name: name) { return p }
+        guard let other = Self.otherSpelling(name) else { return nil }
+        return try await repository.parameter(account: c.account, region: c.region, name: other)
+    }
+
+    /// The name a parameter is stored under, for a name in either spelling (the name itself when there is none).
+    func storedName(_ name: String, _ c: RequestContext) async throws -> String { try await lookup(name, c)?.name ?? name }
 
     static func labelled(_ doc: String) -> Bool {
         ((try? JSONDecoder().decode(VersionDoc.self, from: Data(doc.utf8)))?.labels.isEmpty == false)

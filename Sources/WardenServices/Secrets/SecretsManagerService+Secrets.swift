@@ -15,7 +15,11 @@ extension SecretsManagerService {
     }
 
     func createSecret(_ input: SM.CreateSecretRequest, context c: RequestContext) async throws -> SM.CreateSecretResponse {
-        guard Self.isValidName(input.name) else { throw Self.invalidParameter("Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!") }
+        guard Self.isValidName(input.name) else {
+            // ValidationException, as recorded from AWS (SM-SNAP test_invalid_secret_name), not InvalidParameterException.
+            throw AWSError(code: "ValidationException", status: 400,
+                           message: "Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!")
+        }
         let value = try Self.value(input.secretString, input.secretBinary, required: false)
         let token = try Self.token(input.clientRequestToken)
         if let existing = try await find(input.name, c) {
@@ -31,7 +35,10 @@ extension SecretsManagerService {
         }
         let arn = "arn:\(c.partition.rawValue):secretsmanager:\(c.region):\(c.account):secret:\(input.name)-\(Self.suffix())"
         let tags = try Self.mergedTags([], input.tags ?? [])
-        let doc = SecretDoc(description: input.description, kmsKeyId: input.kmsKeyId, tags: tags, lastChangedMillis: nowMillis, type: input.type)
+        // An empty Description is kept as none: DescribeSecret then has no Description key (SM-SNAP test_secret_tags).
+        var doc = SecretDoc(description: input.description?.isEmpty == false ? input.description : nil, kmsKeyId: input.kmsKeyId, tags: tags,
+                            lastChangedMillis: nowMillis, type: input.type)
+        if input.tags != nil { doc.tagged = true }
         var version: SecretVersionRow?
         if let value {
             let sealed = try await seal(value.bytes, arn: arn, versionId: token, keyId: input.kmsKeyId, c)
@@ -60,7 +67,8 @@ extension SecretsManagerService {
                 throw SM.Errors.resourceNotFoundException("Secrets Manager can't find the specified secret value for VersionId: \(versionId)")
             }
             if let stage, !found.1.stages.contains(stage) {
-                throw Self.invalidParameter("You provided a VersionStage that is not associated to the provided VersionId.")
+                // InvalidRequestException, as recorded (SM-SNAP test_get_secret_value_errors mismatch_version_id_and_stage).
+                throw Self.invalidRequest("You provided a VersionStage that is not associated to the provided VersionId.")
             }
             chosen = found
         } else {
@@ -79,24 +87,37 @@ extension SecretsManagerService {
         try notDeleted(doc)
         let (v, vdoc) = try await pick(row, versionId: input.versionId, stage: input.versionStage)
         let plain = try await open(v.value, arn: row.arn, versionId: v.versionId, c)
-        try await touch(row, doc)
+        try await touch(row.arn, versionId: v.versionId)
         return SM.GetSecretValueResponse(arn: row.arn, name: row.name, versionId: v.versionId,
                                          secretBinary: vdoc.binary ? plain : nil, secretString: vdoc.binary ? nil : String(decoding: plain, as: UTF8.self),
-                                         versionStages: vdoc.stages, createdDate: Self.date(v.createdAtMillis))
+                                         versionStages: Self.ordered(vdoc.stages), createdDate: Self.date(v.createdAtMillis))
     }
 
-    /// LastAccessedDate is a date (midnight UTC): written only when the day changes, so reads stay reads.
-    func touch(_ row: SecretRow, _ doc: SecretDoc) async throws {
+    /// LastAccessedDate is a date (midnight UTC), of the secret and of the version read (ListSecretVersionIds shows it
+    /// per version): written only when the day changes, so reads stay reads. The secret and version are read again
+    /// under the secret's lock, so a read never writes back stages or fields a concurrent change has replaced.
+    func touch(_ arn: String, versionId: String) async throws {
         let day = nowMillis / 86_400_000 * 86_400_000
-        guard doc.lastAccessedMillis != day else { return }
-        var d = doc
-        d.lastAccessedMillis = day
-        var r = row
-        r.doc = d.encoded()
-        _ = try await repository.save(r)
+        await locks.lock(arn)
+        defer { locks.unlock(arn) }
+        guard var row = try await repository.secret(arn: arn),
+              var doc = try? JSONDecoder().decode(SecretDoc.self, from: Data(row.doc.utf8)) else { return }
+        var versionDocs: [String: String] = [:]
+        if let v = try await repository.versionDocs(arn: arn).first(where: { $0.versionId == versionId }) {
+            var vdoc = Self.versionDoc(doc: v.doc)
+            if vdoc.lastAccessedMillis != day {
+                vdoc.lastAccessedMillis = day
+                versionDocs[versionId] = vdoc.encoded()
+            }
+        }
+        guard doc.lastAccessedMillis != day || !versionDocs.isEmpty else { return }
+        doc.lastAccessedMillis = day
+        row.doc = doc.encoded()
+        _ = try await repository.save(row, versionDocs: versionDocs)
     }
 
     func batchGetSecretValue(_ input: SM.BatchGetSecretValueRequest, context c: RequestContext) async throws -> SM.BatchGetSecretValueResponse {
+        // AWS's texts for these request errors are not recorded (emulators disagree); Warden's own wording stays.
         if input.secretIdList != nil && input.filters != nil {
             throw Self.invalidParameter("Either SecretIdList or Filters must be provided, but not both.")
         }
@@ -139,15 +160,21 @@ extension SecretsManagerService {
         if let existing = versions.first(where: { $0.versionId == token }) {
             let plain = try await open(existing.value, arn: row.arn, versionId: token, c)
             guard plain == value.bytes else {
+                // ResourceExistsException per the API reference; AWS's exact text is not recorded anywhere we know,
+                // so this wording is Warden's (an unverified candidate).
                 throw SM.Errors.resourceExistsException("You can't modify an existing version, you can only create new versions.")
             }
-            return (token, Self.versionDoc(existing).stages)
+            return (token, Self.ordered(Self.versionDoc(existing).stages))
         }
-        guard stages.count <= 20 else { throw Self.invalidParameter("A version can have at most 20 staging labels.") }
+        // The first version of a secret always gets AWSCURRENT, whatever stages the request names (PutSecretValue API
+        // reference; SM-SNAP test_create_secret_version_from_empty_secret).
+        var wanted = stages
+        if versions.isEmpty && !wanted.contains("AWSCURRENT") { wanted.insert("AWSCURRENT", at: 0) }
+        guard wanted.count <= 20 else { throw Self.invalidParameter("A version can have at most 20 staging labels.") }
         var docs: [String: SecretVersionDoc] = [:]
         for v in versions { docs[v.versionId] = Self.versionDoc(v) }
         docs[token] = SecretVersionDoc(stages: [], binary: value.binary)
-        Self.move(stages, to: token, in: &docs)
+        Self.move(wanted, to: token, in: &docs)
         let sealed = try await seal(value.bytes, arn: row.arn, versionId: token, keyId: doc.kmsKeyId, c)
         var d = doc
         d.lastChangedMillis = nowMillis
@@ -156,10 +183,10 @@ extension SecretsManagerService {
         var changed: [String: String] = [:]
         for v in versions where docs[v.versionId]?.stages != Self.versionDoc(v).stages { changed[v.versionId] = docs[v.versionId]?.encoded() }
         let drop = Self.deprecatedToDrop(versions, docs: docs)
-        let newDoc = docs[token] ?? SecretVersionDoc(stages: stages, binary: value.binary)
+        let newDoc = docs[token] ?? SecretVersionDoc(stages: wanted, binary: value.binary)
         guard try await repository.save(r, newVersions: [SecretVersionRow(versionId: token, createdAtMillis: nowMillis, value: sealed, doc: newDoc.encoded())],
                                         versionDocs: changed, drop: drop) else { throw Self.notFound() }
-        return (token, newDoc.stages)
+        return (token, Self.ordered(newDoc.stages))
     }
 
     func putSecretValue(_ input: SM.PutSecretValueRequest, context c: RequestContext) async throws -> SM.PutSecretValueResponse {
@@ -191,13 +218,26 @@ extension SecretsManagerService {
         return SM.UpdateSecretResponse(arn: row.arn, name: row.name, versionId: versionId)
     }
 
-    func versionsToStages(_ row: SecretRow) async throws -> [String: [String]] {
+    /// Versions with at least one stage; nil for a secret with none (created without a value), as AWS then sends no
+    /// VersionIdsToStages member at all (SM-SNAP test_create_secret_version_from_empty_secret).
+    func versionsToStages(_ row: SecretRow) async throws -> [String: [String]]? {
         var out: [String: [String]] = [:]
         for v in try await repository.versionDocs(arn: row.arn) {
             let d = Self.versionDoc(doc: v.doc)
-            if !d.stages.isEmpty { out[v.versionId] = d.stages }
+            if !d.stages.isEmpty { out[v.versionId] = Self.ordered(d.stages) }
         }
-        return out
+        return out.isEmpty ? nil : out
+    }
+
+    /// Stages as AWS lists them: every recorded list is in code-point order (AWSCURRENT before AWSPENDING before
+    /// custom upper-case labels), whatever order they were attached in (SM-SNAP custom_stages tests).
+    static func ordered(_ stages: [String]) -> [String] { stages.sorted() }
+
+    /// Tags as DescribeSecret shows them: absent until the secret is first tagged, then present even when empty
+    /// (SM-SNAP test_secret_tags describe_secret_6: `"Tags": []` after untagging every key).
+    static func shownTags(_ doc: SecretDoc) -> [SM.Tag]? {
+        if doc.tags.isEmpty && doc.tagged != true { return nil }
+        return doc.tags.map { SM.Tag(key: $0[0], value: $0.count > 1 ? $0[1] : "") }
     }
 
     static func rules(_ r: RotationConfig?) -> SM.RotationRulesType? {
@@ -213,7 +253,7 @@ extension SecretsManagerService {
             lastRotatedDate: Self.date(doc.lastRotatedMillis), lastChangedDate: Self.date(doc.lastChangedMillis),
             lastAccessedDate: Self.date(doc.lastAccessedMillis), deletedDate: Self.date(doc.deletedMillis),
             nextRotationDate: doc.rotation?.enabled == true ? Self.date(row.rotateAtMillis) : nil,
-            tags: doc.tags.isEmpty ? nil : doc.tags.map { SM.Tag(key: $0[0], value: $0.count > 1 ? $0[1] : "") },
+            tags: Self.shownTags(doc),
             versionIdsToStages: try await versionsToStages(row), createdDate: Self.date(row.createdAtMillis),
             primaryRegion: doc.primaryRegion ?? (doc.replicas == nil ? nil : row.region), replicationStatus: status(doc))
     }
@@ -258,29 +298,79 @@ extension SecretsManagerService {
         return SM.ListSecretsResponse(secretList: out, nextToken: end < rows.count ? Data(String(end).utf8).base64EncodedString() : nil)
     }
 
-    /// ListSecrets filters: every filter must match; a value matches as a prefix, `!` negates.
+    /// ListSecrets filters (API_Filter and the Secrets Manager user guide; behaviour as LocalStack's and moto's
+    /// AWS-validated tests record it): every filter must match, even two with the same key; within one filter any value
+    /// may match; a value starting with `!` matches the secrets the rest of it does not match.
     static func matches(_ filters: [SM.Filter], _ row: SecretRow, _ doc: SecretDoc) throws(AWSError) -> Bool {
         for f in filters {
             guard let key = f.key?.rawValue else { throw invalidParameter("A filter needs a Key.") }
             let values = f.values ?? []
-            let fields: [String]
-            switch key {
-            case "name": fields = [row.name]
-            case "description": fields = [doc.description ?? ""]
-            case "tag-key": fields = doc.tags.map { $0[0] }
-            case "tag-value": fields = doc.tags.map { $0.count > 1 ? $0[1] : "" }
-            case "primary-region": fields = [row.region]
-            case "owning-service": fields = []
-            case "all": fields = [row.name, doc.description ?? ""] + doc.tags.flatMap { $0 }
-            default: throw invalidParameter("Invalid filter key: \(key)")
-            }
-            let ok = values.contains { v in
-                if v.hasPrefix("!") { return !fields.contains { $0.lowercased().hasPrefix(v.dropFirst().lowercased()) } }
-                return fields.contains { $0.lowercased().hasPrefix(v.lowercased()) }
+            let ok = values.contains { raw in
+                let negated = raw.hasPrefix("!")
+                let value = negated ? String(raw.dropFirst()) : raw
+                let hit = Self.matches(key: key, value: value, row, doc)
+                return negated ? !hit : hit
             }
             if !ok { return false }
         }
         return true
+    }
+
+    /// One (unnegated) filter value against a secret.
+    /// - name, tag-key, tag-value, primary-region, owning-service: the whole value is a case-sensitive prefix of the
+    ///   field (`testing1 one` does not match `testing1/one-123`).
+    /// - description: every word of the value is a case-insensitive prefix of some word of the description (`a secret`
+    ///   matches "an secret", not "asecret").
+    /// - all: the same word rule over the words of the name, description, tag keys and tag values.
+    static func matches(key: String, value: String, _ row: SecretRow, _ doc: SecretDoc) -> Bool {
+        func prefixOfAny(_ fields: [String]) -> Bool { fields.contains { $0.hasPrefix(value) } }
+        func wordsMatch(_ fields: [String]) -> Bool {
+            let wanted = value.split(whereSeparator: { $0 == " " }).map { $0.lowercased() }
+            guard !wanted.isEmpty else { return false }
+            let words = fields.flatMap { Self.searchWords($0) }.map { $0.lowercased() }
+            return wanted.allSatisfy { w in words.contains { $0.hasPrefix(w) } }
+        }
+        switch key {
+        case "name": return row.name.hasPrefix(value)
+        case "description": return doc.description.map { wordsMatch([$0]) } ?? false
+        case "tag-key": return prefixOfAny(doc.tags.map { $0[0] })
+        case "tag-value": return prefixOfAny(doc.tags.map { $0.count > 1 ? $0[1] : "" })
+        case "primary-region":
+            // Only replicated secrets have a primary region (a primary's own, or a replica's primary).
+            let primary = doc.primaryRegion ?? (doc.replicas == nil ? nil : row.region)
+            return primary.map { prefixOfAny([$0]) } ?? false
+        case "owning-service":
+            // Warden's secrets are never created by another service, so no secret has an owning service.
+            return false
+        case "all": return wordsMatch([row.name, doc.description ?? ""] + doc.tags.flatMap { $0 })
+        default:
+            // Unreachable in practice: the request's model check refuses keys outside the enum first.
+            return false
+        }
+    }
+
+    /// The words `all` and `description` search: split at spaces and at / _ + = . @ - (which never match themselves),
+    /// and before an upper-case letter that starts a lower-case run or follows a lower-case letter (`SecretOne` →
+    /// Secret, One; `COMPANYthings` → COMPAN, Ythings), as moto's AWS-verified tests record.
+    static func searchWords(_ text: String) -> [String] {
+        let separators = Set(" \t\n/_+=.@-")
+        var words: [String] = []
+        var current: [Character] = []
+        let chars = Array(text)
+        for (i, ch) in chars.enumerated() {
+            if separators.contains(ch) {
+                if !current.isEmpty { words.append(String(current)); current = [] }
+                continue
+            }
+            if ch.isUppercase, !current.isEmpty {
+                let nextIsLower = i + 1 < chars.count && chars[i + 1].isLowercase
+                let previousIsLower = current.last?.isLowercase == true
+                if nextIsLower || previousIsLower { words.append(String(current)); current = [] }
+            }
+            current.append(ch)
+        }
+        if !current.isEmpty { words.append(String(current)) }
+        return words
     }
 
     func listSecretVersionIds(_ input: SM.ListSecretVersionIdsRequest, context c: RequestContext) async throws -> SM.ListSecretVersionIdsResponse {
@@ -295,10 +385,13 @@ extension SecretsManagerService {
         }
         let all = try await repository.versionDocs(arn: row.arn).filter { input.includeDeprecated == true || !Self.versionDoc(doc: $0.doc).stages.isEmpty }
         let page = all.dropFirst(start).prefix(limit)
+        // A version's LastAccessedDate is its own (only once it was read); a version without stages (IncludeDeprecated)
+        // has no VersionStages key (SM-SNAP test_deprecated_secret_version_stage, test_update_secret_version_stages_*).
         let entries = page.map { v in
-            SM.SecretVersionsListEntry(versionId: v.versionId, versionStages: Self.versionDoc(doc: v.doc).stages,
-                                       lastAccessedDate: Self.date(doc.lastAccessedMillis), createdDate: Self.date(v.createdAtMillis),
-                                       kmsKeyIds: [doc.kmsKeyId ?? "DefaultEncryptionKey"])
+            let vdoc = Self.versionDoc(doc: v.doc)
+            return SM.SecretVersionsListEntry(versionId: v.versionId, versionStages: vdoc.stages.isEmpty ? nil : Self.ordered(vdoc.stages),
+                                              lastAccessedDate: Self.date(vdoc.lastAccessedMillis), createdDate: Self.date(v.createdAtMillis),
+                                              kmsKeyIds: [doc.kmsKeyId ?? "DefaultEncryptionKey"])
         }
         let end = start + page.count
         return SM.ListSecretVersionIdsResponse(versions: Array(entries), nextToken: end < all.count ? Data(String(end).utf8).base64EncodedString() : nil,
@@ -321,17 +414,22 @@ extension SecretsManagerService {
         var docs: [String: SecretVersionDoc] = [:]
         for v in versions { docs[v.versionId] = Self.versionDoc(v) }
         let holder = docs.first { $0.value.stages.contains(input.versionStage) }?.key
-        if let holder, holder != input.moveToVersionId, input.removeFromVersionId != holder {
-            throw Self.invalidParameter("The staging label \(input.versionStage) is currently attached to version \(holder), so you must explicitly reference that version in RemoveFromVersionId.")
+        if let target = input.moveToVersionId, docs[target] == nil {
+            // Text as moto gives it (not recorded from AWS).
+            throw Self.invalidParameter("Not a valid version: \(target)")
+        }
+        if let holder, holder != input.moveToVersionId, input.removeFromVersionId == nil {
+            // AWS's text, quoted in terraform-provider-aws's CHANGELOG 5.33.0 (#19943).
+            throw Self.invalidParameter("The parameter RemoveFromVersionId can't be empty. Staging label \(input.versionStage) is currently attached to version \(holder), so you must explicitly reference that version in RemoveFromVersionId.")
         }
         if let remove = input.removeFromVersionId {
-            guard docs[remove] != nil else { throw SM.Errors.resourceNotFoundException("Secrets Manager can't find version \(remove).") }
-            guard docs[remove]?.stages.contains(input.versionStage) == true else {
-                throw Self.invalidParameter("The staging label \(input.versionStage) is not attached to version \(remove).")
+            guard docs[remove] != nil else { throw Self.invalidParameter("Not a valid version: \(remove)") }
+            guard remove == holder else {
+                // A third-party emulator's text; AWS's own is not recorded.
+                throw Self.invalidParameter("When you move staging label \(input.versionStage), if you specify RemoveFromVersionId, it must be set to the version that currently has the staging label \(input.versionStage).")
             }
         }
         if let target = input.moveToVersionId {
-            guard docs[target] != nil else { throw SM.Errors.resourceNotFoundException("Secrets Manager can't find version \(target).") }
             Self.move([input.versionStage], to: target, in: &docs)
         } else if let remove = input.removeFromVersionId {
             guard input.versionStage != "AWSCURRENT" else {
@@ -358,7 +456,12 @@ extension SecretsManagerService {
         guard (7...30).contains(days) else { throw Self.invalidParameter("The RecoveryWindowInDays value must be between 7 and 30 days (inclusive).") }
         guard let (row, doc) = try await find(input.secretId, c) else {
             if input.forceDeleteWithoutRecovery == true {
-                return SM.DeleteSecretResponse(arn: nil, name: input.secretId, deletionDate: now())
+                // AWS answers as if the secret existed: Name, ARN and DeletionDate (LocalStack aws-validated
+                // test_delete_non_existent_secret_returns_as_if_secret_exists); the ARN is the one such a secret would have.
+                let arn = input.secretId.hasPrefix("arn:") ? input.secretId
+                    : "arn:\(c.partition.rawValue):secretsmanager:\(c.region):\(c.account):secret:\(input.secretId)-\(Self.suffix())"
+                let name = input.secretId.hasPrefix("arn:") ? (input.secretId.components(separatedBy: ":secret:").last ?? input.secretId) : input.secretId
+                return SM.DeleteSecretResponse(arn: arn, name: name, deletionDate: now())
             }
             throw Self.notFound()
         }
@@ -452,6 +555,8 @@ extension SecretsManagerService {
 
     func putResourcePolicy(_ input: SM.PutResourcePolicyRequest, context c: RequestContext) async throws -> SM.PutResourcePolicyResponse {
         var (row, doc) = try await load(input.secretId, c)
+        // terraform-provider-aws (secret_policy.go) retries PutResourcePolicy on exactly this error from AWS.
+        try notDeleted(doc)
         let policy = try Self.checkPolicy(input.resourcePolicy)
         if input.blockPublicPolicy == true && Self.isPublic(policy) {
             throw SM.Errors.publicPolicyException("You can't attach a resource-based policy that allows broad access to the secret.")
@@ -503,6 +608,7 @@ extension SecretsManagerService {
         var (row, doc) = try await load(input.secretId, c)
         try notReplica(doc)
         doc.tags = try Self.mergedTags(doc.tags, input.tags)
+        doc.tagged = true
         row.doc = doc.encoded()
         guard try await repository.save(row) else { throw Self.notFound() }
         try await syncReplicas(row.arn, c)
@@ -548,12 +654,14 @@ extension SecretsManagerService: SecretReader {
         }
         let (v, vdoc) = try await pick(row, versionId: versionId, stage: stage)
         let plain = try await open(v.value, arn: row.arn, versionId: v.versionId, c)
-        try await touch(row, doc)
+        try await touch(row.arn, versionId: v.versionId)
         var stagesJSON: [(String, JSONValue)] = []
-        for (id, stages) in try await versionsToStages(row).sorted(by: { $0.key < $1.key }) {
+        for (id, stages) in (try await versionsToStages(row) ?? [:]).sorted(by: { $0.key < $1.key }) {
             stagesJSON.append((id, .array(stages.map { .string($0) })))
         }
-        var fields: [(String, JSONValue)] = [("ARN", .string(row.arn)), ("Name", .string(row.name))]
+        // `name` in lower case: LocalStack's AWS-validated test_get_secret_parameter reads json.loads(SourceResult)["name"]
+        // (and "ARN"); the casing of the other members is not recorded.
+        var fields: [(String, JSONValue)] = [("ARN", .string(row.arn)), ("name", .string(row.name))]
         if let d = doc.description { fields.append(("Description", .string(d))) }
         if let k = doc.kmsKeyId { fields.append(("KmsKeyId", .string(k))) }
         fields.append(("LastChangedDate", .double(Double(doc.lastChangedMillis) / 1000)))

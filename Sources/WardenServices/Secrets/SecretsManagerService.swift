@@ -53,6 +53,8 @@ struct SecretDoc: Codable, Sendable {
     /// A primary's replicas (region, key, status), or for a replica the region of its primary.
     var replicas: [ReplicaInfo]?
     var primaryRegion: String?
+    /// True once the secret was tagged (at creation or by TagResource): DescribeSecret then always has a Tags member.
+    var tagged: Bool?
 
     func encoded() -> String { (try? JSONEncoder().encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}" }
 }
