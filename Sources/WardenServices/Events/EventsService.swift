@@ -170,7 +170,8 @@ extension EventsService {
 
     func listEventBuses(_ input: EV.ListEventBusesRequest, context c: RequestContext) async throws -> EV.ListEventBusesResponse {
         let prefix = input.namePrefix ?? ""
-        var all: [EV.EventBus] = "default".hasPrefix(prefix) ? [busEntry("default", c, doc: try await defaultBus(c))] : []
+        var all: [EV.EventBus] = []
+        if "default".hasPrefix(prefix) { all.append(busEntry("default", c, doc: try await defaultBus(c))) }
         for b in try await repository.list(account: c.account, region: c.region, kind: "bus", prefix: prefix) where b.name != "default" {
             all.append(busEntry(b.name, c, doc: try? JSONDecoder().decode(BusDoc.self, from: Data(b.doc.utf8))))
         }
@@ -220,7 +221,7 @@ extension EventsService {
         guard input.eventPattern != nil || input.scheduleExpression != nil else {
             throw Self.validation("Parameter(s) EventPattern or ScheduleExpression must be specified.")
         }
-        if let p = input.eventPattern { _ = try FilterPolicy(p, dialect: .eventPattern) }
+        if let p = input.eventPattern { _ = try EventPattern(p) }
         if let expr = input.scheduleExpression {
             guard bus == "default" else { throw Self.validation("ScheduleExpression is supported only on the default event bus.") }
             guard (try? Schedule(expr)) != nil else { throw Self.validation("Parameter ScheduleExpression is not valid.") }
@@ -375,7 +376,7 @@ extension EventsService {
         for r in try await repository.list(account: account, region: region, kind: "rule", prefix: bus + "/") {
             let name = String(r.name.dropFirst(bus.count + 1))
             guard !name.contains("/"), let doc = try? JSONDecoder().decode(RuleDoc.self, from: Data(r.doc.utf8)), doc.state == "ENABLED",
-                  let text = doc.pattern, let pattern = try? FilterPolicy(text, dialect: .eventPattern) else { continue }
+                  let text = doc.pattern, let pattern = try? EventPattern(text) else { continue }
             out.append(LiveRule(arn: Self.ruleArn(c, bus: bus, name), pattern: pattern, targets: doc.targets))
         }
         let set = RuleSet(out)
@@ -386,7 +387,7 @@ extension EventsService {
     /// The deliveries an event makes: every rule whose pattern matches, each target's input.
     static func route(_ event: JSONValue, rules: RuleSet, account: String, region: String, nowMillis: Int64) throws -> [(target: String, payload: [UInt8])] {
         var out: [(String, [UInt8])] = []
-        for rule in rules.candidates(for: event) where rule.pattern.matches(body: event) {
+        for rule in rules.candidates(for: event) where rule.pattern.matches(event) {
             out += try deliveries(event, targets: rule.targets, ruleArn: rule.arn, account: account, region: region, nowMillis: nowMillis)
         }
         return out
@@ -461,14 +462,14 @@ extension EventsService {
     }
 
     func testEventPattern(_ input: EV.TestEventPatternRequest, context c: RequestContext) async throws -> EV.TestEventPatternResponse {
-        let pattern = try FilterPolicy(input.eventPattern, dialect: .eventPattern)
-        guard case .object? = try? JSONParser.parse(Array(input.event.utf8)), let event = try? JSONParser.parse(Array(input.event.utf8)) else {
-            throw EV.Errors.invalidEventPatternException("Event is not valid JSON.")
+        let pattern = try EventPattern(input.eventPattern)
+        // An event that is not a JSON object, or lacks one of the members every event has, is refused with AWS's
+        // recorded text (which names no reason). `resources` is not required.
+        guard let event = try? JSONParser.parse(Array(input.event.utf8)), case .object = event,
+              ["id", "account", "source", "time", "region", "detail-type"].allSatisfy({ event[$0] != nil }) else {
+            throw Self.validation("Parameter Event is not valid.")
         }
-        for field in ["id", "account", "source", "time", "region", "detail-type"] where event[field] == nil {
-            throw Self.validation("Parameter Event is not valid: \(field) is missing.")
-        }
-        return EV.TestEventPatternResponse(result: pattern.matches(body: event))
+        return EV.TestEventPatternResponse(result: pattern.matches(event))
     }
 
     // MARK: background
@@ -679,7 +680,7 @@ extension EventsService {
 /// A bus's enabled rule with its parsed pattern.
 struct LiveRule: Sendable {
     var arn: String
-    var pattern: FilterPolicy
+    var pattern: EventPattern
     var targets: [TargetDoc]
 }
 

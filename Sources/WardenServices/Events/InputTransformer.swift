@@ -54,12 +54,18 @@ extension EventsService {
         }
         values["aws.events.rule-arn"] = .string(ruleArn)
         values["aws.events.rule-name"] = .string(ruleArn.split(separator: "/").last.map(String.init) ?? "")
-        values["aws.events.event.ingestion-time"] = .string(Timestamps.iso8601(Date(timeIntervalSince1970: Double(nowMillis) / 1000), fractional: false))
-        values["aws.events.event"] = .object([
-            ("id", event["id"] ?? .null), ("account", event["account"] ?? .null), ("detailType", event["detail-type"] ?? .null),
-            ("time", values["aws.events.event.ingestion-time"] ?? .null), ("source", event["source"] ?? .null),
-            ("region", event["region"] ?? .null), ("resources", event["resources"] ?? .array([])), ("version", event["version"] ?? .null),
-        ])
+        let ingested = JSONValue.string(Timestamps.iso8601(Date(timeIntervalSince1970: Double(nowMillis) / 1000), fractional: false))
+        values["aws.events.event.ingestion-time"] = ingested
+        // The event without its detail, `detailType` in camelCase and the ingestion time as `time`.
+        var original: [(String, JSONValue)] = []
+        for (key, name) in [("id", "id"), ("account", "account"), ("detailType", "detail-type")] {
+            original.append((key, event[name] ?? JSONValue.null))
+        }
+        original.append(("time", ingested))
+        for (key, name) in [("source", "source"), ("region", "region"), ("resources", "resources"), ("version", "version")] {
+            original.append((key, event[name] ?? JSONValue.null))
+        }
+        values["aws.events.event"] = JSONValue.object(original)
         values["aws.events.event.json"] = event
         let text = render(template, values: values)
         // A JSON document is passed on minified; anything else (a quoted string, plain text) as rendered.
