@@ -78,7 +78,8 @@ extension CloudWatchService {
             throw Self.validation("ComparisonOperator must be one of \(Self.operators.sorted().joined(separator: ", ")) for a static threshold.")
         }
         if let t = input.treatMissingData, !Self.missingModes.contains(t) {
-            throw Self.validation("TreatMissingData must be one of breaching, notBreaching, ignore, missing.")
+            // CloudWatch's text as LocalStack reproduces it (not seen in a recording, but closer than any other source).
+            throw Self.validation("The value \(t) is not supported for TreatMissingData parameter. Supported values are [breaching, notBreaching, ignore, missing].")
         }
         let actions = (input.alarmActions ?? []) + (input.okActions ?? []) + (input.insufficientDataActions ?? [])
         for a in actions {
@@ -141,8 +142,9 @@ extension CloudWatchService {
         let wantsMetric = input.alarmTypes.map { $0.contains(.metricAlarm) } ?? true
         if !wantsMetric { docs = [] }
         let (page, next) = try Self.page(docs, limit: limit, token: input.nextToken)
-        return CW.DescribeAlarmsOutput(compositeAlarms: input.alarmTypes?.contains(.compositeAlarm) == true ? [] : nil,
-                                       metricAlarms: page.map { alarmEntry($0, c) }, nextToken: next)
+        // CloudWatch always answers with both lists: `"CompositeAlarms": []` is present even when none were asked for
+        // (every recorded DescribeAlarms response has it). Warden keeps no composite alarms, so it is always empty.
+        return CW.DescribeAlarmsOutput(compositeAlarms: [], metricAlarms: page.map { alarmEntry($0, c) }, nextToken: next)
     }
 
     func describeAlarmsForMetric(_ input: CW.DescribeAlarmsForMetricInput, context c: RequestContext) async throws -> CW.DescribeAlarmsForMetricOutput {
@@ -199,7 +201,8 @@ extension CloudWatchService {
 
     func setAlarmState(_ input: CW.SetAlarmStateInput, context c: RequestContext) async throws -> EmptyShape {
         guard let d = try await repository.alarm(account: c.account, region: c.region, name: input.alarmName).flatMap(AlarmDoc.decode) else {
-            throw CW.Errors.resourceNotFound("Alarm \(input.alarmName) does not exist.")
+            // Recorded from CloudWatch: HTTP 404 ResourceNotFound with no Message at all (an empty message is left out).
+            throw CW.Errors.resourceNotFound("")
         }
         if let data = input.stateReasonData, (try? JSONParser.parse(Array(data.utf8))) == nil {
             throw CW.Errors.invalidFormatFault("StateReasonData is not valid JSON.")

@@ -55,7 +55,9 @@ public struct CloudWatchService: Sendable {
 
     static func checkValue(_ v: Double, _ field: String) throws(AWSError) {
         guard v.isFinite, abs(v) <= maxValue, v == 0 || abs(v) >= pow(2.0, -360.0) else {
-            throw invalid("The value \(v) for parameter \(field) is invalid.")
+            // The value as Java prints a double (`NaN`, `Infinity`, `-Infinity`, `4.9E-324`), as moto's copy of the text
+            // has it; a 2013 recording showed DecimalFormat's `?`/`∞` instead, so today's exact rendering is unverified.
+            throw invalid("The value \(JavaDouble.format(v)) for parameter \(field) is invalid.")
         }
     }
 
@@ -82,9 +84,13 @@ public struct CloudWatchService: Sendable {
                 throw Self.invalid("The value \(r) for parameter MetricData.member.\(n).StorageResolution is invalid.")
             }
             let unit = d.unit?.rawValue ?? "None"
-            let given = [d.value != nil, d.statisticValues != nil, d.values != nil].filter { $0 }.count
-            guard given <= 1 else {
-                throw Self.combination("The parameters MetricData.member.\(n).Value, MetricData.member.\(n).StatisticValues and MetricData.member.\(n).Values are mutually exclusive and you have specified more than one.")
+            // CloudWatch names the first two of the members given (Value before StatisticValues before Values).
+            // Value+Values and Value+StatisticValues are AWS's texts; StatisticValues+Values follows the same template
+            // (that pair's text was not found).
+            let given = [("Value", d.value != nil), ("StatisticValues", d.statisticValues != nil), ("Values", d.values != nil)]
+                .filter { $0.1 }.map { $0.0 }
+            if given.count > 1 {
+                throw Self.combination("The parameters MetricData.member.\(n).\(given[0]) and MetricData.member.\(n).\(given[1]) are mutually exclusive and you have specified both.")
             }
             func row(_ count: Double, _ sum: Double, _ mn: Double, _ mx: Double, _ distribution: Bool) -> MetricDatum {
                 MetricDatum(account: c.account, region: c.region, namespace: input.namespace, name: d.metricName, dimensions: dims,
@@ -130,6 +136,8 @@ public struct CloudWatchService: Sendable {
         var min = Double.infinity
         var max = -Double.infinity
         var unit: String?
+        /// Every unit the period's data points were put with (GetMetricData reports more than one as MultipleUnits).
+        var units: Set<String> = []
         /// (value, weight) pairs usable for percentiles.
         var samples: [(Double, Double)] = []
         var percentilesExact = true
@@ -140,6 +148,7 @@ public struct CloudWatchService: Sendable {
             min = Swift.min(min, p.min)
             max = Swift.max(max, p.max)
             unit = unit ?? p.unit
+            units.insert(p.unit)
             if p.distribution { samples.append((p.sum / p.sampleCount, p.sampleCount)) } else { percentilesExact = false }
         }
 
@@ -206,11 +215,22 @@ public struct CloudWatchService: Sendable {
         guard start < end else { throw Self.invalid("The parameter StartTime must be less than the parameter EndTime.") }
         let requested = (end - start) / (Int64(input.period) * 1000)
         guard requested <= 1440 else {
-            throw Self.combination("You have requested up to \(requested) datapoints, which exceeds the limit of 1,440. You may reduce the datapoints requested by increasing Period, or decreasing the time range.")
+            throw Self.combination("You have requested up to \(requested) datapoints, which exceeds the limit of 1440. You may reduce the datapoints requested by increasing Period, or decreasing the time range.")
         }
         let dims = MetricKey.canonical(try Self.dims(input.dimensions))
-        let list = try await buckets(c, namespace: input.namespace, name: input.metricName, dims: dims, start: start, end: end,
+        var list = try await buckets(c, namespace: input.namespace, name: input.metricName, dims: dims, start: start, end: end,
                                      period: input.period, unit: input.unit?.rawValue)
+        // Without a Unit, data put with different units is not mixed: CloudWatch answers one datapoint per unit and
+        // period (recorded: Average 10.0 None, 5.0 Count, 1.0 Seconds for the same period).
+        let units = list.reduce(into: Set<String>()) { $0.formUnion($1.1.units) }
+        if input.unit == nil, units.count > 1 {
+            var split: [(Int64, Bucket)] = []
+            for u in units.sorted() {
+                split += try await buckets(c, namespace: input.namespace, name: input.metricName, dims: dims, start: start, end: end,
+                                           period: input.period, unit: u)
+            }
+            list = split.sorted { $0.0 < $1.0 }
+        }
         let points = list.map { (ts, b) -> CW.Datapoint in
             var ext: [String: Double] = [:]
             for s in extended { if let v = b.value(s) { ext[s] = v } }
@@ -232,6 +252,13 @@ public struct CloudWatchService: Sendable {
         guard start < end else { throw Self.invalid("The parameter StartTime must be less than the parameter EndTime.") }
         var ids = Set<String>()
         var results: [CW.MetricDataResult] = []
+        // A query without a Label is labelled with its metric's name, followed by its Stat and then its Period for
+        // each of the two that differ among the request's queries (recorded: `metric1 Sum 60` / `metric1 Minimum 30`,
+        // `metric1 Sum` / `metric1 Minimum`, `metric1 60` / `metric1 30`, a lone query just `metric1`). Unit and
+        // dimensions are never added.
+        let statQueries = queries.compactMap(\.metricStat)
+        let statsDiffer = Set(statQueries.map(\.stat)).count > 1
+        let periodsDiffer = Set(statQueries.map(\.period)).count > 1
         for q in queries {
             guard ids.insert(q.id).inserted else { throw Self.invalid("The values for parameter id in MetricDataQueries are not unique.") }
             guard let first = q.id.unicodeScalars.first, CharacterSet.lowercaseLetters.contains(first) else {
@@ -248,13 +275,21 @@ public struct CloudWatchService: Sendable {
             let m = stat.metric
             guard let ns = m.namespace, let name = m.metricName else { throw Self.missing("MetricStat.Metric needs Namespace and MetricName.") }
             let dims = MetricKey.canonical(try Self.dims(m.dimensions))
-            var list = try await buckets(c, namespace: ns, name: name, dims: dims, start: start, end: end, period: stat.period, unit: stat.unit?.rawValue)
-                .compactMap { (ts, b) in b.value(stat.stat).map { (ts, $0) } }
+            let found = try await buckets(c, namespace: ns, name: name, dims: dims, start: start, end: end, period: stat.period, unit: stat.unit?.rawValue)
+            var list = found.compactMap { (ts, b) in b.value(stat.stat).map { (ts, $0) } }
+            // Without a Unit, values put with several units are aggregated together and the result says so (recorded:
+            // `Multiple units returned: '[Milliseconds, Seconds]'`, the units in alphabetical order).
+            let units = found.reduce(into: Set<String>()) { $0.formUnion($1.1.units) }
+            let messages: [CW.MessageData]? = stat.unit == nil && units.count > 1
+                ? [CW.MessageData(code: "MultipleUnits", value: "Multiple units returned: '[\(units.sorted().joined(separator: ", "))]'")] : nil
             if input.scanBy != .timestampAscending { list.reverse() }
             if let maxPoints = input.maxDatapoints { list = Array(list.prefix(maxPoints)) }
             guard q.returnData ?? true else { continue }
-            results.append(CW.MetricDataResult(id: q.id, label: q.label ?? name, timestamps: list.map { Date(timeIntervalSince1970: Double($0.0) / 1000) },
-                                               values: list.map(\.1), statusCode: .complete))
+            var label = name
+            if statsDiffer { label += " \(stat.stat)" }
+            if periodsDiffer { label += " \(stat.period)" }
+            results.append(CW.MetricDataResult(id: q.id, label: q.label ?? label, timestamps: list.map { Date(timeIntervalSince1970: Double($0.0) / 1000) },
+                                               values: list.map(\.1), statusCode: .complete, messages: messages))
         }
         return CW.GetMetricDataOutput(metricDataResults: results, messages: [])
     }

@@ -47,6 +47,8 @@ struct BusDoc: Codable, Sendable, TaggedDoc {
     var description: String?
     var createdMillis: Int64
     var tags: [String: String]?
+    /// When the bus was last changed (buses stored before this was kept read it as their creation time).
+    var modifiedMillis: Int64?
 }
 
 struct TargetDoc: Codable, Sendable {
@@ -59,6 +61,8 @@ struct TargetDoc: Codable, Sendable {
     var maxRetries: Int?
     var maxAgeSeconds: Int?
     var deadLetterArn: String?
+    /// SqsParameters.MessageGroupId: the group a FIFO queue target's messages are sent in.
+    var messageGroupId: String?
 }
 
 struct RuleDoc: Codable, Sendable, TaggedDoc {
@@ -82,6 +86,8 @@ struct DeliveryTarget: Codable, Sendable {
     var maxRetries: Int?
     var maxAgeSeconds: Int?
     var deadLetterArn: String?
+    /// A FIFO queue target's message group (its SqsParameters.MessageGroupId).
+    var groupId: String?
 }
 
 extension EventsService {
@@ -136,15 +142,37 @@ extension EventsService {
         return EmptyShape()
     }
 
+    static func date(_ ms: Int64) -> Date { Date(timeIntervalSince1970: Double(ms) / 1000) }
+
     func busEntry(_ name: String, _ c: RequestContext, doc: BusDoc?) -> EV.EventBus {
         EV.EventBus(name: name, arn: Self.busArn(c, name), description: doc?.description,
-                    creationTime: doc.map { Date(timeIntervalSince1970: Double($0.createdMillis) / 1000) })
+                    creationTime: doc.map { Self.date($0.createdMillis) }, lastModifiedTime: doc.map { Self.date($0.modifiedMillis ?? $0.createdMillis) })
+    }
+
+    /// The default bus's document. AWS reports a CreationTime and LastModifiedTime for the default bus too; Warden's
+    /// default bus exists without being created, so its times are those of the first call that asks for them (kept
+    /// under the name `default`, which CreateEventBus never takes).
+    func defaultBus(_ c: RequestContext) async throws -> BusDoc {
+        if let text = try await repository.get(account: c.account, region: c.region, kind: "bus", name: "default"),
+           let doc = try? JSONDecoder().decode(BusDoc.self, from: Data(text.utf8)) {
+            return doc
+        }
+        let doc = BusDoc(description: nil, createdMillis: nowMillis, tags: nil, modifiedMillis: nil)
+        // A concurrent first call may have stored its own: either is as good, the stored one wins from then on.
+        _ = try await repository.create(account: c.account, region: c.region, kind: "bus", name: "default",
+                                        doc: String(decoding: try JSONEncoder().encode(doc), as: UTF8.self))
+        if let text = try await repository.get(account: c.account, region: c.region, kind: "bus", name: "default"),
+           let stored = try? JSONDecoder().decode(BusDoc.self, from: Data(text.utf8)) {
+            return stored
+        }
+        return doc
     }
 
     func listEventBuses(_ input: EV.ListEventBusesRequest, context c: RequestContext) async throws -> EV.ListEventBusesResponse {
         let prefix = input.namePrefix ?? ""
-        var all: [EV.EventBus] = "default".hasPrefix(prefix) ? [busEntry("default", c, doc: nil)] : []
-        for b in try await repository.list(account: c.account, region: c.region, kind: "bus", prefix: prefix) {
+        var all: [EV.EventBus] = []
+        if "default".hasPrefix(prefix) { all.append(busEntry("default", c, doc: try await defaultBus(c))) }
+        for b in try await repository.list(account: c.account, region: c.region, kind: "bus", prefix: prefix) where b.name != "default" {
             all.append(busEntry(b.name, c, doc: try? JSONDecoder().decode(BusDoc.self, from: Data(b.doc.utf8))))
         }
         let (page, next) = try Self.page(all, limit: input.limit, token: input.nextToken)
@@ -158,14 +186,17 @@ extension EventsService {
     func describeEventBus(_ input: EV.DescribeEventBusRequest, context c: RequestContext) async throws -> EV.DescribeEventBusResponse {
         let name = Self.busName(input.name)
         var doc: BusDoc?
-        if name != "default" {
+        if name == "default" {
+            doc = try await defaultBus(c)
+        } else {
             guard let text = try await repository.get(account: c.account, region: c.region, kind: "bus", name: name) else {
                 throw Self.notFound("Event bus \(name) does not exist.")
             }
             doc = try? JSONDecoder().decode(BusDoc.self, from: Data(text.utf8))
         }
         return EV.DescribeEventBusResponse(name: name, arn: Self.busArn(c, name), description: doc?.description,
-                                           creationTime: doc.map { Date(timeIntervalSince1970: Double($0.createdMillis) / 1000) })
+                                           creationTime: doc.map { Self.date($0.createdMillis) },
+                                           lastModifiedTime: doc.map { Self.date($0.modifiedMillis ?? $0.createdMillis) })
     }
 
     // MARK: rules
@@ -190,7 +221,7 @@ extension EventsService {
         guard input.eventPattern != nil || input.scheduleExpression != nil else {
             throw Self.validation("Parameter(s) EventPattern or ScheduleExpression must be specified.")
         }
-        if let p = input.eventPattern { _ = try FilterPolicy(p, dialect: .eventPattern) }
+        if let p = input.eventPattern { _ = try EventPattern(p) }
         if let expr = input.scheduleExpression {
             guard bus == "default" else { throw Self.validation("ScheduleExpression is supported only on the default event bus.") }
             guard (try? Schedule(expr)) != nil else { throw Self.validation("Parameter ScheduleExpression is not valid.") }
@@ -280,13 +311,25 @@ extension EventsService {
                     continue
                 }
             }
+            // AWS's recorded texts for these two.
+            if [t.input != nil, t.inputPath != nil, t.inputTransformer != nil].filter({ $0 }).count > 1 {
+                throw Self.validation("Only one of Input, InputPath, or InputTransformer must be provided for target \(t.id).")
+            }
+            if let tr = t.inputTransformer, let bad = Self.undefinedPlaceholder(tr.inputTemplate, defined: Set((tr.inputPathsMap ?? [:]).keys)) {
+                throw Self.validation("InputTemplate for target \(t.id) contains invalid placeholder \(bad).")
+            }
+            // A FIFO queue needs a message group. AWS's text (moto's aws-verified copy); whether AWS raises it or lists
+            // it in FailedEntries is not settled, Warden raises it.
+            if arn.service == "sqs", arn.resource.hasSuffix(".fifo"), t.sqsParameters?.messageGroupId == nil {
+                throw Self.validation("Parameter(s) SqsParameters must be specified for target: \(t.id).")
+            }
             let targetDoc = TargetDoc(id: t.id, arn: t.arn, input: t.input, inputPath: t.inputPath,
                                       pathsMap: t.inputTransformer?.inputPathsMap, template: t.inputTransformer?.inputTemplate,
                                       maxRetries: t.retryPolicy?.maximumRetryAttempts, maxAgeSeconds: t.retryPolicy?.maximumEventAgeInSeconds,
-                                      deadLetterArn: t.deadLetterConfig?.arn)
+                                      deadLetterArn: t.deadLetterConfig?.arn, messageGroupId: t.sqsParameters?.messageGroupId)
             if let i = doc.targets.firstIndex(where: { $0.id == t.id }) { doc.targets[i] = targetDoc } else { doc.targets.append(targetDoc) }
         }
-        guard doc.targets.count <= 5 else { throw EV.Errors.limitExceededException("The requested resource exceeds the maximum number allowed (5 targets per rule).") }
+        guard doc.targets.count <= 5 else { throw EV.Errors.limitExceededException("The requested resource exceeds the maximum number allowed.") }
         try await save(doc, name: input.rule, bus: bus, c)
         return EV.PutTargetsResponse(failedEntryCount: failed.count, failedEntries: failed)
     }
@@ -304,6 +347,7 @@ extension EventsService {
         let all = doc.targets.map { t in
             EV.Target(id: t.id, arn: t.arn, input: t.input, inputPath: t.inputPath,
                       inputTransformer: t.template.map { EV.InputTransformer(inputPathsMap: t.pathsMap, inputTemplate: $0) },
+                      sqsParameters: t.messageGroupId.map { EV.SqsParameters(messageGroupId: $0) },
                       deadLetterConfig: t.deadLetterArn.map { EV.DeadLetterConfig(arn: $0) },
                       retryPolicy: (t.maxRetries != nil || t.maxAgeSeconds != nil)
                         ? EV.RetryPolicy(maximumRetryAttempts: t.maxRetries, maximumEventAgeInSeconds: t.maxAgeSeconds) : nil)
@@ -332,7 +376,7 @@ extension EventsService {
         for r in try await repository.list(account: account, region: region, kind: "rule", prefix: bus + "/") {
             let name = String(r.name.dropFirst(bus.count + 1))
             guard !name.contains("/"), let doc = try? JSONDecoder().decode(RuleDoc.self, from: Data(r.doc.utf8)), doc.state == "ENABLED",
-                  let text = doc.pattern, let pattern = try? FilterPolicy(text, dialect: .eventPattern) else { continue }
+                  let text = doc.pattern, let pattern = try? EventPattern(text) else { continue }
             out.append(LiveRule(arn: Self.ruleArn(c, bus: bus, name), pattern: pattern, targets: doc.targets))
         }
         let set = RuleSet(out)
@@ -343,7 +387,7 @@ extension EventsService {
     /// The deliveries an event makes: every rule whose pattern matches, each target's input.
     static func route(_ event: JSONValue, rules: RuleSet, account: String, region: String, nowMillis: Int64) throws -> [(target: String, payload: [UInt8])] {
         var out: [(String, [UInt8])] = []
-        for rule in rules.candidates(for: event) where rule.pattern.matches(body: event) {
+        for rule in rules.candidates(for: event) where rule.pattern.matches(event) {
             out += try deliveries(event, targets: rule.targets, ruleArn: rule.arn, account: account, region: region, nowMillis: nowMillis)
         }
         return out
@@ -353,40 +397,15 @@ extension EventsService {
                            nowMillis: Int64) throws -> [(target: String, payload: [UInt8])] {
         try targets.map { t in
             let target = DeliveryTarget(arn: t.arn, ruleArn: ruleArn, account: account, region: region, createdMillis: nowMillis,
-                                        maxRetries: t.maxRetries, maxAgeSeconds: t.maxAgeSeconds, deadLetterArn: t.deadLetterArn)
-            return (String(decoding: try JSONEncoder().encode(target), as: UTF8.self), Self.input(t, event))
+                                        maxRetries: t.maxRetries, maxAgeSeconds: t.maxAgeSeconds, deadLetterArn: t.deadLetterArn,
+                                        groupId: t.messageGroupId)
+            return (String(decoding: try JSONEncoder().encode(target), as: UTF8.self), Self.input(t, event, ruleArn: ruleArn, nowMillis: nowMillis))
         }
     }
 
     func route(_ event: JSONValue, bus: String, account: String, region: String) async throws -> [(target: String, payload: [UInt8])] {
         try Self.route(event, rules: try await liveRules(bus: bus, account: account, region: region), account: account, region: region,
                        nowMillis: nowMillis)
-    }
-
-    /// What a target receives: the event, or Input, or the value at InputPath, or the InputTransformer's template
-    /// with `<name>` replaced by the values at its paths.
-    static func input(_ t: TargetDoc, _ event: JSONValue) -> [UInt8] {
-        if let fixed = t.input { return Array(fixed.utf8) }
-        if let path = t.inputPath { return JSONWriter.write(at(path, event) ?? .null) }
-        if let template = t.template {
-            var text = template
-            for (name, path) in t.pathsMap ?? [:] {
-                let v = at(path, event)
-                let replacement: String
-                if case .string(let s)? = v { replacement = s } else { replacement = v.map { String(decoding: JSONWriter.write($0), as: UTF8.self) } ?? "" }
-                text = text.replacingOccurrences(of: "<\(name)>", with: replacement)
-            }
-            return Array(text.utf8)
-        }
-        return JSONWriter.write(event)
-    }
-
-    /// `$.detail.eventName`-style paths.
-    static func at(_ path: String, _ value: JSONValue) -> JSONValue? {
-        guard path.hasPrefix("$") else { return nil }
-        var v: JSONValue? = value
-        for part in path.dropFirst().split(separator: ".") where !part.isEmpty { v = v?[String(part)] }
-        return v
     }
 
     func putEvents(_ input: EV.PutEventsRequest, context c: RequestContext) async throws -> EV.PutEventsResponse {
@@ -398,23 +417,38 @@ extension EventsService {
         var failed = 0
         // Each bus's rules are read once per request, however many entries name it.
         var rulesOf: [String: RuleSet] = [:]
+        // A bus that does not exist fails the whole call (recorded: ResourceNotFoundException), before any entry is put.
+        var known: Set<String> = []
         for e in input.entries {
-            guard let source = e.source, !source.isEmpty, let type = e.detailType, !type.isEmpty else {
-                results.append(EV.PutEventsResultEntry(errorCode: "InvalidArgument", errorMessage: "Parameters Source and DetailType are required."))
+            let bus = Self.busName(e.eventBusName)
+            guard !known.contains(bus) else { continue }
+            guard try await busExists(bus, c) else { throw Self.notFound("Event bus \(bus) does not exist.") }
+            known.insert(bus)
+        }
+        for e in input.entries {
+            // Checked in AWS's order: Source, DetailType, Detail (recorded texts; a failed entry has no EventId).
+            func fail(_ code: String, _ message: String) {
+                results.append(EV.PutEventsResultEntry(errorCode: code, errorMessage: message))
                 failed += 1
+            }
+            guard let source = e.source, !source.isEmpty else {
+                fail("InvalidArgument", "Parameter Source is not valid. Reason: Source is a required argument.")
                 continue
             }
-            guard let text = e.detail, case .object? = try? JSONParser.parse(Array(text.utf8)), let detail = try? JSONParser.parse(Array(text.utf8)) else {
-                results.append(EV.PutEventsResultEntry(errorCode: "MalformedDetail", errorMessage: "Detail is malformed."))
-                failed += 1
+            guard let type = e.detailType, !type.isEmpty else {
+                fail("InvalidArgument", "Parameter DetailType is not valid. Reason: DetailType is a required argument.")
+                continue
+            }
+            guard let text = e.detail, !text.isEmpty else {
+                fail("InvalidArgument", "Parameter Detail is not valid. Reason: Detail is a required argument.")
+                continue
+            }
+            // Detail must be a JSON object.
+            guard let detail = try? JSONParser.parse(Array(text.utf8)), case .object = detail else {
+                fail("MalformedDetail", "Detail is malformed.")
                 continue
             }
             let bus = Self.busName(e.eventBusName)
-            guard try await busExists(bus, c) else {
-                results.append(EV.PutEventsResultEntry(errorCode: "NotAuthorizedForSourceException", errorMessage: "Event bus \(bus) does not exist."))
-                failed += 1
-                continue
-            }
             let id = UUID().uuidString.lowercased()
             let event = Self.event(id: id, source: source, detailType: type, account: c.account, region: c.region, time: e.time ?? now(),
                                    resources: e.resources ?? [], detail: detail)
@@ -428,14 +462,14 @@ extension EventsService {
     }
 
     func testEventPattern(_ input: EV.TestEventPatternRequest, context c: RequestContext) async throws -> EV.TestEventPatternResponse {
-        let pattern = try FilterPolicy(input.eventPattern, dialect: .eventPattern)
-        guard case .object? = try? JSONParser.parse(Array(input.event.utf8)), let event = try? JSONParser.parse(Array(input.event.utf8)) else {
-            throw EV.Errors.invalidEventPatternException("Event is not valid JSON.")
+        let pattern = try EventPattern(input.eventPattern)
+        // An event that is not a JSON object, or lacks one of the members every event has, is refused with AWS's
+        // recorded text (which names no reason). `resources` is not required.
+        guard let event = try? JSONParser.parse(Array(input.event.utf8)), case .object = event,
+              ["id", "account", "source", "time", "region", "detail-type"].allSatisfy({ event[$0] != nil }) else {
+            throw Self.validation("Parameter Event is not valid.")
         }
-        for field in ["id", "account", "source", "time", "region", "detail-type"] where event[field] == nil {
-            throw Self.validation("Parameter Event is not valid: \(field) is missing.")
-        }
-        return EV.TestEventPatternResponse(result: pattern.matches(body: event))
+        return EV.TestEventPatternResponse(result: pattern.matches(event))
     }
 
     // MARK: background
@@ -504,8 +538,10 @@ extension EventsService {
                 switch arn.service {
                 case "sqs":
                     guard let queues else { throw Self.validation("no queues") }
+                    // A FIFO queue gets the target's MessageGroupId; deduplication is the queue's own (content-based),
+                    // as EventBridge sets no deduplication id of its own on classic targets.
                     try await queues.deliver(queueArn: target.arn, body: body, attributes: nil, senderId: "AIDAWARDENEVENTBRIDGE",
-                                             groupId: nil, dedupId: nil)
+                                             groupId: target.groupId, dedupId: nil)
                 case "lambda":
                     guard let functions else { throw Self.validation("no functions") }
                     try await functions.invokeEvent(functionArn: target.arn, payload: d.payload, service: "events.amazonaws.com", sourceArn: target.ruleArn)
@@ -644,7 +680,7 @@ extension EventsService {
 /// A bus's enabled rule with its parsed pattern.
 struct LiveRule: Sendable {
     var arn: String
-    var pattern: FilterPolicy
+    var pattern: EventPattern
     var targets: [TargetDoc]
 }
 

@@ -106,7 +106,8 @@ public struct LogsService: Sendable {
 
     /// A group named by `logGroupName` or `logGroupIdentifier` (a name or an ARN).
     static func groupName(_ name: String?, _ identifier: String?) throws(AWSError) -> String {
-        if let name, identifier != nil { _ = name; throw invalid("LogGroup name and LogGroup ARN are mutually exclusive parameters.") }
+        // A ValidationException, not InvalidParameterException (recorded for DescribeLogStreams).
+        if let name, identifier != nil { _ = name; throw L.Errors.validationException("LogGroup name and LogGroup ARN are mutually exclusive parameters.") }
         if let name { return name }
         guard let id = identifier else { throw invalid("Either the logGroupName or logGroupIdentifier parameter must be specified.") }
         if id.hasPrefix("arn:"), let r = id.range(of: ":log-group:") {
@@ -267,7 +268,7 @@ public struct LogsService: Sendable {
         }
         let rejected = (tooNew ?? tooOld ?? expired) == nil ? nil
             : L.RejectedLogEventsInfo(tooNewLogEventStartIndex: tooNew, tooOldLogEventEndIndex: tooOld, expiredLogEventEndIndex: expired)
-        return L.PutLogEventsResponse(nextSequenceToken: nil, rejectedLogEventsInfo: rejected)
+        return L.PutLogEventsResponse(nextSequenceToken: Self.sequenceToken(nowMs), rejectedLogEventsInfo: rejected)
     }
 
     /// Stores events with their metric filters' data points, then hands matching events to subscription filters.
@@ -319,6 +320,15 @@ public struct LogsService: Sendable {
         let partition = Partition(region: region).rawValue
         try? await functions.invokeEvent(functionArn: s.destinationArn, payload: payload, service: "logs.amazonaws.com",
                                          sourceArn: "arn:\(partition):logs:\(region):\(account):log-group:\(group):*")
+    }
+
+    /// CloudWatch Logs still answers PutLogEvents with a `nextSequenceToken` (recorded in 2026), though it ignores
+    /// sequence tokens on the way in: a 56-digit number like AWS's, the ingestion time first, then random digits.
+    static func sequenceToken(_ ms: Int64) -> String {
+        let t = String(max(0, ms))
+        var out = String(repeating: "0", count: max(0, 20 - t.count)) + t
+        for _ in 0..<36 { out += String(Int.random(in: 0...9)) }
+        return out
     }
 
     /// A 56-digit event id in the shape CloudWatch Logs uses (timestamp first, so ids sort by time).
