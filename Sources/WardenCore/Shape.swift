@@ -19,6 +19,8 @@ public final class Shape: Sendable {
     public let min: Double?
     public let max: Double?
     public let enumValues: Set<String>?
+    /// The order AWS lists `enumValues` in its validation message, where a recorded response shows it.
+    public let enumMessageOrder: [String]?
     public let pattern: String?
     public let sensitive: Bool
     public let flattened: Bool
@@ -32,7 +34,7 @@ public final class Shape: Sendable {
     public init(
         name: String, kind: Kind, members: [Member] = [], member: Member? = nil, key: Member? = nil,
         value: Member? = nil, min: Double? = nil, max: Double? = nil, enumValues: [String]? = nil,
-        pattern: String? = nil, sensitive: Bool = false, flattened: Bool = false, timestampFormat: String? = nil,
+        enumMessageOrder: [String]? = nil, pattern: String? = nil, sensitive: Bool = false, flattened: Bool = false, timestampFormat: String? = nil,
         payload: String? = nil
     ) {
         self.payload = payload
@@ -45,6 +47,7 @@ public final class Shape: Sendable {
         self.min = min
         self.max = max
         self.enumValues = enumValues.map(Set.init)
+        self.enumMessageOrder = enumMessageOrder
         self.pattern = pattern
         self.sensitive = sensitive
         self.flattened = flattened

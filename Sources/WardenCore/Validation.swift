@@ -68,7 +68,8 @@ public enum ModelValidator {
         case .string:
             guard let s = value.stringValue else { return }
             if let allowed = shape.enumValues, !allowed.contains(s) {
-                fail("Member must satisfy enum value set: [\(allowed.sorted().joined(separator: ", "))]")
+                // AWS's order where recorded; otherwise sorted (AWS's order is neither the model's nor derivable).
+                fail("Member must satisfy enum value set: [\((shape.enumMessageOrder ?? allowed.sorted()).joined(separator: ", "))]")
                 return
             }
             checkLength(Double(s.unicodeScalars.count), shape: shape, fail: fail)

@@ -193,12 +193,27 @@ public struct QueueRepository: Sendable {
                 var binds: [SQLValue] = [.text(queueId), .int(nowMillis), .int(nowMillis)]
                 if fifo { binds.append(.int(nowMillis)) }
                 binds.append(.int(Int64(limit - out.count)))
-                let candidates = try await tx.query("""
-                    SELECT seq, message_id, sent_at_ms, receive_count, first_receive_ms, body, doc FROM sqs_messages m
+                var candidates = try await tx.query("""
+                    SELECT seq, message_id, sent_at_ms, receive_count, first_receive_ms, body, group_id, doc FROM sqs_messages m
                     WHERE queue_id = ? AND visible_at_ms <= ? AND expires_at_ms > ?\(groupRule)
                     ORDER BY \(order) LIMIT ?\(fifo && db.dialect == .postgres ? " FOR UPDATE" : lock)
                     """, binds)
                 if candidates.isEmpty { break }
+                if fifo {
+                    // SQS returns as many messages of one message group as it can before it turns to the next
+                    // (groups in the order of their oldest available message), not the queue's interleaving.
+                    var groups: [String] = []
+                    for r in candidates { if let g = r[6].text, !groups.contains(g) { groups.append(g) } }
+                    var grouped: [SQLRow] = []
+                    for g in groups where grouped.count < limit - out.count {
+                        grouped += try await tx.query("""
+                            SELECT seq, message_id, sent_at_ms, receive_count, first_receive_ms, body, group_id, doc FROM sqs_messages
+                            WHERE queue_id = ? AND group_id = ? AND visible_at_ms <= ? AND expires_at_ms > ?
+                            ORDER BY seq LIMIT ?\(db.dialect == .postgres ? " FOR UPDATE" : "")
+                            """, [.text(queueId), .text(g), .int(nowMillis), .int(nowMillis), .int(Int64(limit - out.count - grouped.count))])
+                    }
+                    candidates = grouped
+                }
                 for r in candidates {
                     let seq = r[0].int ?? 0
                     // With a zero visibility timeout a claimed message is visible again at once: never twice per call.
@@ -218,7 +233,7 @@ public struct QueueRepository: Sendable {
                         UPDATE sqs_messages SET visible_at_ms = ?, receive_count = ?, first_receive_ms = COALESCE(first_receive_ms, ?),
                             receipt = ? WHERE seq = ?
                         """, [.int(nowMillis + visibilityMillis), .int(count), .int(nowMillis), .text(receipt), .int(seq)])
-                    out.append(SQLRow([r[0], r[1], r[2], .int(count), .int(r[4].int ?? nowMillis), r[5], r[6], .text(receipt)]))
+                    out.append(SQLRow([r[0], r[1], r[2], .int(count), .int(r[4].int ?? nowMillis), r[5], r[7], .text(receipt)]))
                 }
                 // Another pass only to fill places that dead-lettered messages left.
                 if moved == 0 { break }

@@ -213,6 +213,10 @@ class Gen:
             args.append(f"max: {num(s['max'])}")
         if "enum" in s:
             args.append("enumValues: [" + ", ".join(swift_string(v) for v in s["enum"]) + "]")
+        if "enumMessageOrder" in s:
+            # Our patch key: the order AWS lists the values in its validation message, where a recorded response
+            # shows it (neither the model's order nor sorted).
+            args.append("enumMessageOrder: [" + ", ".join(swift_string(v) for v in s["enumMessageOrder"]) + "]")
         if "pattern" in s:
             args.append(f"pattern: {swift_string(icu_pattern(s['pattern']))}")
         if s.get("sensitive"):

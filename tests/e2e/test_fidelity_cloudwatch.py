@@ -32,7 +32,7 @@ def json_client(w, tmp_path):
     (d / "service-2.json").write_text(json.dumps(model))
     session = botocore.session.get_session()
     session.get_component("data_loader").search_paths.insert(0, str(tmp_path))
-    key, secret = w.credentials()
+    key, secret = w.credentials() if not w.dev else ("AKIDDEVEXAMPLE", "dev-secret")
     return session.create_client("cloudwatch", endpoint_url=w.endpoint, region_name="us-east-1", aws_access_key_id=key,
                                  aws_secret_access_key=secret)
 

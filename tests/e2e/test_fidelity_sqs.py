@@ -273,3 +273,22 @@ def test_list_trails_honours_next_token(make_warden, backend):
     with pytest.raises(ClientError) as e:
         ct.list_trails(NextToken="not-a-token")
     assert code(e) == "InvalidNextTokenException"
+
+
+def test_fifo_receive_returns_a_group_together(sqs):
+    """"SQS returns as many messages with the same message group ID as possible. The ReceiveMessage API call can also
+    return messages from other available message groups." (AWS knowledge center, sqs-fifo-messages-not-returned)."""
+    w, c = sqs
+    url = c.create_queue(QueueName="g.fifo", Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "true"})["QueueUrl"]
+    for body, group in [("a1", "a"), ("b1", "b"), ("a2", "a"), ("b2", "b"), ("a3", "a")]:
+        c.send_message(QueueUrl=url, MessageBody=body, MessageGroupId=group)
+    got = c.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    assert [m["Body"] for m in got] == ["a1", "a2", "a3", "b1", "b2"]
+    # In flight, both groups are held back until their messages are deleted.
+    assert "Messages" not in c.receive_message(QueueUrl=url, MaxNumberOfMessages=10)
+    for m in got[:3]:
+        c.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+    c.send_message(QueueUrl=url, MessageBody="a4", MessageGroupId="a")
+    c.change_message_visibility(QueueUrl=url, ReceiptHandle=got[3]["ReceiptHandle"], VisibilityTimeout=0)
+    # b1 is visible again but b2 is still in flight: group b stays blocked, group a goes on.
+    assert [m["Body"] for m in c.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]] == ["a4"]

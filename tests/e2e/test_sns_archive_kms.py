@@ -128,7 +128,7 @@ def test_fifo_archive_and_replay(strict):
     for b in bodies:
         assert b["Replayed"] is True
         assert b["MessageId"] in ids and b["Timestamp"] == originals[b["MessageId"]]["Timestamp"]
-        verify(b)
+        assert "Signature" not in b  # FIFO topics' notifications are not signed (recorded from AWS)
     deadline = time.time() + 10
     while sns.get_subscription_attributes(SubscriptionArn=sub)["Attributes"].get("ReplayStatus") != "Completed" and time.time() < deadline:
         time.sleep(0.2)

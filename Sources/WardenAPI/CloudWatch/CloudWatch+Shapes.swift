@@ -972,12 +972,14 @@ extension CloudWatch.Shapes {
     public static let `StateValue` = Shape(
         name: #"StateValue"#,
         kind: .string,
-        enumValues: [#"OK"#, #"ALARM"#, #"INSUFFICIENT_DATA"#]
+        enumValues: [#"OK"#, #"ALARM"#, #"INSUFFICIENT_DATA"#],
+        enumMessageOrder: [#"INSUFFICIENT_DATA"#, #"ALARM"#, #"OK"#]
     )
     public static let `Statistic` = Shape(
         name: #"Statistic"#,
         kind: .string,
-        enumValues: [#"SampleCount"#, #"Average"#, #"Sum"#, #"Minimum"#, #"Maximum"#]
+        enumValues: [#"SampleCount"#, #"Average"#, #"Sum"#, #"Minimum"#, #"Maximum"#],
+        enumMessageOrder: [#"Maximum"#, #"SampleCount"#, #"Sum"#, #"Minimum"#, #"Average"#]
     )
     public static let `StatisticSet` = Shape(
         name: #"StatisticSet"#,

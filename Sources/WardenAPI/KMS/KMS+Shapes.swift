@@ -1287,7 +1287,8 @@ extension KMS.Shapes {
     public static let `MacAlgorithmSpec` = Shape(
         name: #"MacAlgorithmSpec"#,
         kind: .string,
-        enumValues: [#"HMAC_SHA_224"#, #"HMAC_SHA_256"#, #"HMAC_SHA_384"#, #"HMAC_SHA_512"#]
+        enumValues: [#"HMAC_SHA_224"#, #"HMAC_SHA_256"#, #"HMAC_SHA_384"#, #"HMAC_SHA_512"#],
+        enumMessageOrder: [#"HMAC_SHA_384"#, #"HMAC_SHA_256"#, #"HMAC_SHA_224"#, #"HMAC_SHA_512"#]
     )
     public static let `MacAlgorithmSpecList` = Shape(
         name: #"MacAlgorithmSpecList"#,

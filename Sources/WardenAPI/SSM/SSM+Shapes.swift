@@ -521,7 +521,8 @@ extension SSM.Shapes {
     public static let `ParameterType` = Shape(
         name: #"ParameterType"#,
         kind: .string,
-        enumValues: [#"String"#, #"StringList"#, #"SecureString"#]
+        enumValues: [#"String"#, #"StringList"#, #"SecureString"#],
+        enumMessageOrder: [#"SecureString"#, #"StringList"#, #"String"#]
     )
     public static let `ParameterVersionLabelLimitExceeded` = Shape(
         name: #"ParameterVersionLabelLimitExceeded"#,

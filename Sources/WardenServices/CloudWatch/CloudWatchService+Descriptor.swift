@@ -14,7 +14,7 @@ extension CloudWatchService {
         typealias Ops = CloudWatch.Operations
         return ServiceDescriptor(
             model: CloudWatch.model, eventSource: "monitoring.amazonaws.com",
-            validationError: (code: "InvalidParameterValueException", queryCode: "InvalidParameterValue", status: 400),
+            validationError: (code: "ValidationError", queryCode: "ValidationError", status: 400),
             operations: [
                 AnyOperation(Ops.PutMetricData.self, traits: Self.traits("PutMetricData", readOnly: false), putMetricData),
                 AnyOperation(Ops.GetMetricData.self, traits: Self.traits("GetMetricData", readOnly: true), getMetricData),

@@ -1,6 +1,6 @@
-// SNS subscription filter policies and EventBridge event patterns (one matcher, two dialects): parsed and checked when
-// set, matched against message attributes, a message body (FilterPolicyScope) or an event. AND across keys, OR within
-// a key's list, `$or` across alternatives.
+// SNS subscription filter policies: parsed and checked when set, matched against message attributes or a message body
+// (FilterPolicyScope). AND across keys, OR within a key's list, `$or` across alternatives. (EventBridge's patterns have
+// their own parser and matcher, Events/EventPattern.swift: their errors and semantics differ.)
 import Foundation
 import WardenCore
 
@@ -23,17 +23,10 @@ struct FilterPolicy: Sendable {
         case numeric([(String, Double)])
         case exists(Bool)
         case cidr(UInt32, UInt32)
-        /// EventBridge only: `*` matches any run of characters.
-        case wildcard(String)
     }
-
-    enum Dialect: Sendable { case snsFilterPolicy, eventPattern }
 
     /// Alternatives: the policy matches when any of them does (one unless `$or` is used).
     let alternatives: [[(String, Node)]]
-    /// SNS compares numbers to five decimal places and flattens message bodies into dotted paths; EventBridge keeps
-    /// its own matching.
-    let dialect: Dialect
 
     /// Whether some key's value is an object (a nested policy, which only the MessageBody scope takes).
     var nested: Bool {
@@ -47,56 +40,16 @@ struct FilterPolicy: Sendable {
 
     static func invalid(_ m: String) -> AWSError { SNSService.invalid("FilterPolicy: \(m)") }
 
-    init(_ text: String, dialect: Dialect = .snsFilterPolicy) throws(AWSError) {
-        guard dialect == .eventPattern else {
-            try self.init(sns: text)
-            return
-        }
-        // The same language, EventBridge's errors, no SNS limits, and `wildcard`.
-        let parsed = Result { () throws(AWSError) -> [[(String, Node)]] in
-            guard case .object(let fields)? = try? JSONParser.parse(Array(text.utf8)) else {
-                throw Self.invalid("Filter is not valid JSON")
-            }
-            return try Self.expand(fields, wildcard: true)
-        }
-        switch parsed {
-        case .success(let a): self.init(alternatives: a, dialect: .eventPattern)
-        case .failure(let error):
-            throw AWSError(code: "InvalidEventPatternException", status: 400,
-                           message: "Event pattern is not valid. Reason: \(error.message.replacingOccurrences(of: "Invalid parameter: FilterPolicy: ", with: ""))")
-        }
-    }
-
-    private init(alternatives: [[(String, Node)]], dialect: Dialect) {
-        self.alternatives = alternatives
-        self.dialect = dialect
-    }
-
-    /// The exact values a top-level key must take for any alternative to match, or nil when some alternative accepts
-    /// other values (an index of rules by `source` uses it to skip rules that cannot match).
-    func exactValues(of key: String) -> Set<String>? {
-        var out = Set<String>()
-        for alt in alternatives {
-            guard let node = alt.first(where: { $0.0 == key })?.1, case .conditions(let cs) = node else { return nil }
-            for c in cs {
-                guard case .exact(let v) = c else { return nil }
-                out.insert(v)
-            }
-        }
-        return out
-    }
-
     // SNS follows most reasons below with its JSON parser's position, "\n at [Source: …; line: 1, column: N]", whose
     // Source part differs between AWS's parser versions (the policy echoed, or REDACTED) and whose column depends on
     // the parser's token position: Warden leaves that suffix off rather than guess it.
-    private init(sns text: String) throws(AWSError) {
+    init(_ text: String) throws(AWSError) {
         guard text.utf8.count <= 256 * 1024 else { throw Self.invalid("Filter policy is too long") }
         guard case .object(let fields)? = try? JSONParser.parse(Array(text.utf8)) else {
             // SNS words this with its JSON parser's own message (which Warden cannot reproduce); the start is SNS's.
             throw Self.invalid("failed to parse JSON. Unexpected character")
         }
-        dialect = .snsFilterPolicy
-        alternatives = try Self.expand(fields, wildcard: false)
+        alternatives = try Self.expand(fields)
         let keys = alternatives.map { $0.count }.max() ?? 0
         guard keys <= 5 else { throw Self.invalid("Filter policy can not have more than 5 keys") }
         let combinations = alternatives.reduce(0) { total, alt in total + alt.reduce(1) { $0 * Self.count($1.1) } }
@@ -111,7 +64,7 @@ struct FilterPolicy: Sendable {
     }
 
     /// `$or` multiplies out into alternatives.
-    static func expand(_ fields: [(String, JSONValue)], wildcard: Bool) throws(AWSError) -> [[(String, Node)]] {
+    static func expand(_ fields: [(String, JSONValue)]) throws(AWSError) -> [[(String, Node)]] {
         var alternatives: [[(String, Node)]] = [[]]
         for (key, value) in fields {
             if key == "$or" {
@@ -119,27 +72,27 @@ struct FilterPolicy: Sendable {
                 var expanded: [[(String, Node)]] = []
                 for option in options {
                     guard case .object(let o) = option else { throw invalid("$or must contain objects") }
-                    for alt in try expand(o, wildcard: wildcard) { for base in alternatives { expanded.append(base + alt) } }
+                    for alt in try expand(o) { for base in alternatives { expanded.append(base + alt) } }
                 }
                 alternatives = expanded
             } else {
-                let node = try parse(value, key: key, wildcard: wildcard)
+                let node = try parse(value, key: key)
                 alternatives = alternatives.map { $0 + [(key, node)] }
             }
         }
         return alternatives
     }
 
-    static func parse(_ value: JSONValue, key: String, wildcard: Bool) throws(AWSError) -> Node {
+    static func parse(_ value: JSONValue, key: String) throws(AWSError) -> Node {
         switch value {
         case .array(let items):
             guard !items.isEmpty else { throw invalid("Empty arrays are not allowed") }
             var out: [Condition] = []
-            for item in items { out.append(try condition(item, wildcard: wildcard)) }
+            for item in items { out.append(try condition(item)) }
             return .conditions(out)
         case .object(let fields):
             var out: [(String, Node)] = []
-            for (k, v) in fields { out.append((k, try parse(v, key: k, wildcard: wildcard))) }
+            for (k, v) in fields { out.append((k, try parse(v, key: k))) }
             return .object(out)
         default:
             // A key whose value is neither a list nor a nested object (recorded from SNS, the key's name quoted).
@@ -192,7 +145,7 @@ struct FilterPolicy: Sendable {
         return nil
     }
 
-    static func condition(_ v: JSONValue, wildcard: Bool = false) throws(AWSError) -> Condition {
+    static func condition(_ v: JSONValue) throws(AWSError) -> Condition {
         switch v {
         case .string(let s): return .exact(s)
         case .number(let s):
@@ -223,20 +176,18 @@ struct FilterPolicy: Sendable {
             case ("anything-but", .number): return .anythingBut([try condition(arg)])
             case ("anything-but", .object(let inner)):
                 // SNS takes only `prefix` here (recorded: suffix, exists and unknown names are "Unsupported
-                // anything-but pattern: <name>"); EventBridge also takes `suffix`.
+                // anything-but pattern: <name>").
                 guard let (iop, iarg) = inner.first else { throw invalid("Unsupported anything-but pattern") }
-                guard iop == "prefix" || (wildcard && iop == "suffix") else { throw invalid("Unsupported anything-but pattern: \(iop)") }
+                guard iop == "prefix" else { throw invalid("Unsupported anything-but pattern: \(iop)") }
                 guard case .string(let s) = iarg else { throw invalid("\(iop) match pattern must be a string") }
                 // AWS's text for more than one name inside anything-but is unknown: Warden's own.
                 guard inner.count == 1 else { throw invalid("Unsupported anything-but pattern") }
-                return .anythingBut([iop == "prefix" ? .prefix(s) : .suffix(s)])
+                return .anythingBut([.prefix(s)])
             case ("numeric", .array(let items)):
                 return try numericCondition(items)
             case ("numeric", _):
                 // AWS's text for a numeric condition that is not a list is unknown: Warden's own.
                 throw invalid("Value of numeric must be an array of operator and number pairs")
-            case ("wildcard", .string(let s)) where wildcard:
-                return .wildcard(s)
             case ("cidr", .string(let s)):
                 guard let range = cidr(s) else { throw invalid("Malformed CIDR, one '/' required") }
                 return .cidr(range.0, range.1)
@@ -278,22 +229,20 @@ struct FilterPolicy: Sendable {
     /// A number as SNS compares it: to five decimal places (SNS documents five digits of accuracy after the point).
     static func fivePlaces(_ d: Double) -> Double { (d * 100_000).rounded() }
 
-    /// `fivePlaces`: SNS's precision (EventBridge compares the numbers as they are).
-    static func matches(_ c: Condition, _ values: [Value]?, fivePlaces five: Bool = false) -> Bool {
+    static func matches(_ c: Condition, _ values: [Value]?) -> Bool {
         switch c {
         case .exists(let want): return (values != nil) == want
         case .anythingBut(let inner):
             guard let values, !values.isEmpty else { return false }
-            return values.allSatisfy { v in !inner.contains { matches($0, [v], fivePlaces: five) } }
+            return values.allSatisfy { v in !inner.contains { matches($0, [v]) } }
         default:
             guard let values else { return false }
             return values.contains { v in
                 switch (c, v) {
                 case (.exact(let s), .string(let x)): return s == x
                 case (.exact(let s), .number(_, let t)): return s == t
-                case (.number(let d), .number(let x, _)) where five: return fivePlaces(d) == fivePlaces(x)
-                case (.number(let d), .number(let x, _)): return d == x
-                case (.numeric(let pairs), .number(let raw, _)) where five:
+                case (.number(let d), .number(let x, _)): return fivePlaces(d) == fivePlaces(x)
+                case (.numeric(let pairs), .number(let raw, _)):
                     let x = fivePlaces(raw)
                     return pairs.allSatisfy { op, bound in
                         let d = fivePlaces(bound)
@@ -309,18 +258,6 @@ struct FilterPolicy: Sendable {
                 case (.prefix(let p), .string(let x)): return x.hasPrefix(p)
                 case (.suffix(let p), .string(let x)): return x.hasSuffix(p)
                 case (.equalsIgnoreCase(let p), .string(let x)): return p.lowercased() == x.lowercased()
-                case (.numeric(let pairs), .number(let x, _)):
-                    return pairs.allSatisfy { op, d in
-                        switch op {
-                        case "=": return x == d
-                        case "<": return x < d
-                        case "<=": return x <= d
-                        case ">": return x > d
-                        default: return x >= d
-                        }
-                    }
-                case (.wildcard(let p), .string(let x)):
-                    return Self.wildcardMatch(Array(p.unicodeScalars), Array(x.unicodeScalars))
                 case (.cidr(let net, let mask), .string(let x)):
                     guard let ip = ipv4(Substring(x)) else { return false }
                     return ip & mask == net
@@ -332,21 +269,17 @@ struct FilterPolicy: Sendable {
 
     /// Attribute scope: values of message attributes by name (Binary attributes are ignored: nil).
     func matches(attributes: [String: [Value]]) -> Bool {
-        let five = dialect == .snsFilterPolicy
-        return alternatives.contains { alt in
+        alternatives.contains { alt in
             alt.allSatisfy { key, node in
                 guard case .conditions(let cs) = node else { return false }
-                return cs.contains { Self.matches($0, attributes[key], fivePlaces: five) }
+                return cs.contains { Self.matches($0, attributes[key]) }
             }
         }
     }
 
-    /// Body scope: nested keys into the message parsed as JSON (an event, for EventBridge).
+    /// Body scope: nested keys into the message parsed as JSON.
     func matches(body: JSONValue) -> Bool {
-        guard dialect == .snsFilterPolicy else {
-            return alternatives.contains { alt in alt.allSatisfy { key, node in Self.matches(node, body[key]) } }
-        }
-        // SNS: only a JSON object can match. Its leaves are compared by dotted path, so a policy's nested keys and a
+        // Only a JSON object can match. Its leaves are compared by dotted path, so a policy's nested keys and a
         // body's dotted names meet ({"a":{"b":…}} and {"a.b":…} are the same path), and arrays (of values, objects or
         // arrays) count as all of their elements: both as recorded from SNS.
         guard case .object = body else { return false }
@@ -356,7 +289,7 @@ struct FilterPolicy: Sendable {
             alt.allSatisfy { key, node in
                 var paths: [(String, [Condition])] = []
                 Self.paths(key, node, into: &paths)
-                return paths.allSatisfy { path, cs in cs.contains { Self.matches($0, leaves[path], fivePlaces: true) } }
+                return paths.allSatisfy { path, cs in cs.contains { Self.matches($0, leaves[path]) } }
             }
         }
     }
@@ -379,45 +312,6 @@ struct FilterPolicy: Sendable {
         case .conditions(let cs): out.append((key, cs))
         case .object(let fields): for (k, n) in fields { paths("\(key).\(k)", n, into: &out) }
         }
-    }
-
-    static func matches(_ node: Node, _ value: JSONValue?) -> Bool {
-        switch node {
-        case .object(let fields):
-            guard let value, case .object = value else { return false }
-            return fields.allSatisfy { k, n in matches(n, value[k]) }
-        case .conditions(let cs):
-            let values: [Value]?
-            switch value {
-            case nil: values = nil
-            case .array(let items)?: values = items.compactMap(Self.value)
-            case let v?: values = Self.value(v).map { [$0] }
-            }
-            return cs.contains { matches($0, values) }
-        }
-    }
-
-    /// `*` matches any run of characters (greedy with backtracking over the last star).
-    static func wildcardMatch(_ p: [Unicode.Scalar], _ v: [Unicode.Scalar]) -> Bool {
-        var i = 0, j = 0, star = -1, mark = 0
-        while j < v.count {
-            if i < p.count && p[i] != "*" && p[i] == v[j] {
-                i += 1
-                j += 1
-            } else if i < p.count && p[i] == "*" {
-                star = i
-                mark = j
-                i += 1
-            } else if star >= 0 {
-                i = star + 1
-                mark += 1
-                j = mark
-            } else {
-                return false
-            }
-        }
-        while i < p.count && p[i] == "*" { i += 1 }
-        return i == p.count
     }
 
     static func value(_ v: JSONValue) -> Value? {

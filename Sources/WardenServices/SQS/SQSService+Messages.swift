@@ -549,7 +549,7 @@ extension SQSService {
                                      sourceIP: "", userAgent: "sns.amazonaws.com", receivedAt: now())
         let fifo = record.isFifo
         let p = try prepare(body: body, delaySeconds: nil, attributes: attributes, system: nil,
-                            groupId: fifo ? groupId ?? "default" : nil, dedupId: fifo ? dedupId : nil, record: record, context)
+                            groupId: fifo ? groupId ?? "default" : groupId, dedupId: fifo ? dedupId : nil, record: record, context)
         _ = try await store([p], queue: row, record: record)
     }
 }

@@ -87,7 +87,7 @@ extension SecretsManagerService {
         try notDeleted(doc)
         let (v, vdoc) = try await pick(row, versionId: input.versionId, stage: input.versionStage)
         let plain = try await open(v.value, arn: row.arn, versionId: v.versionId, c)
-        try await touch(row.arn, versionId: v.versionId)
+        try await touch(row.arn, versionId: v.versionId, seen: (doc.lastAccessedMillis, vdoc.lastAccessedMillis))
         return SM.GetSecretValueResponse(arn: row.arn, name: row.name, versionId: v.versionId,
                                          secretBinary: vdoc.binary ? plain : nil, secretString: vdoc.binary ? nil : String(decoding: plain, as: UTF8.self),
                                          versionStages: Self.ordered(vdoc.stages), createdDate: Self.date(v.createdAtMillis))
@@ -96,8 +96,10 @@ extension SecretsManagerService {
     /// LastAccessedDate is a date (midnight UTC), of the secret and of the version read (ListSecretVersionIds shows it
     /// per version): written only when the day changes, so reads stay reads. The secret and version are read again
     /// under the secret's lock, so a read never writes back stages or fields a concurrent change has replaced.
-    func touch(_ arn: String, versionId: String) async throws {
+    func touch(_ arn: String, versionId: String, seen: (secret: Int64?, version: Int64?)) async throws {
         let day = nowMillis / 86_400_000 * 86_400_000
+        // The hot path: both dates already read today, so a read stays a read (no lock, no further storage read).
+        if seen.secret == day && seen.version == day { return }
         await locks.lock(arn)
         defer { locks.unlock(arn) }
         guard var row = try await repository.secret(arn: arn),
@@ -654,7 +656,7 @@ extension SecretsManagerService: SecretReader {
         }
         let (v, vdoc) = try await pick(row, versionId: versionId, stage: stage)
         let plain = try await open(v.value, arn: row.arn, versionId: v.versionId, c)
-        try await touch(row.arn, versionId: v.versionId)
+        try await touch(row.arn, versionId: v.versionId, seen: (doc.lastAccessedMillis, vdoc.lastAccessedMillis))
         var stagesJSON: [(String, JSONValue)] = []
         for (id, stages) in (try await versionsToStages(row) ?? [:]).sorted(by: { $0.key < $1.key }) {
             stagesJSON.append((id, .array(stages.map { .string($0) })))
