@@ -26,7 +26,7 @@ public enum ModelValidator {
         switch value {
         case .string(let s): return s
         case .integer(let i): return String(i)
-        case .double(let d): return String(d)
+        case .double(let d): return JavaDouble.format(d)
         case .boolean(let b): return String(b)
         default: return ""
         }
@@ -36,7 +36,18 @@ public enum ModelValidator {
         guard let value else { return }
         let sensitive = shape.sensitive
         func fail(_ constraint: String) {
-            let shown = sensitive || !isScalar(value) ? "" : "'\(describe(value))' "
+            // A list of plain values is shown as Java prints a list (`[a, b, c]`), as AWS shows it; lists of
+            // structures and maps are left out (AWS prints their Java objects, which have no equivalent here).
+            let shown: String
+            if sensitive {
+                shown = ""
+            } else if isScalar(value) {
+                shown = "'\(describe(value))' "
+            } else if case .list(let items) = value, items.allSatisfy(isScalar) {
+                shown = "'[\(items.map(describe).joined(separator: ", "))]' "
+            } else {
+                shown = ""
+            }
             out.append("Value \(shown)at '\(path)' failed to satisfy constraint: \(constraint)")
         }
         switch shape.kind {
