@@ -534,6 +534,10 @@ public enum Migrations {
             """,
             "CREATE INDEX cloudtrail_insights_time ON cloudtrail_insights (account_id, region, event_time_ms)",
         ]),
+        Migration(version: 17, name: "sqs dead-letter source", statements: [
+            // The queue a message was moved from to a dead-letter queue (its DeadLetterQueueSourceArn).
+            "ALTER TABLE sqs_messages ADD COLUMN dlq_source TEXT",
+        ]),
     ]
 
     /// Applies every migration not yet recorded, each in its own transaction. Safe to run from several nodes

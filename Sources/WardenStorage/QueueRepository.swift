@@ -45,6 +45,8 @@ public struct ReceivedMessage: Sendable {
     public var sentAtMillis: Int64
     public var receiveCount: Int64
     public var firstReceiveMillis: Int64
+    /// The queue (`account/region/name`) a dead-letter queue's message was moved from.
+    public var deadLetterSource: String? = nil
 }
 
 /// Counts GetQueueAttributes reports.
@@ -194,7 +196,7 @@ public struct QueueRepository: Sendable {
                 if fifo { binds.append(.int(nowMillis)) }
                 binds.append(.int(Int64(limit - out.count)))
                 var candidates = try await tx.query("""
-                    SELECT seq, message_id, sent_at_ms, receive_count, first_receive_ms, body, group_id, doc FROM sqs_messages m
+                    SELECT seq, message_id, sent_at_ms, receive_count, first_receive_ms, body, group_id, doc, dlq_source FROM sqs_messages m
                     WHERE queue_id = ? AND visible_at_ms <= ? AND expires_at_ms > ?\(groupRule)
                     ORDER BY \(order) LIMIT ?\(fifo && db.dialect == .postgres ? " FOR UPDATE" : lock)
                     """, binds)
@@ -207,7 +209,7 @@ public struct QueueRepository: Sendable {
                     var grouped: [SQLRow] = []
                     for g in groups where grouped.count < limit - out.count {
                         grouped += try await tx.query("""
-                            SELECT seq, message_id, sent_at_ms, receive_count, first_receive_ms, body, group_id, doc FROM sqs_messages
+                            SELECT seq, message_id, sent_at_ms, receive_count, first_receive_ms, body, group_id, doc, dlq_source FROM sqs_messages
                             WHERE queue_id = ? AND group_id = ? AND visible_at_ms <= ? AND expires_at_ms > ?
                             ORDER BY seq LIMIT ?\(db.dialect == .postgres ? " FOR UPDATE" : "")
                             """, [.text(queueId), .text(g), .int(nowMillis), .int(nowMillis), .int(Int64(limit - out.count - grouped.count))])
@@ -221,7 +223,7 @@ public struct QueueRepository: Sendable {
                     let count = (r[3].int ?? 0) + 1
                     if let max = maxReceiveCount, let dlq = deadLetterQueueId, count > max {
                         try await tx.execute("""
-                            UPDATE sqs_messages SET queue_id = ?, receive_count = 0, first_receive_ms = NULL, receipt = NULL,
+                            UPDATE sqs_messages SET dlq_source = queue_id, queue_id = ?, receive_count = 0, first_receive_ms = NULL, receipt = NULL,
                                 visible_at_ms = ?, expires_at_ms = ? WHERE seq = ?
                             """, [.text(dlq), .int(nowMillis), .int(deadLetterExpiresAtMillis), .int(seq)])
                         moved += 1
@@ -233,7 +235,7 @@ public struct QueueRepository: Sendable {
                         UPDATE sqs_messages SET visible_at_ms = ?, receive_count = ?, first_receive_ms = COALESCE(first_receive_ms, ?),
                             receipt = ? WHERE seq = ?
                         """, [.int(nowMillis + visibilityMillis), .int(count), .int(nowMillis), .text(receipt), .int(seq)])
-                    out.append(SQLRow([r[0], r[1], r[2], .int(count), .int(r[4].int ?? nowMillis), r[5], r[7], .text(receipt)]))
+                    out.append(SQLRow([r[0], r[1], r[2], .int(count), .int(r[4].int ?? nowMillis), r[5], r[7], .text(receipt), r[8]]))
                 }
                 // Another pass only to fill places that dead-lettered messages left.
                 if moved == 0 { break }
@@ -245,7 +247,7 @@ public struct QueueRepository: Sendable {
             return ReceivedMessage(seq: r[0].int ?? 0, messageId: messageId, receipt: r[7].text ?? "",
                                    body: try sealer.open(r[5].blob ?? [], context: Self.sealContext(messageId)),
                                    doc: r[6].text ?? "", sentAtMillis: r[2].int ?? 0, receiveCount: r[3].int ?? 0,
-                                   firstReceiveMillis: r[4].int ?? 0)
+                                   firstReceiveMillis: r[4].int ?? 0, deadLetterSource: r[8].text)
         }
     }
 

@@ -417,6 +417,16 @@ def test_filter_matching(w):
     source = LSF + " test_filter_policy_on_message_body_dot_attribute / _array_of_object_attributes"
     assert sorted(m["Body"] for m in drain(sqs, dotted, 3, timeout=4)) == sorted(json.dumps(b) for b in bodies[:2]), source
     assert [m["Body"] for m in drain(sqs, records, 2, timeout=4)] == [json.dumps(bodies[3])], source
+    # A `$or` nested inside an object of a MessageBody policy (LSF test_filter_policy_on_message_body_or_attribute).
+    nested_or = subscriber("nested-or", {"source": ["aws.cloudwatch"], "detail": {"$or": [
+        {"metricName": ["CPUUtilization"]}, {"namespace": [{"prefix": "AWS/"}]}]}}, "MessageBody")
+    events = [{"source": "aws.cloudwatch", "detail": {"metricName": "CPUUtilization", "namespace": "Custom"}},
+              {"source": "aws.cloudwatch", "detail": {"metricName": "Latency", "namespace": "AWS/EC2"}},
+              {"source": "aws.cloudwatch", "detail": {"metricName": "Latency", "namespace": "Custom"}},
+              {"source": "aws.ec2", "detail": {"metricName": "CPUUtilization"}}]
+    for e in events:
+        sns.publish(TopicArn=topic, Message=json.dumps(e))
+    assert sorted(m["Body"] for m in drain(sqs, nested_or, 3, timeout=4)) == sorted(json.dumps(e) for e in events[:2])
 
 
 # 8. AddPermission.

@@ -292,3 +292,21 @@ def test_fifo_receive_returns_a_group_together(sqs):
     c.change_message_visibility(QueueUrl=url, ReceiptHandle=got[3]["ReceiptHandle"], VisibilityTimeout=0)
     # b1 is visible again but b2 is still in flight: group b stays blocked, group a goes on.
     assert [m["Body"] for m in c.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]] == ["a4"]
+
+
+def test_dead_letter_source_arn(sqs):
+    """A message moved to a dead-letter queue keeps its MessageId and names its source queue
+    (LS-SQS test_dead_letter_queue_message_attributes: DeadLetterQueueSourceArn)."""
+    w, c = sqs
+    acct = account(w)
+    dlq = c.create_queue(QueueName="dead")["QueueUrl"]
+    src = c.create_queue(QueueName="src", Attributes={"RedrivePolicy": (
+        '{"deadLetterTargetArn": "arn:aws:sqs:us-east-1:%s:dead", "maxReceiveCount": 1}' % acct)})["QueueUrl"]
+    mid = c.send_message(QueueUrl=src, MessageBody="poison")["MessageId"]
+    c.receive_message(QueueUrl=src, VisibilityTimeout=0, WaitTimeSeconds=5)
+    assert "Messages" not in c.receive_message(QueueUrl=src, VisibilityTimeout=0)
+    m = c.receive_message(QueueUrl=dlq, AttributeNames=["All"], WaitTimeSeconds=5)["Messages"][0]
+    assert m["MessageId"] == mid
+    assert m["Attributes"]["DeadLetterQueueSourceArn"] == f"arn:aws:sqs:us-east-1:{acct}:src"
+    assert set(m["Attributes"]) == {"ApproximateFirstReceiveTimestamp", "ApproximateReceiveCount", "SenderId",
+                                    "SentTimestamp", "DeadLetterQueueSourceArn"}

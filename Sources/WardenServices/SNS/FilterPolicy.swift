@@ -8,8 +8,9 @@ struct FilterPolicy: Sendable {
     indirect enum Node: Sendable {
         /// Conditions on one key (OR).
         case conditions([Condition])
-        /// A nested object (body scope): every key must match.
-        case object([(String, Node)])
+        /// A nested object (body scope): every key of one of its alternatives must match (one alternative unless the
+        /// object has its own `$or`).
+        case object([[(String, Node)]])
     }
 
     enum Condition: Sendable {
@@ -59,7 +60,7 @@ struct FilterPolicy: Sendable {
     static func count(_ n: Node) -> Int {
         switch n {
         case .conditions(let c): return max(1, c.count)
-        case .object(let fields): return fields.reduce(1) { $0 * count($1.1) }
+        case .object(let alternatives): return alternatives.reduce(0) { $0 + $1.reduce(1) { $0 * count($1.1) } }
         }
     }
 
@@ -91,9 +92,8 @@ struct FilterPolicy: Sendable {
             for item in items { out.append(try condition(item)) }
             return .conditions(out)
         case .object(let fields):
-            var out: [(String, Node)] = []
-            for (k, v) in fields { out.append((k, try parse(v, key: k))) }
-            return .object(out)
+            // A nested object may hold its own `$or` (recorded: SNS delivers by a `$or` inside `detail`).
+            return .object(try expand(fields))
         default:
             // A key whose value is neither a list nor a nested object (recorded from SNS, the key's name quoted).
             throw invalid("\"\(key)\" must be an object or an array")
@@ -285,12 +285,15 @@ struct FilterPolicy: Sendable {
         guard case .object = body else { return false }
         var leaves: [String: [Value]] = [:]
         Self.flatten(body, "", into: &leaves)
-        return alternatives.contains { alt in
-            alt.allSatisfy { key, node in
-                var paths: [(String, [Condition])] = []
-                Self.paths(key, node, into: &paths)
-                return paths.allSatisfy { path, cs in cs.contains { Self.matches($0, leaves[path]) } }
-            }
+        return alternatives.contains { alt in alt.allSatisfy { key, node in Self.matches(node, at: key, leaves) } }
+    }
+
+    /// A policy node against the body's leaves under the dotted path `key`.
+    static func matches(_ node: Node, at key: String, _ leaves: [String: [Value]]) -> Bool {
+        switch node {
+        case .conditions(let cs): return cs.contains { matches($0, leaves[key]) }
+        case .object(let alternatives):
+            return alternatives.contains { alt in alt.allSatisfy { k, n in matches(n, at: "\(key).\(k)", leaves) } }
         }
     }
 
@@ -303,14 +306,6 @@ struct FilterPolicy: Sendable {
             for x in items { flatten(x, path, into: &out) }
         default:
             if let leaf = value(v) { out[path, default: []].append(leaf) }
-        }
-    }
-
-    /// A policy key's conditions by dotted path.
-    static func paths(_ key: String, _ node: Node, into out: inout [(String, [Condition])]) {
-        switch node {
-        case .conditions(let cs): out.append((key, cs))
-        case .object(let fields): for (k, n) in fields { paths("\(key).\(k)", n, into: &out) }
         }
     }
 

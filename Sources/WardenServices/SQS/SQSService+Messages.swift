@@ -396,7 +396,7 @@ extension SQSService {
             }
             if dlq != nil { signals.signal(dlq?.id ?? "") }
             if !opened.isEmpty {
-                let messages = opened.map { message($0, row: row, input: input) }
+                let messages = opened.map { message($0, row: row, input: input, partition: c.partition.rawValue) }
                 if let attemptKey {
                     attempts.put(attemptKey, ReceiveAttempts.Entry(atMillis: nowMs, messages: messages,
                                                                    claims: opened.map { ($0.seq, $0.receipt) }))
@@ -426,7 +426,7 @@ extension SQSService {
         return entry.messages
     }
 
-    func message(_ m: ReceivedMessage, row: QueueRow, input: SQS.ReceiveMessageRequest) -> SQS.Message {
+    func message(_ m: ReceivedMessage, row: QueueRow, input: SQS.ReceiveMessageRequest, partition: String) -> SQS.Message {
         let doc = (try? JSONDecoder().decode(MessageDoc.self, from: Data(m.doc.utf8)))
             ?? MessageDoc(attributes: [], md5Body: "", senderId: "", traceHeader: nil)
         let body = String(decoding: m.body, as: UTF8.self)
@@ -435,6 +435,11 @@ extension SQSService {
             "ApproximateFirstReceiveTimestamp": String(m.firstReceiveMillis),
         ]
         if let t = doc.traceHeader { system["AWSTraceHeader"] = t }
+        if let source = m.deadLetterSource {
+            // `account/region/name` of the queue the message was moved from.
+            let p = source.split(separator: "/", maxSplits: 2).map(String.init)
+            if p.count == 3 { system["DeadLetterQueueSourceArn"] = "arn:\(partition):sqs:\(p[1]):\(p[0]):\(p[2])" }
+        }
         if let g = doc.groupId {
             system["MessageGroupId"] = g
             if let d = doc.dedupId {  // FIFO only
