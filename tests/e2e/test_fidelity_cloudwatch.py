@@ -11,10 +11,16 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import code
+from conftest import BACKENDS, code
 from golden import golden
 
 CW_SRC = "LS snapshot test_cloudwatch.py::TestCloudwatch"
+
+
+@pytest.fixture(params=BACKENDS)
+def dev(request, make_warden):
+    """A dev-mode server on each storage backend (overrides conftest's SQLite-only one)."""
+    return make_warden(request.param, dev=True)
 
 
 def json_client(w, tmp_path):

@@ -8,9 +8,16 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import code
+from conftest import BACKENDS, code
 from golden import golden
 from test_sns import drain, queue
+
+
+@pytest.fixture(params=BACKENDS)
+def dev(request, make_warden):
+    """A dev-mode server on each storage backend (overrides conftest's SQLite-only one)."""
+    return make_warden(request.param, dev=True)
+
 
 EVENT = {"id": "1", "account": "123456789012", "source": "order", "time": "2024-01-01T00:00:00Z", "region": "us-east-1",
          "resources": [], "detail-type": "Test"}
