@@ -151,11 +151,14 @@ public struct ServiceDescriptor: Sendable {
     /// The error for a missing required request member, where the service has its own (SQS: `MissingParameter`)
     /// rather than a generic validation message.
     public let missingParameter: (@Sendable (String) -> AWSError)?
+    /// JSON responses leave out empty lists and maps (SQS, whose JSON grew out of its Query protocol, as recorded).
+    public let jsonOmitsEmptyCollections: Bool
 
     public init(model: ServiceModel, eventSource: String, validationError: (code: String, queryCode: String?, status: Int),
                 operations: [AnyOperation], queryCompatible: Bool = false, errorTypePrefix: String = "",
-                missingParameter: (@Sendable (String) -> AWSError)? = nil) {
+                missingParameter: (@Sendable (String) -> AWSError)? = nil, jsonOmitsEmptyCollections: Bool = false) {
         self.model = model
+        self.jsonOmitsEmptyCollections = jsonOmitsEmptyCollections
         self.errorTypePrefix = errorTypePrefix
         self.missingParameter = missingParameter
         self.eventSource = eventSource

@@ -98,7 +98,9 @@ public enum JSONProtocol {
         case .integer(let i): return .int(i)
         case .double(let d): return .modelDouble(d)
         case .boolean(let b): return .bool(b)
-        case .timestamp(let d): return .double((d.timeIntervalSince1970 * 1000).rounded() / 1000)
+        // Epoch seconds as AWS's serializers write a double (`1.5977884524E9`), so a whole second still reads back
+        // as a number with a fraction (AWS CLI examples print `1673395200.0`).
+        case .timestamp(let d): return .modelDouble((d.timeIntervalSince1970 * 1000).rounded() / 1000)
         case .blob(let b): return .string(Data(b).base64EncodedString())
         case .list(let items):
             let m = shape.member?.shape ?? shape
@@ -116,14 +118,16 @@ public enum JSONProtocol {
     }
 
     /// Response bodies, written straight to bytes (no intermediate JSON tree); same output as `json` + `JSONWriter`.
-    public static func encode(_ value: AWSValue, shape: Shape) -> [UInt8] {
+    /// `omitEmptyCollections`: leave out members whose list or map is empty (SQS's JSON, which grew out of its Query
+    /// protocol, never sends an empty list or map).
+    public static func encode(_ value: AWSValue, shape: Shape, omitEmptyCollections: Bool = false) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(256)
-        write(value, shape: shape, into: &out)
+        write(value, shape: shape, omitEmpty: omitEmptyCollections, into: &out)
         return out
     }
 
-    static func write(_ value: AWSValue, shape: Shape, into out: inout [UInt8]) {
+    static func write(_ value: AWSValue, shape: Shape, omitEmpty: Bool = false, into out: inout [UInt8]) {
         switch value {
         case .string(let s): JSONWriter.writeString(s, into: &out)
         case .blob(let b):
@@ -135,7 +139,7 @@ public enum JSONProtocol {
             out.append(UInt8(ascii: "["))
             for (i, item) in items.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
-                write(item, shape: m, into: &out)
+                write(item, shape: m, omitEmpty: omitEmpty, into: &out)
             }
             out.append(UInt8(ascii: "]"))
         case .map(let entries):
@@ -145,7 +149,7 @@ public enum JSONProtocol {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
                 JSONWriter.writeString(key, into: &out)
                 out.append(UInt8(ascii: ":"))
-                write(item, shape: v, into: &out)
+                write(item, shape: v, omitEmpty: omitEmpty, into: &out)
             }
             out.append(UInt8(ascii: "}"))
         case .structure(let fields):
@@ -153,11 +157,15 @@ public enum JSONProtocol {
             var first = true
             for m in shape.members {
                 guard let f = fields[m.name] else { continue }
+                if omitEmpty {
+                    if case .list(let l) = f, l.isEmpty { continue }
+                    if case .map(let e) = f, e.isEmpty { continue }
+                }
                 if !first { out.append(UInt8(ascii: ",")) }
                 first = false
                 JSONWriter.writeString(m.name, into: &out)
                 out.append(UInt8(ascii: ":"))
-                write(f, shape: m.shape, into: &out)
+                write(f, shape: m.shape, omitEmpty: omitEmpty, into: &out)
             }
             out.append(UInt8(ascii: "}"))
         case .integer, .double, .boolean, .timestamp:

@@ -197,7 +197,11 @@ public final class RequestPipeline: Sendable {
     private func encode(_ output: AWSValue, route: Route, op: AnyOperation, requestId: String) -> Encoded {
         switch route.wire {
         case .json:
-            return Encoded(body: JSONProtocol.encode(output, shape: op.outputShape))
+            // An operation the model gives no output "sends back an HTTP 200 response with an empty HTTP body" (the
+            // API references' wording), not `{}`.
+            if op.outputShape === EmptyShape.shape { return Encoded(body: []) }
+            return Encoded(body: JSONProtocol.encode(output, shape: op.outputShape,
+                                                     omitEmptyCollections: route.service?.jsonOmitsEmptyCollections ?? false))
         case .cbor:
             return Encoded(body: CBORProtocol.encode(output, shape: op.outputShape))
         case .query(let ns):

@@ -92,7 +92,7 @@ final class JSONCodecTests: XCTestCase {
         let out = KMS.DescribeKeyResponse(keyMetadata: meta)
         let bytes = JSONProtocol.encode(out.toValue(), shape: KMS.DescribeKeyResponse.shape)
         let text = String(decoding: bytes, as: UTF8.self)
-        XCTAssertEqual(text, #"{"KeyMetadata":{"KeyId":"1234","CreationDate":1704067200.5,"Enabled":true,"KeyUsage":"ENCRYPT_DECRYPT","EncryptionAlgorithms":["SYMMETRIC_DEFAULT"]}}"#)
+        XCTAssertEqual(text, #"{"KeyMetadata":{"KeyId":"1234","CreationDate":1.7040672005E9,"Enabled":true,"KeyUsage":"ENCRYPT_DECRYPT","EncryptionAlgorithms":["SYMMETRIC_DEFAULT"]}}"#)
         let back = try KMS.DescribeKeyResponse(from: try JSONProtocol.decode(bytes, shape: KMS.DescribeKeyResponse.shape))
         XCTAssertEqual(back.keyMetadata?.creationDate, date)
         XCTAssertEqual(back.keyMetadata?.keyUsage, .encryptDecrypt)

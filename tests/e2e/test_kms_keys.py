@@ -217,7 +217,9 @@ def test_scheduled_deletion_destroys_the_key(kms_dev):
         assert code(e) == "ValidationException"
     r = kms.schedule_key_deletion(KeyId=k, PendingWindowInDays=7)
     assert r["KeyState"] == "PendingDeletion" and r["PendingWindowInDays"] == 7 and r["KeyId"] == m["Arn"]
-    assert kms.describe_key(KeyId=k)["KeyMetadata"]["PendingDeletionWindowInDays"] == 7
+    # DeletionDate only: PendingDeletionWindowInDays is for PendingReplicaDeletion (KMS API reference, KeyMetadata).
+    described = kms.describe_key(KeyId=k)["KeyMetadata"]
+    assert "PendingDeletionWindowInDays" not in described and described["DeletionDate"]
     with pytest.raises(ClientError) as e:
         kms.decrypt(CiphertextBlob=ct)
     assert code(e) == "KMSInvalidStateException"

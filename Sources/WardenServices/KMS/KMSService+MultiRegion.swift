@@ -40,7 +40,9 @@ extension KMSService {
         var replica = primary
         replica.region = target
         replica.createdAt = now().timeIntervalSince1970
-        replica.description = input.description ?? primary.description
+        // "The description is not a shared property of multi-Region keys" (KMS API reference, ReplicateKey): a replica
+        // gets the one given, or an empty string.
+        replica.description = input.description ?? ""
         replica.policy = policy
         replica.tags = try Self.validatedTags(input.tags ?? [], existing: [])
         replica.state = KMS.KeyState.enabled.rawValue
@@ -54,7 +56,8 @@ extension KMSService {
         for r in records { store.invalidate(account: r.account, region: r.region, keyId: r.keyId) }
         store.invalidate(account: replica.account, region: target, keyId: replica.keyId)
         return KMS.ReplicateKeyResponse(replicaKeyMetadata: replica.metadata, replicaPolicy: policy,
-                                        replicaTags: replica.tags.map { KMS.Tag(tagKey: $0.key, tagValue: $0.value) })
+                                        // No ReplicaTags member when none were given (recorded: LocalStack test_replicate_key).
+                                        replicaTags: replica.tags.isEmpty ? nil : replica.tags.map { KMS.Tag(tagKey: $0.key, tagValue: $0.value) })
     }
 
     func updatePrimaryRegion(_ input: KMS.UpdatePrimaryRegionRequest, context c: RequestContext) async throws -> EmptyShape {

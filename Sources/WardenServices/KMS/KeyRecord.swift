@@ -156,7 +156,9 @@ extension KeyRecord {
                 primaryKey: KMS.MultiRegionKey(arn: arn(in: primary), region: primary),
                 replicaKeys: (replicaRegions ?? []).map { KMS.MultiRegionKey(arn: arn(in: $0), region: $0) })
         }
-        if state == KMS.KeyState.pendingDeletion.rawValue || state == KMS.KeyState.pendingReplicaDeletion.rawValue {
+        // "present only when the KeyState of the KMS key is PendingReplicaDeletion" (KMS API reference, KeyMetadata):
+        // a key pending its own deletion shows only its DeletionDate.
+        if state == KMS.KeyState.pendingReplicaDeletion.rawValue {
             m.pendingDeletionWindowInDays = pendingWindowDays
         }
         // ExpirationModel (and ValidTo) describe imported material in use: absent before the first import and again

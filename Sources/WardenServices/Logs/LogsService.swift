@@ -482,7 +482,8 @@ public struct LogsService: Sendable {
                 all.append(L.MetricFilter(filterName: f.name, filterPattern: f.pattern, metricTransformations: f.transformations.map {
                     L.MetricTransformation(metricName: $0.metricName, metricNamespace: $0.namespace, metricValue: $0.value,
                                            defaultValue: $0.defaultValue, dimensions: $0.dimensions, unit: $0.unit.flatMap { L.StandardUnit(rawValue: $0) })
-                }, creationTime: f.createdMillis, logGroupName: g.name))
+                // Log transformers are not served, so no filter applies to transformed events (AWS lists the flag).
+                }, creationTime: f.createdMillis, logGroupName: g.name, applyOnTransformedLogs: false))
             }
         }
         all.sort { ($0.logGroupName ?? "", $0.filterName ?? "") < ($1.logGroupName ?? "", $1.filterName ?? "") }
@@ -538,7 +539,9 @@ public struct LogsService: Sendable {
         let (_, doc) = try await group(input.logGroupName, c)
         let all = doc.subscriptions.filter { input.filterNamePrefix == nil || $0.name.hasPrefix(input.filterNamePrefix ?? "") }.map {
             L.SubscriptionFilter(filterName: $0.name, logGroupName: input.logGroupName, filterPattern: $0.pattern, destinationArn: $0.destinationArn,
-                                 roleArn: $0.roleArn, distribution: $0.distribution.flatMap { L.Distribution(rawValue: $0) }, creationTime: $0.createdMillis)
+                                 // AWS lists the default distribution, ByLogStream, and the transformed-logs flag (recorded).
+                                 roleArn: $0.roleArn, distribution: L.Distribution(rawValue: $0.distribution ?? "ByLogStream"),
+                                 applyOnTransformedLogs: false, creationTime: $0.createdMillis)
         }
         let (page, next) = try Self.page(all, limit: input.limit ?? 50, token: input.nextToken)
         return L.DescribeSubscriptionFiltersResponse(subscriptionFilters: page, nextToken: next)

@@ -364,6 +364,10 @@ extension SNSService {
         guard let topicArn = input.topicArn ?? input.targetArn else {
             throw Self.invalid("TopicArn or TargetArn Reason: no value for required parameter")
         }
+        if input.topicArn == nil, let target = ARN(topicArn), target.resource.hasPrefix("endpoint/") {
+            // Platform endpoints (mobile push) are not served yet, so none exists (recorded text for a missing one).
+            throw Self.invalid("TargetArn Reason: No endpoint found for the target arn specified")
+        }
         let (_, record) = try await topic(topicArn, c)
         let r = try await publishOne(topicArn: topicArn, record: record, message: input.message, subject: input.subject,
                                      structure: input.messageStructure, attributes: input.messageAttributes,

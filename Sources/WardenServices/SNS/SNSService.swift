@@ -186,6 +186,11 @@ extension SNSService {
             if attributes.contains(where: { old.attributes[$0.key] != $0.value }) {
                 throw Self.invalid("Attributes Reason: Topic already exists with different attributes")
             }
+            // Tags given again must be the ones the topic has (recorded: more tags on an untagged topic are refused).
+            if let given = input.tags, !given.isEmpty,
+               Set(given.map { "\($0.key)\u{0}\($0.value)" }) != Set(old.tags.map { $0.joined(separator: "\u{0}") }) {
+                throw Self.invalid("Tags Reason: Topic already exists with different tags")
+            }
         }
         return SNS.CreateTopicResponse(topicArn: Self.topicArn(c, input.name))
     }
@@ -275,6 +280,8 @@ extension SNSService {
     // MARK: tags
 
     static func mergedTags(_ existing: [[String]], _ adding: [[String]]) throws(AWSError) -> [[String]] {
+        // Recorded from SNS (TagResource with one key twice).
+        guard Set(adding.compactMap(\.first)).count == adding.count else { throw invalid("Duplicated keys are not allowed.") }
         var tags = existing
         for t in adding where t.count == 2 {
             guard (1...128).contains(t[0].utf8.count), t[1].utf8.count <= 256, !t[0].lowercased().hasPrefix("aws:") else {

@@ -50,6 +50,7 @@ extension SQSService {
                 AnyOperation(Ops.ChangeMessageVisibilityBatch.self, traits: Self.traits("ChangeMessageVisibility", readOnly: false, data: true),
                              changeMessageVisibilityBatch),
             ],
-            queryCompatible: true, errorTypePrefix: "com.amazonaws.sqs#", missingParameter: { Self.missingParameter($0) })
+            queryCompatible: true, errorTypePrefix: "com.amazonaws.sqs#", missingParameter: { Self.missingParameter($0) },
+            jsonOmitsEmptyCollections: true)
     }
 }

@@ -366,6 +366,14 @@ extension SQSService {
         for (k, v) in attributes { record.attributes[k] = v.isEmpty && !Self.ranges.keys.contains(k) ? nil : v }
         if attributes["SqsManagedSseEnabled"] == "true" { record.attributes["KmsMasterKeyId"] = nil }
         if attributes["KmsMasterKeyId"].map({ !$0.isEmpty }) == true { record.attributes["SqsManagedSseEnabled"] = nil }
+        if record.attributes["KmsMasterKeyId"] == nil {
+            // Without a KMS key there is no data key to reuse; and clearing the key leaves SSE-SQS off unless it is
+            // turned on in the same call (recorded: test_set_queue_attributes_default_values).
+            record.attributes["KmsDataKeyReusePeriodSeconds"] = nil
+            if attributes["KmsMasterKeyId"] == "", attributes["SqsManagedSseEnabled"] == nil {
+                record.attributes["SqsManagedSseEnabled"] = "false"
+            }
+        }
         record.lastModified = nowMillis / 1000
         row.doc = record.encoded()
         guard try await repository.updateQueue(row) else { throw Self.noQueue() }

@@ -1,5 +1,6 @@
 // Rotation: RotateSecret and its schedule; each rotation calls the rotation function four times (createSecret,
-// setSecret, testSecret, finishSecret) and then takes AWSPENDING off the new version, as Secrets Manager does.
+// setSecret, testSecret, finishSecret). The new version keeps AWSPENDING beside AWSCURRENT afterwards, as recorded from
+// Secrets Manager (the next rotation moves AWSPENDING to its own new version).
 import Foundation
 import WardenAPI
 import WardenCore
@@ -119,7 +120,7 @@ extension SecretsManagerService {
         return SM.CancelRotateSecretResponse(arn: row.arn, name: row.name, versionId: pending)
     }
 
-    /// One rotation: the four steps through the function, then AWSPENDING leaves the new version. A failing step
+    /// One rotation: the four steps through the function; the new version keeps AWSPENDING. A failing step
     /// stops it, leaving AWSCURRENT where it was and AWSPENDING on the new version, as Secrets Manager does.
     func rotate(arn: String, token: String, _ c: RequestContext) async {
         await recordRotationEvent("RotationStarted", arn: arn, c)
@@ -171,17 +172,16 @@ extension SecretsManagerService {
         guard var latest = try? await repository.secret(arn: arn), var d = try? JSONDecoder().decode(SecretDoc.self, from: Data(latest.doc.utf8)),
               let versions = try? await repository.versions(arn: arn),
               let mine = versions.first(where: { $0.versionId == token }) else { return false }
-        var vdoc = Self.versionDoc(mine)
+        let vdoc = Self.versionDoc(mine)
         // finishSecret must have made the new version current; only then is the rotation done.
         guard vdoc.stages.contains("AWSCURRENT") else { return false }
-        vdoc.stages.removeAll { $0 == "AWSPENDING" }
         d.lastRotatedMillis = nowMillis
         d.lastChangedMillis = nowMillis
         if let config = d.rotation, config.enabled, config.afterDays != nil || config.schedule != nil {
             latest.rotateAtMillis = (try? Self.nextRotation(config, from: now())).map { Int64($0.timeIntervalSince1970 * 1000) }
         }
         latest.doc = d.encoded()
-        guard (try? await repository.save(latest, versionDocs: [token: vdoc.encoded()])) != nil else { return false }
+        guard (try? await repository.save(latest, versionDocs: [:])) != nil else { return false }
         try? await syncReplicas(arn, c)
         return true
     }
