@@ -131,10 +131,6 @@ def test_logging_status_selectors_tags_and_history(make_warden, backend):
            {"Events": []}, "API-REF LookupEvents (no NextToken when there are no more results)")
 
 
-@pytest.mark.xfail(strict=True, reason="ListPublicKeys: Warden answers {'PublicKeyList': []} in a fresh region; AWS returns the "
-                                       "current public key (CLI-EX list-public-keys: Value, ValidityStartTime, ValidityEndTime, "
-                                       "Fingerprint; API-REF: 'If not specified, the current time is used, and the current public key "
-                                       "is returned')")
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_list_public_keys_returns_the_current_key(make_warden, backend):
     w = make_warden(backend)

@@ -376,8 +376,6 @@ def test_publish_to_missing_platform_endpoint(w):
 JACKSON_REDACTED = "\n at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: 1, column: {}]"
 
 
-@pytest.mark.xfail(strict=True, reason="SetSubscriptionAttributes RedrivePolicy '{invalidjson}': Warden answers 'Invalid parameter: "
-                                        "RedrivePolicy: deadLetterTargetArn must be an SQS queue ARN'; AWS reports the JSON parse error")
 def test_redrive_policy_that_is_not_json(w):
     sns, sqs = clients(w)
     topic = sns.create_topic(Name="golden-bad-json")["TopicArn"]
@@ -388,9 +386,6 @@ def test_redrive_policy_that_is_not_json(w):
         LS + " TestSNSSubscriptionCrud::test_validate_set_sub_attributes -> invalid-json-redrive-policy (06-10-2025)"
 
 
-@pytest.mark.xfail(strict=True, reason="SetSubscriptionAttributes FilterPolicy '{invalidjson}': Warden answers 'Invalid parameter: "
-                                        "FilterPolicy: failed to parse JSON. Unexpected character' without the parser's detail and "
-                                        "position; AWS gives both")
 def test_filter_policy_that_is_not_json(w):
     sns, sqs = clients(w)
     topic = sns.create_topic(Name="golden-bad-filter")["TopicArn"]
@@ -401,9 +396,6 @@ def test_filter_policy_that_is_not_json(w):
         LS + " TestSNSSubscriptionCrud::test_validate_set_sub_attributes -> invalid-json-filter-policy (06-10-2025)"
 
 
-@pytest.mark.xfail(strict=True, reason="Subscribe with FilterPolicy 'invalid': Warden answers '... FilterPolicy: failed to parse JSON. "
-                                        "Unexpected character'; AWS: \"... Unrecognized token 'invalid': was expecting (JSON String, Number, "
-                                        "Array, Object or token 'null', 'true' or 'false')\" plus the parser position")
 def test_subscribe_filter_policy_that_is_not_json(w):
     sns, sqs = clients(w)
     topic = sns.create_topic(Name="golden-bad-filter-sub")["TopicArn"]

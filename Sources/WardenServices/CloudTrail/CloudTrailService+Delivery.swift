@@ -294,6 +294,14 @@ extension CloudTrailService {
     }
 
     func listPublicKeys(_ input: CloudTrail.ListPublicKeysRequest, context c: RequestContext) async throws -> CloudTrail.ListPublicKeysResponse {
+        var stored = try await trails.signingKeys(region: c.region)
+        if !stored.contains(where: { $0.validToMillis == nil }) {
+            // A region always has a current key on AWS ("If not specified, the current time is used, and the current
+            // public key is returned"): the first one is made now rather than at the first digest. Under the delivery
+            // lock, which also makes and replaces keys.
+            _ = try await deliveryLock.withLock { try await self.currentSigningKey(region: c.region) }
+            stored = try await trails.signingKeys(region: c.region)
+        }
         let nowDate = now()
         let start = input.startTime ?? nowDate
         let end = input.endTime ?? nowDate
@@ -305,7 +313,7 @@ extension CloudTrailService {
         }
         let (s, e) = (Self.millis(start), Self.millis(end))
         let lifetime = Int64(settings.signingKeyLifetime * 1000)
-        let keys = try await trails.signingKeys(region: c.region).filter { k in
+        let keys = stored.filter { k in
             k.validFromMillis <= e && (k.validToMillis ?? Int64.max) >= s
         }
         return CloudTrail.ListPublicKeysResponse(publicKeyList: keys.map { k in

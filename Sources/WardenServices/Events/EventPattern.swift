@@ -208,8 +208,13 @@ struct PatternCompiler {
 
     enum Context { case object(expectingName: Bool, first: Bool), array(first: Bool) }
 
+    /// How a location names its source: EventBridge's parser quotes the text (`(String)"…"`); SNS's newer one
+    /// leaves it out (`REDACTED (…)`), both as recorded.
+    enum SourceStyle { case quoted, redacted }
+
     let text: String
     let scalars: [Unicode.Scalar]
+    var sourceStyle = SourceStyle.quoted
     var pos = 0
     var stack: [Context] = []
     /// The value token already read along with a member name.
@@ -245,6 +250,9 @@ struct PatternCompiler {
         }
         _ = rowStart
         let column = units - rowStartUnits + 1
+        if sourceStyle == .redacted {
+            return "\n at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: \(line), column: \(column)]"
+        }
         // The source is quoted up to 500 UTF-16 units, then how much was left out.
         let utf16 = Array(text.utf16)
         var source = "\"" + (String(decoding: utf16.prefix(500), as: UTF16.self)) + "\""
@@ -257,6 +265,19 @@ struct PatternCompiler {
     /// An error the JSON parser itself reports about the character before the current position.
     func charError(_ c: Unicode.Scalar, _ expecting: String) -> PatternError {
         PatternError(message: "Unexpected character (\(Self.describe(c))): \(expecting)" + location(max(0, pos - 1)))
+    }
+
+    /// The JSON parser's own message for the first syntax error in `text` (with its location), or nil when the text
+    /// reads as JSON to the end or fails in a way whose wording is not known.
+    static func syntaxError(in text: String, sourceStyle: SourceStyle) -> String? {
+        var reader = PatternCompiler(text)
+        reader.sourceStyle = sourceStyle
+        do {
+            while try reader.nextToken() != nil {}
+            return nil
+        } catch {
+            return error.message == unknownSyntax().message ? nil : error.message
+        }
     }
 
     /// A syntax error whose wording AWS's parser would give is not known: Warden's own text, without a position.

@@ -43,12 +43,12 @@ struct FilterPolicy: Sendable {
 
     // SNS follows most reasons below with its JSON parser's position, "\n at [Source: …; line: 1, column: N]", whose
     // Source part differs between AWS's parser versions (the policy echoed, or REDACTED) and whose column depends on
-    // the parser's token position: Warden leaves that suffix off rather than guess it.
+    // where SNS's policy reader stands when it objects: Warden leaves that suffix off these reasons rather than guess
+    // it. A policy that is not JSON at all gets the parser's message and position (`jsonParseFailure`).
     init(_ text: String) throws(AWSError) {
         guard text.utf8.count <= 256 * 1024 else { throw Self.invalid("Filter policy is too long") }
         guard case .object(let fields)? = try? JSONParser.parse(Array(text.utf8)) else {
-            // SNS words this with its JSON parser's own message (which Warden cannot reproduce); the start is SNS's.
-            throw Self.invalid("failed to parse JSON. Unexpected character")
+            throw Self.invalid(SNSService.jsonParseFailure(text))
         }
         alternatives = try Self.expand(fields)
         let keys = alternatives.map { $0.count }.max() ?? 0

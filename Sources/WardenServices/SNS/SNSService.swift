@@ -279,6 +279,13 @@ extension SNSService {
 
     // MARK: tags
 
+    /// "failed to parse JSON. <the JSON parser's message and position>", as SNS words a policy that is not JSON
+    /// (recorded in 2025, with the parser's source redacted). Where the parser's wording for the failure is not known
+    /// (input ending early, say), the detail is Warden's own.
+    static func jsonParseFailure(_ text: String) -> String {
+        "failed to parse JSON. " + (PatternCompiler.syntaxError(in: text, sourceStyle: .redacted) ?? "Unexpected end-of-input")
+    }
+
     static func mergedTags(_ existing: [[String]], _ adding: [[String]]) throws(AWSError) -> [[String]] {
         // Recorded from SNS (TagResource with one key twice).
         guard Set(adding.compactMap(\.first)).count == adding.count else { throw invalid("Duplicated keys are not allowed.") }
@@ -454,9 +461,7 @@ extension SNSService {
         case "RedrivePolicy":
             guard !value.isEmpty else { return value }
             guard let doc = try? JSONParser.parse(Array(value.utf8)) else {
-                // SNS answers with its JSON parser's message and position ("RedrivePolicy: failed to parse JSON.
-                // Unexpected character …"), which Warden cannot reproduce faithfully: the text here is Warden's own.
-                throw invalid("RedrivePolicy: deadLetterTargetArn must be an SQS queue ARN")
+                throw reason("RedrivePolicy: " + Self.jsonParseFailure(value))
             }
             if let target = doc["deadLetterTargetArn"]?.stringValue {
                 // Recorded from SNS for a target that is not a queue ARN.
