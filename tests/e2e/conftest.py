@@ -185,6 +185,28 @@ def strict(request, make_warden):
     return make_warden(request.param)
 
 
+def cloudwatch_client(w, tmp_path, protocol):
+    """A botocore CloudWatch client whose model lists only `protocol` ("json" or "smithy-rpc-v2-cbor"), so every call
+    goes over that protocol with botocore's own serializer and parser."""
+    import glob
+    import gzip
+
+    import botocore
+    import botocore.session
+    src = glob.glob(os.path.join(os.path.dirname(botocore.__file__), "data", "cloudwatch", "*", "service-2.json*"))[0]
+    model = json.load(gzip.open(src) if src.endswith(".gz") else open(src))
+    model["metadata"]["protocol"] = protocol
+    model["metadata"]["protocols"] = [protocol]
+    d = tmp_path / "cloudwatch" / os.path.basename(os.path.dirname(src))
+    d.mkdir(parents=True)
+    (d / "service-2.json").write_text(json.dumps(model))
+    session = botocore.session.get_session()
+    session.get_component("data_loader").search_paths.insert(0, str(tmp_path))
+    key, secret = w.credentials() if not w.dev else ("AKIDDEVEXAMPLE", "dev-secret")
+    return session.create_client("cloudwatch", endpoint_url=w.endpoint, region_name="us-east-1", aws_access_key_id=key,
+                                 aws_secret_access_key=secret)
+
+
 def code(excinfo):
     """The AWS error code of a `pytest.raises(ClientError)` result."""
     return excinfo.value.response["Error"]["Code"]

@@ -212,9 +212,13 @@ def test_event_selectors(strict):
     assert c.get_event_selectors(TrailName="sel")["AdvancedEventSelectors"] == advanced
 
 
-def test_list_public_keys_empty_until_first_digest(strict):
+def test_list_public_keys_has_the_current_key_from_the_start(strict):
     c = ct(strict)
-    assert c.list_public_keys()["PublicKeyList"] == []
+    # A region always has a current key, before any digest (API reference: "If not specified, the current time is
+    # used, and the current public key is returned").
+    keys = c.list_public_keys()["PublicKeyList"]
+    assert len(keys) == 1 and keys[0]["ValidityStartTime"] <= keys[0]["ValidityEndTime"] and len(keys[0]["Fingerprint"]) == 32
+    assert c.list_public_keys()["PublicKeyList"] == keys
     with pytest.raises(ClientError) as e:
         import datetime
         now = datetime.datetime.now(datetime.timezone.utc)

@@ -3,15 +3,12 @@ and unit messages, GetMetricStatistics per-unit datapoints, PutMetricData valida
 PutLogEvents token and error texts. Raw bodies are compared (golden.py); CloudWatch is driven over its AWS JSON 1.0
 protocol so the body is JSON. "LS snapshot" = LocalStack's test_cloudwatch.snapshot.json / test_logs_*.snapshot.json,
 recorded against AWS."""
-import gzip
-import json
-import os
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import BACKENDS, code
+from conftest import BACKENDS, cloudwatch_client, code
 from golden import golden
 
 CW_SRC = "LS snapshot test_cloudwatch.py::TestCloudwatch"
@@ -24,23 +21,8 @@ def dev(request, make_warden):
 
 
 def json_client(w, tmp_path):
-    """A CloudWatch client whose model lists only AWS JSON 1.0, so the raw bodies are JSON."""
-    import glob
-
-    import botocore
-    import botocore.session
-    src = glob.glob(os.path.join(os.path.dirname(botocore.__file__), "data", "cloudwatch", "*", "service-2.json*"))[0]
-    model = json.load(gzip.open(src) if src.endswith(".gz") else open(src))
-    model["metadata"]["protocol"] = "json"
-    model["metadata"]["protocols"] = ["json"]
-    d = tmp_path / "cloudwatch" / os.path.basename(os.path.dirname(src))
-    d.mkdir(parents=True)
-    (d / "service-2.json").write_text(json.dumps(model))
-    session = botocore.session.get_session()
-    session.get_component("data_loader").search_paths.insert(0, str(tmp_path))
-    key, secret = w.credentials() if not w.dev else ("AKIDDEVEXAMPLE", "dev-secret")
-    return session.create_client("cloudwatch", endpoint_url=w.endpoint, region_name="us-east-1", aws_access_key_id=key,
-                                 aws_secret_access_key=secret)
+    """A CloudWatch client over AWS JSON 1.0 only, so the raw bodies are JSON."""
+    return cloudwatch_client(w, tmp_path, "json")
 
 
 def test_describe_alarms_documents(dev, tmp_path):

@@ -16,7 +16,7 @@ from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
 from conftest import BACKENDS, code
-from golden import _mismatch, assert_document, golden
+from golden import _mismatch, golden
 
 NS = "{http://queue.amazonaws.com/doc/2012-11-05/}"
 

@@ -142,7 +142,6 @@ def test_queue_documents(sqs):
 
 def test_kms_encryption_attributes(sqs):
     w, c = sqs
-    acct = account(w)
     b = c.create_queue(QueueName="golden-sse")["QueueUrl"]
     empty(c, "set_queue_attributes", {"QueueUrl": b, "Attributes": {"KmsMasterKeyId": "testKeyId",
                                                                      "KmsDataKeyReusePeriodSeconds": "6000"}},

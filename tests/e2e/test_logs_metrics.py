@@ -11,7 +11,7 @@ import pytest
 import requests
 from botocore.exceptions import ClientError
 
-from conftest import BACKENDS, code, free_port
+from conftest import BACKENDS, cloudwatch_client, code, free_port
 from test_sns import drain, queue
 from test_sqs_query import legacy_python  # noqa: F401  (a fixture: the pinned old boto3)
 from trail_helpers import trail_bucket
@@ -464,25 +464,9 @@ def test_retention_is_enforced_in_the_background(make_warden):
 
 
 def cbor_client(w, tmp_path):
-    """A botocore CloudWatch client whose model lists only Smithy RPC v2 CBOR, so botocore's own CBOR serializer and
-    parser carry every call."""
-    import glob
-    import os
-
-    import botocore
-    import botocore.session
-    src = glob.glob(os.path.join(os.path.dirname(botocore.__file__), "data", "cloudwatch", "*", "service-2.json*"))[0]
-    model = json.load(gzip.open(src) if src.endswith(".gz") else open(src))
-    model["metadata"]["protocol"] = "smithy-rpc-v2-cbor"
-    model["metadata"]["protocols"] = ["smithy-rpc-v2-cbor"]
-    d = tmp_path / "cloudwatch" / os.path.basename(os.path.dirname(src))
-    d.mkdir(parents=True)
-    (d / "service-2.json").write_text(json.dumps(model))
-    session = botocore.session.get_session()
-    session.get_component("data_loader").search_paths.insert(0, str(tmp_path))
-    key, secret = w.credentials()
-    return session.create_client("cloudwatch", endpoint_url=w.endpoint, region_name="us-east-1", aws_access_key_id=key,
-                                 aws_secret_access_key=secret)
+    """A botocore CloudWatch client over Smithy RPC v2 CBOR only: botocore's own CBOR serializer and parser carry
+    every call."""
+    return cloudwatch_client(w, tmp_path, "smithy-rpc-v2-cbor")
 
 
 def test_cloudwatch_over_rpc_v2_cbor(strict, tmp_path):
