@@ -115,3 +115,15 @@ def golden(client, operation, params, expected, source, status=200, headers=None
         got = {k.lower(): v for k, v in raw.headers.items()}.get(name)
         assert got == value, f"header {name}: {got!r} != {value!r} (per {source})"
     return doc
+
+
+def no_output(client, operation, params, source):
+    """An operation that answers with no document: HTTP 200 and an empty body where the model gives it no output
+    ("the service sends back an HTTP 200 response with an empty HTTP body", as the API references put it), `{}`
+    where its output is a structure without members."""
+    raw = Raw(client)
+    getattr(client, operation)(**params)
+    name = client.meta.method_to_api_mapping[operation]
+    want = b"" if client.meta.service_model.operation_model(name).output_shape is None else b"{}"
+    assert raw.status == 200, (operation, raw.status, source)
+    assert raw.body == want, f"{operation}: {raw.body!r} != {want!r} (per {source})"

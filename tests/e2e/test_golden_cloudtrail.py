@@ -12,7 +12,7 @@ Operations with no output shape: the API Reference says "If the action is succes
 import pytest
 
 from conftest import BACKENDS
-from golden import Raw, golden
+from golden import golden, no_output
 from trail_helpers import trail_bucket
 
 ACCT = r"\d{12}"
@@ -24,13 +24,6 @@ ISO = r"re:\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"
 def ct(w):
     return w.client("cloudtrail", validate=False)
 
-
-def no_output(client, op, params, source):
-    """An operation without an output shape: HTTP 200 and an empty body (or `{}`)."""
-    raw = Raw(client)
-    getattr(client, op)(**params)
-    assert raw.status == 200, (op, raw.status, source)
-    assert raw.body in (b"", b"{}"), f"{op}: {raw.body!r} (per {source})"
 
 
 def setup(w):

@@ -10,17 +10,11 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from conftest import BACKENDS
-from golden import Raw, golden
+from golden import golden, no_output
 from test_fidelity_cloudwatch import json_client
 
 ACCT = r"\d{12}"
 
-
-def no_output(client, op, params, source):
-    raw = Raw(client)
-    getattr(client, op)(**params)
-    assert raw.status == 200, (op, raw.status, source)
-    assert raw.body in (b"", b"{}"), f"{op}: {raw.body!r} (per {source})"
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

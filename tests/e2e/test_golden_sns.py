@@ -25,6 +25,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from conftest import BACKENDS
+from test_fidelity_sns import default_policy
 from golden import Raw, assert_document
 
 LS = "recorded AWS response, LocalStack tests/aws/services/sns/test_sns.snapshot.json"
@@ -62,13 +63,6 @@ def call(client, operation, params, expected, source):
 def sub_arn(topic):
     return "re:" + re.escape(topic) + ":" + UUID
 
-
-def default_policy(arn, account):
-    return {"Version": "2008-10-17", "Id": "__default_policy_ID", "Statement": [{
-        "Sid": "__default_statement_ID", "Effect": "Allow", "Principal": {"AWS": "*"},
-        "Action": ["SNS:GetTopicAttributes", "SNS:SetTopicAttributes", "SNS:AddPermission", "SNS:RemovePermission",
-                   "SNS:DeleteTopic", "SNS:Subscribe", "SNS:ListSubscriptionsByTopic", "SNS:Publish"],
-        "Resource": arn, "Condition": {"StringEquals": {"AWS:SourceOwner": account}}}]}
 
 
 def topic_attributes(sns, arn):

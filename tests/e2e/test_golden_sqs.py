@@ -18,23 +18,11 @@ import hashlib
 import re
 import time
 
-import pytest
-
-from conftest import BACKENDS
-from golden import Raw, assert_document, golden
+from test_fidelity_sqs import account, sqs  # noqa: F401 (fixture)
+from golden import Raw, assert_document, golden, no_output
 
 LE = "recorded AWS response, localemu/localemu tests/aws/services/sqs/test_sqs.snapshot.json"
 API = "Amazon SQS API Reference"
-
-
-@pytest.fixture(params=BACKENDS)
-def sqs(request, make_warden):
-    w = make_warden(request.param)
-    return w, w.client("sqs", validate=False)
-
-
-def account(w):
-    return w.client("sts").get_caller_identity()["Account"]
 
 
 def md5(text):
@@ -44,14 +32,6 @@ def md5(text):
 def url_of(w, name):
     return "re:" + re.escape(f"{w.endpoint}/{account(w)}/{name}")
 
-
-def empty(client, operation, params, source):
-    """An action whose output has no members: HTTP 200 and a body with nothing in it ("{}" or no body at all; the API
-    Reference says 'an HTTP 200 response with an empty HTTP body', and JSON-protocol services send `{}`)."""
-    raw = Raw(client)
-    getattr(client, operation)(**params)
-    assert raw.status == 200, (raw.status, raw.body, source)
-    assert_document(raw.json() or {}, {}, source)
 
 
 def receive(c, url, **kw):
@@ -84,7 +64,7 @@ def test_queue_documents(sqs):
              "SqsManagedSseEnabled": "true", "VisibilityTimeout": "20"}
     golden(c, "get_queue_attributes", {"QueueUrl": url, "AttributeNames": ["All"]}, {"Attributes": attrs},
            source + " -> get_queue_attributes")
-    empty(c, "set_queue_attributes", {"QueueUrl": url, "Attributes": {"DelaySeconds": "420", "MaximumMessageSize": "2048",
+    no_output(c, "set_queue_attributes", {"QueueUrl": url, "Attributes": {"DelaySeconds": "420", "MaximumMessageSize": "2048",
                                                                        "VisibilityTimeout": "69"}}, API + " SetQueueAttributes")
     golden(c, "get_queue_attributes", {"QueueUrl": url, "AttributeNames": ["All"]},
            {"Attributes": dict(attrs, DelaySeconds="420", MaximumMessageSize="2048", VisibilityTimeout="69")},
@@ -115,17 +95,17 @@ def test_queue_documents(sqs):
 
     # Tags: created with the queue, added, removed; an untagged queue has no Tags member.
     t = c.create_queue(QueueName="golden-tags", tags={"tag1": "value1"})["QueueUrl"]
-    empty(c, "tag_queue", {"QueueUrl": t, "Tags": {"tag2": "value2", "tag3": ""}}, API + " TagQueue")
+    no_output(c, "tag_queue", {"QueueUrl": t, "Tags": {"tag2": "value2", "tag3": ""}}, API + " TagQueue")
     source = LE + " TestSqsProvider::test_tag_untag_queue[sqs]"
     golden(c, "list_queue_tags", {"QueueUrl": t}, {"Tags": {"tag1": "value1", "tag2": "value2", "tag3": ""}}, source + " -> get-tag-1")
-    empty(c, "untag_queue", {"QueueUrl": t, "TagKeys": ["tag1", "tag3"]}, API + " UntagQueue")
+    no_output(c, "untag_queue", {"QueueUrl": t, "TagKeys": ["tag1", "tag3"]}, API + " UntagQueue")
     golden(c, "list_queue_tags", {"QueueUrl": t}, {"Tags": {"tag2": "value2"}}, source + " -> get-tag-2")
     c.untag_queue(QueueUrl=t, TagKeys=["tag2"])
     golden(c, "list_queue_tags", {"QueueUrl": t}, {}, source + " -> get-tag-after-untag")
 
     # Purge, and a second purge within 60 seconds.
     c.send_message(QueueUrl=t, MessageBody="gone")
-    empty(c, "purge_queue", {"QueueUrl": t}, API + " PurgeQueue")
+    no_output(c, "purge_queue", {"QueueUrl": t}, API + " PurgeQueue")
     golden(c, "purge_queue", {"QueueUrl": t},
            {"__type": "com.amazonaws.sqs#PurgeQueueInProgress",
             "message": "Only one PurgeQueue operation on golden-tags is allowed every 60 seconds."},
@@ -136,14 +116,14 @@ def test_queue_documents(sqs):
            {"Attributes": {"ApproximateNumberOfMessages": "0"}}, API + " GetQueueAttributes after PurgeQueue")
 
     for u in urls + [t]:
-        empty(c, "delete_queue", {"QueueUrl": u}, API + " DeleteQueue")
+        no_output(c, "delete_queue", {"QueueUrl": u}, API + " DeleteQueue")
     golden(c, "list_queues", {}, {}, API + " ListQueues (no queues: no QueueUrls member, as for a prefix without match)")
 
 
 def test_kms_encryption_attributes(sqs):
     w, c = sqs
     b = c.create_queue(QueueName="golden-sse")["QueueUrl"]
-    empty(c, "set_queue_attributes", {"QueueUrl": b, "Attributes": {"KmsMasterKeyId": "testKeyId",
+    no_output(c, "set_queue_attributes", {"QueueUrl": b, "Attributes": {"KmsMasterKeyId": "testKeyId",
                                                                      "KmsDataKeyReusePeriodSeconds": "6000"}},
           API + " SetQueueAttributes")
     golden(c, "get_queue_attributes", {"QueueUrl": b, "AttributeNames": ["KmsMasterKeyId", "KmsDataKeyReusePeriodSeconds",
@@ -206,11 +186,11 @@ def test_message_documents(sqs):
         "ApproximateFirstReceiveTimestamp": "re:\\d{13}", "ApproximateReceiveCount": "7", "SenderId": "$string",
         "SentTimestamp": "re:\\d{13}"})]}, source + " -> all_attributes (the 7th receive of this message)")
     handle = got["Messages"][0]["ReceiptHandle"]
-    empty(c, "change_message_visibility", {"QueueUrl": url, "ReceiptHandle": handle, "VisibilityTimeout": 0},
+    no_output(c, "change_message_visibility", {"QueueUrl": url, "ReceiptHandle": handle, "VisibilityTimeout": 0},
           API + " ChangeMessageVisibility")
     handle = receive(c, url)["Messages"][0]["ReceiptHandle"]
-    empty(c, "delete_message", {"QueueUrl": url, "ReceiptHandle": handle}, API + " DeleteMessage")
-    empty(c, "delete_message", {"QueueUrl": url, "ReceiptHandle": handle}, "fact sheet: deleting a deleted message succeeds (LE)")
+    no_output(c, "delete_message", {"QueueUrl": url, "ReceiptHandle": handle}, API + " DeleteMessage")
+    no_output(c, "delete_message", {"QueueUrl": url, "ReceiptHandle": handle}, "fact sheet: deleting a deleted message succeeds (LE)")
     golden(c, "receive_message", {"QueueUrl": url}, {}, LE + " test_receive_empty_queue[sqs] -> empty_short_poll_resp_no_param")
 
     # One attribute; a binary attribute; a system attribute (the X-Ray trace header).
