@@ -81,7 +81,8 @@ public struct CloudWatchService: Sendable {
                 throw Self.invalid("The parameter MetricData.member.\(n).Timestamp must specify a time no more than two weeks in the past and no more than two hours in the future.")
             }
             if let r = d.storageResolution, r != 1, r != 60 {
-                throw Self.invalid("The value \(r) for parameter MetricData.member.\(n).StorageResolution is invalid.")
+                // Quoted from CloudWatch in boto/botocore#1671 (the code there is not shown; InvalidParameterValue kept).
+                throw Self.invalid("The parameter MetricData.member.\(n).StorageResolution must be a value in the set [ 1, 60 ].")
             }
             let unit = d.unit?.rawValue ?? "None"
             // CloudWatch names the first two of the members given (Value before StatisticValues before Values).

@@ -119,12 +119,9 @@ extension KMSService {
 
     func scheduleKeyDeletion(_ input: KMS.ScheduleKeyDeletionRequest, context c: RequestContext) async throws -> KMS.ScheduleKeyDeletionResponse {
         let days = input.pendingWindowInDays ?? 30
-        if days < 7 {
-            throw Self.validation("1 validation error detected: Value '\(days)' at 'pendingWindowInDays' failed to satisfy constraint: Member must have value greater than or equal to 7")
-        }
-        if days > 30 {
-            throw Self.validation("1 validation error detected: Value '\(days)' at 'pendingWindowInDays' failed to satisfy constraint: Member must have value less than or equal to 30")
-        }
+        // The model allows 1–365; KMS itself holds the window to 7–30 with this text (quoted from AWS for a value of 1
+        // in Skyscanner/kms-issuer#8; the same check answers 6 and 31).
+        guard (7...30).contains(days) else { throw Self.validation("PendingWindowInDays must be between 7 and 30") }
         let key = try await resolveForUpdate(input.keyId, c)
         defer { unlock(key) }
         try Self.requireCustomerManaged(key, c, action: "ScheduleKeyDeletion")

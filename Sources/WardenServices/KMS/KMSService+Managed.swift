@@ -56,7 +56,7 @@ extension KMSService {
             return Self.keyArn(c, id)
         }
         guard let description = Self.managedKeyDescriptions[service] else {
-            throw KMS.Errors.notFoundException("Alias '\(Self.aliasArn(c, alias))' is not found.")
+            throw KMS.Errors.notFoundException("Alias \(Self.aliasArn(c, alias)) is not found.")
         }
         guard let info = KeySpecInfo("SYMMETRIC_DEFAULT") else { throw AWSError.internalFailure("No AWS managed key for \(service).") }
         let created = now().timeIntervalSince1970

@@ -72,13 +72,13 @@ extension KMSService {
         case .alias(let name, let account, let region):
             let arn = Self.aliasArn(c, name)
             guard aliases else { throw KMS.Errors.notFoundException("Invalid keyId '\(keyId)'") }
-            // The alias-not-found text for a KeyId is not recorded from AWS (LocalStack and moto disagree);
-            // Warden's text is kept until a recording settles it.
+            // "Alias arn:aws:kms:…:alias/NAME is not found." (quoted from AWS in sigstore/cosign#1474 and
+            // cloudposse/docs#152): the alias's ARN, unquoted.
             if (account.map { $0 != c.account } ?? false) || (region.map { $0 != c.region } ?? false) {
-                throw KMS.Errors.notFoundException("Alias '\(keyId)' is not found.")
+                throw KMS.Errors.notFoundException("Alias \(keyId) is not found.")
             }
             guard let target = try await store.aliasTarget(account: c.account, region: c.region, name: name) else {
-                throw KMS.Errors.notFoundException("Alias '\(arn)' is not found.")
+                throw KMS.Errors.notFoundException("Alias \(arn) is not found.")
             }
             id = target
         }
