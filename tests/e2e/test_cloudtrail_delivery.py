@@ -120,11 +120,14 @@ def test_delivery_layout_records_and_validate_logs(fast):
     keys_ = w.client("cloudtrail").list_public_keys(StartTime=started)["PublicKeyList"]
     assert keys_ and all(len(k["Fingerprint"]) == 32 for k in keys_)
     for region in ("us-east-1", "eu-west-1"):
-        r = validate_logs(w, arn, iso(started), region=region)
-        assert r.returncode == 0, r.stdout + r.stderr
+        # Counted before the validator runs: the chain goes on after StopLogging, so a digest written while it runs
+        # may or may not fall inside the window it asks for; every one written before must be in it, and valid.
         n_logs = len(log_keys(s3, "audit-logs", f"AWSLogs/{account}/CloudTrail/{region}/"))
         n_digests = len(digest_keys(s3, "audit-logs", f"AWSLogs/{account}/CloudTrail-Digest/{region}/"))
-        assert f"{n_digests}/{n_digests} digest files valid" in r.stdout, r.stdout
+        r = validate_logs(w, arn, iso(started), region=region)
+        assert r.returncode == 0, r.stdout + r.stderr
+        found = re.search(r"(\d+)/(\d+) digest files valid", r.stdout)
+        assert found and found.group(1) == found.group(2) and int(found.group(1)) >= n_digests, r.stdout
         assert f"{n_logs}/{n_logs} log files valid" in r.stdout, r.stdout
         assert "INVALID" not in r.stdout + r.stderr
 
