@@ -31,6 +31,8 @@ let package = Package(
         .target(name: "WardenCore", swiftSettings: swiftSettings),
         .target(name: "WardenAPI", dependencies: ["WardenCore"], swiftSettings: swiftSettings),
         .target(name: "WardenProtocol", dependencies: ["WardenCore"], swiftSettings: swiftSettings),
+        // IAM's policy language: parsing with AWS's grammar errors, and one evaluator every service's authorization uses.
+        .target(name: "WardenPolicy", dependencies: ["WardenCore"], swiftSettings: swiftSettings),
         .target(name: "WardenAuth", dependencies: [
             "WardenCore",
             .product(name: "Crypto", package: "swift-crypto"),
@@ -53,14 +55,14 @@ let package = Package(
         // secp256k1 and HMAC-SHA-224 from the system's OpenSSL (Debian: libssl-dev), gzip from zlib (zlib1g-dev).
         .target(name: "COpenSSLShim", linkerSettings: [.linkedLibrary("crypto"), .linkedLibrary("z")]),
         .target(name: "WardenServices", dependencies: [
-            "WardenCore", "WardenAPI", "WardenStorage", "WardenAuth", "COpenSSLShim",
+            "WardenCore", "WardenAPI", "WardenStorage", "WardenAuth", "WardenPolicy", "COpenSSLShim",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "_CryptoExtras", package: "swift-crypto"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ], swiftSettings: swiftSettings),
         .target(name: "WardenServer", dependencies: [
             "WardenCore", "WardenAPI", "WardenProtocol", "WardenAuth", "WardenStorage",
-            "WardenStorageSQLite", "WardenStoragePostgres", "WardenAudit", "WardenServices",
+            "WardenStorageSQLite", "WardenStoragePostgres", "WardenAudit", "WardenServices", "WardenPolicy",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -82,6 +84,7 @@ let package = Package(
             "WardenServices", "WardenStorageSQLite", .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: swiftSettings),
         .testTarget(name: "WardenAuthTests", dependencies: ["WardenAuth"], swiftSettings: swiftSettings),
+        .testTarget(name: "WardenPolicyTests", dependencies: ["WardenPolicy"], swiftSettings: swiftSettings),
         .testTarget(name: "WardenStorageTests", dependencies: [
             "WardenStorage", "WardenStorageSQLite", "WardenStoragePostgres",
         ], swiftSettings: swiftSettings),

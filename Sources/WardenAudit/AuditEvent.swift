@@ -48,11 +48,36 @@ public struct AuditEvent: Sendable {
             return
         }
         w.field("type", p.kind.rawValue)
+        if p.kind == .awsService {
+            // A service acting on its own: just the service (CloudTrail User Guide, "userIdentity element").
+            w.field("invokedBy", p.userName ?? p.arn)
+            return
+        }
         w.field("principalId", p.userId)
         w.field("arn", p.arn)
         w.field("accountId", p.account)
         if let k = p.accessKeyId { w.field("accessKeyId", k) }
-        if let u = p.userName { w.field("userName", u) }
+        // Sessions name their user in sessionIssuer, not here (recorded AssumedRole and FederatedUser identities).
+        if let u = p.userName, p.kind == .iamUser || p.kind == .root { w.field("userName", u) }
+        if let s = p.session {
+            w.object("sessionContext") { c in
+                c.object("sessionIssuer") { i in
+                    // GetSessionToken sessions of users and the root have an empty issuer, as console sessions do.
+                    guard p.kind == .assumedRole || p.kind == .federatedUser else { return }
+                    i.field("type", s.issuerType)
+                    i.field("principalId", s.issuerId)
+                    i.field("arn", s.issuerArn)
+                    i.field("accountId", p.account)
+                    i.field("userName", s.issuerName)
+                }
+                if p.kind != .federatedUser { c.object("webIdFederationData") { _ in } }
+                c.object("attributes") { a in
+                    a.field("creationDate", Self.eventTime(s.createdAt))
+                    a.field("mfaAuthenticated", s.mfaAuthenticated ? "true" : "false")
+                }
+                if let si = s.sourceIdentity { c.field("sourceIdentity", si) }
+            }
+        }
     }
 
     /// The record as CloudTrail writes it, as JSON text (written field by field: this runs on every request).
@@ -98,7 +123,11 @@ public struct AuditEvent: Sendable {
             eventId: eventId, account: context.account, region: context.region,
             eventTimeMillis: Int64((context.receivedAt.timeIntervalSince1970 * 1000).rounded(.down)),
             eventSource: eventSource, eventName: eventName, readOnly: readOnly, management: category == .management,
-            username: context.principal.map { $0.userName ?? ($0.kind == .root ? "root" : $0.userId) },
+            username: context.principal.map { p in
+                // Event history's Username: the session name for role sessions, the user for users, "root".
+                if p.kind == .assumedRole || p.kind == .federatedUser { return String(p.arn.split(separator: "/").last ?? "") }
+                return p.userName ?? (p.kind == .root ? "root" : p.userId)
+            },
             accessKeyId: context.principal?.accessKeyId, requestId: context.requestId, errorCode: errorCode,
             record: recordJSON, resources: resources.map { StoredAuditResource(type: $0.type, name: $0.arn) })
     }

@@ -25,7 +25,8 @@ public struct SigningCredential: Sendable {
 
 /// Where the verifier finds secrets (strict mode).
 public protocol CredentialProvider: Sendable {
-    func credential(accessKeyId: String) async throws -> SigningCredential?
+    /// The credential of `accessKeyId`; temporary keys (`ASIA…`) are known from the session token they came with.
+    func credential(accessKeyId: String, sessionToken: String?) async throws -> SigningCredential?
 }
 
 /// The outcome of a successful verification.
@@ -38,8 +39,10 @@ public final class SigV4Verifier: Sendable {
     public enum Mode: Sendable {
         /// Signatures are checked against stored secrets.
         case strict(any CredentialProvider)
-        /// Any access key is accepted as the root of `account`; the header is still parsed.
-        case dev(account: String)
+        /// Any unknown access key is accepted as the root of `account` (the header is still parsed); keys `known`
+        /// (made with CreateAccessKey or by STS) are verified and act as their own principals, so a test suite can
+        /// exercise policies without strict mode.
+        case dev(account: String, known: (any CredentialProvider)? = nil)
     }
 
     public static let maxSkew: TimeInterval = 15 * 60
@@ -61,16 +64,30 @@ public final class SigV4Verifier: Sendable {
         }
         let credential: SigningCredential
         switch mode {
-        case .dev(let account):
-            let principal = Principal.root(account: account, partition: Partition(region: scope.region),
-                                           accessKeyId: scope.accessKeyId)
-            return AuthenticatedCaller(scope: scope, principal: principal)
+        case .dev(let account, let known):
+            let found: SigningCredential?
+            do { found = try await known?.credential(accessKeyId: scope.accessKeyId, sessionToken: auth.sessionToken) } catch {
+                throw .unavailable
+            }
+            guard let found else {
+                let principal = Principal.root(account: account, partition: Partition(region: scope.region),
+                                               accessKeyId: scope.accessKeyId)
+                return AuthenticatedCaller(scope: scope, principal: principal)
+            }
+            try checkTime(auth, now: now)
+            credential = found
         case .strict(let provider):
             try checkTime(auth, now: now)
             let found: SigningCredential?
             // A store that cannot be read is our fault (500), never reported as the caller's bad key.
-            do { found = try await provider.credential(accessKeyId: scope.accessKeyId) } catch { throw .unavailable }
-            guard let found else { throw .unknownAccessKey }
+            do { found = try await provider.credential(accessKeyId: scope.accessKeyId, sessionToken: auth.sessionToken) } catch {
+                throw .unavailable
+            }
+            guard let found else {
+                // A temporary key whose token does not open is a bad token, as AWS words it, not an unknown key.
+                if auth.sessionToken != nil { throw .invalidToken }
+                throw .unknownAccessKey
+            }
             credential = found
         }
         try checkSessionToken(auth.sessionToken, credential: credential, now: now)

@@ -153,6 +153,10 @@ public struct ServiceDescriptor: Sendable {
     public let missingParameter: (@Sendable (String) -> AWSError)?
     /// JSON responses leave out empty lists and maps (SQS, whose JSON grew out of its Query protocol, as recorded).
     public let jsonOmitsEmptyCollections: Bool
+    /// Resource policies, resource and request condition keys for authorization (nil: the audit ARNs, no policies).
+    public var authority: (any ResourceAuthority)?
+    /// The error a denial is answered with, given AWS's message (nil: the protocol's usual access-denied error).
+    public var accessDenied: (@Sendable (String) -> AWSError)?
 
     public init(model: ServiceModel, eventSource: String, validationError: (code: String, queryCode: String?, status: Int),
                 operations: [AnyOperation], queryCompatible: Bool = false, errorTypePrefix: String = "",

@@ -33,7 +33,9 @@ extension RequestPipeline {
         do {
             let caller: AuthenticatedCaller
             switch await authenticate(sigRequest) {
-            case .success(let c): caller = c
+            case .success(let c):
+                if let s = c.principal.session, now() >= s.expiresAt { throw AuthFailure.expiredToken.awsError(for: .s3) }
+                caller = c
             case .failure(let failure):
                 if let region = ServiceTable.scopeRegion(request), RegionName.isValid(region) { context.region = region }
                 throw failure.awsError(for: .s3)
@@ -55,7 +57,16 @@ extension RequestPipeline {
                 throw AWSError(code: "NotImplemented", status: 501,
                                message: "A header you provided implies functionality that is not implemented")
             }
-            try await authorizer.authorize(action: Self.s3Action(op.name), resources: resources, context: context)
+            let facts = AuthorizationFacts(resources: resources.map { ResourceFacts(arn: $0.arn, account: $0.account) })
+            if let denial = await authorizer.authorize(action: Self.s3Action(op.name), facts: facts, context: context) {
+                logger.notice("denied", metadata: [
+                    "requestId": "\(requestId)", "action": "\(Self.s3Action(op.name))",
+                    "principal": "\(context.principal?.arn ?? "anonymous")", "decidedBy": "\(denial.decidedBy)",
+                ])
+                throw AWSError(code: "AccessDenied", status: 403, message: denial.message)
+            }
+            context.authorizer = authorizer.callAuthorizer
+            context.service = "s3"
             response = try await handler.handle(op, target, request, context: context)
             response.headers.append(("x-amz-request-id", requestId))
         } catch {

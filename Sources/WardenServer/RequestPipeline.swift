@@ -8,14 +8,30 @@ import WardenCore
 import WardenProtocol
 import WardenServices
 
-/// Decides whether a caller may perform an action; allow-all until IAM arrives, but every call goes through it.
+/// Decides whether a caller may perform an operation. Every call goes through it.
 public protocol Authorizer: Sendable {
-    func authorize(action: String, resources: [AuditResource], context: RequestContext) async throws
+    /// nil when the call is allowed; the denial's AWS message otherwise. Throws an AWS error a service raised while
+    /// gathering its facts (a key that does not exist).
+    func authorize(operation: AnyOperation, service: ServiceDescriptor, input: AWSValue, resources: [AuditResource],
+                   context: RequestContext) async throws -> Denial?
+    /// The same decision for a call whose facts are already known (the bucket store's requests).
+    func authorize(action: String, facts: AuthorizationFacts, context: RequestContext) async -> Denial?
+    /// The authorizer services use for what they do on the caller's behalf (`RequestContext.authorizer`).
+    var callAuthorizer: (any CallAuthorizer)? { get }
+}
+
+/// Why a call was refused: AWS's message, and which statement decided (for the request log).
+public struct Denial: Sendable, Error {
+    public var message: String
+    public var decidedBy: String
 }
 
 public struct AllowAllAuthorizer: Authorizer {
     public init() {}
-    public func authorize(action: String, resources: [AuditResource], context: RequestContext) async throws {}
+    public func authorize(operation: AnyOperation, service: ServiceDescriptor, input: AWSValue, resources: [AuditResource],
+                          context: RequestContext) async throws -> Denial? { nil }
+    public func authorize(action: String, facts: AuthorizationFacts, context: RequestContext) async -> Denial? { nil }
+    public var callAuthorizer: (any CallAuthorizer)? { nil }
 }
 
 public final class RequestPipeline: Sendable {
@@ -112,10 +128,13 @@ public final class RequestPipeline: Sendable {
                          route: Route, context: inout RequestContext, event: inout AuditEvent) async -> Outcome {
         // Authenticate first: even an unroutable request is answered only after we know who sent it.
         let caller: AuthenticatedCaller?
-        do {
+        do throws(AuthFailure) {
             // Signatures are checked against the wall clock; `receivedAt` follows the server clock, which dev mode can
             // move forward for time-bound state and would otherwise make every signature look expired.
-            caller = try await verifier.verify(sigRequest, auth: try auth.get(), now: Date())
+            let verified = try await verifier.verify(sigRequest, auth: try auth.get(), now: Date())
+            // A session's expiry is time-bound state: it follows the server clock (which dev mode can move forward).
+            if let s = verified.principal.session, now() >= s.expiresAt { throw AuthFailure.expiredToken }
+            caller = verified
         } catch {
             if case .missingAuthentication = error, route.failure == nil, route.operation?.traits.allowsAnonymous == true {
                 caller = nil
@@ -150,11 +169,24 @@ public final class RequestPipeline: Sendable {
         let resources = op.traits.resources(input, context)
         event.resources = resources
         do {
-            try await authorizer.authorize(action: op.traits.iamAction, resources: resources, context: context)
+            if let denial = try await authorizer.authorize(operation: op, service: service, input: input, resources: resources,
+                                                           context: context) {
+                logger.notice("denied", metadata: [
+                    "requestId": "\(context.requestId)", "action": "\(op.traits.iamAction)",
+                    "principal": "\(context.principal?.arn ?? "anonymous")", "decidedBy": "\(denial.decidedBy)",
+                ])
+                return .failure(Self.accessDenied(denial.message, service: service, family: route.family))
+            }
+            context.authorizer = authorizer.callAuthorizer
+            context.service = service.model.signingName
             let output = try await op.call(input, context)
             if let more = op.traits.outputResources?(output, context), !more.isEmpty { event.resources += more }
             if op.traits.responseRecording == .full {
                 event.responseElements = Redaction.record(output, shape: op.outputShape, dropped: op.traits.redactedResponseMembers)
+            }
+            if case .query = route.wire, service.model.signingName == "sts",
+               request.header("accept")?.lowercased().contains("application/json") == true {
+                return .success(Self.stsJSON(output, op: op, requestId: context.requestId))
             }
             return .success(encode(output, route: route, op: op, requestId: context.requestId))
         } catch let error as AWSError {
@@ -164,6 +196,31 @@ public final class RequestPipeline: Sendable {
                 "requestId": "\(context.requestId)", "operation": "\(op.name)", "error": "\(error)",
             ])
             return .failure(.internalFailure())
+        }
+    }
+
+    /// STS answers in JSON when asked with `Accept: application/json` (aws-iam-authenticator relies on it):
+    /// `{"GetCallerIdentityResponse":{"GetCallerIdentityResult":{…},"ResponseMetadata":{"RequestId":…}}}`.
+    static func stsJSON(_ output: AWSValue, op: AnyOperation, requestId: String) -> Encoded {
+        var body = Array("{\"\(op.name)Response\":{\"\(op.resultWrapper ?? op.name + "Result")\":".utf8)
+        body += JSONProtocol.encode(output, shape: op.outputShape, omitEmptyCollections: false)
+        body += Array(",\"ResponseMetadata\":{\"RequestId\":\"\(requestId)\"}}}".utf8)
+        return Encoded(body: body, contentType: "application/json")
+    }
+
+    /// A denial in the service's protocol: its own error where it has one (SNS's `AuthorizationError`), else the
+    /// JSON protocols' `AccessDeniedException` and the Query protocols' `AccessDenied`, as AWS answers.
+    static func accessDenied(_ message: String, service: ServiceDescriptor, family: ProtocolFamily) -> AWSError {
+        if let own = service.accessDenied { return own(message) }
+        switch service.model.signingName {
+        case "sns": return AWSError(code: "AuthorizationErrorException", queryCode: "AuthorizationError", status: 403, message: message)
+        case "sqs": return AWSError(code: "AccessDenied", queryCode: "AccessDenied", status: 403, message: message)
+        case "lambda": return AWSError(code: "AccessDeniedException", status: 403, message: message)
+        default: break
+        }
+        switch family {
+        case .json: return AWSError(code: "AccessDeniedException", queryCode: "AccessDenied", status: 400, message: message)
+        case .query, .s3: return AWSError(code: "AccessDenied", status: 403, message: message)
         }
     }
 
@@ -219,7 +276,8 @@ public final class RequestPipeline: Sendable {
         case .json(let contentType):
             return WardenResponse(status: 200, headers: [("Content-Type", contentType), ("x-amzn-RequestId", requestId)], body: encoded.body)
         case .query:
-            return WardenResponse(status: 200, headers: [("Content-Type", "text/xml"), ("x-amzn-RequestId", requestId)], body: encoded.body)
+            return WardenResponse(status: 200, headers: [("Content-Type", encoded.contentType ?? "text/xml"), ("x-amzn-RequestId", requestId)],
+                                  body: encoded.body)
         case .cbor:
             return WardenResponse(status: 200, headers: [("Content-Type", "application/cbor"), ("smithy-protocol", "rpc-v2-cbor"),
                                                          ("x-amzn-RequestId", requestId)], body: encoded.body)

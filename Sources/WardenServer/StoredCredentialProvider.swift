@@ -1,37 +1,70 @@
-// Strict mode's source of secrets: the sealed access-key table, cached briefly in memory.
+// The source of secrets: the sealed access-key table (long-term keys, as the root or as their IAM users) and, for
+// temporary keys, the session token that came with the request. Cached briefly in memory.
 import Foundation
+import Logging
 import Synchronization
 import WardenAuth
 import WardenCore
+import WardenServices
 import WardenStorage
 
 final class StoredCredentialProvider: CredentialProvider {
     let keys: AccessKeyRepository
+    let iam: IAMRepository?
+    let sealer: Sealer
+    let logger: Logger
     let ttl: TimeInterval
     private let cache = Mutex<[String: (credential: SigningCredential?, until: Date)]>([:])
 
-    init(keys: AccessKeyRepository, ttl: TimeInterval = 15) {
+    init(keys: AccessKeyRepository, iam: IAMRepository?, sealer: Sealer, logger: Logger, ttl: TimeInterval = 15) {
         self.keys = keys
+        self.iam = iam
+        self.sealer = sealer
+        self.logger = logger
         self.ttl = ttl
     }
 
-    func credential(accessKeyId: String) async throws -> SigningCredential? {
+    /// Forgets every key (an access key, user or role changed).
+    func clear() { cache.withLock { $0.removeAll() } }
+
+    func credential(accessKeyId: String, sessionToken: String?) async throws -> SigningCredential? {
         let now = Date()
-        if let hit = cache.withLock({ $0[accessKeyId] }), hit.until > now { return hit.credential }
+        let cacheKey = sessionToken.map { accessKeyId + "|" + $0 } ?? accessKeyId
+        if let hit = cache.withLock({ $0[cacheKey] }), hit.until > now { return hit.credential }
         var found: SigningCredential?
-        let stored: (record: AccessKeyRecord, secret: String)?
-        do { stored = try await keys.lookup(accessKeyId) } catch is UnsealError {
-            stored = nil  // sealed under another root key: as good as unknown
-        }
-        if let (record, secret) = stored {
-            // Region only picks the partition of the ARN; the verifier's scope region is applied per request.
-            let principal = Principal.root(account: record.account, partition: .aws, accessKeyId: record.accessKeyId)
-            found = SigningCredential(accessKeyId: record.accessKeyId, secretAccessKey: secret, principal: principal)
+        if let sessionToken, accessKeyId.hasPrefix("ASIA") {
+            // The token carries the session; one that does not open under our root key was not issued here.
+            if let s = SessionToken.open(sessionToken, accessKeyId: accessKeyId, sealer: sealer) {
+                found = SigningCredential(accessKeyId: accessKeyId, secretAccessKey: s.secretAccessKey, principal: s.principal,
+                                          sessionToken: sessionToken, expiration: s.expiresAt)
+            }
+        } else {
+            let stored: (record: AccessKeyRecord, secret: String)?
+            do { stored = try await keys.lookup(accessKeyId) } catch is UnsealError {
+                stored = nil  // sealed under another root key: as good as unknown
+            }
+            if let (record, secret) = stored, let principal = try await principal(of: record) {
+                found = SigningCredential(accessKeyId: record.accessKeyId, secretAccessKey: secret, principal: principal)
+                do { try await keys.recordUse(accessKeyId, at: now) } catch {
+                    logger.warning("access key last use not recorded", metadata: ["accessKeyId": "\(accessKeyId)", "error": "\(error)"])
+                }
+            }
         }
         cache.withLock { c in
             if c.count > 10_000 { c.removeAll() }
-            c[accessKeyId] = (found, now.addingTimeInterval(found == nil ? 2 : ttl))
+            c[cacheKey] = (found, now.addingTimeInterval(found == nil ? 2 : ttl))
         }
         return found
+    }
+
+    /// A key without a user is the account's root; a user's key acts as that user (nil if the user is gone).
+    func principal(of record: AccessKeyRecord) async throws -> Principal? {
+        // Region only picks the partition of the ARN; the verifier's scope region is applied per request.
+        guard let name = record.userName else {
+            return Principal.root(account: record.account, partition: .aws, accessKeyId: record.accessKeyId)
+        }
+        guard let iam, let user = try await iam.user(account: record.account, name: name) else { return nil }
+        return Principal(kind: .iamUser, account: record.account, arn: user.arn, userId: user.userId,
+                         accessKeyId: record.accessKeyId, userName: name)
     }
 }

@@ -10,6 +10,8 @@ public struct WardenConfiguration: Sendable {
     public var region = "us-east-1"
     public var accountId = "000000000000"
     public var dev = false
+    /// How requests are authorized: `enforce` (the default), `audit` (log what would be denied), `off`.
+    public var iam: IAMMode = .enforce
     public var tlsCert: String?
     public var tlsKey: String?
     /// Largest request body accepted on the API routes.

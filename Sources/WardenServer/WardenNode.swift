@@ -10,6 +10,7 @@ import ServiceLifecycle
 import WardenAudit
 import WardenAuth
 import WardenCore
+import WardenPolicy
 import WardenServices
 import WardenStorage
 import WardenStoragePostgres
@@ -105,14 +106,19 @@ public enum WardenNode {
     }
 
     static func serve(_ config: WardenConfiguration, store: WardenStore, logger: Logger) async throws {
+        let iamRepository = IAMRepository(db: store.database)
+        let credentials = StoredCredentialProvider(keys: store.accessKeys, iam: iamRepository, sealer: store.sealer, logger: logger)
         let verifier: SigV4Verifier
         if config.dev {
-            verifier = SigV4Verifier(mode: .dev(account: config.accountId))
-            logger.notice("dev mode: any access key is accepted as the root of \(config.accountId); data in \(store.dataDir)")
+            verifier = SigV4Verifier(mode: .dev(account: config.accountId, known: credentials))
+            logger.notice("dev mode: any unknown access key is accepted as the root of \(config.accountId); data in \(store.dataDir)")
         } else {
             try await ensureRootCredentials(config, store: store, logger: logger)
-            verifier = SigV4Verifier(mode: .strict(StoredCredentialProvider(keys: store.accessKeys)))
+            verifier = SigV4Verifier(mode: .strict(credentials))
         }
+        let policyCache = PrincipalPolicyCache(iam: iamRepository, logger: logger)
+        let authorizer = PolicyAuthorizer(mode: config.iam, policies: policyCache, logger: logger)
+        if config.iam != .enforce { logger.notice("IAM: \(config.iam.rawValue) mode") }
         // Consumers of the audit log (EventBridge's CloudTrail tail, trails' log groups) wake when management writes commit.
         let auditSignals = QueueSignals()
         let audit = AuditWriter(repository: store.audit, logger: logger, onCommit: { batch in
@@ -188,9 +194,19 @@ public enum WardenNode {
         if let file = config.seedFile {
             try await Seeding.apply(file: file, kms: kms, config: config, logger: logger)
         }
+        // Every IAM write: cached policies and credentials of the account are dropped on this node at once (other
+        // nodes see the account's IAM generation change within a second).
+        let iam = IAMService(repo: iamRepository, accessKeys: store.accessKeys, onChange: { account in
+            policyCache.invalidate(account: account)
+            credentials.clear()
+        })
+        let sts = STSService(sealer: store.sealer, iam: iamRepository, now: { clock.now() })
+        let descriptors = [sts.descriptor, iam.descriptor, kms.descriptor, cloudTrail.descriptor, sqs.descriptor, sns.descriptor,
+                           lambda.descriptor, ssm.descriptor, secrets.descriptor, events.descriptor, logs.descriptor,
+                           cloudWatch.descriptor]
+        authorizer.register(descriptors)
         let pipeline = RequestPipeline(
-            services: [STSService().descriptor, kms.descriptor, cloudTrail.descriptor, sqs.descriptor, sns.descriptor, lambda.descriptor,
-                       ssm.descriptor, secrets.descriptor, events.descriptor, logs.descriptor, cloudWatch.descriptor], verifier: verifier, audit: audit, authorizer: AllowAllAuthorizer(),
+            services: descriptors, verifier: verifier, audit: audit, authorizer: authorizer,
             metrics: metrics, logger: logger, defaultAccount: config.accountId, defaultRegion: config.region,
             bucketStore: buckets, now: { clock.now() })
         let tls = config.tlsCert != nil || config.tlsKey != nil
@@ -202,6 +218,8 @@ public enum WardenNode {
                                         },
                                         clock: clock, onReset: {
                                             kms.clearCache()
+                                            policyCache.clear()
+                                            credentials.clear()
                                             events.clearCache()
                                             _ = try await buckets.sweepOrphans()
                                             if let file = config.seedFile {

@@ -31,7 +31,9 @@ public enum Migrations {
                                       "sm_secrets", "sm_secret_versions", "pending_events",
                                       "events_resources", "events_outbox", "events_cursor",
                                       "logs_groups", "logs_streams", "logs_events", "cw_datapoints", "cw_alarms", "cw_alarm_history",
-                                      "cloudtrail_insights"]
+                                      "cloudtrail_insights",
+                                      "iam_entities", "iam_inline_policies", "iam_policies", "iam_policy_versions",
+                                      "iam_attachments", "iam_group_members", "iam_oidc_providers", "iam_generation"]
 
     public static let all: [Migration] = [
         Migration(version: 1, name: "audit log and access keys", statements: [
@@ -537,6 +539,91 @@ public enum Migrations {
         Migration(version: 17, name: "sqs dead-letter source", statements: [
             // The queue a message was moved from to a dead-letter queue (its DeadLetterQueueSourceArn).
             "ALTER TABLE sqs_messages ADD COLUMN dlq_source TEXT",
+        ]),
+        Migration(version: 18, name: "iam", statements: [
+            // Users, groups and roles share one table: IAM names are unique per account and kind regardless of case
+            // (`name_key` is the lowercased name); ids (AIDA…, AGPA…, AROA…) never change, so everything else refers
+            // to an entity by id and a rename touches one row. `boundary_id` is a permissions boundary's policy id.
+            """
+            CREATE TABLE iam_entities (
+                account_id TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                name_key {bytes} NOT NULL,
+                name TEXT NOT NULL,
+                entity_id TEXT NOT NULL UNIQUE,
+                path {bytes} NOT NULL,
+                created_at_ms {int} NOT NULL,
+                boundary_id TEXT,
+                doc TEXT NOT NULL,
+                PRIMARY KEY (account_id, kind, name_key))
+            """,
+            "CREATE INDEX iam_entities_boundary ON iam_entities (account_id, boundary_id)",
+            """
+            CREATE TABLE iam_inline_policies (
+                account_id TEXT NOT NULL,
+                entity_id TEXT NOT NULL,
+                policy_name {bytes} NOT NULL,
+                document TEXT NOT NULL,
+                PRIMARY KEY (entity_id, policy_name))
+            """,
+            // Customer managed policies (names unique per account regardless of path and case) and their versions.
+            """
+            CREATE TABLE iam_policies (
+                account_id TEXT NOT NULL,
+                name_key {bytes} NOT NULL,
+                name TEXT NOT NULL,
+                policy_id TEXT NOT NULL UNIQUE,
+                path {bytes} NOT NULL,
+                created_at_ms {int} NOT NULL,
+                updated_at_ms {int} NOT NULL,
+                default_version {int} NOT NULL,
+                next_version {int} NOT NULL,
+                doc TEXT NOT NULL,
+                PRIMARY KEY (account_id, name_key))
+            """,
+            """
+            CREATE TABLE iam_policy_versions (
+                policy_id TEXT NOT NULL,
+                version {int} NOT NULL,
+                document TEXT NOT NULL,
+                created_at_ms {int} NOT NULL,
+                PRIMARY KEY (policy_id, version))
+            """,
+            // Managed policies attached to users, groups and roles (AWS managed ones by their ANPA… id too).
+            """
+            CREATE TABLE iam_attachments (
+                account_id TEXT NOT NULL,
+                entity_id TEXT NOT NULL,
+                policy_id TEXT NOT NULL,
+                attached_at_ms {int} NOT NULL,
+                PRIMARY KEY (entity_id, policy_id))
+            """,
+            "CREATE INDEX iam_attachments_policy ON iam_attachments (account_id, policy_id)",
+            """
+            CREATE TABLE iam_group_members (
+                account_id TEXT NOT NULL,
+                group_id TEXT NOT NULL,
+                user_id TEXT NOT NULL,
+                PRIMARY KEY (group_id, user_id))
+            """,
+            "CREATE INDEX iam_group_members_user ON iam_group_members (user_id)",
+            // OpenID Connect providers by URL (host and path, without the scheme).
+            """
+            CREATE TABLE iam_oidc_providers (
+                account_id TEXT NOT NULL,
+                url {bytes} NOT NULL,
+                created_at_ms {int} NOT NULL,
+                doc TEXT NOT NULL,
+                PRIMARY KEY (account_id, url))
+            """,
+            // Bumped by every IAM write in its transaction: caches of compiled policies compare it, and its row lock
+            // serializes one account's IAM writes on PostgreSQL.
+            "CREATE TABLE iam_generation (account_id TEXT PRIMARY KEY, generation {int} NOT NULL)",
+            // Access keys: when and where each was last used (GetAccessKeyLastUsed), and a per-user index.
+            "ALTER TABLE access_keys ADD COLUMN last_used_ms {int}",
+            "ALTER TABLE access_keys ADD COLUMN last_used_service TEXT",
+            "ALTER TABLE access_keys ADD COLUMN last_used_region TEXT",
+            "CREATE INDEX access_keys_user ON access_keys (account_id, user_name)",
         ]),
     ]
 

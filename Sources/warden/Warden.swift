@@ -64,6 +64,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Account id (env WARDEN_ACCOUNT_ID; default 000000000000).") var accountId: String?
     @Flag(help: "Zero-config mode for tests: any access key is accepted; POST /_warden/reset wipes state (env WARDEN_DEV).")
     var dev = false
+    @Option(help: "enforce: IAM and resource policies decide every call; audit: calls are allowed, and what would be denied is logged; off: no authorization (env WARDEN_IAM; default enforce).")
+    var iam: String?
     @Option(help: "PEM certificate chain; serves HTTPS on the same port (env WARDEN_TLS_CERT).") var tlsCert: String?
     @Option(help: "PEM private key for --tls-cert (env WARDEN_TLS_KEY).") var tlsKey: String?
     @Option(help: "Largest accepted request body in bytes (env WARDEN_MAX_BODY_BYTES; default 8388608).") var maxBodyBytes: Int?
@@ -99,6 +101,9 @@ struct Serve: AsyncParsableCommand {
         c.region = region ?? env("REGION") ?? c.region
         c.accountId = accountId ?? env("ACCOUNT_ID") ?? c.accountId
         c.dev = dev || envFlag("DEV")
+        let iamMode = iam ?? env("IAM") ?? "enforce"
+        guard let mode = IAMMode(rawValue: iamMode) else { throw fail(StartupError("--iam must be enforce, audit or off")) }
+        c.iam = mode
         c.tlsCert = tlsCert ?? env("TLS_CERT")
         c.tlsKey = tlsKey ?? env("TLS_KEY")
         c.maxBodyBytes = maxBodyBytes ?? env("MAX_BODY_BYTES").flatMap { Int($0) } ?? c.maxBodyBytes

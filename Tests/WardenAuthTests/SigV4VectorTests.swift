@@ -6,7 +6,7 @@ import XCTest
 
 struct StaticProvider: CredentialProvider {
     var creds: [String: SigningCredential]
-    func credential(accessKeyId: String) async throws -> SigningCredential? { creds[accessKeyId] }
+    func credential(accessKeyId: String, sessionToken: String?) async throws -> SigningCredential? { creds[accessKeyId] }
 }
 
 final class SigV4VectorTests: XCTestCase {
@@ -164,7 +164,7 @@ final class SigV4VectorTests: XCTestCase {
 
     func testUnreadableCredentialStoreIsAServerFault() async {
         struct Down: CredentialProvider {
-            func credential(accessKeyId: String) async throws -> SigningCredential? { throw CancellationError() }
+            func credential(accessKeyId: String, sessionToken: String?) async throws -> SigningCredential? { throw CancellationError() }
         }
         do {
             _ = try await SigV4Verifier(mode: .strict(Down())).verify(v1(), now: now)

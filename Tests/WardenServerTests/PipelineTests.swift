@@ -12,7 +12,7 @@ import XCTest
 @testable import WardenServer
 
 struct OneKey: CredentialProvider {
-    func credential(accessKeyId: String) async throws -> SigningCredential? {
+    func credential(accessKeyId: String, sessionToken: String?) async throws -> SigningCredential? {
         guard accessKeyId == "AKIATESTTESTTESTTEST" else { return nil }
         return SigningCredential(accessKeyId: accessKeyId, secretAccessKey: "secret",
                                  principal: .root(account: "111122223333", partition: .aws, accessKeyId: accessKeyId))

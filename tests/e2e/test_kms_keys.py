@@ -180,8 +180,12 @@ def test_key_policy(strict):
     made = kms.create_key(Policy=json.dumps(new))["KeyMetadata"]["KeyId"]
     assert json.loads(kms.get_key_policy(KeyId=made)["Policy"]) == new
     with pytest.raises(ClientError) as e:
-        kms.get_key_policy(KeyId=k, PolicyName="other")
+        kms.get_key_policy(KeyId=made, PolicyName="other")
     assert code(e) == "NotFoundException"
+    # The key whose policy no longer names the account is locked even to the root, as on AWS.
+    with pytest.raises(ClientError) as e:
+        kms.get_key_policy(KeyId=k, PolicyName="default")
+    assert code(e) == "AccessDeniedException"
 
 
 def test_awscli_key_lifecycle(strict, tmp_path):

@@ -47,7 +47,8 @@ def test_missing_action(strict):
 
 
 def test_known_but_unserved_sts_action(strict):
-    r = signed(strict, "Action=AssumeRole&Version=2011-06-15&RoleArn=arn:aws:iam::000000000000:role/x&RoleSessionName=s",
+    r = signed(strict, "Action=AssumeRoleWithSAML&Version=2011-06-15&RoleArn=arn:aws:iam::000000000000:role/x"
+               "&PrincipalArn=arn:aws:iam::000000000000:saml-provider/p&SAMLAssertion=" + "x" * 8,
                {"Content-Type": "application/x-www-form-urlencoded"})
     assert r.status_code == 400 and "<Code>InvalidAction</Code>" in r.text
 

@@ -9,7 +9,7 @@ extension EventsService {
 
     public var descriptor: ServiceDescriptor {
         typealias Ops = Events.Operations
-        return ServiceDescriptor(
+        var d = ServiceDescriptor(
             model: Events.model, eventSource: "events.amazonaws.com",
             validationError: (code: "ValidationException", queryCode: nil, status: 400),
             operations: [
@@ -32,5 +32,7 @@ extension EventsService {
                 AnyOperation(Ops.UntagResource.self, traits: Self.traits("UntagResource", readOnly: false), untagResource),
                 AnyOperation(Ops.ListTagsForResource.self, traits: Self.traits("ListTagsForResource", readOnly: true), listTagsForResource),
             ])
+        d.authority = EventsAuthority(events: self)
+        return d
     }
 }

@@ -27,6 +27,7 @@ extension KMSService: DataKeyProvider {
 
     public func generateDataKey(keyId: String, encryptionContext: [String: String], context c: RequestContext) async throws
         -> (plaintext: [UInt8], ciphertext: [UInt8], keyArn: String) {
+        try await authorizeVia("kms:GenerateDataKey", keyId: keyId, encryptionContext: encryptionContext, c)
         let r = try await generateDataKey(KMS.GenerateDataKeyRequest(keyId: keyId, encryptionContext: encryptionContext, keySpec: .aes256),
                                           context: c)
         guard let plain = r.plaintext, let blob = r.ciphertextBlob, let arn = r.keyId else { throw AWSError.internalFailure() }
@@ -34,8 +35,23 @@ extension KMSService: DataKeyProvider {
     }
 
     public func decryptDataKey(_ ciphertext: [UInt8], encryptionContext: [String: String], context c: RequestContext) async throws -> [UInt8] {
+        if let blob = CiphertextBlob(ciphertext) {
+            try await authorizeVia("kms:Decrypt", keyId: blob.keyId, encryptionContext: encryptionContext, c)
+        }
         let r = try await decrypt(KMS.DecryptRequest(ciphertextBlob: ciphertext, encryptionContext: encryptionContext), context: c)
         guard let plain = r.plaintext else { throw AWSError.internalFailure() }
         return plain
+    }
+}
+
+extension KMSService {
+    /// A service using a key for its caller (Parameter Store, Secrets Manager, SNS, SQS, the bucket store): the caller
+    /// must be allowed to use the key themselves, with `kms:ViaService` naming the service, as AWS checks it.
+    /// Background work (deliveries, rotations) carries no caller and no authorizer, and is not checked here.
+    func authorizeVia(_ action: String, keyId: String, encryptionContext: [String: String], _ c: RequestContext) async throws {
+        guard let authorizer = c.authorizer, c.principal != nil, let service = c.service, service != "kms" else { return }
+        let input = AWSValue.structure(["KeyId": .string(keyId), "EncryptionContext": .map(encryptionContext.mapValues { .string($0) })])
+        try await authorizer.authorize(action: action, input: input, resources: [], context: c,
+                                       viaService: "\(service).\(c.region).amazonaws.com")
     }
 }

@@ -54,7 +54,7 @@ extension KMSService {
 
     public var descriptor: ServiceDescriptor {
         typealias O = KMS.Operations
-        return ServiceDescriptor(
+        var d = ServiceDescriptor(
             model: KMS.model, eventSource: "kms.amazonaws.com",
             validationError: (code: "ValidationException", queryCode: nil, status: 400),
             operations: [
@@ -109,5 +109,7 @@ extension KMSService {
                 AnyOperation(O.GenerateMac.self, traits: Self.traits("GenerateMac", readOnly: true), generateMac),
                 AnyOperation(O.VerifyMac.self, traits: Self.traits("VerifyMac", readOnly: true), verifyMac),
             ])
+        d.authority = KMSAuthority(kms: self)
+        return d
     }
 }

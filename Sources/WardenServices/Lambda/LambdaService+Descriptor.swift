@@ -23,7 +23,7 @@ extension LambdaService {
 
     public var descriptor: ServiceDescriptor {
         typealias Ops = Lambda.Operations
-        return ServiceDescriptor(
+        var d = ServiceDescriptor(
             model: Lambda.model, eventSource: "lambda.amazonaws.com",
             validationError: (code: "ValidationException", queryCode: nil, status: 400),
             operations: [
@@ -44,5 +44,7 @@ extension LambdaService {
                 AnyOperation(Ops.UntagResource.self, traits: Self.traits("UntagResource", readOnly: false), untagResource),
                 AnyOperation(Ops.ListTags.self, traits: Self.traits("ListTags", readOnly: true), listTags),
             ])
+        d.authority = LambdaAuthority(lambda: self)
+        return d
     }
 }

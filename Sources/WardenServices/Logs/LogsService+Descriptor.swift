@@ -13,7 +13,7 @@ extension LogsService {
 
     public var descriptor: ServiceDescriptor {
         typealias Ops = Logs.Operations
-        return ServiceDescriptor(
+        var d = ServiceDescriptor(
             model: Logs.model, eventSource: "logs.amazonaws.com",
             validationError: (code: "InvalidParameterException", queryCode: nil, status: 400),
             operations: [
@@ -42,5 +42,7 @@ extension LogsService {
                 AnyOperation(Ops.UntagLogGroup.self, traits: Self.traits("UntagLogGroup", readOnly: false), untagLogGroup),
                 AnyOperation(Ops.ListTagsLogGroup.self, traits: Self.traits("ListTagsLogGroup", readOnly: true), listTagsLogGroup),
             ])
+        d.authority = LogsAuthority(logs: self)
+        return d
     }
 }

@@ -31,7 +31,7 @@ extension SNSService {
 
     public var descriptor: ServiceDescriptor {
         typealias Ops = SNS.Operations
-        return ServiceDescriptor(
+        var d = ServiceDescriptor(
             model: SNS.model, eventSource: "sns.amazonaws.com",
             validationError: (code: "InvalidParameterException", queryCode: "InvalidParameter", status: 400),
             operations: [
@@ -66,5 +66,7 @@ extension SNSService {
                 AnyOperation(Ops.Publish.self, traits: Self.traits("Publish", readOnly: false, data: true), publish),
                 AnyOperation(Ops.PublishBatch.self, traits: Self.traits("Publish", readOnly: false, data: true), publishBatch),
             ])
+        d.authority = SNSAuthority(sns: self)
+        return d
     }
 }

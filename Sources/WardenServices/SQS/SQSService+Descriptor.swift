@@ -26,7 +26,7 @@ extension SQSService {
 
     public var descriptor: ServiceDescriptor {
         typealias Ops = SQS.Operations
-        return ServiceDescriptor(
+        var d = ServiceDescriptor(
             model: SQS.model, eventSource: "sqs.amazonaws.com",
             validationError: (code: "ValidationException", queryCode: nil, status: 400),
             operations: [
@@ -52,5 +52,7 @@ extension SQSService {
             ],
             queryCompatible: true, errorTypePrefix: "com.amazonaws.sqs#", missingParameter: { Self.missingParameter($0) },
             jsonOmitsEmptyCollections: true)
+        d.authority = SQSAuthority(sqs: self)
+        return d
     }
 }

@@ -16,6 +16,8 @@ extension SSMService {
     /// KMS's failures as Parameter Store reports them.
     static func kmsError(_ error: any Error) -> any Error {
         guard let e = error as? AWSError, e.status < 500 else { return error }
+        // The caller's own denial on the key reaches them as KMS words it (kms:ViaService checks).
+        if e.code == "AccessDeniedException" { return e }
         return SSM.Errors.invalidKeyId("\(e.code): \(e.message)")
     }
 
@@ -242,7 +244,10 @@ extension SSMService {
         }
         let s: ReferencedSecret
         do {
-            s = try await secrets.referencedSecret(id: id, versionIdOrStage: selector, context: c)
+            // Secrets Manager opens the secret, so its KMS use is Secrets Manager's (`kms:ViaService`), as on AWS.
+            var viaSecrets = c
+            viaSecrets.service = "secretsmanager"
+            s = try await secrets.referencedSecret(id: id, versionIdOrStage: selector, context: viaSecrets)
         } catch let e as AWSError where e.code == "ResourceNotFoundException" {
             // LocalStack's AWS-validated test matches `Secret .*aws/reference/secretsmanager/NAME.* not found.`; the
             // surrounding words are moto's (unverified).

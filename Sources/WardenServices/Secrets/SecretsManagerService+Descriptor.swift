@@ -21,7 +21,7 @@ extension SecretsManagerService {
 
     public var descriptor: ServiceDescriptor {
         typealias Ops = SecretsManager.Operations
-        return ServiceDescriptor(
+        var d = ServiceDescriptor(
             model: SecretsManager.model, eventSource: "secretsmanager.amazonaws.com",
             validationError: (code: "InvalidParameterException", queryCode: nil, status: 400),
             operations: [
@@ -53,5 +53,7 @@ extension SecretsManagerService {
                 AnyOperation(Ops.StopReplicationToReplica.self, traits: Self.traits("StopReplicationToReplica", readOnly: false),
                              stopReplicationToReplica),
             ])
+        d.authority = SecretsManagerAuthority(secrets: self)
+        return d
     }
 }

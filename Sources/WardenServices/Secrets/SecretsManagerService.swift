@@ -153,12 +153,17 @@ extension SecretsManagerService {
             if id == "alias/aws/secretsmanager" { id = try await keys.managedKeyArn(service: "secretsmanager", context: c) }
             key = try await keys.generateDataKey(keyId: id, encryptionContext: Self.kmsContext(arn, versionId), context: c)
         } catch let e as AWSError {
+            if e.code == "AccessDeniedException" { throw Self.kmsAccessDenied }
             throw SM.Errors.encryptionFailure("Access to KMS is not allowed: \(e.code): \(e.message)")
         }
         guard let box = try AES.GCM.seal(value, using: SymmetricKey(data: key.plaintext), authenticating: Array((arn + versionId).utf8)).combined,
               key.ciphertext.count < 65_536 else { throw AWSError.internalFailure() }
         return Array("WSM1".utf8) + [UInt8(key.ciphertext.count >> 8), UInt8(key.ciphertext.count & 0xFF)] + key.ciphertext + Array(box)
     }
+
+    /// A caller without permission on the secret's key: "Access to KMS is not allowed" (AccessDeniedException, as
+    /// quoted from Secrets Manager in many public threads).
+    static let kmsAccessDenied = AWSError(code: "AccessDeniedException", status: 400, message: "Access to KMS is not allowed")
 
     func open(_ stored: [UInt8], arn: String, versionId: String, _ c: RequestContext) async throws -> [UInt8] {
         guard let keys, stored.starts(with: Array("WSM1".utf8)), stored.count > 6 else { throw AWSError.internalFailure("A secret value is damaged.") }
@@ -168,6 +173,7 @@ extension SecretsManagerService {
         do {
             plaintext = try await keys.decryptDataKey(Array(stored[6..<(6 + n)]), encryptionContext: Self.kmsContext(arn, versionId), context: c)
         } catch let e as AWSError {
+            if e.code == "AccessDeniedException" { throw Self.kmsAccessDenied }
             throw SM.Errors.decryptionFailure("Secrets Manager can't decrypt the protected secret text using the provided KMS key: \(e.message)")
         }
         return Array(try AES.GCM.open(AES.GCM.SealedBox(combined: stored[(6 + n)...]), using: SymmetricKey(data: plaintext),
