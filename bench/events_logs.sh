@@ -87,6 +87,12 @@ def pct(xs, p):
     xs = sorted(xs)
     return xs[min(len(xs) - 1, int(len(xs) * p))] if xs else float("nan")
 
+def allow(sqs, url, arn, rule_arn):
+    """The queue policy EventBridge needs to deliver to the queue (a strict Warden enforces it, as AWS does)."""
+    policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
+              "Action": "sqs:SendMessage", "Resource": arn, "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}}}]}
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(policy)})
+
 def measure(call, sqs, q, n=200):
     lat = []
     for i in range(n):
@@ -105,16 +111,18 @@ for name, endpoint, cred in (("Warden", wend, wcred), ("moto_server", mend, "-")
     ev, sqs = client("events", endpoint, cred), client("sqs", endpoint, cred)
     q = sqs.create_queue(QueueName="bench-latency")["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=q, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    ev.put_rule(Name="bench-latency", EventPattern=json.dumps({"source": ["bench.latency"]}))
+    rule_arn = ev.put_rule(Name="bench-latency", EventPattern=json.dumps({"source": ["bench.latency"]}))["RuleArn"]
+    allow(sqs, q, arn, rule_arn)
     ev.put_targets(Rule="bench-latency", Targets=[{"Id": "q", "Arn": arn}])
     lat = measure(lambda i: ev.put_events(Entries=[{"Source": "bench.latency", "DetailType": "t", "Detail": json.dumps({"i": i})}]), sqs, q)
     print(f"| PutEvents → SQS target (call to message in hand), 200 sequential | {name} | p50 {pct(lat, .5):.1f} ms, p99 {pct(lat, .99):.1f} ms |")
     if name == "Warden":
         kms = client("kms", endpoint, cred)
         key = kms.create_key()["KeyMetadata"]["KeyId"]
-        ev.put_rule(Name="bench-cloudtrail", EventPattern=json.dumps({"source": ["aws.kms"], "detail": {"eventName": ["TagResource"]}}))
+        crule = ev.put_rule(Name="bench-cloudtrail", EventPattern=json.dumps({"source": ["aws.kms"], "detail": {"eventName": ["TagResource"]}}))["RuleArn"]
         cq = sqs.create_queue(QueueName="bench-cloudtrail")["QueueUrl"]
         carn = sqs.get_queue_attributes(QueueUrl=cq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        allow(sqs, cq, carn, crule)
         ev.put_targets(Rule="bench-cloudtrail", Targets=[{"Id": "q", "Arn": carn}])
         lat = measure(lambda i: kms.tag_resource(KeyId=key, Tags=[{"TagKey": "n", "TagValue": str(i)}]), sqs, cq)
         print(f"| KMS TagResource → CloudTrail → EventBridge rule → SQS (call to message in hand), 200 sequential | {name} | p50 {pct(lat, .5):.1f} ms, p99 {pct(lat, .99):.1f} ms |")

@@ -37,6 +37,10 @@ t0 = sns.create_topic(Name="bench0")["TopicArn"]
 t1 = sns.create_topic(Name="bench1")["TopicArn"]
 sub_q = sqs.create_queue(QueueName="bench-sub")["QueueUrl"]
 sub_arn = sqs.get_queue_attributes(QueueUrl=sub_q, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+# The queue policy SNS needs to deliver (a strict Warden enforces it, as AWS does).
+sqs.set_queue_attributes(QueueUrl=sub_q, Attributes={"Policy": json.dumps({"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage", "Resource": sub_arn,
+    "Condition": {"ArnEquals": {"aws:SourceArn": t1}}}]})})
 sns.subscribe(TopicArn=t1, Protocol="sqs", Endpoint=sub_arn, Attributes={"RawMessageDelivery": "true"})
 send_q = sqs.create_queue(QueueName="bench-send")["QueueUrl"]
 recv_q = sqs.create_queue(QueueName="bench-recv")["QueueUrl"]
@@ -84,7 +88,7 @@ echo
 
 # Receive+Delete pairs and publish-to-delivery latency, from a Python client (client-bound: botocore signs each call).
 python3 - "http://127.0.0.1:$WPORT" "$OUT/data/credentials" "http://127.0.0.1:$MPORT" "$DURATION" <<'PY'
-import statistics, sys, threading, time
+import json, statistics, sys, threading, time
 import boto3
 from botocore.config import Config
 sys.path.insert(0, "bench/lib")
@@ -123,6 +127,9 @@ for name, endpoint, cred in (("Warden", wend, wcred), ("moto_server", mend, "-")
     topic = sns.create_topic(Name="bench-latency")["TopicArn"]
     lq = sqs.create_queue(QueueName="bench-latency")["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=lq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sqs.set_queue_attributes(QueueUrl=lq, Attributes={"Policy": json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage", "Resource": arn,
+        "Condition": {"ArnEquals": {"aws:SourceArn": topic}}}]})})
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
     lat = []
     for i in range(200):

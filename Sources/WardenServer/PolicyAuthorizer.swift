@@ -42,6 +42,8 @@ final class PolicyAuthorizer: Authorizer, CallAuthorizer {
         // GetCallerIdentity needs no permission: AWS answers it even under an explicit deny; nor does GetSessionToken
         // ("You cannot use policies to control authentication operations", IAM User Guide).
         if action == "sts:GetCallerIdentity" || action == "sts:GetSessionToken" { return nil }
+        // AssumeRoleWithWebIdentity is decided by the token and the role's trust policy, whoever signed the request.
+        if action == "sts:AssumeRoleWithWebIdentity" { return nil }
         // The root never assumes roles; the operation answers with STS's own refusal, whatever the trust policy says.
         if action == "sts:AssumeRole", context.principal?.kind == .root { return nil }
         let facts: AuthorizationFacts

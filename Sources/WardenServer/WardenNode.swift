@@ -176,13 +176,17 @@ public enum WardenNode {
                                             databases: PostgresAdmin(logger: logger), now: { clock.now() })
         let ssm = SSMService(repository: ParameterRepository(db: store.database, sealer: store.sealer), keys: kms, secrets: secrets,
                              now: { clock.now() })
+        // Deliveries between services (SNS into queues, EventBridge to queues and topics) need the target's policy to
+        // allow the service principal, as on AWS, once IAM is enforced. Dev mode keeps them open between the account's
+        // own resources, as LocalStack and moto do; function policies are checked in every mode, as they were before.
+        let serviceAccess = ServiceAccess(enforced: config.iam == .enforce && !config.dev)
         let sns = SNSService(repository: topics, queues: sqs, signer: LazyNotificationSigner(repository: topics), http: http,
-                             keys: kms, functions: lambda, smtp: smtp, sms: smsGateway, now: { clock.now() })
+                             keys: kms, functions: lambda, smtp: smtp, sms: smsGateway, access: serviceAccess, now: { clock.now() })
         let logs = LogsService(repository: LogsRepository(db: store.database), functions: lambda, now: { clock.now() })
         lambda.logSink.set(logs)
         let cloudWatch = CloudWatchService(repository: MetricsRepository(db: store.database), topics: sns, now: { clock.now() })
         let events = EventsService(repository: EventBusRepository(db: store.database, sealer: store.sealer), queues: sqs,
-                                   functions: lambda, topics: sns, now: { clock.now() })
+                                   functions: lambda, topics: sns, access: serviceAccess, now: { clock.now() })
         // Replays a stopped process left unfinished carry on.
         try await sns.resumeReplays()
         let cloudTrail = CloudTrailService(
@@ -200,7 +204,7 @@ public enum WardenNode {
             policyCache.invalidate(account: account)
             credentials.clear()
         })
-        let sts = STSService(sealer: store.sealer, iam: iamRepository, now: { clock.now() })
+        let sts = STSService(sealer: store.sealer, iam: iamRepository, http: http, now: { clock.now() })
         let descriptors = [sts.descriptor, iam.descriptor, kms.descriptor, cloudTrail.descriptor, sqs.descriptor, sns.descriptor,
                            lambda.descriptor, ssm.descriptor, secrets.descriptor, events.descriptor, logs.descriptor,
                            cloudWatch.descriptor]

@@ -212,6 +212,33 @@ def code(excinfo):
     return excinfo.value.response["Error"]["Code"]
 
 
+def _add_statement(document, statement):
+    """`document` (a policy's JSON text, or None) with `statement` appended, as JSON text."""
+    policy = json.loads(document) if document else {"Version": "2012-10-17", "Statement": []}
+    statements = policy.get("Statement", [])
+    policy["Statement"] = (statements if isinstance(statements, list) else [statements]) + [statement]
+    return json.dumps(policy)
+
+
+def allow_service(sqs, queue_url, service, source_arn):
+    """Lets `service` (sns.amazonaws.com, events.amazonaws.com) send to the queue for `source_arn` (the topic, the
+    rule): a statement added to the queue's policy, as SNS's and EventBridge's guides write it. On AWS, and on a strict
+    Warden, nothing reaches a queue whose policy does not allow it."""
+    attrs = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["Policy", "QueueArn"])["Attributes"]
+    statement = {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sqs:SendMessage",
+                 "Resource": attrs["QueueArn"], "Condition": {"ArnEquals": {"aws:SourceArn": source_arn}}}
+    sqs.set_queue_attributes(QueueUrl=queue_url, Attributes={"Policy": _add_statement(attrs.get("Policy"), statement)})
+
+
+def allow_service_on_topic(sns, topic_arn, service, source_arn):
+    """Lets `service` (events.amazonaws.com) publish to the topic for `source_arn` (the rule): a statement added to the
+    topic's policy. SNS's default policy names only the owning account, which lets no service principal publish."""
+    current = sns.get_topic_attributes(TopicArn=topic_arn)["Attributes"].get("Policy")
+    statement = {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sns:Publish", "Resource": topic_arn,
+                 "Condition": {"ArnEquals": {"aws:SourceArn": source_arn}}}
+    sns.set_topic_attributes(TopicArn=topic_arn, AttributeName="Policy", AttributeValue=_add_statement(current, statement))
+
+
 @pytest.fixture(params=BACKENDS)
 def kms_dev(request, make_warden):
     """(server, kms client): dev mode on each backend, so tests can move the clock; background jobs every 0.2 s."""

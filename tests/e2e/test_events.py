@@ -9,7 +9,7 @@ import pytest
 import requests
 from botocore.exceptions import ClientError
 
-from conftest import code
+from conftest import allow_service, allow_service_on_topic, code
 from test_sns import drain, queue
 
 
@@ -19,6 +19,7 @@ def test_cloudtrail_calls_reach_an_sqs_target_within_two_seconds(strict):
     pattern = {"source": ["aws.kms"], "detail-type": ["AWS API Call via CloudTrail"], "detail": {"eventName": ["ScheduleKeyDeletion"]}}
     rule_arn = ev.put_rule(Name="watch-deletions", EventPattern=json.dumps(pattern))["RuleArn"]
     assert rule_arn.endswith(":rule/watch-deletions")
+    allow_service(sqs, url, "events.amazonaws.com", rule_arn)
     ev.put_targets(Rule="watch-deletions", Targets=[{"Id": "q", "Arn": arn}])
     key = kms.create_key()["KeyMetadata"]["KeyId"]
     kms.describe_key(KeyId=key)  # read-only: not on the bus
@@ -54,7 +55,8 @@ def test_buses_rules_patterns_targets_and_inputs(strict):
         ("not-test", {"source": ["shop"], "detail": {"env": [{"anything-but": ["test"]}]}}),
     ]:
         urls[name], arn = queue(sqs, f"ev-{name}")
-        ev.put_rule(Name=name, EventPattern=json.dumps(pattern), EventBusName="orders")
+        rule_arn = ev.put_rule(Name=name, EventPattern=json.dumps(pattern), EventBusName="orders")["RuleArn"]
+        allow_service(sqs, urls[name], "events.amazonaws.com", rule_arn)
         targets = {"Id": "t", "Arn": arn}
         if name == "big":
             targets["InputPath"] = "$.detail"
@@ -107,13 +109,16 @@ def test_function_sns_and_bus_targets(make_warden):
     fn.add_permission(FunctionName="on-event", StatementId="eb", Action="lambda:InvokeFunction", Principal="events.amazonaws.com")
     topic = sns.create_topic(Name="from-events")["TopicArn"]
     sub_url, sub_arn = queue(sqs, "topic-sub")
+    allow_service(sqs, sub_url, "sns.amazonaws.com", topic)
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=sub_arn, Attributes={"RawMessageDelivery": "true"})
     ev.create_event_bus(Name="second")
     second_url, second_arn = queue(sqs, "second-bus")
-    ev.put_rule(Name="on-second", EventPattern=json.dumps({"source": ["app"]}), EventBusName="second")
+    second_rule = ev.put_rule(Name="on-second", EventPattern=json.dumps({"source": ["app"]}), EventBusName="second")["RuleArn"]
+    allow_service(sqs, second_url, "events.amazonaws.com", second_rule)
     ev.put_targets(Rule="on-second", EventBusName="second", Targets=[{"Id": "q", "Arn": second_arn}])
     account = topic.split(":")[4]
-    ev.put_rule(Name="fan", EventPattern=json.dumps({"source": ["app"]}))
+    fan_rule = ev.put_rule(Name="fan", EventPattern=json.dumps({"source": ["app"]}))["RuleArn"]
+    allow_service_on_topic(sns, topic, "events.amazonaws.com", fan_rule)
     ev.put_targets(Rule="fan", Targets=[{"Id": "f", "Arn": fn_arn}, {"Id": "t", "Arn": topic},
                                         {"Id": "b", "Arn": f"arn:aws:events:us-east-1:{account}:event-bus/second"}])
     ev.put_events(Entries=[{"Source": "app", "DetailType": "hello", "Detail": json.dumps({"n": 1})}])

@@ -12,7 +12,7 @@ import uuid
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import BACKENDS
+from conftest import BACKENDS, allow_service
 from golden import assert_document
 
 LS = "recorded AWS response, LocalStack tests/aws/services/sns/test_sns.snapshot.json"
@@ -243,6 +243,7 @@ def test_standard_topic_message_group_id_and_envelope(w):
     sns, sqs = clients(w)
     topic = sns.create_topic(Name="fair")["TopicArn"]
     url, qarn = queue(sqs, "fair-q")
+    allow_service(sqs, url, "sns.amazonaws.com", topic)
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=qarn)
     r = sns.publish(TopicArn=topic, Message="hello", Subject="s", MessageGroupId="my-group-id-1",
                     MessageAttributes={"a": {"DataType": "String", "StringValue": "v"}})
@@ -262,6 +263,7 @@ def test_fifo_topic_envelope_is_unsigned(w):
     sns, sqs = clients(w)
     topic = sns.create_topic(Name="env.fifo", Attributes={"FifoTopic": "true", "ContentBasedDeduplication": "true"})["TopicArn"]
     url, qarn = queue(sqs, "env.fifo", fifo=True)
+    allow_service(sqs, url, "sns.amazonaws.com", topic)
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=qarn)
     r = sns.publish(TopicArn=topic, Message="Test", Subject="s", MessageGroupId="g",
                     MessageAttributes={"a": {"DataType": "String", "StringValue": "v"}})
@@ -281,6 +283,7 @@ def test_publish_batch_rules(w):
     topic = sns.create_topic(Name="batches")["TopicArn"]
     fifo = sns.create_topic(Name="batches.fifo", Attributes={"FifoTopic": "true"})["TopicArn"]
     url, qarn = queue(sqs, "batches.fifo", fifo=True)
+    allow_service(sqs, url, "sns.amazonaws.com", fifo)
     sns.subscribe(TopicArn=fifo, Protocol="sqs", Endpoint=qarn)
     source = LS + " TestSNSSubscriptionSQS::test_publish_batch_exceptions"
     expect(sns.publish_batch, {"TopicArn": topic, "PublishBatchRequestEntries": [{"Id": str(i), "Message": "m"} for i in range(11)]},
@@ -390,6 +393,7 @@ def test_filter_matching(w):
 
     def subscriber(name, policy, scope=None):
         url, qarn = queue(sqs, name)
+        allow_service(sqs, url, "sns.amazonaws.com", topic)
         attrs = {"FilterPolicy": json.dumps(policy), "RawMessageDelivery": "true"}
         if scope:
             attrs["FilterPolicyScope"] = scope

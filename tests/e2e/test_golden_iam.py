@@ -20,7 +20,6 @@ import re
 import urllib.parse
 import xml.etree.ElementTree as ET
 
-import pytest
 from botocore.exceptions import ClientError
 
 from golden import Raw, assert_document

@@ -24,7 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import BACKENDS
+from conftest import BACKENDS, allow_service
 from test_fidelity_sns import default_policy
 from golden import Raw, assert_document
 
@@ -260,6 +260,7 @@ def test_publish_documents(w):
     sns, sqs = clients(w)
     topic = sns.create_topic(Name="golden-pub")["TopicArn"]
     url, qarn = queue(sqs, "golden-pub-q")
+    allow_service(sqs, url, "sns.amazonaws.com", topic)
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=qarn, Attributes={"RawMessageDelivery": "true"})
     call(sns, "publish", {"TopicArn": topic, "Message": "Test msg",
                           "MessageAttributes": {"attr1": {"DataType": "Number", "StringValue": "99.12"}}},

@@ -12,7 +12,6 @@ Sources, named per case:
 - Error texts AWS sent that were quoted in public threads, where no recording exists (named per case).
 """
 import json
-import time
 import uuid
 
 import pytest
@@ -414,7 +413,8 @@ def test_inline_policies_of_users_groups_and_roles(strict):
     for call in (lambda: iam.put_role_policy(RoleName="nonexistent-role", PolicyName="p", PolicyDocument=LIST_BUCKET),
                  lambda: iam.get_role_policy(RoleName="nonexistent-role", PolicyName="p"),
                  lambda: iam.delete_role_policy(RoleName="nonexistent-role", PolicyName="p")):
-        assert error(call) == (404, "NoSuchEntity", "The role with name nonexistent-role cannot be found.")  # LS-roles test_role_inline_policy_errors
+        # LS-roles test_role_inline_policy_errors.
+        assert error(call) == (404, "NoSuchEntity", "The role with name nonexistent-role cannot be found.")
 
 
 def test_malformed_inline_and_managed_documents(strict):
@@ -424,8 +424,8 @@ def test_malformed_inline_and_managed_documents(strict):
     u = new_user(strict)
     assert error(lambda: iam.create_policy(PolicyName=name("bad"), PolicyDocument="This is not a json document")) == \
         (400, "MalformedPolicyDocument", "Syntax errors in policy.")  # invalid-0
-    assert error(lambda: iam.put_user_policy(UserName=u, PolicyName="p",
-                                             PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "s3:ListBucket"}}))) == \
+    no_resource = json.dumps({"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "s3:ListBucket"}})
+    assert error(lambda: iam.put_user_policy(UserName=u, PolicyName="p", PolicyDocument=no_resource)) == \
         (400, "MalformedPolicyDocument", "Policy statement must contain resources.")  # invalid-27
     assert error(lambda: iam.create_policy(PolicyName=name("old"), PolicyDocument=json.dumps(
         {"Version": "2008-10-17", "Statement": {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}}))) == \
@@ -487,9 +487,6 @@ def test_aws_managed_policy_grants_what_it_says(strict):
     assert error(lambda: kms.create_key())[1] == "AccessDeniedException"
 
 
-@pytest.mark.xfail(strict=True, reason="reading an AWS managed policy (GetPolicy, GetPolicyVersion, ListPolicyVersions, "
-                                       "ListEntitiesForPolicy) is refused even to the root: AccessDenied 'because no "
-                                       "resource-based policy allows' (arn:aws:iam::aws:... is treated as another account's)")
 def test_aws_managed_policies_are_readable(strict):
     """LS-managed get-policy (test_get_aws_managed_policy): GetPolicy on an AWS managed policy answers 200 with its
     DefaultVersionId, Description and Tags []; LS-managed get-version-default: GetPolicyVersion with the default

@@ -293,3 +293,48 @@ def test_audit_mode_allows_and_logs_what_would_be_denied(make_warden):
     w2 = make_warden("sqlite", extra_args=["--iam", "off"])
     creds = make_user(w2, "mia")
     as_user(w2, creds, "kms").list_keys()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_alert_on_denied_api_calls(make_warden, backend):
+    """The classic CIS alarm: trail → log group → metric filter on denied calls → alarm → SNS → SQS."""
+    from test_sns import drain, queue
+    from trail_helpers import trail_bucket
+    w = make_warden(backend)
+    logs, cw, ct, sns, sqs = (w.client(s) for s in ("logs", "cloudwatch", "cloudtrail", "sns", "sqs"))
+    logs.create_log_group(logGroupName="CloudTrail/denied")
+    group_arn = logs.describe_log_groups(logGroupNamePrefix="CloudTrail/denied")["logGroups"][0]["arn"]
+    trail_bucket(w, "audit-denied")
+    ct.create_trail(Name="all", S3BucketName="audit-denied", CloudWatchLogsLogGroupArn=group_arn,
+                    CloudWatchLogsRoleArn=f"arn:aws:iam::{ACCOUNT}:role/CloudTrail_CloudWatchLogs_Role")
+    ct.start_logging(Name="all")
+    logs.put_metric_filter(logGroupName="CloudTrail/denied", filterName="denied-calls",
+                           filterPattern='{ ($.errorCode = "*UnauthorizedOperation") || ($.errorCode = "AccessDenied*") }',
+                           metricTransformations=[{"metricName": "DeniedCalls", "metricNamespace": "CloudTrailMetrics", "metricValue": "1"}])
+    topic = sns.create_topic(Name="denied-alarms")["TopicArn"]
+    url, qarn = queue(sqs, "denied-alarms")
+    # The queue lets the topic deliver to it, as a queue must on AWS.
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": policy({
+        "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage", "Resource": qarn,
+        "Condition": {"ArnEquals": {"aws:SourceArn": topic}}})})
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=qarn)
+    cw.put_metric_alarm(AlarmName="denied-burst", Namespace="CloudTrailMetrics", MetricName="DeniedCalls", Statistic="Sum",
+                        Period=10, EvaluationPeriods=1, Threshold=3, ComparisonOperator="GreaterThanOrEqualToThreshold",
+                        TreatMissingData="notBreaching", AlarmActions=[topic])
+    deadline = time.time() + 15
+    while cw.describe_alarms(AlarmNames=["denied-burst"])["MetricAlarms"][0]["StateValue"] != "OK" and time.time() < deadline:
+        time.sleep(0.2)
+    # A burst of denied calls by a user with no permissions, over three protocols.
+    creds = make_user(w, "intruder")
+    for _ in range(2):
+        denied(lambda: as_user(w, creds, "kms").list_keys())
+        denied(lambda: as_user(w, creds, "sqs").list_queues(), code="AccessDenied")
+        denied(lambda: as_user(w, creds, "iam").list_users(), code="AccessDenied")
+    envelope = json.loads(drain(sqs, url, 1, timeout=30)[0]["Body"])
+    assert envelope["Subject"] == 'ALARM: "denied-burst" in US East (N. Virginia)'
+    note = json.loads(envelope["Message"])
+    assert note["NewStateValue"] == "ALARM" and note["Trigger"]["MetricName"] == "DeniedCalls"
+    # The denied calls are in the log group as CloudTrail records with their error codes.
+    events = logs.filter_log_events(logGroupName="CloudTrail/denied", filterPattern='{ $.userIdentity.userName = "intruder" }')["events"]
+    codes = sorted({json.loads(e["message"])["errorCode"] for e in events if "errorCode" in json.loads(e["message"])})
+    assert codes == ["AccessDenied", "AccessDeniedException"]

@@ -18,7 +18,6 @@ Sources, named per case:
   role inline 10,240, role trust policy 2,048 characters; "IAM doesn't count white space").
 """
 import json
-import os
 import shutil
 import tempfile
 import uuid
@@ -317,7 +316,8 @@ SIZES = [
 NOT_JSON = "LS-0: a document that is not JSON gets 'Syntax errors in policy.' (recorded)"
 OK = {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}
 JSON_SYNTAX = [
-    malformed("json-trailing-comma", "create_policy", '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*",}]}', SYN, NOT_JSON),
+    malformed("json-trailing-comma", "create_policy",
+              '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*",}]}', SYN, NOT_JSON),
     malformed("json-single-quotes", "put_user_policy", "{'Version':'2012-10-17','Statement':[]}", SYN, NOT_JSON),
     malformed("json-trailing-text", "create_policy", json.dumps(doc(OK)) + " trailing", SYN, NOT_JSON),
     malformed("json-comment", "put_role_policy", json.dumps(doc(OK)) + " // comment", SYN, NOT_JSON),

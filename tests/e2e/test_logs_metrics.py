@@ -11,7 +11,7 @@ import pytest
 import requests
 from botocore.exceptions import ClientError
 
-from conftest import BACKENDS, cloudwatch_client, code, free_port
+from conftest import BACKENDS, allow_service, cloudwatch_client, code, free_port
 from test_sns import drain, queue
 from test_sqs_query import legacy_python  # noqa: F401  (a fixture: the pinned old boto3)
 from trail_helpers import trail_bucket
@@ -266,6 +266,7 @@ def test_alarms_lifecycle_history_and_errors(strict):
     cw, sns, sqs = strict.client("cloudwatch"), strict.client("sns"), strict.client("sqs")
     url, qarn = queue(sqs, "alarm-notes")
     topic = sns.create_topic(Name="alarms")["TopicArn"]
+    allow_service(sqs, url, "sns.amazonaws.com", topic)
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=qarn, Attributes={"RawMessageDelivery": "true"})
     base = dict(AlarmName="high-latency", Namespace="Svc", MetricName="Latency", Statistic="Maximum", Period=10, EvaluationPeriods=2,
                 DatapointsToAlarm=1, Threshold=500, ComparisonOperator="GreaterThanThreshold", AlarmActions=[topic], OKActions=[topic],
@@ -363,6 +364,7 @@ def test_trail_log_group_metric_filter_alarm_to_sqs_and_email(make_warden, backe
                                metricTransformations=[{"metricName": "DisableKeyCount", "metricNamespace": "CloudTrailMetrics", "metricValue": "1"}])
         topic = sns.create_topic(Name="security-alarms")["TopicArn"]
         url, qarn = queue(sqs, "security-alarms")
+        allow_service(sqs, url, "sns.amazonaws.com", topic)
         sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=qarn)
         sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="oncall@example.com")
         deadline = time.time() + 15

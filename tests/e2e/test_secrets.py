@@ -9,7 +9,7 @@ import pytest
 import requests
 from botocore.exceptions import ClientError
 
-from conftest import BACKENDS, code
+from conftest import BACKENDS, allow_service, code
 from test_lambda import ROLE, lam, zipped
 
 
@@ -233,8 +233,10 @@ def test_rotation_with_a_python_function(make_warden, backend):
     ev, sqs = w.client("events"), w.client("sqs")
     events_url = sqs.create_queue(QueueName="rotation-events")["QueueUrl"]
     events_arn = sqs.get_queue_attributes(QueueUrl=events_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    ev.put_rule(Name="rotations", EventPattern=json.dumps({"source": ["aws.secretsmanager"], "detail-type": ["AWS Service Event via CloudTrail"],
-                                                           "detail": {"eventName": [{"prefix": "Rotation"}]}}))
+    rule_arn = ev.put_rule(Name="rotations", EventPattern=json.dumps({
+        "source": ["aws.secretsmanager"], "detail-type": ["AWS Service Event via CloudTrail"],
+        "detail": {"eventName": [{"prefix": "Rotation"}]}}))["RuleArn"]
+    allow_service(sqs, events_url, "events.amazonaws.com", rule_arn)
     ev.put_targets(Rule="rotations", Targets=[{"Id": "q", "Arn": events_arn}])
     first = c.create_secret(Name="rotating", SecretString="initial")["VersionId"]
     # Secrets Manager's own client-side cache library, reading through against Warden.

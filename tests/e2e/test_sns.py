@@ -14,7 +14,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
-from conftest import BACKENDS, code, free_port
+from conftest import BACKENDS, allow_service, code, free_port
 
 
 def clients(w, region="us-east-1"):
@@ -139,6 +139,7 @@ def test_fan_out_filters_and_signatures(strict, version):
                                   "FilterPolicyScope": "MessageBody", "RawMessageDelivery": "true"})]:
         url, arn = queue(sqs, f"orders-{name}")
         urls[name] = url
+        allow_service(sqs, url, "sns.amazonaws.com", topic)
         sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes=attrs)
     body = json.dumps({"order": {"state": "shipped", "id": 7}})
     mid = sns.publish(TopicArn=topic, Message=body, Subject="Order", MessageAttributes={
@@ -184,6 +185,7 @@ def test_filter_policy_operators(strict):
     for name, policy in cases.items():
         url, arn = queue(sqs, f"ops-{name}")
         urls[name] = url
+        allow_service(sqs, url, "sns.amazonaws.com", topic)
         sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"FilterPolicy": json.dumps(policy)})
     sns.publish(TopicArn=topic, Message="m", MessageAttributes={
         "s": {"DataType": "String", "StringValue": "abc"}, "n": {"DataType": "Number", "StringValue": "3"},
@@ -196,6 +198,7 @@ def test_publish_batch_and_awscli(strict):
     sns, sqs = clients(strict)
     topic = sns.create_topic(Name="batch")["TopicArn"]
     url, arn = queue(sqs, "batch-q")
+    allow_service(sqs, url, "sns.amazonaws.com", topic)
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
     r = sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=[{"Id": f"e{i}", "Message": f"m{i}"} for i in range(5)] +
                           [{"Id": "bad", "Message": ""}])
@@ -231,6 +234,7 @@ def test_kill9_with_publishes_in_flight_delivers_every_acknowledged_one(make_war
     sns, sqs = clients(w)
     topic = sns.create_topic(Name="crash")["TopicArn"]
     url, arn = queue(sqs, "crash-q")
+    allow_service(sqs, url, "sns.amazonaws.com", topic)
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
     acknowledged = []
 
@@ -514,6 +518,7 @@ def test_fifo_topics_keep_order_and_deduplicate(strict):
     topic = sns.create_topic(Name="orders.fifo", Attributes={"FifoTopic": "true", "ContentBasedDeduplication": "true"})["TopicArn"]
     qurl = sqs.create_queue(QueueName="orders.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
     qarn = sqs.get_queue_attributes(QueueUrl=qurl, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    allow_service(sqs, qurl, "sns.amazonaws.com", topic)
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=qarn, Attributes={"RawMessageDelivery": "true"})
     with pytest.raises(ClientError) as e:
         sns.subscribe(TopicArn=topic, Protocol="http", Endpoint="http://127.0.0.1:9/x")
@@ -567,6 +572,7 @@ def test_fan_out_to_queues_http_and_email_from_one_publish(make_warden):
         for name, policy in [("q1", None), ("q2", None), ("q3", {"kind": ["refund"]})]:
             url, arn = queue(sqs, f"fanout-{name}")
             queues[name] = url
+            allow_service(sqs, url, "sns.amazonaws.com", topic)
             sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn,
                           Attributes={"FilterPolicy": json.dumps(policy)} if policy else {})
         sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=ep.url + "/ok")

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import code
+from conftest import allow_service, code
 import requests
 
 from test_sns import drain, queue, verify
@@ -25,6 +25,7 @@ def test_sse_kms_topics_encrypt_the_outbox_and_answer_kms_errors(make_warden):
     topic = sns.create_topic(Name="sealed", Attributes={"KmsMasterKeyId": key})["TopicArn"]
     assert sns.get_topic_attributes(TopicArn=topic)["Attributes"]["KmsMasterKeyId"] == key
     url, arn = queue(sqs, "sealed-q")
+    allow_service(sqs, url, "sns.amazonaws.com", topic)
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
     # A slow HTTP endpoint keeps its copy in the outbox for a few seconds, so the stored row can be inspected.
     ep = Recorder(slow=4.0)
@@ -48,6 +49,7 @@ def test_sse_kms_topics_encrypt_the_outbox_and_answer_kms_errors(make_warden):
     off = kms.create_key()["KeyMetadata"]["KeyId"]
     kms.disable_key(KeyId=off)
     guarded = sns.create_topic(Name="guarded", Attributes={"KmsMasterKeyId": off})["TopicArn"]
+    allow_service(sqs, url, "sns.amazonaws.com", guarded)
     sns.subscribe(TopicArn=guarded, Protocol="sqs", Endpoint=arn)
     with pytest.raises(ClientError) as e:
         sns.publish(TopicArn=guarded, Message="while disabled")
@@ -57,11 +59,13 @@ def test_sse_kms_topics_encrypt_the_outbox_and_answer_kms_errors(make_warden):
     assert json.loads(drain(sqs, url, 1)[0]["Body"])["Message"] == "enabled again"
     # A missing key, and the AWS managed key (created on first use).
     missing = sns.create_topic(Name="missing-key", Attributes={"KmsMasterKeyId": "alias/does-not-exist"})["TopicArn"]
+    allow_service(sqs, url, "sns.amazonaws.com", missing)
     sns.subscribe(TopicArn=missing, Protocol="sqs", Endpoint=arn)
     with pytest.raises(ClientError) as e:
         sns.publish(TopicArn=missing, Message="x")
     assert code(e) == "KMSNotFound"
     managed = sns.create_topic(Name="managed", Attributes={"KmsMasterKeyId": "alias/aws/sns"})["TopicArn"]
+    allow_service(sqs, url, "sns.amazonaws.com", managed)
     sns.subscribe(TopicArn=managed, Protocol="sqs", Endpoint=arn)
     sns.publish(TopicArn=managed, Message="under alias/aws/sns")
     assert json.loads(drain(sqs, url, 1)[0]["Body"])["Message"] == "under alias/aws/sns"
@@ -97,6 +101,7 @@ def test_fifo_archive_and_replay(strict):
     began = datetime.strptime(attrs["BeginningArchiveTime"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
     assert abs((datetime.now(timezone.utc) - began).total_seconds()) < 30
     live_url, live_arn = fifo_queue(sqs, "live.fifo")
+    allow_service(sqs, live_url, "sns.amazonaws.com", topic)
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=live_arn, Attributes={"RawMessageDelivery": "false"})
     before = datetime.now(timezone.utc) - timedelta(seconds=1)
     ids = []
@@ -113,6 +118,7 @@ def test_fifo_archive_and_replay(strict):
     # A new subscriber replays the archive from a point in time: same MessageIds and Timestamps, marked Replayed,
     # in order per group, filtered by its filter policy, and only up to EndingPoint.
     replay_url, replay_arn = fifo_queue(sqs, "replay.fifo")
+    allow_service(sqs, replay_url, "sns.amazonaws.com", topic)
     with pytest.raises(ClientError) as e:
         sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=replay_arn,
                       Attributes={"ReplayPolicy": json.dumps({"PointType": "Timestamp", "StartingPoint": iso(before + timedelta(days=1))})})

@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 
+from conftest import allow_service
 from test_sns import verify
 
 
@@ -119,6 +120,7 @@ def test_a_slow_endpoint_does_not_hold_up_the_others(strict):
         sqs = strict.client("sqs")
         url = sqs.create_queue(QueueName="beside-slow")["QueueUrl"]
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        allow_service(sqs, url, "sns.amazonaws.com", topic)
         sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
         published = time.time()
         sns.publish(TopicArn=topic, Message="first")

@@ -27,7 +27,7 @@ struct ARNPattern: Sendable, Equatable {
     func matches(_ parts: [Substring]?) -> Bool {
         guard let segments else { return true }
         guard let parts, parts.count == 6, segments.count == 6 else { return false }
-        for k in 0..<6 where !segments[k].matches(String(parts[k])) { return false }
+        for k in 0..<6 where !segments[k].matches(parts[k]) { return false }
         return true
     }
 }
@@ -177,7 +177,8 @@ struct ConditionBlock: Sendable, Equatable {
 
     private static func matches(_ operand: ConditionOperand, _ value: ConditionValue, _ test: ConditionTest) -> Bool {
         switch (operand, value) {
-        case (.string(let s), .text(let p)), (.string(let s), .folded(let p)): return s == p
+        // Byte for byte: String's == would also equate canonically equivalent Unicode spellings, which IAM does not.
+        case (.string(let s), .text(let p)), (.string(let s), .folded(let p)): return s.utf8.elementsEqual(p.utf8)
         case (.string(let s), .pattern(let g)): return g.matches(s)
         case (.number(let a?), .number(let b?)): return compare(a, b, test)
         case (.date(let a?), .date(let b?)): return compare(a, b, test)

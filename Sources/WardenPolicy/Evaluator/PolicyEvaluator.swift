@@ -47,7 +47,7 @@ public enum PolicyEvaluator {
     /// Scans a policy attached to the principal; returns the first Deny that applies.
     private static func scan(_ p: Policy, _ facts: RequestFacts, into allows: inout [MatchedStatement]) -> MatchedStatement? {
         for s in p.statements {
-            switch facts.outcome(of: s, in: p.kind) {
+            switch facts.outcome(of: s) {
             case .notApplicable: continue
             case .deny: return matched(p, s)
             case .allow: allows.append(matched(p, s))
@@ -59,7 +59,7 @@ public enum PolicyEvaluator {
     private static func scanResource(_ p: Policy, _ facts: RequestFacts,
                                      into allows: inout [(MatchedStatement, PrincipalMatch)]) -> MatchedStatement? {
         for s in p.statements {
-            switch facts.outcome(of: s, in: p.kind) {
+            switch facts.outcome(of: s) {
             case .notApplicable: continue
             case .deny: return matched(p, s)
             case .allow(let level): allows.append((matched(p, s), level))

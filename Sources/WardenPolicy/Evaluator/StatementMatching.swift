@@ -7,7 +7,7 @@ enum StatementOutcome: Equatable {
 }
 
 extension RequestFacts {
-    func outcome(of s: CompiledStatement, in kind: PolicyKind) -> StatementOutcome {
+    func outcome(of s: CompiledStatement) -> StatementOutcome {
         guard actionMatches(s.actions), resourceMatches(s.resources) == true else { return .notApplicable }
         let level: PrincipalMatch
         switch s.principals {

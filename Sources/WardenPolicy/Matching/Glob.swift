@@ -67,6 +67,12 @@ struct Glob: Sendable, Equatable {
         return s.withUTF8 { matches($0) }
     }
 
+    func matches(_ s: Substring) -> Bool {
+        if form == .any { return true }
+        if let hit = s.utf8.withContiguousStorageIfAvailable({ matches($0) }) { return hit }
+        return matches(String(s))
+    }
+
     func matches(_ input: UnsafeBufferPointer<UInt8>) -> Bool {
         switch form {
         case .any:

@@ -10,6 +10,8 @@ import WardenStorage
 /// Where EventBridge publishes to SNS topics (SNSService conforms).
 public protocol TopicPublisher: Sendable {
     func publish(topicArn: String, message: String, subject: String?, service: String) async throws
+    /// The topic's access policy (SNS's default policy when none was set); throws NotFound for a topic that is not there.
+    func topicPolicy(topicArn: String) async throws -> String
 }
 
 public struct EventsService: Sendable {
@@ -17,13 +19,17 @@ public struct EventsService: Sendable {
     let queues: (any QueueDelivery)?
     let functions: (any FunctionInvoker)?
     let topics: (any TopicPublisher)?
+    /// Decides deliveries to queue and topic targets by their policies (events.amazonaws.com, aws:SourceArn = the rule).
+    let access: ServiceAccess
     let now: @Sendable () -> Date
     public let wakeups = QueueSignals()
     /// Each bus's enabled rules, parsed and indexed, kept for a second (and dropped at once when this node changes them).
     let ruleCache = RuleCache()
 
     public init(repository: EventBusRepository, queues: (any QueueDelivery)?, functions: (any FunctionInvoker)?,
-                topics: (any TopicPublisher)?, now: @escaping @Sendable () -> Date = { Date() }) {
+                topics: (any TopicPublisher)?, access: ServiceAccess = ServiceAccess(enforced: false),
+                now: @escaping @Sendable () -> Date = { Date() }) {
+        self.access = access
         self.repository = repository
         self.queues = queues
         self.functions = functions
@@ -534,6 +540,7 @@ extension EventsService {
                 continue
             }
             do {
+                try await checkTargetAccess(target, arn)
                 let body = String(decoding: d.payload, as: UTF8.self)
                 switch arn.service {
                 case "sqs":

@@ -30,7 +30,11 @@ struct IAMAuthority: ResourceAuthority {
             let member = IAMService.subject(operation) == .policy ? "PolicyArn" : "OpenIDConnectProviderArn"
             if let arn = fields[member]?.stringValue {
                 let tags = try await policyTags(arn, c)
-                out.append(ResourceFacts(arn: arn, account: ARN(arn)?.account ?? c.account, conditions: tags))
+                // AWS managed policies (account "aws") are readable and attachable by every account: they are decided
+                // as the caller's own resources, by identity policies alone.
+                let owner = ARN(arn)?.account
+                out.append(ResourceFacts(arn: arn, account: owner == nil || owner == "aws" ? c.account : owner ?? c.account,
+                                         conditions: tags))
             }
         case .newPolicy, .newProvider:
             out += resources.map { ResourceFacts(arn: $0.arn, account: $0.account) }

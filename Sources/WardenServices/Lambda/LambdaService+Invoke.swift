@@ -13,6 +13,8 @@ public protocol FunctionInvoker: Sendable {
     func invokeEvent(functionArn: String, payload: [UInt8], service: String, sourceArn: String) async throws
     /// Runs a synchronous invocation on behalf of `service` (Secrets Manager rotation); same policy check.
     func invokeSync(functionArn: String, payload: [UInt8], service: String, sourceArn: String) async throws -> FunctionResult
+    /// The same check without invoking (RotateSecret checks its function before it takes the configuration).
+    func checkInvoke(functionArn: String, service: String, sourceArn: String) async throws
 }
 
 /// What a queued asynchronous invocation carries besides its payload.
@@ -115,12 +117,24 @@ extension LambdaService: FunctionInvoker {
               let r = try? JSONDecoder().decode(FunctionRecord.self, from: Data(row.doc)) else {
             throw Self.notFound(functionArn)
         }
-        let sourceAccount = ARN(sourceArn)?.account ?? ""
-        guard Self.allows(r, service: service, sourceArn: sourceArn, sourceAccount: sourceAccount) else {
+        // The function policy, read with IAM's grammar (ArnLike/ArnEquals, StringEquals on aws:SourceAccount, Deny).
+        let resource = "arn:\(arn.partition.rawValue):lambda:\(arn.region):\(arn.account):function:\(name)"
+        guard Self.functionPolicies.allows(service: service, action: "lambda:InvokeFunction", resourceArn: resource,
+                                           resourceAccount: arn.account,
+                                           policy: r.statements.isEmpty ? nil : Self.policyDocument(r.statements),
+                                           sourceArn: sourceArn, sourceAccount: ARN(sourceArn)?.account ?? "") else {
             throw AWSError(code: "AccessDeniedException", status: 403,
                            message: "\(service) is not authorized to invoke \(functionArn): no resource policy statement allows it for \(sourceArn).")
         }
         return (row, r)
+    }
+
+    /// Function policies decide service invocations in every mode, dev mode included: Warden enforced them before IAM
+    /// was, and a dev server's tests rely on a function refusing a topic its policy does not name.
+    static let functionPolicies = ServiceAccess(enforced: true)
+
+    public func checkInvoke(functionArn: String, service: String, sourceArn: String) async throws {
+        _ = try await permitted(functionArn: functionArn, service: service, sourceArn: sourceArn)
     }
 
     public func invokeSync(functionArn: String, payload: [UInt8], service: String, sourceArn: String) async throws -> FunctionResult {

@@ -414,34 +414,6 @@ extension LambdaService {
         return Lambda.GetPolicyResponse(policy: Self.policyDocument(r.statements), revisionId: r.revisionId)
     }
 
-    /// Whether the resource policy lets `service` (e.g. sns.amazonaws.com) invoke the function for `sourceArn`.
-    static func allows(_ r: FunctionRecord, service: String, sourceArn: String, sourceAccount: String) -> Bool {
-        r.statements.contains { text in
-            guard let s = try? JSONParser.parse(Array(text.utf8)), s["Effect"]?.stringValue == "Allow",
-                  s["Principal"]?["Service"]?.stringValue == service,
-                  let action = s["Action"]?.stringValue, action == "lambda:InvokeFunction" || action == "lambda:*" else { return false }
-            if let pattern = s["Condition"]?["ArnLike"]?["AWS:SourceArn"]?.stringValue, !Self.arnLike(pattern, sourceArn) { return false }
-            if let account = s["Condition"]?["StringEquals"]?["AWS:SourceAccount"]?.stringValue, account != sourceAccount { return false }
-            return true
-        }
-    }
-
-    /// IAM's ArnLike: `*` any run of characters, `?` one character.
-    static func arnLike(_ pattern: String, _ value: String) -> Bool {
-        let p = Array(pattern), v = Array(value)
-        var memo = [[Bool?]](repeating: [Bool?](repeating: nil, count: v.count + 1), count: p.count + 1)
-        func go(_ i: Int, _ j: Int) -> Bool {
-            if let m = memo[i][j] { return m }
-            let r: Bool
-            if i == p.count { r = j == v.count } else if p[i] == "*" { r = go(i + 1, j) || (j < v.count && go(i, j + 1)) } else {
-                r = j < v.count && (p[i] == "?" || p[i] == v[j]) && go(i + 1, j + 1)
-            }
-            memo[i][j] = r
-            return r
-        }
-        return go(0, 0)
-    }
-
     // MARK: tags
 
     func taggedFunction(_ arn: String, _ c: RequestContext) async throws -> (FunctionRow, FunctionRecord) {

@@ -126,6 +126,7 @@ extension SNSService {
                 try await SMTPClient.send(smtp, to: doc.endpoint, subject: doc.subject ?? "AWS Notification Message",
                                           body: String(decoding: item.body, as: UTF8.self))
             } else {
+                try await checkQueueAccess(doc, subscriptionArn: item.subscriptionArn)
                 let attrs = doc.attributes.map { list in
                     Dictionary(uniqueKeysWithValues: list.map { ($0.name, $0.api) })
                 }
@@ -144,8 +145,8 @@ extension SNSService {
             } else {
                 (limit, delay) = (Self.maxAttempts, Self.retryDelay(attempts))
             }
-            // A queue or function that does not exist, or a function that does not let SNS invoke it, is a client-side
-            // error: SNS does not retry those.
+            // A queue or function that does not exist, or a queue or function whose policy does not let SNS deliver, is a
+            // client-side error: SNS does not retry those.
             let clientSide = ["QueueDoesNotExist", "ResourceNotFoundException", "AccessDeniedException"].contains((error as? AWSError)?.code ?? "")
             guard attempts >= limit || clientSide else {
                 try await repository.retryDelivery(seq: item.seq, attempts: attempts, dueAtMillis: nowMs + delay * 1000)
@@ -163,6 +164,23 @@ extension SNSService {
             }
             try await repository.completeDelivery(seq: item.seq)
             return true
+        }
+    }
+
+    /// SNS sends into a queue as sns.amazonaws.com for the topic: the queue's policy must allow sqs:SendMessage with
+    /// aws:SourceArn (or the legacy aws:SourceOwner) of the topic, or nothing is delivered (SNS Developer Guide, "Fanout
+    /// to Amazon SQS queues"). An owner who "changes the policy attached to the subscribed endpoint in a way that
+    /// prevents Amazon SNS from delivering messages" causes a client-side error, which SNS does not retry (Amazon SNS
+    /// dead-letter queues): it is thrown as one, and the copy goes to the subscription's dead-letter queue or is dropped.
+    func checkQueueAccess(_ doc: DeliveryDoc, subscriptionArn: String) async throws {
+        guard access.enforced else { return }
+        let topicArn = doc.topicArn ?? Self.topicOf(subscriptionArn)
+        let policy = try await queues.queuePolicy(queueArn: doc.endpoint)
+        guard access.allows(service: "sns.amazonaws.com", action: "sqs:SendMessage", resourceArn: doc.endpoint,
+                            resourceAccount: ARN(doc.endpoint)?.account ?? "", policy: policy,
+                            sourceArn: topicArn, sourceAccount: ARN(topicArn)?.account ?? "") else {
+            throw AWSError(code: "AccessDeniedException", status: 403,
+                           message: "sns.amazonaws.com is not authorized to perform sqs:SendMessage on \(doc.endpoint) for \(topicArn): the queue policy does not allow it.")
         }
     }
 

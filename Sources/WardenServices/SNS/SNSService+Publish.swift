@@ -522,4 +522,14 @@ extension SNSService: TopicPublisher {
         _ = try await publishOne(topicArn: topicArn, record: record, message: message, subject: subject, structure: nil, attributes: nil,
                                  groupId: topicArn.hasSuffix(".fifo") ? "eventbridge" : nil, dedupId: topicArn.hasSuffix(".fifo") ? UUID().uuidString : nil, c)
     }
+
+    /// The policy GetTopicAttributes shows: the one set, or SNS's default, which names only the owning account
+    /// (through AWS:SourceOwner) and so lets no service principal publish.
+    public func topicPolicy(topicArn: String) async throws -> String {
+        guard let arn = ARN(topicArn), arn.service == "sns", !arn.resource.contains(":"),
+              let row = try await repository.topic(account: arn.account, region: arn.region, name: arn.resource) else {
+            throw Self.notFound("Topic does not exist")
+        }
+        return try TopicRecord.decode(row.doc).attributes["Policy"] ?? Self.defaultPolicy(arn: topicArn, account: row.account)
+    }
 }

@@ -9,6 +9,9 @@ public protocol QueueDelivery: Sendable {
     /// `groupId`/`dedupId`: a FIFO topic's message; used when the queue is FIFO too.
     func deliver(queueArn: String, body: String, attributes: [String: SQS.MessageAttributeValue]?, senderId: String,
                  groupId: String?, dedupId: String?) async throws
+    /// The queue's `Policy` attribute (nil when unset), which decides what other services may send it; throws
+    /// QueueDoesNotExist for a queue that is not there.
+    func queuePolicy(queueArn: String) async throws -> String?
 }
 
 extension SQSService: QueueDelivery {}
@@ -37,10 +40,14 @@ public struct SNSService: Sendable {
 
     /// Where `lambda` subscriptions deliver (asynchronous invocations); without it their copies wait.
     let functions: (any FunctionInvoker)?
+    /// Decides deliveries into SQS queues by the queue's policy (sns.amazonaws.com, aws:SourceArn = the topic).
+    let access: ServiceAccess
 
     public init(repository: TopicRepository, queues: any QueueDelivery, signer: LazyNotificationSigner, http: OutboundHTTP,
                 keys: (any DataKeyProvider)? = nil, functions: (any FunctionInvoker)? = nil, smtp: SMTPSettings? = nil,
-                sms: URL? = nil, now: @escaping @Sendable () -> Date = { Date() }) {
+                sms: URL? = nil, access: ServiceAccess = ServiceAccess(enforced: false),
+                now: @escaping @Sendable () -> Date = { Date() }) {
+        self.access = access
         self.keys = keys
         self.functions = functions
         self.smtp = smtp

@@ -557,6 +557,16 @@ extension SQSService {
                             groupId: fifo ? groupId ?? "default" : groupId, dedupId: fifo ? dedupId : nil, record: record, context)
         _ = try await store([p], queue: row, record: record)
     }
+
+    /// The queue's access policy, for a service deciding whether it may send to the queue as its service principal.
+    public func queuePolicy(queueArn: String) async throws -> String? {
+        guard let arn = ARN(queueArn), arn.service == "sqs",
+              let row = try await repository.queue(account: arn.account, region: arn.region, name: arn.resource) else {
+            throw Self.noQueue()
+        }
+        let policy = try QueueRecord.decode(row.doc).attributes["Policy"]
+        return policy?.isEmpty == false ? policy : nil
+    }
 }
 
 // MARK: SSE-KMS

@@ -8,12 +8,16 @@ import WardenStorage
 public struct STSService: Sendable {
     let sealer: Sealer?
     let iam: IAMRepository?
+    /// OpenID Connect providers' signing keys (AssumeRoleWithWebIdentity).
+    let jwks: JWKSCache?
     let now: @Sendable () -> Date
 
     /// `sealer` and `iam` are nil only in tests that need GetCallerIdentity alone.
-    public init(sealer: Sealer? = nil, iam: IAMRepository? = nil, now: @escaping @Sendable () -> Date = Date.init) {
+    public init(sealer: Sealer? = nil, iam: IAMRepository? = nil, http: OutboundHTTP? = nil,
+                now: @escaping @Sendable () -> Date = Date.init) {
         self.sealer = sealer
         self.iam = iam
+        self.jwks = http.map { JWKSCache(http: $0) }
         self.now = now
     }
 
@@ -184,12 +188,25 @@ extension STSService {
                 AnyOperation(O.GetSessionToken.self, traits: OperationTraits(
                     iamAction: "sts:GetSessionToken", readOnly: true, redactedResponseMembers: ["SecretAccessKey", "SessionToken"],
                     responseRecording: .full), getSessionToken),
+                AnyOperation(O.AssumeRoleWithWebIdentity.self, traits: Self.anonymous(OperationTraits(
+                    iamAction: "sts:AssumeRoleWithWebIdentity", readOnly: true, redactedRequestMembers: ["WebIdentityToken"],
+                    redactedResponseMembers: ["SecretAccessKey", "SessionToken"], responseRecording: .full,
+                    resources: Self.roleResource)), assumeRoleWithWebIdentity),
+                AnyOperation(O.DecodeAuthorizationMessage.self,
+                             traits: OperationTraits(iamAction: "sts:DecodeAuthorizationMessage", readOnly: true), decodeAuthorizationMessage),
                 AnyOperation(O.GetFederationToken.self, traits: OperationTraits(
                     iamAction: "sts:GetFederationToken", readOnly: true, redactedResponseMembers: ["SecretAccessKey", "SessionToken"],
                     responseRecording: .full, resources: Self.federatedUserResource), getFederationToken),
             ])
         d.authority = STSAuthority(iam: iam)
         return d
+    }
+
+    /// AssumeRoleWithWebIdentity is called without AWS credentials: the token is the proof.
+    static func anonymous(_ t: OperationTraits) -> OperationTraits {
+        var traits = t
+        traits.allowsAnonymous = true
+        return traits
     }
 
     static let roleResource: @Sendable (AWSValue, RequestContext) -> [AuditResource] = { input, c in

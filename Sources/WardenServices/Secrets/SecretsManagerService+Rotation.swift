@@ -66,6 +66,9 @@ extension SecretsManagerService {
             throw Self.invalidRequest("Rotation needs functions: start Warden with --enable-functions.")
         }
         try Self.checkRules(input.rotationRules)
+        if managed == nil, let functions, let lambda = lambdaArn {
+            try await Self.checkRotationFunction(functions, lambda, secretArn: row.arn)
+        }
         let versions = try await repository.versions(arn: row.arn)
         if versions.contains(where: { let s = Self.versionDoc($0).stages; return s.contains("AWSPENDING") && !s.contains("AWSCURRENT") }) {
             throw Self.invalidRequest("A previous rotation isn't complete. That rotation will be reattempted.")
@@ -97,6 +100,24 @@ extension SecretsManagerService {
             Task { _ = try? await functions.invokeSync(functionArn: lambda, payload: payload, service: "secretsmanager.amazonaws.com", sourceArn: arn) }
         }
         return SM.RotateSecretResponse(arn: row.arn, name: row.name, versionId: token)
+    }
+
+    /// "When you add a Lambda rotation function Amazon Resource Name (ARN) to your secret, Secrets Manager checks the
+    /// permissions of the function" (Troubleshoot rotation, "I get access denied when trying to configure rotation for my
+    /// secret"): its policy must let secretsmanager.amazonaws.com invoke it for this secret (aws:SourceArn,
+    /// aws:SourceAccount), or RotateSecret fails before it changes anything, with the refusal recorded from Secrets
+    /// Manager (HTTP 400, AccessDeniedException). The check is Lambda's own, which applies in every mode: it is what the
+    /// rotation's invocations will meet. A function that cannot be found is left to the rotation itself, as before:
+    /// what AWS answers then is not known.
+    static func checkRotationFunction(_ functions: any FunctionInvoker, _ lambda: String, secretArn: String) async throws {
+        do {
+            try await functions.checkInvoke(functionArn: lambda, service: "secretsmanager.amazonaws.com", sourceArn: secretArn)
+        } catch let e as AWSError where e.code == "AccessDeniedException" {
+            throw AWSError(code: "AccessDeniedException", status: 400,
+                           message: "Secrets Manager cannot invoke the specified Lambda function. Ensure that the function policy grants access to the principal secretsmanager.amazonaws.com.")
+        } catch let e as AWSError where e.status < 500 {
+            // ResourceNotFoundException or an ARN Lambda does not take: the rotation reports it when it runs.
+        }
     }
 
     func cancelRotateSecret(_ input: SM.CancelRotateSecretRequest, context c: RequestContext) async throws -> SM.CancelRotateSecretResponse {
