@@ -47,10 +47,13 @@ public final class RequestPipeline: Sendable {
     let defaultRegion: String
     /// The server clock: event times and `receivedAt` (WardenClock; the wall clock unless dev mode moved it).
     let now: @Sendable () -> Date
+    /// Notes each use of a long-term access key (GetAccessKeyLastUsed).
+    let keyUse: KeyUseRecorder?
 
     public init(services: [ServiceDescriptor], verifier: SigV4Verifier, audit: AuditWriter, authorizer: any Authorizer,
                 metrics: RequestMetrics, logger: Logger, defaultAccount: String, defaultRegion: String,
-                bucketStore: BucketStore? = nil, now: @escaping @Sendable () -> Date = Date.init) {
+                bucketStore: BucketStore? = nil, now: @escaping @Sendable () -> Date = Date.init, keyUse: KeyUseRecorder? = nil) {
+        self.keyUse = keyUse
         self.s3 = bucketStore.map { S3Handler(store: $0) }
         self.services = ServiceTable(services)
         self.verifier = verifier
@@ -145,6 +148,9 @@ public final class RequestPipeline: Sendable {
             }
         }
         if let caller {
+            if let keyUse, caller.principal.session == nil, let id = caller.principal.accessKeyId, id.hasPrefix("AKIA") {
+                await keyUse.record(accessKeyId: id, service: caller.scope.service, region: caller.scope.region, at: now())
+            }
             context.region = caller.scope.region
             context.partition = Partition(region: caller.scope.region)
             context.account = caller.principal.account

@@ -45,9 +45,6 @@ final class StoredCredentialProvider: CredentialProvider {
             }
             if let (record, secret) = stored, let principal = try await principal(of: record) {
                 found = SigningCredential(accessKeyId: record.accessKeyId, secretAccessKey: secret, principal: principal)
-                do { try await keys.recordUse(accessKeyId, at: now) } catch {
-                    logger.warning("access key last use not recorded", metadata: ["accessKeyId": "\(accessKeyId)", "error": "\(error)"])
-                }
             }
         }
         cache.withLock { c in
@@ -66,5 +63,33 @@ final class StoredCredentialProvider: CredentialProvider {
         guard let iam, let user = try await iam.user(account: record.account, name: name) else { return nil }
         return Principal(kind: .iamUser, account: record.account, arn: user.arn, userId: user.userId,
                          accessKeyId: record.accessKeyId, userName: name)
+    }
+}
+
+/// GetAccessKeyLastUsed's facts: when, with which service and in which region a long-term key was last used. Written at
+/// most once a minute per key, service and region (an in-memory note says when this node last wrote it; the UPDATE
+/// itself also refuses to move the time by less than a minute), so authenticating stays free of writes.
+public final class KeyUseRecorder: Sendable {
+    let keys: AccessKeyRepository
+    let logger: Logger
+    private let written = Mutex<[String: Date]>([:])
+
+    public init(keys: AccessKeyRepository, logger: Logger) {
+        self.keys = keys
+        self.logger = logger
+    }
+
+    public func record(accessKeyId: String, service: String, region: String, at now: Date) async {
+        let slot = "\(accessKeyId)|\(service)|\(region)"
+        let due = written.withLock { w -> Bool in
+            if let last = w[slot], now.timeIntervalSince(last) < 60 { return false }
+            if w.count > 10_000 { w.removeAll() }
+            w[slot] = now
+            return true
+        }
+        guard due else { return }
+        do { try await keys.recordUse(accessKeyId, at: now, service: service, region: region) } catch {
+            logger.warning("access key last use not recorded", metadata: ["accessKeyId": "\(accessKeyId)", "error": "\(error)"])
+        }
     }
 }

@@ -212,7 +212,7 @@ public enum WardenNode {
         let pipeline = RequestPipeline(
             services: descriptors, verifier: verifier, audit: audit, authorizer: authorizer,
             metrics: metrics, logger: logger, defaultAccount: config.accountId, defaultRegion: config.region,
-            bucketStore: buckets, now: { clock.now() })
+            bucketStore: buckets, now: { clock.now() }, keyUse: KeyUseRecorder(keys: store.accessKeys, logger: logger))
         let tls = config.tlsCert != nil || config.tlsKey != nil
         let responder = WardenResponder(pipeline: pipeline, metrics: metrics, database: store.database, dev: config.dev, tls: tls,
                                         maxBodyBytes: config.maxBodyBytes, storageName: store.storageName,

@@ -114,9 +114,10 @@ enum PrincipalCases {
           action: "sqs:SendMessage", arn: queue, context: ["aws:SourceArn": [topic]], .implicit(.resource)),
         c("Principal * includes services", "\(principal) — All principals", resource: [Doc.grant("\"*\"", "sqs:SendMessage")],
           principal: P.service("sns.amazonaws.com"), action: "sqs:SendMessage", arn: queue, .allow),
-        c("{\"AWS\":\"*\"} does not name services", "\(principal) — AWS service principals are not AWS account principals",
+        c("{\"AWS\":\"*\"} includes services", "\(principal) — All principals (\"Principal\": {\"AWS\": \"*\"} is the same as "
+          + "\"*\"); the SQS console's own topic-subscription policy names {\"AWS\":\"*\"} with aws:SourceArn",
           resource: [Doc.grant(Doc.aws("*"), "sqs:SendMessage")], principal: P.service("sns.amazonaws.com"), action: "sqs:SendMessage",
-          arn: queue, .implicit(.resource)),
+          arn: queue, .allow),
         c("Service explicitly denied", "IAM UG: How AWS enforcement code logic evaluates requests — Deny evaluation",
           resource: [queuePolicy, Doc.grant(#"{"Service":"sns.amazonaws.com"}"#, "sqs:SendMessage", effect: "Deny")],
           principal: P.service("sns.amazonaws.com"), action: "sqs:SendMessage", arn: queue, context: ["aws:SourceArn": [topic]],

@@ -671,8 +671,6 @@ def test_access_keys_limits_status_and_deletion(strict):
     iam.delete_user(UserName=u)
 
 
-@pytest.mark.xfail(strict=True, reason="after a key is used, GetAccessKeyLastUsed has LastUsedDate but still ServiceName "
-                                       "and Region 'N/A'; IAM names the service and region the key was last used with")
 def test_access_key_last_used_names_service_and_region(strict):
     """LS-users get-access-key-last-used-used: {LastUsedDate, Region: us-east-1, ServiceName: iam} after an IAM call."""
     iam = strict.client("iam")

@@ -61,6 +61,9 @@ struct RequestFacts {
         let p = principal
         switch p.kind {
         case .service:
+            // {"AWS":"*"} is "*" (every principal): the queue policy the SQS console wrote for topic subscriptions
+            // names it, with aws:SourceArn, and SNS delivers under it.
+            if spec.anyAWS { return .direct }
             guard let s = p.service?.lowercased(), spec.services.contains(s) else { return nil }
             return .direct
         case .anonymous:
@@ -83,7 +86,7 @@ struct RequestFacts {
         let p = principal
         switch p.kind {
         case .service:
-            return p.service.map { spec.services.contains($0.lowercased()) } ?? false
+            return spec.anyAWS || (p.service.map { spec.services.contains($0.lowercased()) } ?? false)
         case .anonymous:
             return spec.anyAWS
         case .webIdentity where p.roleArn == nil:

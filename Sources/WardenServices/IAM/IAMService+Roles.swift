@@ -114,30 +114,15 @@ extension IAMService {
     // MARK: tags
 
     func tagRole(_ input: IAM.TagRoleRequest, context c: RequestContext) async throws -> EmptyShape {
-        try await write(c) { t in
-            var r = try await self.role(t, input.roleName)
-            var doc = try IAMJSON.decode(IAMEntityDoc.self, r.doc)
-            doc.tags = try Self.merge(doc.tags ?? [], input.tags, caseSensitive: false)
-            r.doc = IAMJSON.encode(doc)
-            try await t.update(r)
-        }
-        return EmptyShape()
+        try await retag(.role, input.roleName, c) { try Self.merge($0, input.tags, caseSensitive: false) }
     }
 
     func untagRole(_ input: IAM.UntagRoleRequest, context c: RequestContext) async throws -> EmptyShape {
-        try await write(c) { t in
-            var r = try await self.role(t, input.roleName)
-            var doc = try IAMJSON.decode(IAMEntityDoc.self, r.doc)
-            doc.tags = Self.removing(input.tagKeys, from: doc.tags ?? [], caseSensitive: false)
-            r.doc = IAMJSON.encode(doc)
-            try await t.update(r)
-        }
-        return EmptyShape()
+        try await retag(.role, input.roleName, c) { Self.removing(input.tagKeys, from: $0, caseSensitive: false) }
     }
 
     func listRoleTags(_ input: IAM.ListRoleTagsRequest, context c: RequestContext) async throws -> IAM.ListRoleTagsResponse {
-        let tags = try await read(c) { t in try IAMJSON.decode(IAMEntityDoc.self, try await self.role(t, input.roleName).doc).tags ?? [] }
-        let page = try Self.page(tags, maxItems: input.maxItems, marker: input.marker)
+        let page = try Self.page(try await tags(.role, input.roleName, c), maxItems: input.maxItems, marker: input.marker)
         return IAM.ListRoleTagsResponse(tags: Self.shapes(page.items), isTruncated: page.isTruncated, marker: page.marker)
     }
 }

@@ -114,31 +114,38 @@ extension IAMService {
     // MARK: users' tags
 
     func tagUser(_ input: IAM.TagUserRequest, context c: RequestContext) async throws -> EmptyShape {
-        try await write(c) { t in
-            var u = try await self.user(t, input.userName)
-            var doc = try IAMJSON.decode(IAMEntityDoc.self, u.doc)
-            doc.tags = try Self.merge(doc.tags ?? [], input.tags, caseSensitive: false)
-            u.doc = IAMJSON.encode(doc)
-            try await t.update(u)
-        }
-        return EmptyShape()
+        try await retag(.user, input.userName, c) { try Self.merge($0, input.tags, caseSensitive: false) }
     }
 
     func untagUser(_ input: IAM.UntagUserRequest, context c: RequestContext) async throws -> EmptyShape {
+        try await retag(.user, input.userName, c) { Self.removing(input.tagKeys, from: $0, caseSensitive: false) }
+    }
+
+    func listUserTags(_ input: IAM.ListUserTagsRequest, context c: RequestContext) async throws -> IAM.ListUserTagsResponse {
+        let page = try Self.page(try await tags(.user, input.userName, c), maxItems: input.maxItems, marker: input.marker)
+        return IAM.ListUserTagsResponse(tags: Self.shapes(page.items), isTruncated: page.isTruncated, marker: page.marker)
+    }
+
+    // MARK: tags of users and roles
+
+    /// Rewrites a user's or role's tags in one transaction.
+    func retag(_ kind: IAMEntityKind, _ name: String, _ c: RequestContext,
+               _ change: @escaping @Sendable ([IAMTag]) throws -> [IAMTag]) async throws -> EmptyShape {
         try await write(c) { t in
-            var u = try await self.user(t, input.userName)
-            var doc = try IAMJSON.decode(IAMEntityDoc.self, u.doc)
-            doc.tags = Self.removing(input.tagKeys, from: doc.tags ?? [], caseSensitive: false)
-            u.doc = IAMJSON.encode(doc)
-            try await t.update(u)
+            guard var e = try await t.entity(kind, name: name) else { throw Self.noSuchEntity(kind, name) }
+            var doc = try IAMJSON.decode(IAMEntityDoc.self, e.doc)
+            doc.tags = try change(doc.tags ?? [])
+            e.doc = IAMJSON.encode(doc)
+            try await t.update(e)
         }
         return EmptyShape()
     }
 
-    func listUserTags(_ input: IAM.ListUserTagsRequest, context c: RequestContext) async throws -> IAM.ListUserTagsResponse {
-        let tags = try await read(c) { t in try IAMJSON.decode(IAMEntityDoc.self, try await self.user(t, input.userName).doc).tags ?? [] }
-        let page = try Self.page(tags, maxItems: input.maxItems, marker: input.marker)
-        return IAM.ListUserTagsResponse(tags: Self.shapes(page.items), isTruncated: page.isTruncated, marker: page.marker)
+    func tags(_ kind: IAMEntityKind, _ name: String, _ c: RequestContext) async throws -> [IAMTag] {
+        try await read(c) { t in
+            guard let e = try await t.entity(kind, name: name) else { throw Self.noSuchEntity(kind, name) }
+            return try IAMJSON.decode(IAMEntityDoc.self, e.doc).tags ?? []
+        }
     }
 
     // MARK: groups
