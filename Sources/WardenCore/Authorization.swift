@@ -24,14 +24,14 @@ public struct ResourceFacts: Sendable {
     public var conditions: [String: [String]]
     /// KMS grants: whether a grant on this resource allows the caller (`granteeArns`: the ARNs a grantee may be named
     /// by) the action under the request's encryption context, and the grant's id. Asked only when no policy allows.
-    public var grant: (@Sendable (_ granteeArns: [String], _ action: String) async -> String?)?
+    public var grant: (@Sendable (_ granteeArns: [String], _ action: String) async throws -> String?)?
     /// The action on this resource, where it differs from the operation's (ReEncrypt: `kms:ReEncryptFrom` on the
     /// source key, `kms:ReEncryptTo` on the destination).
     public var action: String?
 
     public init(arn: String, account: String, policies: [PolicyText] = [], policyRequired: Bool = false,
                 conditions: [String: [String]] = [:], action: String? = nil,
-                grant: (@Sendable (_ granteeArns: [String], _ action: String) async -> String?)? = nil) {
+                grant: (@Sendable (_ granteeArns: [String], _ action: String) async throws -> String?)? = nil) {
         self.action = action
         self.arn = arn
         self.account = account

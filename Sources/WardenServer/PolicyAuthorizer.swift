@@ -63,7 +63,7 @@ final class PolicyAuthorizer: Authorizer, CallAuthorizer {
         do {
             denial = try await decide(action: action, facts: facts, caller: caller, context: context)
         } catch {
-            // The caller's policies could not be read: refuse (fail closed) and say why in the log.
+            // The caller's policies (or a KMS grant) could not be read: refuse (fail closed) and say why in the log.
             logger.error("policies could not be loaded; refusing", metadata: ["requestId": "\(context.requestId)", "error": "\(error)"])
             denial = Denial(message: Self.message(caller, action: action, resource: facts.resources.first?.arn,
                                                   reason: "because no identity-based policy allows the \(action) action"),
@@ -143,7 +143,7 @@ final class PolicyAuthorizer: Authorizer, CallAuthorizer {
                               decidedBy: "\(m.policyId) statement \(m.sid.map { "\"\($0)\"" } ?? "#\(m.index)")")
             case .implicitDeny(let missing):
                 // A KMS grant allows what no policy does (but never what a policy denies).
-                if let grant = target.grant, let id = await grant(Self.granteeArns(caller), action) {
+                if let grant = target.grant, let id = try await grant(Self.granteeArns(caller), action) {
                     logger.debug("allowed by grant", metadata: ["requestId": "\(context.requestId)", "grant": "\(id)"])
                     continue
                 }

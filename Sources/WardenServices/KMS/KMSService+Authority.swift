@@ -62,7 +62,7 @@ struct KMSAuthority: ResourceAuthority {
             out.append(ResourceFacts(
                 arn: arn, account: record.account, policies: [PolicyText(id: "key policy", json: record.policy)], policyRequired: true,
                 conditions: keyConditions, action: memberAction,
-                grant: { grantees, action in await grantAllowing(keyId: record.keyId, account: record.account, region: record.region,
+                grant: { grantees, action in try await grantAllowing(keyId: record.keyId, account: record.account, region: record.region,
                                                                   grantees: grantees, action: action, context: grantContext) }))
         }
         return AuthorizationFacts(resources: out, conditions: conditions)
@@ -116,9 +116,9 @@ struct KMSAuthority: ResourceAuthority {
 
     /// The id of a grant on the key that lets one of `grantees` perform `action` under `context`, if any.
     func grantAllowing(keyId: String, account: String, region: String, grantees: [String], action: String,
-                       context: [String: String]) async -> String? {
+                       context: [String: String]) async throws -> String? {
         let operation = String(action.dropFirst(4))
-        guard let rows = try? await kms.repository.grants(account: account, region: region, keyId: keyId) else { return nil }
+        let rows = try await kms.repository.grants(account: account, region: region, keyId: keyId)
         for row in rows where grantees.contains(row.grantee) {
             guard let doc = try? JSONDecoder().decode(GrantDocument.self, from: Data(row.doc.utf8)),
                   doc.operations.contains(operation) else { continue }
