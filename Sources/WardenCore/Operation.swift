@@ -155,6 +155,9 @@ public struct ServiceDescriptor: Sendable {
     public let jsonOmitsEmptyCollections: Bool
     /// Resource policies, resource and request condition keys for authorization (nil: the audit ARNs, no policies).
     public var authority: (any ResourceAuthority)?
+    /// Query responses write timestamps in whole seconds (STS: recorded `<Expiration>2021-09-21T18:41:26Z</Expiration>`;
+    /// IAM: its API reference's examples), not with the milliseconds other Query services send.
+    public var wholeSecondTimestamps = false
     /// The error a denial is answered with, given AWS's message (nil: the protocol's usual access-denied error).
     public var accessDenied: (@Sendable (String) -> AWSError)?
 

@@ -138,8 +138,9 @@ public enum QueryProtocol {
 
     /// `<OpResponse xmlns=…><OpResult>…</OpResult><ResponseMetadata><RequestId>…` as Query services answer.
     public static func encodeResponse(operation: String, resultWrapper: String?, value: AWSValue, shape: Shape,
-                                      xmlNamespace: String, requestId: String) -> [UInt8] {
+                                      xmlNamespace: String, requestId: String, fractionalTimestamps: Bool = true) -> [UInt8] {
         var w = XMLWriter()
+        w.fractionalTimestamps = fractionalTimestamps
         w.open("\(operation)Response", xmlns: xmlNamespace)
         if let resultWrapper {
             w.open(resultWrapper)
@@ -192,7 +193,7 @@ public enum QueryProtocol {
         case .integer(let i): w.element(name, String(i))
         case .double(let d): w.element(name, JavaDouble.format(d))
         case .boolean(let b): w.element(name, b ? "true" : "false")
-        case .timestamp(let d): w.element(name, Timestamps.iso8601(d))
+        case .timestamp(let d): w.element(name, Timestamps.iso8601(d, fractional: w.fractionalTimestamps))
         case .blob(let b): w.element(name, Data(b).base64EncodedString())
         }
     }

@@ -1,6 +1,8 @@
 // Minimal XML output: escaped text, nested elements.
 
 public struct XMLWriter {
+    /// Timestamps with milliseconds (most Query services) or in whole seconds (STS and IAM, as they answer).
+    public var fractionalTimestamps = true
     public private(set) var bytes: [UInt8] = []
 
     public init(declaration: Bool = false) {

@@ -269,7 +269,8 @@ public final class RequestPipeline: Sendable {
             return Encoded(body: CBORProtocol.encode(output, shape: op.outputShape))
         case .query(let ns):
             return Encoded(body: QueryProtocol.encodeResponse(operation: op.name, resultWrapper: op.resultWrapper, value: output,
-                                                              shape: op.outputShape, xmlNamespace: ns ?? "", requestId: requestId))
+                                                              shape: op.outputShape, xmlNamespace: ns ?? "", requestId: requestId,
+                                                              fractionalTimestamps: route.service?.wholeSecondTimestamps != true))
         case .rest:
             let status = route.service?.model.httpBindings[op.name]?.responseCode ?? 200
             let e = RestJSONProtocol.encode(output, shape: op.outputShape, status: status)

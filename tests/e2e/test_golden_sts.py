@@ -221,9 +221,6 @@ def test_assume_role_member_order(strict):
         ("ResponseMetadata", ["RequestId"])])], "per REC-AR"
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="Warden writes Expiration with milliseconds (e.g. ...T06:38:00.960Z); REC-AR, recorded "
-                          "from AWS, has whole seconds (2021-09-21T18:41:26Z)")
 def test_assume_role_expiration_format(strict):
     sts, _ = caller(strict)
     doc, _ = raw_call(sts, "assume_role", {"RoleArn": role_arn(), "RoleSessionName": "expiring"})

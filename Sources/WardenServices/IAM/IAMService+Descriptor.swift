@@ -141,6 +141,7 @@ extension IAMService {
                 op(O.GetContextKeysForCustomPolicy.self, getContextKeysForCustomPolicy),
             ])
         d.authority = IAMAuthority(iam: self)
+        d.wholeSecondTimestamps = true
         return d
     }
 }

@@ -199,6 +199,7 @@ extension STSService {
                     responseRecording: .full, resources: Self.federatedUserResource), getFederationToken),
             ])
         d.authority = STSAuthority(iam: iam)
+        d.wholeSecondTimestamps = true
         return d
     }
 
