@@ -164,6 +164,12 @@ public final class RequestPipeline: Sendable {
             return .failure(AuthFailure.signatureMismatch(
                 "Credential should be scoped to correct service: '\(service.model.signingName)'. ").awsError(for: route.family))
         }
+        // GetSessionToken's credentials cannot call IAM (IAM User Guide, "Permissions for GetSessionToken"); IAM
+        // answers them as it answers a token it does not know (quoted in cloudyr/aws.iam#15).
+        if let s = caller?.principal.session, s.issuerType == "IAMUser" || s.issuerType == "Root",
+           caller?.principal.kind != .federatedUser, service.model.signingName == "iam" {
+            return .failure(AuthFailure.invalidToken.awsError(for: route.family))
+        }
         // Decode and validate against the model.
         let input: AWSValue
         do {

@@ -275,6 +275,9 @@ def test_forged_or_foreign_session_tokens_are_refused(strict):
     denied(lambda: mixed.get_caller_identity(), code="InvalidClientTokenId")
     # Session credentials cannot make more sessions.
     assert denied(lambda: same.get_session_token(), code="AccessDenied") == "Cannot call GetSessionToken with session credentials"
+    # Nor call IAM: IAM answers as for a token it does not know.
+    iam = strict.client("iam", key=s["AccessKeyId"], secret=s["SecretAccessKey"], aws_session_token=s["SessionToken"])
+    assert denied(lambda: iam.get_user(), code="InvalidClientTokenId") == "The security token included in the request is invalid."
 
 
 def test_dev_mode_unknown_keys_are_root_and_created_keys_are_users(make_warden):
