@@ -45,6 +45,7 @@ let package = Package(
         .target(name: "WardenStoragePostgres", dependencies: [
             "WardenStorage",
             .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
         .target(name: "WardenAudit", dependencies: [

@@ -59,3 +59,23 @@ public final class AsyncLock: Sendable {
         return try await body()
     }
 }
+
+/// Per-name locks that a task may take again while holding them (a locked change calling a helper that locks the
+/// same resource). The names a task holds ride in a task-local, so child tasks of the holder count as holders.
+public final class ReentrantKeyedLock: Sendable {
+    private let keyed = KeyedAsyncLock()
+    @TaskLocal static var held: Set<String> = []
+
+    public init() {}
+
+    public static func isHeld(_ name: String) -> Bool { held.contains(name) }
+
+    public func withLock<T: Sendable>(_ name: String, _ body: () async throws -> T) async throws -> T {
+        if Self.held.contains(name) { return try await body() }
+        await keyed.lock(name)
+        defer { keyed.unlock(name) }
+        var names = Self.held
+        names.insert(name)
+        return try await Self.$held.withValue(names) { try await body() }
+    }
+}

@@ -5,8 +5,18 @@ public struct Migration: Sendable {
     public let version: Int
     public let name: String
     public let statements: [String]
+    /// Set when the step concerns one backend only (it is recorded as applied on the other without running).
+    public let only: SQLDialect?
+
+    public init(version: Int, name: String, statements: [String], only: SQLDialect? = nil) {
+        self.version = version
+        self.name = name
+        self.statements = statements
+        self.only = only
+    }
 
     public func sql(for dialect: SQLDialect) -> [String] {
+        if let only, only != dialect { return [] }
         let types: [(String, String)] = dialect == .sqlite
             ? [("{serial}", "INTEGER PRIMARY KEY"), ("{int}", "INTEGER"), ("{blob}", "BLOB"), ("{bytes}", "TEXT"), ("{real}", "REAL")]
             : [("{serial}", "BIGSERIAL PRIMARY KEY"), ("{int}", "BIGINT"), ("{blob}", "BYTEA"), ("{bytes}", "TEXT COLLATE \"C\""),
@@ -33,7 +43,7 @@ public enum Migrations {
                                       "logs_groups", "logs_streams", "logs_events", "cw_datapoints", "cw_alarms", "cw_alarm_history",
                                       "cloudtrail_insights",
                                       "iam_entities", "iam_inline_policies", "iam_policies", "iam_policy_versions",
-                                      "iam_attachments", "iam_group_members", "iam_oidc_providers", "iam_generation"]
+                                      "iam_attachments", "iam_group_members", "iam_oidc_providers", "iam_generation", "s3_object_data"]
 
     public static let all: [Migration] = [
         Migration(version: 1, name: "audit log and access keys", statements: [
@@ -625,6 +635,21 @@ public enum Migrations {
             "ALTER TABLE access_keys ADD COLUMN last_used_region TEXT",
             "CREATE INDEX access_keys_user ON access_keys (account_id, user_name)",
         ]),
+        Migration(version: 19, name: "leases and cluster settings", statements: [
+            // One row per singleton background job: who runs it, until when (the database's clock, in ms), and the
+            // fencing token every effect of the job checks in its own transaction.
+            """
+            CREATE TABLE warden_leases (
+                name TEXT PRIMARY KEY,
+                holder TEXT,
+                token {int} NOT NULL,
+                expires_at_ms {int} NOT NULL)
+            """,
+            // Settings every node shares (the dev clock's offset).
+            "CREATE TABLE warden_settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        ]),
+        bucketObjectData,
+        byteOrderNames,
     ]
 
     /// Applies every migration not yet recorded, each in its own transaction. Safe to run from several nodes

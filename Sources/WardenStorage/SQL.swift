@@ -46,7 +46,39 @@ public protocol SQLDatabase: Sendable {
     func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T
     /// Runs read-only statements outside any write transaction.
     func read<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T
+    /// Runs `body` holding the lock `name` for every process that shares this database, so a read-modify-write of
+    /// one resource (read, compute — possibly calling other services — then write) cannot lose a concurrent change
+    /// made through another node. Reentrant within one task. SQLite has one process (the data directory is locked),
+    /// so an in-process lock is the whole story there; PostgreSQL takes an advisory lock and runs the body's
+    /// transactions on the session holding it (see PostgresDatabase).
+    func withLock<T: Sendable>(_ name: String, _ body: () async throws -> T) async throws -> T
     func close() async
+}
+
+/// The lease a background job holds while it runs (see `LeaseRepository`). Transactions started under a fence
+/// first check, in the same transaction, that the lease is still this holder's with this token, and keep the lease
+/// row share-locked until they commit; a node that lost its lease (paused, partitioned) therefore cannot commit an
+/// effect after another node took over.
+public struct LeaseFence: Sendable, Equatable {
+    public let name: String
+    public let holder: String
+    public let token: Int64
+    public init(name: String, holder: String, token: Int64) {
+        self.name = name
+        self.holder = holder
+        self.token = token
+    }
+}
+
+public enum LeaseContext {
+    @TaskLocal public static var fence: LeaseFence?
+}
+
+/// A fenced transaction found its lease gone: the job's work is left to the new holder.
+public struct LeaseLost: Error, CustomStringConvertible {
+    public let lease: String
+    public init(lease: String) { self.lease = lease }
+    public var description: String { "lease \(lease) is no longer held by this node" }
 }
 
 public struct StorageError: Error, Sendable, CustomStringConvertible {

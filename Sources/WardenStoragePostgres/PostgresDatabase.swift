@@ -2,7 +2,9 @@
 import Foundation
 import Logging
 import NIOCore
+import NIOSSL
 import PostgresNIO
+import Synchronization
 import WardenStorage
 
 public final class PostgresDatabase: SQLDatabase {
@@ -11,18 +13,19 @@ public final class PostgresDatabase: SQLDatabase {
     let logger: Logger
     /// The connection pool's run loop; owned here, cancelled by `close()`.
     private let runTask: Task<Void, Never>
+    /// Waiters for one resource on this node queue here, so only one of them holds a connection blocked in
+    /// `pg_advisory_lock`.
+    private let localLocks = ReentrantKeyedLock()
 
-    /// Connects to `url` (`postgres://user:pass@host:port/db`) and checks the server answers within `timeout`.
+    /// Connects to `url` (`postgres://user:pass@host:port/db?sslmode=…`) and checks the server answers within `timeout`.
     public static func connect(url: String, logger: Logger, timeout: Duration = .seconds(15)) async throws -> PostgresDatabase {
-        guard let c = URLComponents(string: url), c.scheme == "postgres" || c.scheme == "postgresql", let host = c.host else {
-            throw StorageError("invalid PostgreSQL URL (expected postgres://user:pass@host:port/db)")
-        }
-        let database = c.path.hasPrefix("/") ? String(c.path.dropFirst()) : c.path
+        let settings = try ConnectionSettings(url: url)
         var config = PostgresClient.Configuration(
-            host: host, port: c.port ?? 5432, username: c.user ?? "postgres", password: c.password,
-            database: database.isEmpty ? nil : database, tls: .disable)
+            host: settings.host, port: settings.port, username: settings.user, password: settings.password,
+            database: settings.database, tls: try settings.tls())
         config.options.connectTimeout = .seconds(5)
-        config.options.maximumConnections = 16
+        // Requests, resource locks held across a change, and the node's LISTEN connection share the pool.
+        config.options.maximumConnections = 24
         let db = PostgresDatabase(client: PostgresClient(configuration: config, backgroundLogger: logger), logger: logger)
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -36,7 +39,7 @@ public final class PostgresDatabase: SQLDatabase {
             }
         } catch {
             await db.close()
-            throw StorageError("cannot reach PostgreSQL at \(host):\(c.port ?? 5432): \(String(describing: error))")
+            throw StorageError("cannot reach PostgreSQL at \(settings.host):\(settings.port): \(String(describing: error))")
         }
         return db
     }
@@ -47,18 +50,38 @@ public final class PostgresDatabase: SQLDatabase {
         self.runTask = Task { await client.run() }
     }
 
+    // MARK: transactions
+
     public func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
-        try await client.withConnection { conn in
-            let tx = Executor(conn: conn, logger: logger)
-            try await tx.execute("BEGIN")
-            do {
-                let result = try await body(tx)
-                try await tx.execute("COMMIT")
-                return result
-            } catch {
-                try? await tx.execute("ROLLBACK")
-                throw error
+        // Inside `withLock`, writes go through the session that holds the advisory lock: if that session dies the
+        // lock is released, and the write — on the same session — cannot commit either.
+        if let pin = Self.pin, pin.isActive {
+            return try await pin.transactions.withLock { try await self.run(on: pin.conn, body) }
+        }
+        return try await client.withConnection { conn in try await self.run(on: conn, body) }
+    }
+
+    private func run<T: Sendable>(on conn: PostgresConnection, _ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
+        let tx = Executor(conn: conn, logger: logger)
+        try await tx.execute("BEGIN")
+        do {
+            if let fence = LeaseContext.fence {
+                // FOR SHARE: a takeover (an UPDATE of this row) waits until this transaction has committed, and a
+                // transaction that starts after the takeover finds the token changed.
+                let held = try await tx.query("""
+                    SELECT 1 FROM warden_leases WHERE name = ? AND holder = ? AND token = ?
+                      AND expires_at_ms > (extract(epoch FROM clock_timestamp()) * 1000)::bigint FOR SHARE
+                    """, [.text(fence.name), .text(fence.holder), .int(fence.token)])
+                if held.isEmpty { throw LeaseLost(lease: fence.name) }
             }
+            let result = try await body(tx)
+            try await tx.execute("COMMIT")
+            return result
+        } catch {
+            do { try await tx.execute("ROLLBACK") } catch {
+                logger.warning("rollback failed", metadata: ["error": "\(error)"])
+            }
+            throw error
         }
     }
 
@@ -70,6 +93,94 @@ public final class PostgresDatabase: SQLDatabase {
         runTask.cancel()
         _ = await runTask.value
     }
+
+    // MARK: resource locks
+
+    /// The session a task holds resource locks on; its transactions run there.
+    final class Pin: Sendable {
+        let conn: PostgresConnection
+        /// One transaction at a time on the pinned session (a holder's child tasks may write concurrently).
+        let transactions = AsyncLock()
+        private let active = Atomic<Bool>(true)
+        init(_ conn: PostgresConnection) { self.conn = conn }
+        var isActive: Bool { active.load(ordering: .acquiring) }
+        /// After the body returns, anything that inherited the task-local (a task it started) uses the pool again.
+        func deactivate() { active.store(false, ordering: .releasing) }
+    }
+
+    @TaskLocal static var pin: Pin?
+
+    /// A resource name's advisory lock key: the first 8 bytes of FNV-1a. Two names sharing a key only serialize.
+    static func lockKey(_ name: String) -> Int64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in name.utf8 {
+            h ^= UInt64(b)
+            h = h &* 0x0000_0100_0000_01b3
+        }
+        return Int64(bitPattern: h)
+    }
+
+    public func withLock<T: Sendable>(_ name: String, _ body: () async throws -> T) async throws -> T {
+        if ReentrantKeyedLock.isHeld(name) { return try await body() }
+        return try await localLocks.withLock(name) {
+            let key = Self.lockKey(name)
+            if let pin = Self.pin, pin.isActive {
+                // A second resource locked while holding one: the same session takes it.
+                _ = try await pin.conn.query("SELECT pg_advisory_lock(\(key))", logger: logger)
+                let result: Result<T, any Error>
+                do { result = .success(try await body()) } catch { result = .failure(error) }
+                await unlock(key, on: pin.conn)
+                return try result.get()
+            }
+            return try await client.withConnection { conn in
+                _ = try await conn.query("SELECT pg_advisory_lock(\(key))", logger: logger)
+                let pin = Pin(conn)
+                let result: Result<T, any Error>
+                do { result = .success(try await Self.$pin.withValue(pin) { try await body() }) } catch { result = .failure(error) }
+                pin.deactivate()
+                // A transaction a child task still runs on the session finishes before the lock is released.
+                await pin.transactions.lock()
+                pin.transactions.unlock()
+                await unlock(key, on: conn)
+                return try result.get()
+            }
+        }
+    }
+
+    /// Releases an advisory lock; a session that cannot release it is closed, which releases every lock it held
+    /// (a pooled connection must never go back to the pool still holding one).
+    private func unlock(_ key: Int64, on conn: PostgresConnection) async {
+        do {
+            _ = try await conn.query("SELECT pg_advisory_unlock(\(key))", logger: logger)
+        } catch {
+            logger.error("advisory unlock failed; closing the session", metadata: ["error": "\(error)"])
+            do { try await conn.close() } catch {
+                logger.error("closing the session failed", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    // MARK: signals
+
+    /// Sends `payload` to every node listening on `channel` (NOTIFY; delivered when it commits, here at once).
+    public func notify(channel: String, payload: String) async throws {
+        try await client.withConnection { conn in
+            _ = try await conn.query("SELECT pg_notify(\(channel), \(payload))", logger: logger)
+        }
+    }
+
+    /// Listens on `channel` until cancelled or the session fails (then throws; the caller reconnects). `onListening`
+    /// runs once the LISTEN is in place — notifications sent before it are not seen, so the caller resynchronises there.
+    public func listen(channel: String, onListening: @Sendable () -> Void, onNotify: @Sendable (String) -> Void) async throws {
+        try await client.withConnection { conn in
+            try await conn.listen(on: channel) { notifications in
+                onListening()
+                for try await n in notifications { onNotify(n.payload) }
+            }
+        }
+    }
+
+    // MARK: executor
 
     struct Executor: SQLExecutor {
         let conn: PostgresConnection
@@ -130,6 +241,74 @@ public final class PostgresDatabase: SQLDatabase {
                 return .blob(buf.readBytes(length: buf.readableBytes) ?? [])
             default: return .text(try cell.decode(String.self))
             }
+        }
+    }
+}
+
+/// What a `postgres://` URL says, including libpq's TLS parameters (`sslmode`, `sslrootcert`, `sslcert`, `sslkey`).
+struct ConnectionSettings {
+    var host: String
+    var port: Int
+    var user: String
+    var password: String?
+    var database: String?
+    var sslmode = "prefer"
+    var sslrootcert: String?
+    var sslcert: String?
+    var sslkey: String?
+
+    init(url: String) throws {
+        guard let c = URLComponents(string: url), c.scheme == "postgres" || c.scheme == "postgresql", let host = c.host else {
+            throw StorageError("invalid PostgreSQL URL (expected postgres://user:pass@host:port/db)")
+        }
+        self.host = host
+        self.port = c.port ?? 5432
+        self.user = c.user ?? "postgres"
+        self.password = c.password
+        let path = c.path.hasPrefix("/") ? String(c.path.dropFirst()) : c.path
+        self.database = path.isEmpty ? nil : path
+        for item in c.queryItems ?? [] {
+            let value = item.value ?? ""
+            switch item.name {
+            case "sslmode":
+                guard ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"].contains(value) else {
+                    throw StorageError("invalid sslmode \"\(value)\" (disable, allow, prefer, require, verify-ca or verify-full)")
+                }
+                sslmode = value
+            case "sslrootcert": sslrootcert = value
+            case "sslcert": sslcert = value
+            case "sslkey": sslkey = value
+            case "application_name", "connect_timeout": break
+            default: throw StorageError("unsupported PostgreSQL URL parameter \"\(item.name)\"")
+            }
+        }
+    }
+
+    /// libpq's meanings: `prefer` (its default) and `allow` try TLS without checking the server; `require` checks the
+    /// chain only when a root certificate is given; `verify-ca` checks the chain, `verify-full` the host name too.
+    func tls() throws -> PostgresClient.Configuration.TLS {
+        if sslmode == "disable" { return .disable }
+        var t = TLSConfiguration.makeClientConfiguration()
+        switch sslmode {
+        case "verify-full": t.certificateVerification = .fullVerification
+        case "verify-ca": t.certificateVerification = .noHostnameVerification
+        case "require" where sslrootcert != nil: t.certificateVerification = .noHostnameVerification
+        default: t.certificateVerification = .none
+        }
+        if let root = sslrootcert {
+            guard FileManager.default.isReadableFile(atPath: root) else { throw StorageError("sslrootcert \(root) is not readable") }
+            t.trustRoots = .file(root)
+        }
+        if let cert = sslcert {
+            do {
+                t.certificateChain = try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) }
+            } catch { throw StorageError("sslcert \(cert): \(error)") }
+            guard let key = sslkey else { throw StorageError("sslcert needs sslkey") }
+            t.privateKey = .file(key)
+        }
+        switch sslmode {
+        case "allow", "prefer": return .prefer(t)
+        default: return .require(t)
         }
     }
 }

@@ -12,6 +12,12 @@ public final class SQLiteDatabase: SQLDatabase {
     private let writerQueue = DispatchQueue(label: "warden.sqlite.writer")
     private let writeLock = AsyncLock()
     private let readers = Mutex<[SQLiteConnection]>([])
+    /// Resource locks: one process owns a SQLite data directory (`DataDirectoryLock`), so they need not leave it.
+    private let resourceLocks = ReentrantKeyedLock()
+
+    public func withLock<T: Sendable>(_ name: String, _ body: () async throws -> T) async throws -> T {
+        try await resourceLocks.withLock(name, body)
+    }
 
     public init(path: String) throws {
         self.path = path

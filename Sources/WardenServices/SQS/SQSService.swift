@@ -54,55 +54,6 @@ struct QueueRecord: Codable, Sendable {
     }
 }
 
-/// Wakes long-polling receivers when a queue gets a message, without polling storage in a loop.
-public final class QueueSignals: Sendable {
-    public init() {}
-    private let waiters = Mutex<[String: [UUID: CheckedContinuation<Void, Never>]]>([:])
-    /// How many times each key was signalled: a waiter that read it before looking for work returns at once if a
-    /// signal came in between (no lost wake-ups).
-    private let counts = Mutex<[String: UInt64]>([:])
-
-    /// The key's signal count, read before looking for work.
-    public func token(_ queue: String) -> UInt64 { counts.withLock { $0[queue] ?? 0 } }
-
-    /// Returns when `queue` is signalled or `timeout` passes; at once when it was signalled since `token`.
-    public func wait(_ queue: String, timeout: Duration, since token: UInt64? = nil) async {
-        let id = UUID()
-        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            let early = waiters.withLock { w -> Bool in
-                if let token, counts.withLock({ ($0[queue] ?? 0) != token }) { return true }
-                w[queue, default: [:]][id] = c
-                return false
-            }
-            if early {
-                c.resume()
-                return
-            }
-            Task {
-                try? await Task.sleep(for: timeout)
-                self.resume(queue, id)
-            }
-        }
-    }
-
-    private func resume(_ queue: String, _ id: UUID) {
-        let c = waiters.withLock { w -> CheckedContinuation<Void, Never>? in
-            let c = w[queue]?.removeValue(forKey: id)
-            if w[queue]?.isEmpty == true { w[queue] = nil }
-            return c
-        }
-        c?.resume()
-    }
-
-    public func signal(_ queue: String) {
-        let all = waiters.withLock { w -> [UUID: CheckedContinuation<Void, Never>]? in
-            counts.withLock { $0[queue, default: 0] &+= 1 }
-            return w.removeValue(forKey: queue)
-        }
-        for c in all?.values ?? [:].values { c.resume() }
-    }
-}
-
 extension SQSService {
     /// Settable attributes with their defaults; values are checked by `validate`.
     static let defaults: [String: String] = [
