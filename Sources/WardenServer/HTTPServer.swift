@@ -49,6 +49,11 @@ struct WardenResponder: HTTPResponder {
     /// The SNS signing certificate, served at the SigningCertURL of every notification: (file name, PEM).
     let snsCertificate: @Sendable () async -> (name: String, pem: String)?
     let clock: WardenClock
+    /// Moves the dev clock of every node sharing the database (the offset is stored and announced).
+    let advanceClock: @Sendable (Double) async throws -> Void
+    /// This node's id and the leases it holds, for `/_warden/health`.
+    let node: String
+    let leases: @Sendable () -> [String]
     /// After a dev-mode reset wiped storage: drops in-memory state (key caches) and re-applies `--seed` fixtures.
     let onReset: @Sendable () async throws -> Void
     /// A body past this is not even read to the end: the connection is closed after the 413.
@@ -126,7 +131,8 @@ struct WardenResponder: HTTPResponder {
             // route with no auth, no routing and no audit.
             if method == .post { _ = try? await body.collect(upTo: maxBodyBytes) }
             return Self.json(200, .object([("status", .string("ok")), ("version", .string(WardenVersion.current)),
-                                           ("storage", .string(storageName)), ("mode", .string(dev ? "dev" : "strict"))]))
+                                           ("storage", .string(storageName)), ("mode", .string(dev ? "dev" : "strict")),
+                                           ("node", .string(node)), ("leases", .array(leases().map { .string($0) }))]))
         case ("/_warden/metrics", .get):
             return Self.response(WardenResponse(status: 200, headers: [("Content-Type", "text/plain; version=0.0.4")],
                                                 body: metrics.exposition()))
@@ -143,7 +149,9 @@ struct WardenResponder: HTTPResponder {
             guard query.hasPrefix("advance="), let seconds = Double(query.dropFirst(8)), seconds >= 0, seconds.isFinite else {
                 return Self.json(400, .object([("status", .string("error")), ("message", .string("use ?advance=SECONDS"))]))
             }
-            clock.advance(by: seconds)
+            do { try await advanceClock(seconds) } catch {
+                return Self.json(500, .object([("status", .string("error")), ("message", .string("\(error)"))]))
+            }
             return Self.json(200, .object([("status", .string("ok")), ("now", .string(Timestamps.iso8601(clock.now())))]))
         default:
             return Self.json(404, .object([("status", .string("not found"))]))

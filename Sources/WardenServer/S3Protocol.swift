@@ -323,6 +323,18 @@ struct S3Handler: Sendable {
     }
 
     func getObject(_ t: S3Target, _ request: WardenRequest, context c: RequestContext, head: Bool) async throws -> WardenResponse {
+        // A put (on any node) replacing the object between reading its row and its body: read the new version instead.
+        for _ in 0..<3 {
+            do {
+                return try await getObjectOnce(t, request, context: c, head: head)
+            } catch is ObjectReplaced {
+                continue
+            }
+        }
+        throw AWSError(code: "InternalError", status: 500, senderFault: false, message: "We encountered an internal error. Please try again.")
+    }
+
+    func getObjectOnce(_ t: S3Target, _ request: WardenRequest, context c: RequestContext, head: Bool) async throws -> WardenResponse {
         let object = try await store.headObject(bucket: t.bucket ?? "", key: t.key ?? "", account: c.account)
         let size = object.row.size
         var headers: [(name: String, value: String)] = [

@@ -1,4 +1,5 @@
 // Everything `warden serve` can be told.
+import Foundation
 
 public struct WardenConfiguration: Sendable {
     public var host = "127.0.0.1"
@@ -42,6 +43,10 @@ public struct WardenConfiguration: Sendable {
     /// Crash tests only (env WARDEN_TEST_CRASH_AFTER_LOG_WRITE=1): the process kills itself with SIGKILL after writing
     /// a trail's log files and before recording them, the window exactly-once delivery must survive.
     public var crashAfterLogWrite = false
+    /// This node's name (default host:pid); the holder named in its leases.
+    public var nodeId = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)"
+    /// How long a lease lasts without renewal.
+    public var leaseTTL: Duration = .seconds(10)
 
     public init() {}
 }

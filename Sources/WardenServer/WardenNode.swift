@@ -95,6 +95,11 @@ public enum WardenNode {
     /// Runs the server until SIGTERM/SIGINT; returns after a graceful shutdown.
     public static func serve(_ config: WardenConfiguration, logger: Logger) async throws {
         let dataDir = try resolveDataDir(config)
+        // One process per SQLite data directory (it has one writer, and its leases are released below on the strength
+        // of this lock). The descriptor stays open, and the lock held, until the process exits.
+        var lockFD: Int32?
+        if config.storage == "sqlite" { lockFD = try DataDirectoryLock.acquire(dataDir: dataDir) }
+        defer { if let lockFD { close(lockFD) } }
         let store = try await WardenStore.open(dataDir: dataDir, storage: config.storage, rootKeyFile: config.rootKeyFile, logger: logger)
         do {
             try await serve(config, store: store, logger: logger)
@@ -126,6 +131,15 @@ public enum WardenNode {
         })
         let metrics = RequestMetrics()
         let clock = WardenClock()
+        // Nodes sharing a PostgreSQL tell each other of changes to cached state and of wake-ups (LISTEN/NOTIFY).
+        let bus = ClusterBus(enabled: store.database.dialect == .postgres)
+        let settings = SettingsRepository(db: store.database)
+        if let stored = try await settings.get("clock_offset_seconds"), let offset = Double(stored) { clock.set(offset: offset) }
+        bus.on("clock") { payload in if let offset = Double(payload) { clock.set(offset: offset) } }
+        let leaseRepository = LeaseRepository(db: store.database)
+        if store.database.dialect == .sqlite { try await leaseRepository.releaseAll() }
+        let leases = LeaseManager(holder: config.nodeId, repository: leaseRepository, names: Self.singletonJobs, ttl: config.leaseTTL,
+                                  bus: bus, metrics: metrics, logger: logger)
         let kms = KMSService(repository: KMSRepository(db: store.database, sealer: store.sealer), now: { clock.now() })
         let sqs = SQSService(repository: QueueRepository(db: store.database, sealer: store.sealer), keys: kms, now: { clock.now() })
         let topics = TopicRepository(db: store.database, sealer: store.sealer)
@@ -149,13 +163,7 @@ public enum WardenNode {
         } catch {
             throw StartupError("--outbound-trust-ca: \(error)")
         }
-        let buckets: BucketStore
-        do {
-            buckets = try BucketStore(repository: BucketRepository(db: store.database), dataDir: store.dataDir, keys: kms,
-                                      now: { clock.now() })
-        } catch {
-            throw StartupError("bucket store: \(error)")
-        }
+        let buckets = BucketStore(repository: BucketRepository(db: store.database), keys: kms, now: { clock.now() })
         // Functions: the URL handlers call back on (the port is known once the server listens), and their processes.
         let scheme = (config.tlsCert != nil || config.tlsKey != nil) ? "https" : "http"
         let listening = Mutex(config.port)
@@ -167,13 +175,14 @@ public enum WardenNode {
             throw StartupError("functions: \(error)")
         }
         let accessKeys = store.accessKeys
+        let background = BackgroundTasks(logger: logger)
         let lambda = LambdaService(
             repository: FunctionRepository(db: store.database, sealer: store.sealer), runner: runner, enabled: config.enableFunctions,
             dataDir: store.dataDir, endpoint: { "\(scheme)://\(callbackHost):\(listening.withLock { $0 })" }, buckets: buckets, queues: sqs,
-            secretOf: { id in (try? await accessKeys.lookup(id))?.secret }, now: { clock.now() })
+            secretOf: { id in (try? await accessKeys.lookup(id))?.secret }, background: background, now: { clock.now() })
         let secrets = SecretsManagerService(repository: SecretRepository(db: store.database, sealer: store.sealer), keys: kms,
                                             functions: config.enableFunctions ? lambda : nil,
-                                            databases: PostgresAdmin(logger: logger), now: { clock.now() })
+                                            databases: PostgresAdmin(logger: logger), background: background, now: { clock.now() })
         let ssm = SSMService(repository: ParameterRepository(db: store.database, sealer: store.sealer), keys: kms, secrets: secrets,
                              now: { clock.now() })
         // Deliveries between services (SNS into queues, EventBridge to queues and topics) need the target's policy to
@@ -181,7 +190,7 @@ public enum WardenNode {
         // own resources, as LocalStack and moto do; function policies are checked in every mode, as they were before.
         let serviceAccess = ServiceAccess(enforced: config.iam == .enforce && !config.dev)
         let sns = SNSService(repository: topics, queues: sqs, signer: LazyNotificationSigner(repository: topics), http: http,
-                             keys: kms, functions: lambda, smtp: smtp, sms: smsGateway, access: serviceAccess, now: { clock.now() })
+                             keys: kms, functions: lambda, smtp: smtp, sms: smsGateway, access: serviceAccess, background: background, now: { clock.now() })
         let logs = LogsService(repository: LogsRepository(db: store.database), functions: lambda, now: { clock.now() })
         lambda.logSink.set(logs)
         let cloudWatch = CloudWatchService(repository: MetricsRepository(db: store.database), topics: sns, now: { clock.now() })
@@ -193,8 +202,10 @@ public enum WardenNode {
             audit: store.audit, trails: TrailRepository(db: store.database, sealer: store.sealer), buckets: buckets, keys: kms,
             logs: logs, insights: InsightRepository(db: store.database), settings: try trailSettings(config),
             now: { clock.now() })
-        let orphans = try await buckets.sweepOrphans()
-        if orphans > 0 { logger.info("removed object files no object refers to", metadata: ["files": "\(orphans)"]) }
+        let legacy = try await buckets.importLegacyFiles(dataDir: store.dataDir)
+        if legacy.imported + legacy.missing > 0 {
+            logger.info("moved object bodies from DATA/s3 into storage", metadata: ["imported": "\(legacy.imported)", "missing": "\(legacy.missing)"])
+        }
         if let file = config.seedFile {
             try await Seeding.apply(file: file, kms: kms, config: config, logger: logger)
         }
@@ -203,7 +214,26 @@ public enum WardenNode {
         let iam = IAMService(repo: iamRepository, accessKeys: store.accessKeys, onChange: { account in
             policyCache.invalidate(account: account)
             credentials.clear()
+            bus.publish("iam", account)
         })
+        bus.on("iam") { account in
+            policyCache.invalidate(account: account)
+            credentials.clear()
+        }
+        kms.join(bus)
+        sqs.join(bus)
+        events.join(bus)
+        bus.onResync {
+            policyCache.clear()
+            credentials.clear()
+        }
+        let dropCaches: @Sendable () -> Void = {
+            kms.clearCache()
+            policyCache.clear()
+            credentials.clear()
+            events.clearCache()
+        }
+        bus.on("reset") { _ in dropCaches() }
         let sts = STSService(sealer: store.sealer, iam: iamRepository, http: http, now: { clock.now() })
         let descriptors = [sts.descriptor, iam.descriptor, kms.descriptor, cloudTrail.descriptor, sqs.descriptor, sns.descriptor,
                            lambda.descriptor, ssm.descriptor, secrets.descriptor, events.descriptor, logs.descriptor,
@@ -220,12 +250,16 @@ public enum WardenNode {
                                             guard let s = try? await sns.signer.get() else { return nil }
                                             return (s.certificateName, s.certificatePEM)
                                         },
-                                        clock: clock, onReset: {
-                                            kms.clearCache()
-                                            policyCache.clear()
-                                            credentials.clear()
-                                            events.clearCache()
-                                            _ = try await buckets.sweepOrphans()
+                                        clock: clock,
+                                        advanceClock: { seconds in
+                                            let offset = try await settings.add("clock_offset_seconds", seconds)
+                                            clock.set(offset: offset)
+                                            bus.publish("clock", String(offset))
+                                        },
+                                        node: config.nodeId, leases: { leases.heldNames },
+                                        onReset: {
+                                            dropCaches()
+                                            bus.publish("reset")
                                             if let file = config.seedFile {
                                                 try await Seeding.apply(file: file, kms: kms, config: config, logger: logger)
                                             }
@@ -254,78 +288,81 @@ public enum WardenNode {
             logger: logger)
         // Shutdown runs in reverse order: the HTTP server stops accepting and finishes in-flight requests first,
         // then the audit writer flushes what they recorded.
+        var cluster: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: leases)]
+        if let postgres = store.database as? PostgresDatabase {
+            cluster.append(.init(service: ClusterSignalService(database: postgres, bus: bus, metrics: metrics, logger: logger)))
+        }
         let group = ServiceGroup(configuration: .init(
-            services: [
-                .init(service: audit),
-                .init(service: PeriodicJob(name: "kms", interval: config.jobInterval, logger: logger) {
+            services: [.init(service: audit)] + cluster + [.init(service: runner), .init(service: background)] + [
+                .init(service: PeriodicJob(name: "kms", leases: leases, interval: config.jobInterval, logger: logger) {
                     let r = try await kms.runDueWork()
                     if r != KMSService.JobReport() {
                         logger.info("kms background work", metadata: [
                             "deleted": "\(r.deleted)", "rotated": "\(r.rotated)", "expiredMaterial": "\(r.expired)"])
                     }
                 }),
-                .init(service: PeriodicJob(name: "cloudtrail-history-purge", interval: config.jobInterval, logger: logger) {
+                .init(service: PeriodicJob(name: "cloudtrail-history-purge", leases: leases, interval: config.jobInterval, logger: logger) {
                     let n = try await cloudTrail.purgeExpired()
                     if n > 0 { logger.info("purged event history older than 90 days", metadata: ["events": "\(n)"]) }
                 }),
                 // SNS deliveries: woken by each publish, and every 250 ms for retries that come due.
-                .init(service: PeriodicJob(name: "sns-delivery", interval: .milliseconds(250), logger: logger,
+                .init(service: PeriodicJob(name: "sns-delivery", leases: leases, interval: .milliseconds(250), logger: logger,
                                            wakeups: (sns.wakeups, SNSService.wakeKey)) {
                     _ = try await sns.runDeliveries()
                 }),
                 // Asynchronous function invocations: woken by each Event invoke, and every 250 ms for retries.
-                .init(service: PeriodicJob(name: "lambda-events", interval: .milliseconds(250), logger: logger,
+                .init(service: PeriodicJob(name: "lambda-events", leases: leases, interval: .milliseconds(250), logger: logger,
                                            wakeups: (lambda.wakeups, LambdaService.wakeKey)) {
                     _ = try await lambda.runEvents()
                 }),
                 // EventBridge: CloudTrail's management write calls (and events other services kept) onto default buses,
                 // within a quarter second; then target deliveries, woken by each event.
-                .init(service: PeriodicJob(name: "events-cloudtrail", interval: .milliseconds(250), logger: logger,
+                .init(service: PeriodicJob(name: "events-cloudtrail", leases: leases, interval: .milliseconds(250), logger: logger,
                                            wakeups: (auditSignals, "audit")) {
                     // Until caught up, so a commit signalled while a pass ran is not left for the next interval.
                     while try await events.tailAuditLog(store.audit) > 0 {}
                 }),
                 // Scheduled rules: checked every second.
-                .init(service: PeriodicJob(name: "events-schedules", interval: .seconds(1), logger: logger) {
+                .init(service: PeriodicJob(name: "events-schedules", leases: leases, interval: .seconds(1), logger: logger) {
                     _ = try await events.runSchedules()
                 }),
-                .init(service: PeriodicJob(name: "events-delivery", interval: .milliseconds(250), logger: logger,
+                .init(service: PeriodicJob(name: "events-delivery", leases: leases, interval: .milliseconds(250), logger: logger,
                                            wakeups: (events.wakeups, EventsService.wakeKey)) {
                     while try await events.runDeliveries() > 0 {}
                 }),
                 // Trails with a log group: their events, within a second.
-                .init(service: PeriodicJob(name: "cloudtrail-logs", interval: .milliseconds(500), logger: logger,
+                .init(service: PeriodicJob(name: "cloudtrail-logs", leases: leases, interval: .milliseconds(500), logger: logger,
                                            wakeups: (auditSignals, "audit")) {
                     while try await cloudTrail.runLogGroupDelivery() > 0 {}
                 }),
                 // CloudTrail Insights: each completed minute against its baseline.
-                .init(service: PeriodicJob(name: "cloudtrail-insights", interval: config.jobInterval, logger: logger) {
+                .init(service: PeriodicJob(name: "cloudtrail-insights", leases: leases, interval: config.jobInterval, logger: logger) {
                     let n = try await cloudTrail.runInsights()
                     if n > 0 { logger.info("insights events raised", metadata: ["count": "\(n)"]) }
                 }),
                 // Alarms: evaluated every second.
-                .init(service: PeriodicJob(name: "alarms", interval: .seconds(1), logger: logger) {
+                .init(service: PeriodicJob(name: "alarms", leases: leases, interval: .seconds(1), logger: logger) {
                     _ = try await cloudWatch.evaluateAlarms()
                 }),
                 // Log retention and metric data older than 15 months.
-                .init(service: PeriodicJob(name: "logs-retention", interval: config.jobInterval, logger: logger) {
+                .init(service: PeriodicJob(name: "logs-retention", leases: leases, interval: config.jobInterval, logger: logger) {
                     let n = try await logs.enforceRetention()
                     if n > 0 { logger.info("log events past their group's retention deleted", metadata: ["count": "\(n)"]) }
                     try await cloudWatch.purgeOld()
                 }),
                 // Secrets: deletions whose recovery window ended, and rotations that are due.
-                .init(service: PeriodicJob(name: "secrets", interval: config.jobInterval, logger: logger) {
+                .init(service: PeriodicJob(name: "secrets", leases: leases, interval: config.jobInterval, logger: logger) {
                     let deleted = try await secrets.deleteExpired()
                     if deleted > 0 { logger.info("secrets deleted after their recovery window", metadata: ["count": "\(deleted)"]) }
                     _ = try await secrets.runDueRotations()
                 }),
                 // Parameter policies: Expiration deletes the parameter at its time.
-                .init(service: PeriodicJob(name: "ssm-policies", interval: config.jobInterval, logger: logger) {
+                .init(service: PeriodicJob(name: "ssm-policies", leases: leases, interval: config.jobInterval, logger: logger) {
                     let n = try await ssm.expireParameters()
                     if n > 0 { logger.info("expired parameters deleted", metadata: ["count": "\(n)"]) }
                     _ = try await ssm.notifyPolicies()
                 }),
-                .init(service: PeriodicJob(name: "sqs-retention", interval: config.jobInterval, logger: logger) {
+                .init(service: PeriodicJob(name: "sqs-retention", leases: leases, interval: config.jobInterval, logger: logger) {
                     try await sqs.deleteExpired()
                 }),
                 .init(service: PeriodicJob(name: "cloudtrail-delivery",
@@ -354,6 +391,11 @@ public enum WardenNode {
             throw StartupError("server stopped: \(text)")
         }
     }
+
+    /// Background jobs that run on one node at a time, each under its own lease.
+    static let singletonJobs = ["kms", "cloudtrail-history-purge", "sns-delivery", "lambda-events", "events-cloudtrail",
+                                "events-schedules", "events-delivery", "cloudtrail-logs", "cloudtrail-insights", "alarms",
+                                "logs-retention", "secrets", "ssm-policies", "sqs-retention", "cloudtrail-delivery"]
 
     static func trailSettings(_ config: WardenConfiguration) throws -> TrailSettings {
         var s = TrailSettings(deliveryInterval: config.trailDeliveryInterval, digestInterval: config.trailDigestInterval,

@@ -79,3 +79,14 @@ public final class ReentrantKeyedLock: Sendable {
         return try await Self.$held.withValue(names) { try await body() }
     }
 }
+
+/// Locks on stored resources, taken in the database (see `SQLDatabase.withLock`).
+public struct ResourceLocks: Sendable {
+    public let db: any SQLDatabase
+
+    public init(_ db: any SQLDatabase) { self.db = db }
+
+    public func withLock<T: Sendable>(_ name: String, _ body: () async throws -> T) async throws -> T {
+        try await db.withLock(name, body)
+    }
+}

@@ -61,7 +61,15 @@ public struct AuditRepository: Sendable {
     /// Appends all events in one transaction: durable when this returns.
     public func append(_ events: [StoredAuditEvent]) async throws {
         guard !events.isEmpty else { return }
-        try await db.transaction { tx in try await Self.append(events, in: tx) }
+        let shared = db.dialect == .postgres
+        try await db.transaction { tx in
+            // Consumers (trail delivery, the EventBridge and Logs tails, Insights) read the log by `seq` after a cursor.
+            // With several nodes appending, a batch holding a lower seq could commit after one holding a higher seq
+            // and be skipped; one append at a time across the cluster makes seq order the commit order. Each node
+            // group-commits, so this costs one lock round trip per batch, not per event.
+            if shared { _ = try await tx.query("SELECT pg_advisory_xact_lock(727173)", []) }
+            try await Self.append(events, in: tx)
+        }
     }
 
     public static func append(_ events: [StoredAuditEvent], in tx: any SQLExecutor) async throws {

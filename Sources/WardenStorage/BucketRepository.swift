@@ -1,4 +1,5 @@
-// The bucket store's metadata: buckets and object rows (the bytes live in files the service owns).
+// The bucket store in storage: buckets, object rows, and object bodies in chunks (`s3_object_data`), each object's
+// row and body written in one transaction so every node sharing the database sees both or neither.
 
 public struct BucketRow: Sendable, Equatable {
     public var name: String
@@ -16,8 +17,8 @@ public struct BucketRow: Sendable, Equatable {
     }
 }
 
-/// One object's row. `doc` is the service's JSON (content type, user metadata, checksums); `fileName` names the
-/// file holding the bytes.
+/// One object's row. `doc` is the service's JSON (content type, user metadata, checksums); `fileName` is the id of
+/// its body in `s3_object_data` (a new one per version written; before bodies moved into storage it named a file).
 public struct ObjectRow: Sendable, Equatable {
     public var bucket: String
     public var key: String
@@ -81,8 +82,11 @@ public struct BucketRepository: Sendable {
     public enum DeleteOutcome: Sendable { case deleted, missing, notEmpty }
 
     public func deleteBucket(_ name: String) async throws -> DeleteOutcome {
-        try await db.transaction { tx in
-            let found = try await tx.query("SELECT bucket FROM s3_buckets WHERE bucket = ?", [.text(name)])
+        let forUpdate = lock("UPDATE")
+        return try await db.transaction { tx in
+            // Locked for update: a put into this bucket on another node (which key-share-locks it) finishes first, so its
+            // object is seen here, or waits and then finds the bucket gone.
+            let found = try await tx.query("SELECT bucket FROM s3_buckets WHERE bucket = ?\(forUpdate)", [.text(name)])
             guard !found.isEmpty else { return .missing }
             let one = try await tx.query("SELECT object_key FROM s3_objects WHERE bucket = ? LIMIT 1", [.text(name)])
             guard one.isEmpty else { return .notEmpty }
@@ -100,28 +104,58 @@ public struct BucketRepository: Sendable {
         }
     }
 
-    /// Writes the object row; returns the file name of the object it replaced (to delete after commit), if any.
-    /// False in `stored` when the bucket no longer exists.
-    public func putObject(_ o: ObjectRow) async throws -> (stored: Bool, replacedFile: String?) {
-        try await db.transaction { tx in
-            let found = try await tx.query("SELECT bucket FROM s3_buckets WHERE bucket = ?", [.text(o.bucket)])
-            guard !found.isEmpty else { return (false, nil) }
-            let old = try await tx.query("SELECT file_name FROM s3_objects WHERE bucket = ? AND object_key = ?",
-                                         [.text(o.bucket), .text(o.key)]).first?[0].text
-            if old != nil {
-                try await tx.execute("""
-                    UPDATE s3_objects SET size = ?, etag = ?, last_modified_ms = ?, file_name = ?, doc = ?
-                    WHERE bucket = ? AND object_key = ?
-                    """, [.int(o.size), .text(o.etag), .int(o.lastModifiedMillis), .text(o.fileName), .text(o.doc),
-                          .text(o.bucket), .text(o.key)])
-            } else {
-                try await tx.execute("""
+    /// Bodies are stored in chunks of this many bytes (the last one shorter; an empty body is one empty chunk).
+    public static let chunkSize = 1 << 20
+
+    /// `FOR UPDATE` / `FOR KEY SHARE` on PostgreSQL, so a second node writing the same object or bucket waits for this
+    /// transaction; SQLite has a single writer and needs none.
+    func lock(_ mode: String) -> String { db.dialect == .postgres ? " FOR \(mode)" : "" }
+
+    static func insertData(_ tx: any SQLExecutor, id: String, _ data: [UInt8]) async throws {
+        var chunk: Int64 = 0
+        var offset = 0
+        repeat {
+            let end = min(offset + chunkSize, data.count)
+            try await tx.execute("INSERT INTO s3_object_data (data_id, chunk, data) VALUES (?, ?, ?)",
+                                 [.text(id), .int(chunk), .blob(Array(data[offset..<end]))])
+            chunk += 1
+            offset = end
+        } while offset < data.count
+    }
+
+    /// Writes the object's row and its body (under `o.fileName`) in one transaction, and deletes the body of the
+    /// version it replaces in the same transaction. False when the bucket no longer exists.
+    public func putObject(_ o: ObjectRow, data: [UInt8]) async throws -> Bool {
+        let (forKeyShare, forUpdate) = (lock("KEY SHARE"), lock("UPDATE"))
+        return try await db.transaction { tx in
+            // The bucket row key-share-locked: a concurrent DeleteBucket (which locks it for update) either sees this
+            // object or runs first and leaves nothing to write into; a policy change is not held up.
+            let found = try await tx.query("SELECT bucket FROM s3_buckets WHERE bucket = ?\(forKeyShare)", [.text(o.bucket)])
+            guard !found.isEmpty else { return false }
+            let keys: [SQLValue] = [.text(o.bucket), .text(o.key)]
+            let current = "SELECT file_name FROM s3_objects WHERE bucket = ? AND object_key = ?\(forUpdate)"
+            for _ in 0..<3 {
+                if let old = try await tx.query(current, keys).first?[0].text {
+                    // The row is locked: no other writer can swap its data id before this commits.
+                    try await tx.execute("""
+                        UPDATE s3_objects SET size = ?, etag = ?, last_modified_ms = ?, file_name = ?, doc = ?
+                        WHERE bucket = ? AND object_key = ?
+                        """, [.int(o.size), .text(o.etag), .int(o.lastModifiedMillis), .text(o.fileName), .text(o.doc)] + keys)
+                    try await tx.execute("DELETE FROM s3_object_data WHERE data_id = ?", [.text(old)])
+                    try await Self.insertData(tx, id: o.fileName, data)
+                    return true
+                }
+                // A new key: another node may insert it at the same moment; the loser updates the winner's row.
+                let inserted = try await tx.query("""
                     INSERT INTO s3_objects (bucket, object_key, size, etag, last_modified_ms, file_name, doc)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """, [.text(o.bucket), .text(o.key), .int(o.size), .text(o.etag), .int(o.lastModifiedMillis),
-                          .text(o.fileName), .text(o.doc)])
+                    VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (bucket, object_key) DO NOTHING RETURNING file_name
+                    """, keys + [.int(o.size), .text(o.etag), .int(o.lastModifiedMillis), .text(o.fileName), .text(o.doc)])
+                if !inserted.isEmpty {
+                    try await Self.insertData(tx, id: o.fileName, data)
+                    return true
+                }
             }
-            return (true, old)
+            throw StorageError("object \(o.bucket)/\(o.key) kept changing while it was written")
         }
     }
 
@@ -134,15 +168,59 @@ public struct BucketRepository: Sendable {
         }
     }
 
-    /// Deletes the row; returns its file name (for the caller to remove) or nil when there was no such object.
-    public func deleteObject(bucket: String, key: String) async throws -> String? {
+    /// Deletes the row and its body in one transaction; false when there was no such object.
+    @discardableResult
+    public func deleteObject(bucket: String, key: String) async throws -> Bool {
         try await db.transaction { tx in
-            let old = try await tx.query("SELECT file_name FROM s3_objects WHERE bucket = ? AND object_key = ?",
-                                         [.text(bucket), .text(key)]).first?[0].text
-            if old != nil {
-                try await tx.execute("DELETE FROM s3_objects WHERE bucket = ? AND object_key = ?", [.text(bucket), .text(key)])
+            // RETURNING gives the data id of the row actually deleted, even when a concurrent put replaced it first.
+            let gone = try await tx.query("DELETE FROM s3_objects WHERE bucket = ? AND object_key = ? RETURNING file_name",
+                                          [.text(bucket), .text(key)])
+            for id in gone.compactMap({ $0[0].text }) {
+                try await tx.execute("DELETE FROM s3_object_data WHERE data_id = ?", [.text(id)])
             }
-            return old
+            return !gone.isEmpty
+        }
+    }
+
+    /// Bytes `range` of the body stored under `id` (the whole body when nil), or nil when no body is stored under that
+    /// id (the object was deleted or replaced since its row was read). One statement, so one snapshot: a body is
+    /// written and deleted whole, and is seen whole or not at all.
+    public func objectData(_ id: String, range: Range<Int64>? = nil) async throws -> [UInt8]? {
+        let size = Int64(Self.chunkSize)
+        let first = (range?.lowerBound ?? 0) / size
+        let last = range.map { max($0.lowerBound, $0.upperBound - 1) / size }
+        let rows: [SQLRow] = try await db.read { tx in
+            var sql = "SELECT chunk, data FROM s3_object_data WHERE data_id = ? AND chunk >= ?"
+            var binds: [SQLValue] = [.text(id), .int(first)]
+            if let last {
+                sql += " AND chunk <= ?"
+                binds.append(.int(last))
+            }
+            return try await tx.query(sql + " ORDER BY chunk", binds)
+        }
+        // Every chunk asked for must be there, in sequence (a whole read must find at least chunk 0).
+        guard !rows.isEmpty, rows.enumerated().allSatisfy({ $0.element[0].int == first + Int64($0.offset) }),
+              last.map({ Int64(rows.count) == $0 - first + 1 }) ?? true else { return nil }
+        var out: [UInt8] = []
+        for row in rows { out += row[1].blob ?? [] }
+        guard let range else { return out }
+        let start = Int(range.lowerBound - first * size)
+        let end = min(out.count, start + Int(range.upperBound - range.lowerBound))
+        guard start <= end else { return [] }
+        return Array(out[start..<end])
+    }
+
+    /// Stores `data` as the body of the object row naming `id`, unless that row is gone or already has its body: the
+    /// one-time import of bodies kept in files before they moved into storage, safe to repeat.
+    public func importData(_ id: String, _ data: [UInt8]) async throws -> Bool {
+        let forUpdate = lock("UPDATE")
+        return try await db.transaction { tx in
+            let named = try await tx.query("SELECT bucket FROM s3_objects WHERE file_name = ?\(forUpdate)", [.text(id)])
+            guard !named.isEmpty else { return false }
+            let stored = try await tx.query("SELECT chunk FROM s3_object_data WHERE data_id = ? AND chunk = 0", [.text(id)])
+            guard stored.isEmpty else { return false }
+            try await Self.insertData(tx, id: id, data)
+            return true
         }
     }
 
@@ -190,7 +268,7 @@ public struct BucketRepository: Sendable {
         return nil
     }
 
-    /// Every file name still referenced (to sweep orphans after a crash).
+    /// Every data id an object row names (the legacy file import looks for these files).
     public func allFileNames() async throws -> Set<String> {
         try await db.read { tx in
             Set(try await tx.query("SELECT file_name FROM s3_objects", []).compactMap { $0[0].text })

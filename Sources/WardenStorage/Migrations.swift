@@ -43,7 +43,7 @@ public enum Migrations {
                                       "logs_groups", "logs_streams", "logs_events", "cw_datapoints", "cw_alarms", "cw_alarm_history",
                                       "cloudtrail_insights",
                                       "iam_entities", "iam_inline_policies", "iam_policies", "iam_policy_versions",
-                                      "iam_attachments", "iam_group_members", "iam_oidc_providers", "iam_generation", "s3_object_data"]
+                                      "iam_attachments", "iam_group_members", "iam_oidc_providers", "iam_generation", "s3_object_data", "sqs_receive_attempts"]
 
     public static let all: [Migration] = [
         Migration(version: 1, name: "audit log and access keys", statements: [
@@ -647,6 +647,9 @@ public enum Migrations {
             """,
             // Settings every node shares (the dev clock's offset).
             "CREATE TABLE warden_settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+            // FIFO receive attempts (ReceiveRequestAttemptId) of the last 5 minutes: what each handed out, for retries
+            // that reach another node.
+            "CREATE TABLE sqs_receive_attempts (attempt_key TEXT PRIMARY KEY, queue_id TEXT NOT NULL, at_ms {int} NOT NULL, claims TEXT NOT NULL)",
         ]),
         bucketObjectData,
         byteOrderNames,

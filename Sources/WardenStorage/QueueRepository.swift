@@ -303,6 +303,56 @@ public struct QueueRepository: Sendable {
         try await db.transaction { tx in
             try await tx.execute("DELETE FROM sqs_messages WHERE expires_at_ms <= ?", [.int(nowMillis)])
             try await tx.execute("DELETE FROM sqs_dedup WHERE sent_at_ms <= ?", [.int(nowMillis - 300_000)])
+            try await tx.execute("DELETE FROM sqs_receive_attempts WHERE at_ms <= ?", [.int(nowMillis - 300_000)])
         }
+    }
+
+    // MARK: receive attempts (FIFO ReceiveRequestAttemptId)
+
+    /// Records what a FIFO receive attempt handed out (message seq and receipt), so a retry of the attempt through any
+    /// node gets the same messages and receipt handles.
+    public func saveAttempt(_ key: String, queueId: String, atMillis: Int64, claims: [(seq: Int64, receipt: String)]) async throws {
+        let doc = claims.map { "\($0.seq) \($0.receipt)" }.joined(separator: "\n")
+        try await db.transaction { tx in
+            try await tx.execute("""
+                INSERT INTO sqs_receive_attempts (attempt_key, queue_id, at_ms, claims) VALUES (?, ?, ?, ?)
+                ON CONFLICT (attempt_key) DO UPDATE SET queue_id = excluded.queue_id, at_ms = excluded.at_ms, claims = excluded.claims
+                """, [.text(key), .text(queueId), .int(atMillis), .text(doc)])
+        }
+    }
+
+    public func attempt(_ key: String) async throws -> (atMillis: Int64, claims: [(seq: Int64, receipt: String)])? {
+        guard let row = try await db.read({ tx in
+            try await tx.query("SELECT at_ms, claims FROM sqs_receive_attempts WHERE attempt_key = ?", [.text(key)]).first
+        }) else { return nil }
+        let claims = (row[1].text ?? "").split(separator: "\n").compactMap { line -> (seq: Int64, receipt: String)? in
+            let parts = line.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2, let seq = Int64(parts[0]) else { return nil }
+            return (seq, String(parts[1]))
+        }
+        return (row[0].int ?? 0, claims)
+    }
+
+    public func deleteAttempt(_ key: String) async throws {
+        try await db.transaction { tx in try await tx.execute("DELETE FROM sqs_receive_attempts WHERE attempt_key = ?", [.text(key)]) }
+    }
+
+    /// The messages with these seqs that are in flight under these receipts, in the given order.
+    public func inFlight(queueId: String, claims: [(seq: Int64, receipt: String)]) async throws -> [ReceivedMessage] {
+        var out: [ReceivedMessage] = []
+        for claim in claims {
+            guard let r = try await db.read({ tx in
+                try await tx.query("""
+                    SELECT seq, message_id, sent_at_ms, receive_count, first_receive_ms, body, doc, receipt, dlq_source FROM sqs_messages
+                    WHERE queue_id = ? AND seq = ? AND receipt = ?
+                    """, [.text(queueId), .int(claim.seq), .text(claim.receipt)]).first
+            }) else { continue }
+            let messageId = r[1].text ?? ""
+            out.append(ReceivedMessage(seq: r[0].int ?? 0, messageId: messageId, receipt: r[7].text ?? "",
+                                       body: try sealer.open(r[5].blob ?? [], context: Self.sealContext(messageId)),
+                                       doc: r[6].text ?? "", sentAtMillis: r[2].int ?? 0, receiveCount: r[3].int ?? 0,
+                                       firstReceiveMillis: r[4].int ?? 0, deadLetterSource: r[8].text))
+        }
+        return out
     }
 }

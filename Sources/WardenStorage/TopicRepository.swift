@@ -327,13 +327,14 @@ public struct TopicRepository: Sendable {
         let made = try make()
         let sealed = try sealer.seal(made.privateDER, context: context)
         return try await db.transaction { tx in
-            // Another node may have made it meanwhile: the first one stays.
-            if let r = try await tx.query("SELECT certificate, sealed FROM service_keys WHERE name = ?", [.text(name)]).first {
-                return (try sealer.open(r[1].blob ?? [], context: context), r[0].blob ?? [])
-            }
-            try await tx.execute("INSERT INTO service_keys (name, created_at_ms, certificate, sealed) VALUES (?, ?, ?, ?)",
+            // Another node may have made it meanwhile (even in a transaction running beside this one, which a plain
+            // check would not see): the first one stays, and this one reads it back.
+            try await tx.execute("INSERT INTO service_keys (name, created_at_ms, certificate, sealed) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO NOTHING",
                                  [.text(name), .int(Clock.nowMillis()), .blob(made.certificate), .blob(sealed)])
-            return made
+            guard let r = try await tx.query("SELECT certificate, sealed FROM service_keys WHERE name = ?", [.text(name)]).first else {
+                throw StorageError("service key \(name) vanished")
+            }
+            return (try sealer.open(r[1].blob ?? [], context: context), r[0].blob ?? [])
         }
     }
 

@@ -162,10 +162,11 @@ public final class PostgresDatabase: SQLDatabase {
 
     // MARK: signals
 
-    /// Sends `payload` to every node listening on `channel` (NOTIFY; delivered when it commits, here at once).
-    public func notify(channel: String, payload: String) async throws {
+    /// Sends `payloads`, in order, to every session listening on `channel` (NOTIFY), in one round trip.
+    public func notify(channel: String, payloads: [String]) async throws {
         try await client.withConnection { conn in
-            _ = try await conn.query("SELECT pg_notify(\(channel), \(payload))", logger: logger)
+            _ = try await conn.query("SELECT pg_notify(\(channel), p) FROM unnest(\(payloads)::text[]) WITH ORDINALITY AS t(p, i) ORDER BY i",
+                                     logger: logger)
         }
     }
 

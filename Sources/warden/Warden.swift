@@ -90,6 +90,10 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Allow CreateFunction: function code runs as local processes with this server's privileges (env WARDEN_ENABLE_FUNCTIONS).")
     var enableFunctions = false
     @Option(help: "Processes one function may run at once (env WARDEN_FUNCTION_CONCURRENCY; default 10).") var functionConcurrency: Int?
+    @Option(help: "This node's name among nodes sharing one PostgreSQL, shown in /_warden/health and lease records (env WARDEN_NODE_ID; default HOST:PID).")
+    var nodeId: String?
+    @Option(help: "Seconds a background job's lease lasts without renewal: how long other nodes wait after a node dies (env WARDEN_LEASE_TTL; default 10).")
+    var leaseTtl: Double?
 
     func run() async throws {
         let logger = makeLogger(level: logLevel)
@@ -114,7 +118,17 @@ struct Serve: AsyncParsableCommand {
         c.trailDeliveryInterval = trailDeliveryInterval ?? env("TRAIL_DELIVERY_INTERVAL").flatMap { Double($0) } ?? c.trailDeliveryInterval
         c.trailDigestInterval = trailDigestInterval ?? env("TRAIL_DIGEST_INTERVAL").flatMap { Double($0) } ?? c.trailDigestInterval
         c.trailSigningKeyDays = trailSigningKeyDays ?? env("TRAIL_SIGNING_KEY_DAYS").flatMap { Double($0) } ?? c.trailSigningKeyDays
+        #if DEBUG
+        // The crash tests' hook exists only in debug builds: a shipped (release) binary has no way to be told to kill itself.
         c.crashAfterLogWrite = envFlag("TEST_CRASH_AFTER_LOG_WRITE")
+        #endif
+        if let id = nodeId ?? env("NODE_ID") {
+            guard !id.isEmpty, id.count <= 128, !id.contains("|") else { throw fail(StartupError("--node-id must be 1 to 128 characters without '|'")) }
+            c.nodeId = id
+        }
+        let ttl = leaseTtl ?? env("LEASE_TTL").flatMap { Double($0) } ?? 10
+        guard ttl >= 1, ttl <= 3600 else { throw fail(StartupError("--lease-ttl must be 1 to 3600 seconds")) }
+        c.leaseTTL = .milliseconds(Int64(ttl * 1000))
         c.trailExternalBucketsFile = trailExternalBuckets ?? env("TRAIL_EXTERNAL_BUCKETS")
         c.smtpURL = smtpUrl ?? env("SMTP_URL")
         c.smtpFrom = smtpFrom ?? env("SMTP_FROM") ?? c.smtpFrom

@@ -24,6 +24,7 @@ struct BrokenDatabase: SQLDatabase {
     let dialect = SQLDialect.sqlite
     func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T { throw StorageError("disk gone") }
     func read<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T { throw StorageError("disk gone") }
+    func withLock<T: Sendable>(_ name: String, _ body: () async throws -> T) async throws -> T { throw StorageError("disk gone") }
     func close() async {}
 }
 

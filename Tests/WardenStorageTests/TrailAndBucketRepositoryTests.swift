@@ -1,5 +1,6 @@
-// BucketRepository and TrailRepository on both backends: byte-order listings, the per-region trail limit, the
-// delivery ledger (a redone batch does not list a file twice), digest heads and sealed signing keys.
+// BucketRepository and TrailRepository on both backends: byte-order listings, object bodies in chunks (written and
+// deleted with their rows, read by range), the per-region trail limit, the delivery ledger (a redone batch does not list
+// a file twice), digest heads and sealed signing keys.
 import Crypto
 import Foundation
 import WardenStorage
@@ -17,9 +18,9 @@ extension StorageConformanceTests {
             // whatever the PostgreSQL locale.
             let keys = ["a/b", "a/c", "aB", "ab", "a\u{00FF}", "a\u{4E2D}", "b", "A"]
             for k in keys {
-                let r = try await repo.putObject(ObjectRow(bucket: "b", key: k, size: 1, etag: "e", lastModifiedMillis: 1, fileName: k, doc: "{}"))
-                XCTAssertTrue(r.stored, name)
-                XCTAssertNil(r.replacedFile, name)
+                let stored = try await repo.putObject(ObjectRow(bucket: "b", key: k, size: 1, etag: "e", lastModifiedMillis: 1, fileName: k, doc: "{}"),
+                                                      data: [1])
+                XCTAssertTrue(stored, name)
             }
             let all = try await repo.listObjects(bucket: "b", prefix: "", after: nil, limit: 100).map(\.key)
             XCTAssertEqual(all, keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }, name)
@@ -29,15 +30,66 @@ extension StorageConformanceTests {
             XCTAssertEqual(page, ["ab", "a\u{00FF}"], name)
             let from = try await repo.listObjects(bucket: "b", prefix: "", after: nil, from: "a0", limit: 100).map(\.key)
             XCTAssertEqual(from.first, "aB", name)
-            let replaced = try await repo.putObject(ObjectRow(bucket: "b", key: "b", size: 2, etag: "f", lastModifiedMillis: 2, fileName: "new", doc: "{}"))
-            XCTAssertEqual(replaced.replacedFile, "b", name)
+            let replaced = try await repo.putObject(ObjectRow(bucket: "b", key: "b", size: 2, etag: "f", lastModifiedMillis: 2, fileName: "new", doc: "{}"),
+                                                    data: [2, 2])
+            XCTAssertTrue(replaced, name)
+            let oldBody = try await repo.objectData("b")
+            XCTAssertNil(oldBody, "the replaced version's body went with it (\(name))")
+            let newBody = try await repo.objectData("new")
+            XCTAssertEqual(newBody, [2, 2], name)
             let notEmpty = try await repo.deleteBucket("b")
             XCTAssertEqual(notEmpty, .notEmpty, name)
-            for k in keys { _ = try await repo.deleteObject(bucket: "b", key: k) }
+            for k in keys { try await repo.deleteObject(bucket: "b", key: k) }
+            let deletedBody = try await repo.objectData("new")
+            XCTAssertNil(deletedBody, "a deleted object leaves no body (\(name))")
             let deleted = try await repo.deleteBucket("b")
             XCTAssertEqual(deleted, .deleted, name)
-            let orphan = try await repo.putObject(ObjectRow(bucket: "b", key: "x", size: 1, etag: "e", lastModifiedMillis: 1, fileName: "x", doc: "{}"))
-            XCTAssertFalse(orphan.stored, "no object rows without a bucket (\(name))")
+            let orphan = try await repo.putObject(ObjectRow(bucket: "b", key: "x", size: 1, etag: "e", lastModifiedMillis: 1, fileName: "x", doc: "{}"),
+                                                  data: [1])
+            XCTAssertFalse(orphan, "no object rows without a bucket (\(name))")
+            let orphanBody = try await repo.objectData("x")
+            XCTAssertNil(orphanBody, "nor bodies (\(name))")
+        }
+    }
+
+    func testObjectBodiesAreChunkedAndReadByRange() async throws {
+        try await eachBackend { name, db in
+            let repo = BucketRepository(db: db)
+            _ = try await repo.createBucket(BucketRow(name: "c", account: "1", region: "r", createdAtMillis: 1, policy: nil))
+            let chunk = BucketRepository.chunkSize
+            // Two full chunks and a part, with bytes that differ by position so a misplaced chunk shows.
+            let body = (0..<(2 * chunk + 17)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 16) }
+            let row = ObjectRow(bucket: "c", key: "k", size: Int64(body.count), etag: "e", lastModifiedMillis: 1, fileName: "d1", doc: "{}")
+            let stored = try await repo.putObject(row, data: body)
+            XCTAssertTrue(stored, name)
+            let chunks = try await db.read { tx in try await tx.query("SELECT COUNT(*) FROM s3_object_data WHERE data_id = ?", [.text("d1")]) }
+            XCTAssertEqual(chunks.first?[0].int, 3, name)
+            let whole = try await repo.objectData("d1")
+            XCTAssertEqual(whole, body, name)
+            for r in [0..<10, chunk - 5..<chunk + 5, chunk..<2 * chunk, chunk - 1..<2 * chunk + 1, 2 * chunk + 16..<2 * chunk + 17] {
+                let part = try await repo.objectData("d1", range: Int64(r.lowerBound)..<Int64(r.upperBound))
+                XCTAssertEqual(part, Array(body[r]), "\(r) (\(name))")
+            }
+            // An empty body is one empty chunk: present, and distinct from a missing one.
+            let empty = ObjectRow(bucket: "c", key: "empty", size: 0, etag: "e", lastModifiedMillis: 1, fileName: "d2", doc: "{}")
+            let storedEmpty = try await repo.putObject(empty, data: [])
+            XCTAssertTrue(storedEmpty, name)
+            let emptyWhole = try await repo.objectData("d2")
+            XCTAssertEqual(emptyWhole, [], name)
+            let emptyRange = try await repo.objectData("d2", range: 0..<0)
+            XCTAssertEqual(emptyRange, [], name)
+            let missing = try await repo.objectData("nothing", range: 0..<0)
+            XCTAssertNil(missing, name)
+            // The legacy import stores a body only for a row that names it and has none yet.
+            let again = try await repo.importData("d1", [9])
+            XCTAssertFalse(again, "a stored body is kept (\(name))")
+            let unnamed = try await repo.importData("nobody", [9])
+            XCTAssertFalse(unnamed, "no body without a row (\(name))")
+            try await db.transaction { tx in try await tx.execute("DELETE FROM s3_object_data WHERE data_id = ?", [.text("d1")]) }
+            let imported = try await repo.importData("d1", body)
+            XCTAssertTrue(imported, name)
+            let importedWhole = try await repo.objectData("d1")
+            XCTAssertEqual(importedWhole, body, name)
         }
     }
 

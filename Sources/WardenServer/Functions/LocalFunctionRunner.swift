@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 import Synchronization
 import WardenCore
 import WardenServices
@@ -11,11 +12,18 @@ import WardenServices
 import Glibc
 #endif
 
-final class LocalFunctionRunner: FunctionRunner {
+/// The function worker pool, a `Service` in the node's `ServiceGroup`. Each worker's Runtime API listener runs as a
+/// child task of `run()` (through `listeners`, a BackgroundTasks of its own, since workers start from invocations on
+/// any task); graceful shutdown stops every process, which ends its listener, and `run()` returns once the last has
+/// ended. A worker's invocation-timeout watcher is a child task of the invocation instead (see `Worker.run`): it must
+/// end as soon as the answer is in. The node's BackgroundTasks (which invoke functions) must stop before this does.
+final class LocalFunctionRunner: FunctionRunner, Service {
     let concurrency: Int
     let bootstrapPath: String
     let logger: Logger
     private let pools = Mutex<[String: Pool]>([:])
+    /// The workers' Runtime API listeners.
+    let listeners: BackgroundTasks
 
     final class Pool: Sendable {
         let revision: String
@@ -26,11 +34,23 @@ final class LocalFunctionRunner: FunctionRunner {
     init(dataDir: String, concurrency: Int, logger: Logger) throws {
         self.concurrency = concurrency
         self.logger = logger
+        listeners = BackgroundTasks(logger: logger)
         let dir = URL(fileURLWithPath: dataDir).appendingPathComponent("runtime")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let path = dir.appendingPathComponent("warden_python_bootstrap.py")
         try Data(PythonBootstrap.source.utf8).write(to: path)
         bootstrapPath = path.path
+    }
+
+    func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await listeners.run()
+        } onGracefulShutdown: {
+            // `listeners` takes no new listener from now on (a worker starting now fails to start).
+            self.stopAll()
+        }
+        // Cancelled rather than shut down: no process outlives the node either.
+        stopAll()
     }
 
     func invoke(_ spec: FunctionSpec, payload: [UInt8], requestId: String, credentials: FunctionCredentials,
@@ -70,7 +90,7 @@ final class LocalFunctionRunner: FunctionRunner {
                     throw AWSError(code: "TooManyRequestsException", status: 429,
                                    message: "Rate Exceeded. The function is at its concurrency (\(concurrency) at once).")
                 }
-                let w = Worker(logger: logger)
+                let w = Worker(logger: logger, listeners: listeners)
                 _ = w.tryReserve()
                 workers.append(w)
                 return (w, true, stale)
@@ -105,8 +125,8 @@ final class LocalFunctionRunner: FunctionRunner {
 
 /// One process of a function and its Runtime API listener.
 final class Worker: RuntimeAPIHandler, @unchecked Sendable {
-    // @unchecked: the invocation state is behind `state`; `process`, `server`, `initStarted` and `memorySize` are set once,
-    // in `start`, before the process exists to ask for work.
+    // @unchecked: the invocation state is behind `state`; `process`, `initStarted` and `memorySize` are set once, in
+    // `start`, before the process exists to ask for work.
     struct State {
         var reserved = false
         var alive = true
@@ -122,12 +142,18 @@ final class Worker: RuntimeAPIHandler, @unchecked Sendable {
     /// The execution environment's id: its log stream's suffix.
     let instanceId = UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
     private var process: Process?
-    private var server: Task<Void, Never>?
     private var initStarted = ContinuousClock.now
     private var memorySize = 128
     let logger: Logger
+    /// Where the Runtime API listener runs (the runner's task group).
+    let listeners: BackgroundTasks
+    /// Finished by `stop()`: the listener then ends.
+    private let listenerStop = AsyncStream.makeStream(of: Void.self)
 
-    init(logger: Logger) { self.logger = logger }
+    init(logger: Logger, listeners: BackgroundTasks) {
+        self.logger = logger
+        self.listeners = listeners
+    }
 
     var isAlive: Bool { state.withLock { $0.alive } }
 
@@ -153,7 +179,29 @@ final class Worker: RuntimeAPIHandler, @unchecked Sendable {
                 ready.continuation.finish()
             },
             logger: Logger(label: "warden.runtime-api", factory: { _ in SwiftLogNoOpLogHandler() }))
-        server = Task { try? await app.runService(gracefulShutdownSignals: []) }
+        let (logger, functionArn) = (self.logger, spec.arn)
+        let stopped = listenerStop.stream
+        let accepted = listeners.submit("runtime-api") {
+            // The listener lives until the worker stops (or the pool is cancelled).
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    // A listener that ends (or never starts) must not leave `start` waiting for its port.
+                    defer { ready.continuation.finish() }
+                    do {
+                        try await app.runService(gracefulShutdownSignals: [])
+                    } catch {
+                        // Cancellation is how a stopped worker's listener ends; anything else is a failure.
+                        if !Task.isCancelled {
+                            logger.error("a function's Runtime API listener failed", metadata: ["function": "\(functionArn)", "error": "\(error)"])
+                        }
+                    }
+                }
+                group.addTask { for await _ in stopped {} }
+                await group.next()
+                group.cancelAll()
+            }
+        }
+        guard accepted else { throw OutboundError("Warden is shutting down") }
         var port = 0
         for await p in ready.stream { port = p }
         guard port > 0 else { throw OutboundError("the Runtime API listener did not start") }
@@ -225,29 +273,43 @@ final class Worker: RuntimeAPIHandler, @unchecked Sendable {
         return f.string(from: Date())
     }
 
-    /// Hands the invocation to the process and waits for its answer (or its timeout, or its death).
+    /// Hands the invocation to the process and waits for its answer (or its timeout, or its death). The timeout
+    /// watcher is a child task of the invocation: it ends with the answer. A caller cancelled while waiting (nobody
+    /// waits for the answer any more, as when the node is cancelled) stops the process.
     func run(_ inv: RuntimeInvocation, timeout: Int, memoryMB: Int) async -> FunctionResult {
-        let result = await withCheckedContinuation { (done: CheckedContinuation<FunctionResult, Never>) in
-            let waiter = state.withLock { s -> CheckedContinuation<RuntimeInvocation?, Never>? in
-                guard s.alive else { return nil }
-                s.current = (inv, done, s.log.count, .now)
-                if let w = s.waitingNext {
-                    s.waitingNext = nil
-                    return w
+        let deadline = ContinuousClock.now + .seconds(timeout)
+        let result = await withTaskGroup(of: Void.self, returning: FunctionResult.self) { watcher in
+            watcher.addTask {
+                do {
+                    try await Task.sleep(until: deadline)
+                } catch {
+                    // Cancelled: the answer is in (then this finds nothing to do), or the caller was cancelled.
+                    self.abandoned(inv.id)
+                    return
                 }
-                s.pending = inv
-                return nil
+                self.timedOut(inv.id, seconds: timeout)
             }
-            if !isAlive {
-                done.resume(returning: Self.failure(inv.id, "Runtime.ExitError", "Runtime exited before the invocation", log: []))
-                return
+            let answer = await withCheckedContinuation { (done: CheckedContinuation<FunctionResult, Never>) in
+                let waiter = state.withLock { s -> CheckedContinuation<RuntimeInvocation?, Never>? in
+                    guard s.alive else { return nil }
+                    s.current = (inv, done, s.log.count, .now)
+                    if let w = s.waitingNext {
+                        s.waitingNext = nil
+                        return w
+                    }
+                    s.pending = inv
+                    return nil
+                }
+                if !isAlive {
+                    done.resume(returning: Self.failure(inv.id, "Runtime.ExitError", "Runtime exited before the invocation", log: []))
+                    return
+                }
+                waiter?.resume(returning: inv)
+                // Cancelled before the invocation was current, the watcher may have looked too early: look again.
+                if Task.isCancelled { abandoned(inv.id) }
             }
-            waiter?.resume(returning: inv)
-            let deadline = ContinuousClock.now + .seconds(timeout)
-            Task { [weak self] in
-                try? await Task.sleep(until: deadline)
-                self?.timedOut(inv.id, seconds: timeout)
-            }
+            watcher.cancelAll()
+            return answer
         }
         state.withLock { $0.reserved = false }
         return result
@@ -350,6 +412,15 @@ final class Worker: RuntimeAPIHandler, @unchecked Sendable {
 
     static func timestamp() -> String { Timestamps.iso8601(Date()) }
 
+    /// The caller stopped waiting for invocation `id`: its process is stopped and the invocation fails.
+    func abandoned(_ id: String) {
+        let isCurrent = state.withLock { $0.current?.invocation.id == id }
+        guard isCurrent else { return }
+        stop()
+        _ = finish(id, payload: Self.failure(id, "Runtime.Cancelled", "The invocation was cancelled.", log: []).payload,
+                   functionError: "Unhandled")
+    }
+
     func exited(status: Int32) {
         let wasAlive = state.withLock { s -> Bool in
             defer { s.alive = false }
@@ -369,7 +440,7 @@ final class Worker: RuntimeAPIHandler, @unchecked Sendable {
         }
         waiter?.resume(returning: nil)
         if let p = process, p.isRunning { kill(p.processIdentifier, SIGKILL) }
-        server?.cancel()
+        listenerStop.continuation.finish()
     }
 }
 

@@ -50,7 +50,7 @@ extension CloudTrailService {
 
     /// One pass of the delivery job: every logging trail delivers what it has, then writes the digests that are due.
     public func runDelivery() async throws -> DeliveryReport {
-        try await deliveryLock.withLock {
+        try await locks.withLock(Self.deliveryLock) {
             var report = DeliveryReport()
             for row in try await trails.allTrails() {
                 let t = try TrailRecord.decode(row.doc)
@@ -299,7 +299,7 @@ extension CloudTrailService {
             // A region always has a current key on AWS ("If not specified, the current time is used, and the current
             // public key is returned"): the first one is made now rather than at the first digest. Under the delivery
             // lock, which also makes and replaces keys.
-            _ = try await deliveryLock.withLock { try await self.currentSigningKey(region: c.region) }
+            _ = try await locks.withLock(Self.deliveryLock) { try await self.currentSigningKey(region: c.region) }
             stored = try await trails.signingKeys(region: c.region)
         }
         let nowDate = now()

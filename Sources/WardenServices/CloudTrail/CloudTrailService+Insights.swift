@@ -26,7 +26,7 @@ extension CloudTrailService {
             }
             types.append(t)
         }
-        let record = try await trailLock.withLock {
+        let record = try await locks.withLock(Self.trailsLock) {
             var t = try await findTrail(name, c, forChange: true)
             if !types.isEmpty {
                 let selectors = t.effectiveBasicSelectors

@@ -203,7 +203,7 @@ extension CloudTrailService {
                                  logsStartSeq: logGroup == nil ? nil : try await trails.newestAuditSeq())
         let row = TrailRow(key: TrailKey(account: c.account, homeRegion: c.region, name: input.name), multiRegion: multi,
                            createdAtMillis: Self.millis(now()), doc: try record.encoded())
-        let outcome = try await trailLock.withLock {
+        let outcome = try await locks.withLock(Self.trailsLock) {
             try await trails.insertTrail(row, limit: Self.maxTrailsPerRegion, regionsCounted: Self.busiestRegionCount,
                                          delivery: DeliveryRow(cursorSeq: 0, doc: DeliveryStatus().encoded()))
         }
@@ -224,7 +224,7 @@ extension CloudTrailService {
     func updateTrail(_ input: CloudTrail.UpdateTrailRequest, context c: RequestContext) async throws -> CloudTrail.UpdateTrailResponse {
         try Self.refuseUnsupported(snsTopic: input.snsTopicName, organization: input.isOrganizationTrail)
         let logGroup = try await checkLogGroup(input.cloudWatchLogsLogGroupArn, role: input.cloudWatchLogsRoleArn, c)
-        let record = try await trailLock.withLock {
+        let record = try await locks.withLock(Self.trailsLock) {
             var t = try await findTrail(input.name, c, forChange: true)
             if let b = input.s3BucketName { t.s3BucketName = b }
             if let p = input.s3KeyPrefix { t.s3KeyPrefix = p.isEmpty ? nil : p }
@@ -253,7 +253,7 @@ extension CloudTrailService {
     }
 
     func deleteTrail(_ input: CloudTrail.DeleteTrailRequest, context c: RequestContext) async throws -> CloudTrail.DeleteTrailResponse {
-        try await trailLock.withLock {
+        try await locks.withLock(Self.trailsLock) {
             let t = try await findTrail(input.name, c, forChange: true)
             guard try await trails.deleteTrail(TrailKey(account: t.account, homeRegion: t.homeRegion, name: t.name)) else {
                 throw Self.trailNotFound(c, input.name)
@@ -288,7 +288,7 @@ extension CloudTrailService {
     }
 
     func startLogging(_ input: CloudTrail.StartLoggingRequest, context c: RequestContext) async throws -> CloudTrail.StartLoggingResponse {
-        try await trailLock.withLock {
+        try await locks.withLock(Self.trailsLock) {
             var t = try await findTrail(input.name, c, forChange: true)
             guard !t.isLogging else { return }
             // Logging covers calls from now on: everything already in the audit log belongs to before.
@@ -302,7 +302,7 @@ extension CloudTrailService {
     }
 
     func stopLogging(_ input: CloudTrail.StopLoggingRequest, context c: RequestContext) async throws -> CloudTrail.StopLoggingResponse {
-        try await trailLock.withLock {
+        try await locks.withLock(Self.trailsLock) {
             var t = try await findTrail(input.name, c, forChange: true)
             guard t.isLogging else { return }
             t.isLogging = false
@@ -340,7 +340,7 @@ extension CloudTrailService {
         }
         let parsedBasic = try basic.map { b throws(AWSError) in try EventSelection.basic(b) }
         let parsedAdvanced = try advanced.map { a throws(AWSError) in try EventSelection.advanced(a) }
-        let t = try await trailLock.withLock {
+        let t = try await locks.withLock(Self.trailsLock) {
             var t = try await findTrail(input.trailName, c, forChange: true)
             t.eventSelectors = parsedBasic
             t.advancedEventSelectors = parsedAdvanced
@@ -390,7 +390,7 @@ extension CloudTrailService {
     }
 
     func addTags(_ input: CloudTrail.AddTagsRequest, context c: RequestContext) async throws -> CloudTrail.AddTagsResponse {
-        try await trailLock.withLock {
+        try await locks.withLock(Self.trailsLock) {
             var t = try await taggedTrail(input.resourceId, c)
             t.tags = try Self.mergedTags(t.tags, adding: input.tagsList)
             try await save(t)
@@ -399,7 +399,7 @@ extension CloudTrailService {
     }
 
     func removeTags(_ input: CloudTrail.RemoveTagsRequest, context c: RequestContext) async throws -> CloudTrail.RemoveTagsResponse {
-        try await trailLock.withLock {
+        try await locks.withLock(Self.trailsLock) {
             var t = try await taggedTrail(input.resourceId, c)
             let keys = Set(input.tagsList.map(\.key))
             t.tags.removeAll { keys.contains($0.first ?? "") }

@@ -32,10 +32,12 @@ public struct CloudTrailService: Sendable {
     let insights: InsightRepository?
     let settings: TrailSettings
     let now: @Sendable () -> Date
-    /// Serializes read-modify-write changes to trails (rare calls; one lock is enough).
-    let trailLock = AsyncLock()
-    /// Serializes delivery and digest rounds, so a digest never misses a log file committed while it was read.
-    let deliveryLock = AsyncLock()
+    /// Locks taken in the database, so they hold across every node sharing it: `trailsLock` serializes
+    /// read-modify-write changes to trails (rare calls; one lock is enough); `deliveryLock` serializes delivery and
+    /// digest rounds, so a digest never misses a log file committed while it was read.
+    let locks: ResourceLocks
+    static let trailsLock = "cloudtrail:trails"
+    static let deliveryLock = "cloudtrail:delivery"
 
     /// Event history keeps 90 days, as in CloudTrail.
     public static let retention: TimeInterval = 90 * 86400
@@ -47,6 +49,7 @@ public struct CloudTrailService: Sendable {
         self.insights = insights
         self.audit = audit
         self.trails = trails
+        self.locks = ResourceLocks(trails.db)
         self.buckets = buckets
         self.keys = keys
         self.settings = settings

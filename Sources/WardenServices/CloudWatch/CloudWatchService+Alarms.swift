@@ -49,6 +49,9 @@ extension CloudWatchService {
 
     static func validation(_ m: String) -> AWSError { AWSError(code: "ValidationError", status: 400, message: m) }
 
+    /// The lock every change of one alarm takes (configuration, actions, state, tags, the evaluator's transitions).
+    static func alarmLock(_ account: String, _ region: String, _ name: String) -> String { "cloudwatch:\(account)/\(region)/alarm/\(name)" }
+
     func putMetricAlarm(_ input: CW.PutMetricAlarmInput, context c: RequestContext) async throws -> EmptyShape {
         if input.metrics != nil || input.thresholdMetricId != nil || input.evaluationCriteria != nil {
             throw Self.validation("Metric math, anomaly detection and PromQL alarms are not served by Warden; use a single metric with a static threshold.")
@@ -90,26 +93,28 @@ extension CloudWatchService {
         guard (input.alarmActions ?? []).count <= 5, (input.okActions ?? []).count <= 5, (input.insufficientDataActions ?? []).count <= 5 else {
             throw Self.validation("An alarm can have up to 5 actions per state.")
         }
-        let nowMs = nowMillis
-        let existing = try await repository.alarm(account: c.account, region: c.region, name: input.alarmName).flatMap(AlarmDoc.decode)
-        var tags = existing?.tags ?? [:]
-        for t in input.tags ?? [] where existing == nil { tags[t.key] = t.value }
-        let doc = AlarmDoc(name: input.alarmName, description: input.alarmDescription, actionsEnabled: input.actionsEnabled ?? true,
-                           okActions: input.okActions ?? [], alarmActions: input.alarmActions ?? [], insufficientDataActions: input.insufficientDataActions ?? [],
-                           metricName: metricName, namespace: namespace, statistic: input.statistic?.rawValue, extendedStatistic: input.extendedStatistic,
-                           dimensions: try Self.dims(input.dimensions), period: period, unit: input.unit?.rawValue, evaluationPeriods: evaluationPeriods,
-                           datapointsToAlarm: input.datapointsToAlarm, threshold: threshold, comparison: op, treatMissingData: input.treatMissingData,
-                           evaluateLowSampleCountPercentile: input.evaluateLowSampleCountPercentile,
-                           state: existing?.state ?? "INSUFFICIENT_DATA", stateReason: existing?.stateReason ?? "Unchecked: Initial alarm creation",
-                           stateReasonData: existing?.stateReasonData, stateUpdatedMillis: existing?.stateUpdatedMillis ?? nowMs,
-                           stateTransitionedMillis: existing?.stateTransitionedMillis ?? nowMs, configUpdatedMillis: nowMs, tags: tags)
-        if existing == nil {
-            try await repository.putAlarm(account: c.account, region: c.region, name: input.alarmName, doc: try doc.encoded())
+        try await locks.withLock(Self.alarmLock(c.account, c.region, input.alarmName)) {
+            let nowMs = nowMillis
+            let existing = try await repository.alarm(account: c.account, region: c.region, name: input.alarmName).flatMap(AlarmDoc.decode)
+            var tags = existing?.tags ?? [:]
+            for t in input.tags ?? [] where existing == nil { tags[t.key] = t.value }
+            let doc = AlarmDoc(name: input.alarmName, description: input.alarmDescription, actionsEnabled: input.actionsEnabled ?? true,
+                               okActions: input.okActions ?? [], alarmActions: input.alarmActions ?? [], insufficientDataActions: input.insufficientDataActions ?? [],
+                               metricName: metricName, namespace: namespace, statistic: input.statistic?.rawValue, extendedStatistic: input.extendedStatistic,
+                               dimensions: try Self.dims(input.dimensions), period: period, unit: input.unit?.rawValue, evaluationPeriods: evaluationPeriods,
+                               datapointsToAlarm: input.datapointsToAlarm, threshold: threshold, comparison: op, treatMissingData: input.treatMissingData,
+                               evaluateLowSampleCountPercentile: input.evaluateLowSampleCountPercentile,
+                               state: existing?.state ?? "INSUFFICIENT_DATA", stateReason: existing?.stateReason ?? "Unchecked: Initial alarm creation",
+                               stateReasonData: existing?.stateReasonData, stateUpdatedMillis: existing?.stateUpdatedMillis ?? nowMs,
+                               stateTransitionedMillis: existing?.stateTransitionedMillis ?? nowMs, configUpdatedMillis: nowMs, tags: tags)
+            if existing == nil {
+                try await repository.putAlarm(account: c.account, region: c.region, name: input.alarmName, doc: try doc.encoded())
+            }
+            let data = JSONWriter.write(.object([("version", .string("1.0")), ("type", .string(existing == nil ? "Create" : "Update"))]))
+            try await repository.saveAlarm(account: c.account, region: c.region, name: input.alarmName, doc: try doc.encoded(),
+                                           history: ("ConfigurationUpdate", "Alarm \"\(input.alarmName)\" \(existing == nil ? "created" : "updated")",
+                                                     String(decoding: data, as: UTF8.self), nowMs))
         }
-        let data = JSONWriter.write(.object([("version", .string("1.0")), ("type", .string(existing == nil ? "Create" : "Update"))]))
-        try await repository.saveAlarm(account: c.account, region: c.region, name: input.alarmName, doc: try doc.encoded(),
-                                       history: ("ConfigurationUpdate", "Alarm \"\(input.alarmName)\" \(existing == nil ? "created" : "updated")",
-                                                 String(decoding: data, as: UTF8.self), nowMs))
         return EmptyShape()
     }
 
@@ -183,9 +188,11 @@ extension CloudWatchService {
 
     func setActions(_ names: [String], enabled: Bool, _ c: RequestContext) async throws {
         for n in names {
-            guard var d = try await repository.alarm(account: c.account, region: c.region, name: n).flatMap(AlarmDoc.decode) else { continue }
-            d.actionsEnabled = enabled
-            try await repository.saveAlarm(account: c.account, region: c.region, name: n, doc: try d.encoded(), history: nil)
+            try await locks.withLock(Self.alarmLock(c.account, c.region, n)) {
+                guard var d = try await repository.alarm(account: c.account, region: c.region, name: n).flatMap(AlarmDoc.decode) else { return }
+                d.actionsEnabled = enabled
+                try await repository.saveAlarm(account: c.account, region: c.region, name: n, doc: try d.encoded(), history: nil)
+            }
         }
     }
 
@@ -200,19 +207,24 @@ extension CloudWatchService {
     }
 
     func setAlarmState(_ input: CW.SetAlarmStateInput, context c: RequestContext) async throws -> EmptyShape {
-        guard let d = try await repository.alarm(account: c.account, region: c.region, name: input.alarmName).flatMap(AlarmDoc.decode) else {
-            // Recorded from CloudWatch: HTTP 404 ResourceNotFound with no Message at all (an empty message is left out).
-            throw CW.Errors.resourceNotFound("")
+        try await locks.withLock(Self.alarmLock(c.account, c.region, input.alarmName)) {
+            guard let d = try await repository.alarm(account: c.account, region: c.region, name: input.alarmName).flatMap(AlarmDoc.decode) else {
+                // Recorded from CloudWatch: HTTP 404 ResourceNotFound with no Message at all (an empty message is left out).
+                throw CW.Errors.resourceNotFound("")
+            }
+            if let data = input.stateReasonData, (try? JSONParser.parse(Array(data.utf8))) == nil {
+                throw CW.Errors.invalidFormatFault("StateReasonData is not valid JSON.")
+            }
+            try await transition(d, to: input.stateValue.rawValue, reason: input.stateReason, reasonData: input.stateReasonData,
+                                 account: c.account, region: c.region)
         }
-        if let data = input.stateReasonData, (try? JSONParser.parse(Array(data.utf8))) == nil {
-            throw CW.Errors.invalidFormatFault("StateReasonData is not valid JSON.")
-        }
-        try await transition(d, to: input.stateValue.rawValue, reason: input.stateReason, reasonData: input.stateReasonData,
-                             account: c.account, region: c.region)
         return EmptyShape()
     }
 
     // MARK: tags
+
+    /// The alarm name an alarm ARN ends with (any text when it has none: the lookup then finds no alarm).
+    static func alarmName(ofArn arn: String) -> String { arn.range(of: ":alarm:").map { String(arn[$0.upperBound...]) } ?? arn }
 
     func alarmOfArn(_ arn: String, _ c: RequestContext) async throws -> AlarmDoc {
         guard let r = arn.range(of: ":alarm:"),
@@ -223,17 +235,21 @@ extension CloudWatchService {
     }
 
     func tagResource(_ input: CW.TagResourceInput, context c: RequestContext) async throws -> CW.TagResourceOutput {
-        var d = try await alarmOfArn(input.resourceARN, c)
-        for t in input.tags { d.tags[t.key] = t.value }
-        guard d.tags.count <= 50 else { throw Self.invalid("A resource can have up to 50 tags.") }
-        try await repository.saveAlarm(account: c.account, region: c.region, name: d.name, doc: try d.encoded(), history: nil)
+        try await locks.withLock(Self.alarmLock(c.account, c.region, Self.alarmName(ofArn: input.resourceARN))) {
+            var d = try await alarmOfArn(input.resourceARN, c)
+            for t in input.tags { d.tags[t.key] = t.value }
+            guard d.tags.count <= 50 else { throw Self.invalid("A resource can have up to 50 tags.") }
+            try await repository.saveAlarm(account: c.account, region: c.region, name: d.name, doc: try d.encoded(), history: nil)
+        }
         return CW.TagResourceOutput()
     }
 
     func untagResource(_ input: CW.UntagResourceInput, context c: RequestContext) async throws -> CW.UntagResourceOutput {
-        var d = try await alarmOfArn(input.resourceARN, c)
-        for k in input.tagKeys { d.tags[k] = nil }
-        try await repository.saveAlarm(account: c.account, region: c.region, name: d.name, doc: try d.encoded(), history: nil)
+        try await locks.withLock(Self.alarmLock(c.account, c.region, Self.alarmName(ofArn: input.resourceARN))) {
+            var d = try await alarmOfArn(input.resourceARN, c)
+            for k in input.tagKeys { d.tags[k] = nil }
+            try await repository.saveAlarm(account: c.account, region: c.region, name: d.name, doc: try d.encoded(), history: nil)
+        }
         return CW.UntagResourceOutput()
     }
 
@@ -248,8 +264,12 @@ extension CloudWatchService {
     public func evaluateAlarms() async throws -> Int {
         var changed = 0
         for a in try await repository.allAlarms() {
-            guard let d = AlarmDoc.decode(a.doc) else { continue }
-            if try await evaluate(d, account: a.account, region: a.region) { changed += 1 }
+            // Read again under the alarm's lock: a transition must not write back a configuration changed since the listing.
+            let moved = try await locks.withLock(Self.alarmLock(a.account, a.region, a.name)) { () async throws -> Bool in
+                guard let d = try await repository.alarm(account: a.account, region: a.region, name: a.name).flatMap(AlarmDoc.decode) else { return false }
+                return try await evaluate(d, account: a.account, region: a.region)
+            }
+            if moved { changed += 1 }
         }
         return changed
     }

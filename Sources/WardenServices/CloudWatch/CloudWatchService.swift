@@ -26,9 +26,12 @@ public struct CloudWatchService: Sendable {
     let repository: MetricsRepository
     let topics: (any TopicPublisher)?
     let now: @Sendable () -> Date
+    /// Per-alarm locks (see `alarmLock`), taken in the database so they hold across nodes.
+    let locks: ResourceLocks
 
     public init(repository: MetricsRepository, topics: (any TopicPublisher)?, now: @escaping @Sendable () -> Date = { Date() }) {
         self.repository = repository
+        self.locks = ResourceLocks(repository.db)
         self.topics = topics
         self.now = now
     }

@@ -25,12 +25,15 @@ public struct EventsService: Sendable {
     public let wakeups = QueueSignals()
     /// Each bus's enabled rules, parsed and indexed, kept for a second (and dropped at once when this node changes them).
     let ruleCache = RuleCache()
+    /// Per-bus locks (see `lockName`), taken in the database so they hold across nodes.
+    let locks: ResourceLocks
 
     public init(repository: EventBusRepository, queues: (any QueueDelivery)?, functions: (any FunctionInvoker)?,
                 topics: (any TopicPublisher)?, access: ServiceAccess = ServiceAccess(enforced: false),
                 now: @escaping @Sendable () -> Date = { Date() }) {
         self.access = access
         self.repository = repository
+        self.locks = ResourceLocks(repository.db)
         self.queues = queues
         self.functions = functions
         self.topics = topics
@@ -106,6 +109,10 @@ extension EventsService {
         "arn:\(c.partition.rawValue):events:\(c.region):\(c.account):rule/\(bus == "default" ? "" : bus + "/")\(name)"
     }
 
+    /// The lock every change to a bus, its rules and their targets and tags takes: one per bus (rule changes are rare
+    /// calls), so a rule's read-modify-write and the bus's deletion never interleave, and no lock nests in another.
+    static func lockName(_ c: RequestContext, bus: String) -> String { "events:\(c.account)/\(c.region)/\(bus)" }
+
     static func busName(_ ref: String?) -> String {
         guard let ref else { return "default" }
         if ref.hasPrefix("arn:"), let slash = ref.range(of: ":event-bus/") { return String(ref[slash.upperBound...]) }
@@ -140,9 +147,11 @@ extension EventsService {
 
     func deleteEventBus(_ input: EV.DeleteEventBusRequest, context c: RequestContext) async throws -> EmptyShape {
         guard input.name != "default" else { throw Self.validation("Cannot delete event bus default.") }
-        _ = try await repository.delete(account: c.account, region: c.region, kind: "bus", name: input.name)
-        for rule in try await repository.list(account: c.account, region: c.region, kind: "rule", prefix: input.name + "/") {
-            _ = try await repository.delete(account: c.account, region: c.region, kind: "rule", name: rule.name)
+        try await locks.withLock(Self.lockName(c, bus: input.name)) {
+            _ = try await repository.delete(account: c.account, region: c.region, kind: "bus", name: input.name)
+            for rule in try await repository.list(account: c.account, region: c.region, kind: "rule", prefix: input.name + "/") {
+                _ = try await repository.delete(account: c.account, region: c.region, kind: "rule", name: rule.name)
+            }
         }
         ruleCache.drop("\(c.account)/\(c.region)/\(input.name)")
         return EmptyShape()
@@ -232,15 +241,19 @@ extension EventsService {
             guard bus == "default" else { throw Self.validation("ScheduleExpression is supported only on the default event bus.") }
             guard (try? Schedule(expr)) != nil else { throw Self.validation("Parameter ScheduleExpression is not valid.") }
         }
-        let existing = try? await rule(input.name, bus: bus, c)
-        var doc = existing ?? RuleDoc(state: "ENABLED", targets: [])
-        if existing == nil { doc.tags = try Self.tagMap(input.tags) }
-        doc.pattern = input.eventPattern
-        doc.schedule = input.scheduleExpression
-        doc.state = input.state?.rawValue ?? doc.state
-        doc.description = input.description ?? doc.description
-        doc.roleArn = input.roleArn ?? doc.roleArn
-        try await save(doc, name: input.name, bus: bus, c)
+        try await locks.withLock(Self.lockName(c, bus: bus)) {
+            // Checked again under the bus's lock: a rule is not stored on a bus being deleted.
+            guard try await busExists(bus, c) else { throw Self.notFound("Event bus \(bus) does not exist.") }
+            let existing = try? await rule(input.name, bus: bus, c)
+            var doc = existing ?? RuleDoc(state: "ENABLED", targets: [])
+            if existing == nil { doc.tags = try Self.tagMap(input.tags) }
+            doc.pattern = input.eventPattern
+            doc.schedule = input.scheduleExpression
+            doc.state = input.state?.rawValue ?? doc.state
+            doc.description = input.description ?? doc.description
+            doc.roleArn = input.roleArn ?? doc.roleArn
+            try await save(doc, name: input.name, bus: bus, c)
+        }
         return EV.PutRuleResponse(ruleArn: Self.ruleArn(c, bus: bus, input.name))
     }
 
@@ -267,9 +280,11 @@ extension EventsService {
 
     func setState(_ name: String, bus: String?, state: String, _ c: RequestContext) async throws {
         let b = Self.busName(bus)
-        var doc = try await rule(name, bus: b, c)
-        doc.state = state
-        try await save(doc, name: name, bus: b, c)
+        try await locks.withLock(Self.lockName(c, bus: b)) {
+            var doc = try await rule(name, bus: b, c)
+            doc.state = state
+            try await save(doc, name: name, bus: b, c)
+        }
     }
 
     func enableRule(_ input: EV.EnableRuleRequest, context c: RequestContext) async throws -> EmptyShape {
@@ -284,10 +299,12 @@ extension EventsService {
 
     func deleteRule(_ input: EV.DeleteRuleRequest, context c: RequestContext) async throws -> EmptyShape {
         let bus = Self.busName(input.eventBusName)
-        guard let doc = try? await rule(input.name, bus: bus, c) else { return EmptyShape() }
-        guard doc.targets.isEmpty || input.force == true else { throw Self.validation("Rule can't be deleted since it has targets.") }
-        _ = try await repository.delete(account: c.account, region: c.region, kind: "rule", name: "\(bus)/\(input.name)")
-        ruleCache.drop("\(c.account)/\(c.region)/\(bus)")
+        try await locks.withLock(Self.lockName(c, bus: bus)) {
+            guard let doc = try? await rule(input.name, bus: bus, c) else { return }
+            guard doc.targets.isEmpty || input.force == true else { throw Self.validation("Rule can't be deleted since it has targets.") }
+            _ = try await repository.delete(account: c.account, region: c.region, kind: "rule", name: "\(bus)/\(input.name)")
+            ruleCache.drop("\(c.account)/\(c.region)/\(bus)")
+        }
         return EmptyShape()
     }
 
@@ -295,56 +312,60 @@ extension EventsService {
 
     func putTargets(_ input: EV.PutTargetsRequest, context c: RequestContext) async throws -> EV.PutTargetsResponse {
         let bus = Self.busName(input.eventBusName)
-        var doc = try await rule(input.rule, bus: bus, c)
-        guard (1...10).contains(input.targets.count) else { throw Self.validation("Targets must hold 1 to 10 targets.") }
-        var failed: [EV.PutTargetsResultEntry] = []
-        for t in input.targets {
-            guard let arn = ARN(t.arn), ["sqs", "sns", "lambda", "events"].contains(arn.service) else {
-                failed.append(EV.PutTargetsResultEntry(targetId: t.id, errorCode: "InvalidArgument",
-                                                       errorMessage: "Warden delivers to SQS queues, SNS topics, functions and event buses."))
-                continue
-            }
-            if let r = t.retryPolicy {
-                if let n = r.maximumRetryAttempts, !(0...185).contains(n) { throw Self.validation("MaximumRetryAttempts must be between 0 and 185.") }
-                if let a = r.maximumEventAgeInSeconds, !(60...86_400).contains(a) {
-                    throw Self.validation("MaximumEventAgeInSeconds must be between 60 and 86400.")
-                }
-            }
-            if let dlq = t.deadLetterConfig?.arn {
-                guard let d = ARN(dlq), d.service == "sqs" else {
+        return try await locks.withLock(Self.lockName(c, bus: bus)) {
+            var doc = try await rule(input.rule, bus: bus, c)
+            guard (1...10).contains(input.targets.count) else { throw Self.validation("Targets must hold 1 to 10 targets.") }
+            var failed: [EV.PutTargetsResultEntry] = []
+            for t in input.targets {
+                guard let arn = ARN(t.arn), ["sqs", "sns", "lambda", "events"].contains(arn.service) else {
                     failed.append(EV.PutTargetsResultEntry(targetId: t.id, errorCode: "InvalidArgument",
-                                                           errorMessage: "The dead-letter queue must be an SQS queue ARN."))
+                                                           errorMessage: "Warden delivers to SQS queues, SNS topics, functions and event buses."))
                     continue
                 }
+                if let r = t.retryPolicy {
+                    if let n = r.maximumRetryAttempts, !(0...185).contains(n) { throw Self.validation("MaximumRetryAttempts must be between 0 and 185.") }
+                    if let a = r.maximumEventAgeInSeconds, !(60...86_400).contains(a) {
+                        throw Self.validation("MaximumEventAgeInSeconds must be between 60 and 86400.")
+                    }
+                }
+                if let dlq = t.deadLetterConfig?.arn {
+                    guard let d = ARN(dlq), d.service == "sqs" else {
+                        failed.append(EV.PutTargetsResultEntry(targetId: t.id, errorCode: "InvalidArgument",
+                                                               errorMessage: "The dead-letter queue must be an SQS queue ARN."))
+                        continue
+                    }
+                }
+                // AWS's recorded texts for these two.
+                if [t.input != nil, t.inputPath != nil, t.inputTransformer != nil].filter({ $0 }).count > 1 {
+                    throw Self.validation("Only one of Input, InputPath, or InputTransformer must be provided for target \(t.id).")
+                }
+                if let tr = t.inputTransformer, let bad = Self.undefinedPlaceholder(tr.inputTemplate, defined: Set((tr.inputPathsMap ?? [:]).keys)) {
+                    throw Self.validation("InputTemplate for target \(t.id) contains invalid placeholder \(bad).")
+                }
+                // A FIFO queue needs a message group. AWS's text (moto's aws-verified copy); whether AWS raises it or lists
+                // it in FailedEntries is not settled, Warden raises it.
+                if arn.service == "sqs", arn.resource.hasSuffix(".fifo"), t.sqsParameters?.messageGroupId == nil {
+                    throw Self.validation("Parameter(s) SqsParameters must be specified for target: \(t.id).")
+                }
+                let targetDoc = TargetDoc(id: t.id, arn: t.arn, input: t.input, inputPath: t.inputPath,
+                                          pathsMap: t.inputTransformer?.inputPathsMap, template: t.inputTransformer?.inputTemplate,
+                                          maxRetries: t.retryPolicy?.maximumRetryAttempts, maxAgeSeconds: t.retryPolicy?.maximumEventAgeInSeconds,
+                                          deadLetterArn: t.deadLetterConfig?.arn, messageGroupId: t.sqsParameters?.messageGroupId)
+                if let i = doc.targets.firstIndex(where: { $0.id == t.id }) { doc.targets[i] = targetDoc } else { doc.targets.append(targetDoc) }
             }
-            // AWS's recorded texts for these two.
-            if [t.input != nil, t.inputPath != nil, t.inputTransformer != nil].filter({ $0 }).count > 1 {
-                throw Self.validation("Only one of Input, InputPath, or InputTransformer must be provided for target \(t.id).")
-            }
-            if let tr = t.inputTransformer, let bad = Self.undefinedPlaceholder(tr.inputTemplate, defined: Set((tr.inputPathsMap ?? [:]).keys)) {
-                throw Self.validation("InputTemplate for target \(t.id) contains invalid placeholder \(bad).")
-            }
-            // A FIFO queue needs a message group. AWS's text (moto's aws-verified copy); whether AWS raises it or lists
-            // it in FailedEntries is not settled, Warden raises it.
-            if arn.service == "sqs", arn.resource.hasSuffix(".fifo"), t.sqsParameters?.messageGroupId == nil {
-                throw Self.validation("Parameter(s) SqsParameters must be specified for target: \(t.id).")
-            }
-            let targetDoc = TargetDoc(id: t.id, arn: t.arn, input: t.input, inputPath: t.inputPath,
-                                      pathsMap: t.inputTransformer?.inputPathsMap, template: t.inputTransformer?.inputTemplate,
-                                      maxRetries: t.retryPolicy?.maximumRetryAttempts, maxAgeSeconds: t.retryPolicy?.maximumEventAgeInSeconds,
-                                      deadLetterArn: t.deadLetterConfig?.arn, messageGroupId: t.sqsParameters?.messageGroupId)
-            if let i = doc.targets.firstIndex(where: { $0.id == t.id }) { doc.targets[i] = targetDoc } else { doc.targets.append(targetDoc) }
+            guard doc.targets.count <= 5 else { throw EV.Errors.limitExceededException("The requested resource exceeds the maximum number allowed.") }
+            try await save(doc, name: input.rule, bus: bus, c)
+            return EV.PutTargetsResponse(failedEntryCount: failed.count, failedEntries: failed)
         }
-        guard doc.targets.count <= 5 else { throw EV.Errors.limitExceededException("The requested resource exceeds the maximum number allowed.") }
-        try await save(doc, name: input.rule, bus: bus, c)
-        return EV.PutTargetsResponse(failedEntryCount: failed.count, failedEntries: failed)
     }
 
     func removeTargets(_ input: EV.RemoveTargetsRequest, context c: RequestContext) async throws -> EV.RemoveTargetsResponse {
         let bus = Self.busName(input.eventBusName)
-        var doc = try await rule(input.rule, bus: bus, c)
-        doc.targets.removeAll { input.ids.contains($0.id) }
-        try await save(doc, name: input.rule, bus: bus, c)
+        try await locks.withLock(Self.lockName(c, bus: bus)) {
+            var doc = try await rule(input.rule, bus: bus, c)
+            doc.targets.removeAll { input.ids.contains($0.id) }
+            try await save(doc, name: input.rule, bus: bus, c)
+        }
         return EV.RemoveTargetsResponse(failedEntryCount: 0, failedEntries: [])
     }
 
@@ -645,11 +666,17 @@ extension EventsService {
 
     func retag(_ arn: String, _ c: RequestContext, add: [EV.Tag] = [], remove: [String] = []) async throws -> [String: String] {
         let (kind, name) = try resource(arn, c)
-        guard let text = try await repository.get(account: c.account, region: c.region, kind: kind, name: name) else {
-            throw Self.notFound("Resource \(arn) does not exist.")
+        let read = { () async throws -> [String: String] in
+            guard let text = try await repository.get(account: c.account, region: c.region, kind: kind, name: name) else {
+                throw Self.notFound("Resource \(arn) does not exist.")
+            }
+            return kind == "rule" ? try await retag(RuleDoc.self, text, kind: kind, name: name, c, add: add, remove: remove)
+                                  : try await retag(BusDoc.self, text, kind: kind, name: name, c, add: add, remove: remove)
         }
-        return kind == "rule" ? try await retag(RuleDoc.self, text, kind: kind, name: name, c, add: add, remove: remove)
-                              : try await retag(BusDoc.self, text, kind: kind, name: name, c, add: add, remove: remove)
+        // A change holds the bus's lock (a rule's stored name is "<bus>/<rule>"); a listing is a plain read.
+        guard !add.isEmpty || !remove.isEmpty else { return try await read() }
+        let bus = kind == "rule" ? String(name.prefix(while: { $0 != "/" })) : name
+        return try await locks.withLock(Self.lockName(c, bus: bus), read)
     }
 
     /// A bus's or rule's tags after the change, saved when there was one.
@@ -752,7 +779,16 @@ final class RuleCache: Sendable {
         }
     }
 
+    /// Other nodes hear of this node's rule changes (set at start-up; nil on a single node).
+    let bus = Mutex<ClusterBus?>(nil)
+
     func drop(_ key: String) {
+        forget(key)
+        bus.withLock { $0 }?.publish("events-rules", key)
+    }
+
+    /// A change on this node or another.
+    func forget(_ key: String) {
         changes.withLock { $0[key] = .now }
         entries.withLock { _ = $0.removeValue(forKey: key) }
     }

@@ -54,20 +54,24 @@ extension KMSService {
 
     func updateAlias(_ input: KMS.UpdateAliasRequest, context c: RequestContext) async throws -> EmptyShape {
         try Self.checkAliasName(input.aliasName)
-        guard let currentId = try await store.aliasTarget(account: c.account, region: c.region, name: input.aliasName) else {
-            throw KMS.Errors.notFoundException("Alias \(Self.aliasArn(c, input.aliasName)) is not found.")
+        // Under the alias's lock, with its current target read from storage: the type check compares against the
+        // key the alias points at when it is changed, not one a concurrent UpdateAlias has just replaced.
+        return try await locks.withLock(Self.aliasLockName(c, input.aliasName)) {
+            guard let currentId = try await repository.alias(account: c.account, region: c.region, name: input.aliasName)?.keyId else {
+                throw KMS.Errors.notFoundException("Alias \(Self.aliasArn(c, input.aliasName)) is not found.")
+            }
+            let key = try await aliasTarget(input.targetKeyId, c, action: "UpdateAlias")
+            if let current = try await store.key(account: c.account, region: c.region, keyId: currentId),
+               current.record.keyUsage != key.record.keyUsage || current.info.isSymmetric != key.info.isSymmetric {
+                throw Self.validation("The new target key must have the same key type and key usage as the current target key.")
+            }
+            guard try await repository.updateAlias(account: c.account, region: c.region, name: input.aliasName,
+                                                   keyId: key.record.keyId, nowMillis: Int64(now().timeIntervalSince1970 * 1000)) else {
+                throw KMS.Errors.notFoundException("Alias \(Self.aliasArn(c, input.aliasName)) is not found.")
+            }
+            store.invalidateAliases()
+            return EmptyShape()
         }
-        let key = try await aliasTarget(input.targetKeyId, c, action: "UpdateAlias")
-        if let current = try await store.key(account: c.account, region: c.region, keyId: currentId),
-           current.record.keyUsage != key.record.keyUsage || current.info.isSymmetric != key.info.isSymmetric {
-            throw Self.validation("The new target key must have the same key type and key usage as the current target key.")
-        }
-        guard try await repository.updateAlias(account: c.account, region: c.region, name: input.aliasName,
-                                               keyId: key.record.keyId, nowMillis: Int64(now().timeIntervalSince1970 * 1000)) else {
-            throw KMS.Errors.notFoundException("Alias \(Self.aliasArn(c, input.aliasName)) is not found.")
-        }
-        store.invalidateAliases()
-        return EmptyShape()
     }
 
     func deleteAlias(_ input: KMS.DeleteAliasRequest, context c: RequestContext) async throws -> EmptyShape {

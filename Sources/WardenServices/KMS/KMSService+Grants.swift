@@ -62,45 +62,47 @@ extension KMSService {
 
     func createGrant(_ input: KMS.CreateGrantRequest, context c: RequestContext) async throws -> KMS.CreateGrantResponse {
         try Self.checkGrantTokens(input.grantTokens)
-        let key = try await resolve(input.keyId, c, aliases: false)
-        try Self.requireCustomerManaged(key, c, action: "CreateGrant")
-        try Self.requireUsable(key)
-        for p in [input.granteePrincipal] + (input.retiringPrincipal.map { [$0] } ?? []) where !Self.validPrincipal(p) {
-            throw Self.validation("\(p) is not a valid principal.")
-        }
-        let ops = input.operations.map(\.rawValue)
-        guard !ops.isEmpty else { throw Self.validation("A grant must allow at least one operation.") }
-        let allowed = Self.grantableOperations(key)
-        if let bad = ops.first(where: { !allowed.contains($0) }) {
-            throw Self.validation("Grant operation \(bad) is not valid for a \(key.record.keySpec) key with usage \(key.record.keyUsage).")
-        }
-        let subset = input.constraints?.encryptionContextSubset
-        let equals = input.constraints?.encryptionContextEquals
-        if subset != nil, equals != nil {
-            throw Self.validation("A grant can have EncryptionContextEquals or EncryptionContextSubset, not both.")
-        }
-        if subset != nil || equals != nil, !key.info.isSymmetric {
-            throw Self.validation("Encryption context grant constraints are valid only for symmetric encryption keys.")
-        }
-        try Self.dryRun(input.dryRun)
-        let existing = try await repository.grants(account: c.account, region: c.region, keyId: key.record.keyId)
-        if let name = input.name {
-            // Retrying with the same name and the same parameters returns the same grant.
-            for g in existing where g.name == name && g.grantee == input.granteePrincipal && g.retiring == input.retiringPrincipal {
-                if let doc = try? JSONDecoder().decode(GrantDocument.self, from: Data(g.doc.utf8)),
-                   doc.operations == ops, doc.subset == subset, doc.equals == equals {
-                    return KMS.CreateGrantResponse(grantToken: doc.token, grantId: g.grantId)
+        // Under the key's lock: two requests with one grant name cannot both create it, and the key's state is current.
+        return try await withKeyForUpdate(input.keyId, c) { key in
+            try Self.requireCustomerManaged(key, c, action: "CreateGrant")
+            try Self.requireUsable(key)
+            for p in [input.granteePrincipal] + (input.retiringPrincipal.map { [$0] } ?? []) where !Self.validPrincipal(p) {
+                throw Self.validation("\(p) is not a valid principal.")
+            }
+            let ops = input.operations.map(\.rawValue)
+            guard !ops.isEmpty else { throw Self.validation("A grant must allow at least one operation.") }
+            let allowed = Self.grantableOperations(key)
+            if let bad = ops.first(where: { !allowed.contains($0) }) {
+                throw Self.validation("Grant operation \(bad) is not valid for a \(key.record.keySpec) key with usage \(key.record.keyUsage).")
+            }
+            let subset = input.constraints?.encryptionContextSubset
+            let equals = input.constraints?.encryptionContextEquals
+            if subset != nil, equals != nil {
+                throw Self.validation("A grant can have EncryptionContextEquals or EncryptionContextSubset, not both.")
+            }
+            if subset != nil || equals != nil, !key.info.isSymmetric {
+                throw Self.validation("Encryption context grant constraints are valid only for symmetric encryption keys.")
+            }
+            try Self.dryRun(input.dryRun)
+            let existing = try await repository.grants(account: c.account, region: c.region, keyId: key.record.keyId)
+            if let name = input.name {
+                // Retrying with the same name and the same parameters returns the same grant.
+                for g in existing where g.name == name && g.grantee == input.granteePrincipal && g.retiring == input.retiringPrincipal {
+                    if let doc = try? JSONDecoder().decode(GrantDocument.self, from: Data(g.doc.utf8)),
+                       doc.operations == ops, doc.subset == subset, doc.equals == equals {
+                        return KMS.CreateGrantResponse(grantToken: doc.token, grantId: g.grantId)
+                    }
                 }
             }
+            let id = Self.newMaterialId()
+            let doc = GrantDocument(operations: ops, subset: subset, equals: equals, token: Self.makeGrantToken(grantId: id),
+                                    issuingAccount: "arn:\(c.partition.rawValue):iam::\(c.account):root")
+            let text = String(decoding: try JSONEncoder().encode(doc), as: UTF8.self)
+            try await repository.insertGrant(account: c.account, region: c.region, KMSGrantRow(
+                grantId: id, keyId: key.record.keyId, grantee: input.granteePrincipal, retiring: input.retiringPrincipal,
+                name: input.name, createdAtMillis: Int64(now().timeIntervalSince1970 * 1000), doc: text))
+            return KMS.CreateGrantResponse(grantToken: doc.token, grantId: id)
         }
-        let id = Self.newMaterialId()
-        let doc = GrantDocument(operations: ops, subset: subset, equals: equals, token: Self.makeGrantToken(grantId: id),
-                                issuingAccount: "arn:\(c.partition.rawValue):iam::\(c.account):root")
-        let text = String(decoding: try JSONEncoder().encode(doc), as: UTF8.self)
-        try await repository.insertGrant(account: c.account, region: c.region, KMSGrantRow(
-            grantId: id, keyId: key.record.keyId, grantee: input.granteePrincipal, retiring: input.retiringPrincipal,
-            name: input.name, createdAtMillis: Int64(now().timeIntervalSince1970 * 1000), doc: text))
-        return KMS.CreateGrantResponse(grantToken: doc.token, grantId: id)
     }
 
     static func entry(_ g: KMSGrantRow, _ c: RequestContext) -> KMS.GrantListEntry {

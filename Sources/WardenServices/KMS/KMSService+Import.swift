@@ -115,132 +115,132 @@ extension KMSService {
     }
 
     func importKeyMaterial(_ input: KMS.ImportKeyMaterialRequest, context c: RequestContext) async throws -> KMS.ImportKeyMaterialResponse {
-        let key = try await resolveForUpdate(input.keyId, c)
-        defer { unlock(key) }
-        try Self.requireCustomerManaged(key, c, action: "ImportKeyMaterial")
-        try Self.requireExternal(key)
-        guard let plain = try? repository.sealer.open(input.importToken, context: Self.tokenContext(key.record)),
-              let token = ImportToken(bytes: plain), token.keyId == key.record.keyId else { throw KMS.Errors.invalidImportTokenException("Import token is invalid for this key.") }
-        let nowDate = now()
-        guard token.validTo > nowDate.timeIntervalSince1970 else {
-            throw KMS.Errors.expiredImportTokenException("The import token has expired; call GetParametersForImport again.")
-        }
-        // With no ExpirationModel AWS assumes KEY_MATERIAL_EXPIRES, so a call with neither member fails for want of
-        // ValidTo (recorded, no trailing period).
-        let model = input.expirationModel ?? .keyMaterialExpires
-        switch model {
-        case .keyMaterialExpires:
-            guard let v = input.validTo else { throw Self.validation("A validTo date must be set if the ExpirationModel is KEY_MATERIAL_EXPIRES") }
-            guard v > nowDate, v.timeIntervalSince(nowDate) <= Self.maxValidToAhead else {
-                throw Self.validation("ValidTo must be in the future and at most 365 days from now.")
+        return try await withKeyForUpdate(input.keyId, c) { key in
+            try Self.requireCustomerManaged(key, c, action: "ImportKeyMaterial")
+            try Self.requireExternal(key)
+            guard let plain = try? repository.sealer.open(input.importToken, context: Self.tokenContext(key.record)),
+                  let token = ImportToken(bytes: plain), token.keyId == key.record.keyId else { throw KMS.Errors.invalidImportTokenException("Import token is invalid for this key.") }
+            let nowDate = now()
+            guard token.validTo > nowDate.timeIntervalSince1970 else {
+                throw KMS.Errors.expiredImportTokenException("The import token has expired; call GetParametersForImport again.")
             }
-        default:
-            if input.validTo != nil { throw Self.validation("ValidTo must be omitted when ExpirationModel is KEY_MATERIAL_DOES_NOT_EXPIRE.") }
-        }
-        guard let material = Self.unwrap(input.encryptedKeyMaterial, token: token) else {
-            throw KMS.Errors.invalidCiphertextException("The wrapped key material could not be decrypted with the import parameters.")
-        }
-        guard let stored = Self.storedForm(material, info: key.info) else {
-            throw KMS.Errors.incorrectKeyMaterialException("The key material does not match the key spec \(key.record.keySpec).")
-        }
-        // A material's id is a digest of it (bound to the key), so importing the same material again yields the same id.
-        let digest = SHA256.hash(data: Array("warden-kms-import:\(key.record.keyId):".utf8) + stored)
-        let materialId = Hex.encode(Array(digest))
-        var r = key.record
-        let validTo = model == .keyMaterialExpires ? input.validTo?.timeIntervalSince1970 : nil
-        var generation = KeyRecord.Material(id: materialId, createdAt: nowDate.timeIntervalSince1970, rotationType: nil)
-        generation.expirationModel = model.rawValue
-        generation.validTo = validTo
-        generation.description = input.keyMaterialDescription
-        // Every material this key ever held (records from before rotation of imported material name one).
-        let known = r.materials.map(\.id) + (r.importedMaterialId.map { [$0] } ?? [])
-        // ImportType defaults to NEW_KEY_MATERIAL for a key that never had material, EXISTING_KEY_MATERIAL after.
-        let importType: KMS.ImportType = input.importType ?? (known.isEmpty ? KMS.ImportType.newKeyMaterial : KMS.ImportType.existingKeyMaterial)
-        if known.isEmpty {
-            // The first import: the key's first generation, current at once.
-            r.materials = [generation]
-            r.currentMaterialId = materialId
-            r.importedMaterialId = materialId
-        } else if importType == .newKeyMaterial {
-            // Since 2025 a symmetric key takes new material for an on-demand rotation: it waits as PENDING_ROTATION
-            // and the current material is unchanged until RotateKeyOnDemand. AWS's answers to the refusals below
-            // are not recorded: codes and texts are Warden's own choice (UNVERIFIED).
-            guard key.info.isSymmetric, !r.multiRegion else {
-                throw KMS.Errors.unsupportedOperationException("\(r.arn) does not support importing new key material: only single-Region symmetric encryption keys rotate imported key material.")
+            // With no ExpirationModel AWS assumes KEY_MATERIAL_EXPIRES, so a call with neither member fails for want of
+            // ValidTo (recorded, no trailing period).
+            let model = input.expirationModel ?? .keyMaterialExpires
+            switch model {
+            case .keyMaterialExpires:
+                guard let v = input.validTo else { throw Self.validation("A validTo date must be set if the ExpirationModel is KEY_MATERIAL_EXPIRES") }
+                guard v > nowDate, v.timeIntervalSince(nowDate) <= Self.maxValidToAhead else {
+                    throw Self.validation("ValidTo must be in the future and at most 365 days from now.")
+                }
+            default:
+                if input.validTo != nil { throw Self.validation("ValidTo must be omitted when ExpirationModel is KEY_MATERIAL_DOES_NOT_EXPIRE.") }
             }
-            if input.keyMaterialId != nil {
-                throw Self.validation("KeyMaterialId cannot be specified when ImportType is NEW_KEY_MATERIAL.")
+            guard let material = Self.unwrap(input.encryptedKeyMaterial, token: token) else {
+                throw KMS.Errors.invalidCiphertextException("The wrapped key material could not be decrypted with the import parameters.")
             }
-            if r.materials.contains(where: { $0.pendingRotation == true }) {
-                throw KMS.Errors.kmsInvalidStateException("\(r.arn) already has key material pending rotation.")
+            guard let stored = Self.storedForm(material, info: key.info) else {
+                throw KMS.Errors.incorrectKeyMaterialException("The key material does not match the key spec \(key.record.keySpec).")
             }
-            guard !known.contains(materialId) else {
-                throw KMS.Errors.incorrectKeyMaterialException("The key material was already imported into this key.")
-            }
-            generation.pendingRotation = true
-            r.materials.append(generation)
-        } else {
-            // EXISTING_KEY_MATERIAL: the material of one of the key's generations, imported again (after deletion or
-            // expiry, or to change its expiration).
-            if let given = input.keyMaterialId, given != materialId {
-                throw KMS.Errors.incorrectKeyMaterialException("The key material is not the key material \(given) of this key.")
-            }
-            guard known.contains(materialId) else {
-                throw KMS.Errors.incorrectKeyMaterialException("The key material is not the same key material that was previously imported into this key.")
-            }
-            if let i = r.materials.firstIndex(where: { $0.id == materialId }) {
-                generation.createdAt = r.materials[i].createdAt
-                generation.rotationType = r.materials[i].rotationType
-                generation.pendingRotation = r.materials[i].pendingRotation
-                generation.description = input.keyMaterialDescription ?? r.materials[i].description
-                r.materials[i] = generation
-            } else {
-                // A record from before generations of imported material were kept: the material was deleted.
+            // A material's id is a digest of it (bound to the key), so importing the same material again yields the same id.
+            let digest = SHA256.hash(data: Array("warden-kms-import:\(key.record.keyId):".utf8) + stored)
+            let materialId = Hex.encode(Array(digest))
+            var r = key.record
+            let validTo = model == .keyMaterialExpires ? input.validTo?.timeIntervalSince1970 : nil
+            var generation = KeyRecord.Material(id: materialId, createdAt: nowDate.timeIntervalSince1970, rotationType: nil)
+            generation.expirationModel = model.rawValue
+            generation.validTo = validTo
+            generation.description = input.keyMaterialDescription
+            // Every material this key ever held (records from before rotation of imported material name one).
+            let known = r.materials.map(\.id) + (r.importedMaterialId.map { [$0] } ?? [])
+            // ImportType defaults to NEW_KEY_MATERIAL for a key that never had material, EXISTING_KEY_MATERIAL after.
+            let importType: KMS.ImportType = input.importType ?? (known.isEmpty ? KMS.ImportType.newKeyMaterial : KMS.ImportType.existingKeyMaterial)
+            if known.isEmpty {
+                // The first import: the key's first generation, current at once.
                 r.materials = [generation]
                 r.currentMaterialId = materialId
+                r.importedMaterialId = materialId
+            } else if importType == .newKeyMaterial {
+                // Since 2025 a symmetric key takes new material for an on-demand rotation: it waits as PENDING_ROTATION
+                // and the current material is unchanged until RotateKeyOnDemand. AWS's answers to the refusals below
+                // are not recorded: codes and texts are Warden's own choice (UNVERIFIED).
+                guard key.info.isSymmetric, !r.multiRegion else {
+                    throw KMS.Errors.unsupportedOperationException("\(r.arn) does not support importing new key material: only single-Region symmetric encryption keys rotate imported key material.")
+                }
+                if input.keyMaterialId != nil {
+                    throw Self.validation("KeyMaterialId cannot be specified when ImportType is NEW_KEY_MATERIAL.")
+                }
+                if r.materials.contains(where: { $0.pendingRotation == true }) {
+                    throw KMS.Errors.kmsInvalidStateException("\(r.arn) already has key material pending rotation.")
+                }
+                guard !known.contains(materialId) else {
+                    throw KMS.Errors.incorrectKeyMaterialException("The key material was already imported into this key.")
+                }
+                generation.pendingRotation = true
+                r.materials.append(generation)
+            } else {
+                // EXISTING_KEY_MATERIAL: the material of one of the key's generations, imported again (after deletion or
+                // expiry, or to change its expiration).
+                if let given = input.keyMaterialId, given != materialId {
+                    throw KMS.Errors.incorrectKeyMaterialException("The key material is not the key material \(given) of this key.")
+                }
+                guard known.contains(materialId) else {
+                    throw KMS.Errors.incorrectKeyMaterialException("The key material is not the same key material that was previously imported into this key.")
+                }
+                if let i = r.materials.firstIndex(where: { $0.id == materialId }) {
+                    generation.createdAt = r.materials[i].createdAt
+                    generation.rotationType = r.materials[i].rotationType
+                    generation.pendingRotation = r.materials[i].pendingRotation
+                    generation.description = input.keyMaterialDescription ?? r.materials[i].description
+                    r.materials[i] = generation
+                } else {
+                    // A record from before generations of imported material were kept: the material was deleted.
+                    r.materials = [generation]
+                    r.currentMaterialId = materialId
+                }
             }
+            if r.currentMaterialId == materialId {
+                r.expirationModel = model.rawValue
+                r.validTo = validTo
+                if r.state == KMS.KeyState.pendingImport.rawValue { r.state = KMS.KeyState.enabled.rawValue }
+            }
+            try await save(r, addMaterial: (materialId, stored))
+            return KMS.ImportKeyMaterialResponse(keyId: r.arn, keyMaterialId: materialId)
         }
-        if r.currentMaterialId == materialId {
-            r.expirationModel = model.rawValue
-            r.validTo = validTo
-            if r.state == KMS.KeyState.pendingImport.rawValue { r.state = KMS.KeyState.enabled.rawValue }
-        }
-        try await save(r, addMaterial: (materialId, stored))
-        return KMS.ImportKeyMaterialResponse(keyId: r.arn, keyMaterialId: materialId)
     }
 
     func deleteImportedKeyMaterial(_ input: KMS.DeleteImportedKeyMaterialRequest, context c: RequestContext) async throws -> KMS.DeleteImportedKeyMaterialResponse {
-        let key = try await resolveForUpdate(input.keyId, c)
-        defer { unlock(key) }
-        try Self.requireCustomerManaged(key, c, action: "DeleteImportedKeyMaterial")
-        try Self.requireExternal(key)
-        var r = key.record
-        // One generation when KeyMaterialId names it, else all of them. The generations stay listed, marked deleted,
-        // so their material can be imported again and the key's rotation history survives.
-        let target = input.keyMaterialId ?? r.currentMaterialId
-        if let m = input.keyMaterialId, !r.materials.contains(where: { $0.id == m }) {
-            throw KMS.Errors.notFoundException("Key material \(m) is not found for \(r.arn).")
-        }
-        var removed: [String] = []
-        for i in r.materials.indices where r.materials[i].present && (input.keyMaterialId == nil || r.materials[i].id == input.keyMaterialId) {
-            if r.materials[i].pendingRotation == true {
-                // Material that never became current is simply forgotten.
+        return try await withKeyForUpdate(input.keyId, c) { key in
+            try Self.requireCustomerManaged(key, c, action: "DeleteImportedKeyMaterial")
+            try Self.requireExternal(key)
+            var r = key.record
+            // One generation when KeyMaterialId names it, else all of them. The generations stay listed, marked deleted,
+            // so their material can be imported again and the key's rotation history survives.
+            let target = input.keyMaterialId ?? r.currentMaterialId
+            if let m = input.keyMaterialId, !r.materials.contains(where: { $0.id == m }) {
+                throw KMS.Errors.notFoundException("Key material \(m) is not found for \(r.arn).")
+            }
+            var removed: [String] = []
+            for i in r.materials.indices where r.materials[i].present && (input.keyMaterialId == nil || r.materials[i].id == input.keyMaterialId) {
+                if r.materials[i].pendingRotation == true {
+                    // Material that never became current is simply forgotten.
+                    removed.append(r.materials[i].id)
+                    continue
+                }
+                r.materials[i].deleted = true
                 removed.append(r.materials[i].id)
-                continue
             }
-            r.materials[i].deleted = true
-            removed.append(r.materials[i].id)
-        }
-        r.materials.removeAll { $0.pendingRotation == true && removed.contains($0.id) }
-        if !r.hasCurrentMaterial {
-            // Without its current material the key waits for an import; ExpirationModel/ValidTo go with the material.
-            r.validTo = nil
-            r.expirationModel = nil
-            if r.state == KMS.KeyState.enabled.rawValue || r.state == KMS.KeyState.disabled.rawValue {
-                r.state = KMS.KeyState.pendingImport.rawValue
+            r.materials.removeAll { $0.pendingRotation == true && removed.contains($0.id) }
+            if !r.hasCurrentMaterial {
+                // Without its current material the key waits for an import; ExpirationModel/ValidTo go with the material.
+                r.validTo = nil
+                r.expirationModel = nil
+                if r.state == KMS.KeyState.enabled.rawValue || r.state == KMS.KeyState.disabled.rawValue {
+                    r.state = KMS.KeyState.pendingImport.rawValue
+                }
             }
+            try await save(r, removeMaterial: removed)
+            return KMS.DeleteImportedKeyMaterialResponse(keyId: r.arn, keyMaterialId: target)
         }
-        try await save(r, removeMaterial: removed)
-        return KMS.DeleteImportedKeyMaterialResponse(keyId: r.arn, keyMaterialId: target)
     }
 }

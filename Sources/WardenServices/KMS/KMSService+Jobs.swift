@@ -11,6 +11,9 @@ extension KMSService {
         public init() {}
     }
 
+    /// What one due key's step did.
+    enum DueStep: Sendable { case deleted, expired, rotated }
+
     /// Does whatever is due now. Idempotent: each step re-reads the key, so a crash or a second node repeating a run
     /// finds nothing left to do for the keys already handled.
     public func runDueWork() async throws -> JobReport {
@@ -18,24 +21,31 @@ extension KMSService {
         let nowS = now().timeIntervalSince1970
         let due = try await repository.keysDue(nowMillis: Int64(nowS * 1000))
         for k in due {
-            let name = Self.lockName(k.account, k.keyId)
-            await locks.lock(name)
-            defer { locks.unlock(name) }
-            guard let stored = try await repository.key(account: k.account, region: k.region, keyId: k.keyId) else { continue }
-            let r = try KeyRecord.decode(stored.doc)
-            switch r.state {
-            case KMS.KeyState.pendingDeletion.rawValue, KMS.KeyState.pendingReplicaDeletion.rawValue:
-                guard let d = r.deletionDate, d <= nowS else { continue }
-                try await destroy(r)
-                report.deleted += 1
-            default:
-                if let validTo = r.validTo, validTo <= nowS {
-                    try await expireImportedMaterial(r)
-                    report.expired += 1
-                } else if let next = r.rotation?.nextRotation, next <= nowS, r.rotation?.enabled == true {
-                    try await rotate(r, type: .automatic)
-                    report.rotated += 1
+            // The key's lock, as every change to it takes; the step re-reads the key under it.
+            let done = try await locks.withLock(Self.lockName(k.account, k.keyId)) { () async throws -> DueStep? in
+                guard let stored = try await repository.key(account: k.account, region: k.region, keyId: k.keyId) else { return nil }
+                let r = try KeyRecord.decode(stored.doc)
+                switch r.state {
+                case KMS.KeyState.pendingDeletion.rawValue, KMS.KeyState.pendingReplicaDeletion.rawValue:
+                    guard let d = r.deletionDate, d <= nowS else { return nil }
+                    try await destroy(r)
+                    return .deleted
+                default:
+                    if let validTo = r.validTo, validTo <= nowS {
+                        try await expireImportedMaterial(r)
+                        return .expired
+                    } else if let next = r.rotation?.nextRotation, next <= nowS, r.rotation?.enabled == true {
+                        try await rotate(r, type: .automatic)
+                        return .rotated
+                    }
+                    return nil
                 }
+            }
+            switch done {
+            case .deleted: report.deleted += 1
+            case .expired: report.expired += 1
+            case .rotated: report.rotated += 1
+            case nil: break
             }
         }
         return report

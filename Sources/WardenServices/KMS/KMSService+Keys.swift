@@ -103,18 +103,18 @@ extension KMSService {
     }
 
     private func setEnabled(_ keyId: String, _ enabled: Bool, _ c: RequestContext) async throws {
-        let key = try await resolveForUpdate(keyId, c)
-        defer { unlock(key) }
-        try Self.requireCustomerManaged(key, c, action: (enabled ? "EnableKey" : "DisableKey"))
-        var r = key.record
-        switch r.state {
-        case KMS.KeyState.enabled.rawValue, KMS.KeyState.disabled.rawValue: break
-        default: throw Self.stateError(r)
+        try await withKeyForUpdate(keyId, c) { key in
+            try Self.requireCustomerManaged(key, c, action: (enabled ? "EnableKey" : "DisableKey"))
+            var r = key.record
+            switch r.state {
+            case KMS.KeyState.enabled.rawValue, KMS.KeyState.disabled.rawValue: break
+            default: throw Self.stateError(r)
+            }
+            let target = enabled ? KMS.KeyState.enabled.rawValue : KMS.KeyState.disabled.rawValue
+            guard r.state != target else { return }
+            r.state = target
+            try await save(r)
         }
-        let target = enabled ? KMS.KeyState.enabled.rawValue : KMS.KeyState.disabled.rawValue
-        guard r.state != target else { return }
-        r.state = target
-        try await save(r)
     }
 
     func scheduleKeyDeletion(_ input: KMS.ScheduleKeyDeletionRequest, context c: RequestContext) async throws -> KMS.ScheduleKeyDeletionResponse {
@@ -122,36 +122,36 @@ extension KMSService {
         // The model allows 1–365; KMS itself holds the window to 7–30 with this text (quoted from AWS for a value of 1
         // in Skyscanner/kms-issuer#8; the same check answers 6 and 31).
         guard (7...30).contains(days) else { throw Self.validation("PendingWindowInDays must be between 7 and 30") }
-        let key = try await resolveForUpdate(input.keyId, c)
-        defer { unlock(key) }
-        try Self.requireCustomerManaged(key, c, action: "ScheduleKeyDeletion")
-        try Self.requireNotPendingDeletion(key)
-        var r = key.record
-        // KMS rounds the deletion date up to the end of the day window; the exact instant is now + days.
-        let when = now().addingTimeInterval(Double(days) * 86400)
-        // A primary multi-Region key waits for its replicas to be deleted first.
-        r.state = r.isPrimary && !(r.replicaRegions ?? []).isEmpty
-            ? KMS.KeyState.pendingReplicaDeletion.rawValue : KMS.KeyState.pendingDeletion.rawValue
-        r.deletionDate = when.timeIntervalSince1970
-        r.pendingWindowDays = days
-        try await save(r)
-        return KMS.ScheduleKeyDeletionResponse(keyId: r.arn, deletionDate: when, keyState: KMS.KeyState(rawValue: r.state),
-                                               pendingWindowInDays: days)
+        return try await withKeyForUpdate(input.keyId, c) { key in
+            try Self.requireCustomerManaged(key, c, action: "ScheduleKeyDeletion")
+            try Self.requireNotPendingDeletion(key)
+            var r = key.record
+            // KMS rounds the deletion date up to the end of the day window; the exact instant is now + days.
+            let when = now().addingTimeInterval(Double(days) * 86400)
+            // A primary multi-Region key waits for its replicas to be deleted first.
+            r.state = r.isPrimary && !(r.replicaRegions ?? []).isEmpty
+                ? KMS.KeyState.pendingReplicaDeletion.rawValue : KMS.KeyState.pendingDeletion.rawValue
+            r.deletionDate = when.timeIntervalSince1970
+            r.pendingWindowDays = days
+            try await save(r)
+            return KMS.ScheduleKeyDeletionResponse(keyId: r.arn, deletionDate: when, keyState: KMS.KeyState(rawValue: r.state),
+                                                   pendingWindowInDays: days)
+        }
     }
 
     func cancelKeyDeletion(_ input: KMS.CancelKeyDeletionRequest, context c: RequestContext) async throws -> KMS.CancelKeyDeletionResponse {
-        let key = try await resolveForUpdate(input.keyId, c)
-        defer { unlock(key) }
-        var r = key.record
-        guard r.state == KMS.KeyState.pendingDeletion.rawValue || r.state == KMS.KeyState.pendingReplicaDeletion.rawValue else {
-            // AWS's text for this case is not recorded (LocalStack's "is enabled, but the operation doesn't
-            // support such a state" is not AWS-validated); Warden's wording is kept.
-            throw KMS.Errors.kmsInvalidStateException("\(r.arn) is not pending deletion.")
+        return try await withKeyForUpdate(input.keyId, c) { key in
+            var r = key.record
+            guard r.state == KMS.KeyState.pendingDeletion.rawValue || r.state == KMS.KeyState.pendingReplicaDeletion.rawValue else {
+                // AWS's text for this case is not recorded (LocalStack's "is enabled, but the operation doesn't
+                // support such a state" is not AWS-validated); Warden's wording is kept.
+                throw KMS.Errors.kmsInvalidStateException("\(r.arn) is not pending deletion.")
+            }
+            r.state = r.hasCurrentMaterial ? KMS.KeyState.disabled.rawValue : KMS.KeyState.pendingImport.rawValue
+            r.deletionDate = nil
+            r.pendingWindowDays = nil
+            try await save(r)
+            return KMS.CancelKeyDeletionResponse(keyId: r.arn)
         }
-        r.state = r.hasCurrentMaterial ? KMS.KeyState.disabled.rawValue : KMS.KeyState.pendingImport.rawValue
-        r.deletionDate = nil
-        r.pendingWindowDays = nil
-        try await save(r)
-        return KMS.CancelKeyDeletionResponse(keyId: r.arn)
     }
 }

@@ -21,29 +21,29 @@ extension KMSService {
     }
 
     func enableKeyRotation(_ input: KMS.EnableKeyRotationRequest, context c: RequestContext) async throws -> EmptyShape {
-        let key = try await resolveForUpdate(input.keyId, c)
-        defer { unlock(key) }
-        try Self.requireCustomerManaged(key, c, action: "EnableKeyRotation")
-        try Self.requireRotatable(key)
-        let days = input.rotationPeriodInDays ?? Self.defaultRotationDays
-        var records = try await allRegions(of: key.record)
-        let next = now().addingTimeInterval(Double(days) * 86400).timeIntervalSince1970
-        for i in records.indices { records[i].rotation = .init(enabled: true, periodDays: days, nextRotation: next) }
-        try await save(records)
-        return EmptyShape()
+        return try await withKeyForUpdate(input.keyId, c) { key in
+            try Self.requireCustomerManaged(key, c, action: "EnableKeyRotation")
+            try Self.requireRotatable(key)
+            let days = input.rotationPeriodInDays ?? Self.defaultRotationDays
+            var records = try await allRegions(of: key.record)
+            let next = now().addingTimeInterval(Double(days) * 86400).timeIntervalSince1970
+            for i in records.indices { records[i].rotation = .init(enabled: true, periodDays: days, nextRotation: next) }
+            try await save(records)
+            return EmptyShape()
+        }
     }
 
     func disableKeyRotation(_ input: KMS.DisableKeyRotationRequest, context c: RequestContext) async throws -> EmptyShape {
-        let key = try await resolveForUpdate(input.keyId, c)
-        defer { unlock(key) }
-        try Self.requireCustomerManaged(key, c, action: "DisableKeyRotation")
-        try Self.requireRotatable(key)
-        var records = try await allRegions(of: key.record)
-        for i in records.indices {
-            records[i].rotation = .init(enabled: false, periodDays: records[i].rotation?.periodDays ?? Self.defaultRotationDays, nextRotation: nil)
+        return try await withKeyForUpdate(input.keyId, c) { key in
+            try Self.requireCustomerManaged(key, c, action: "DisableKeyRotation")
+            try Self.requireRotatable(key)
+            var records = try await allRegions(of: key.record)
+            for i in records.indices {
+                records[i].rotation = .init(enabled: false, periodDays: records[i].rotation?.periodDays ?? Self.defaultRotationDays, nextRotation: nil)
+            }
+            try await save(records)
+            return EmptyShape()
         }
-        try await save(records)
-        return EmptyShape()
     }
 
     func getKeyRotationStatus(_ input: KMS.GetKeyRotationStatusRequest, context c: RequestContext) async throws -> KMS.GetKeyRotationStatusResponse {
@@ -62,31 +62,31 @@ extension KMSService {
     }
 
     func rotateKeyOnDemand(_ input: KMS.RotateKeyOnDemandRequest, context c: RequestContext) async throws -> KMS.RotateKeyOnDemandResponse {
-        let key = try await resolveForUpdate(input.keyId, c)
-        defer { unlock(key) }
-        try Self.requireCustomerManaged(key, c, action: "RotateKeyOnDemand")
-        let r = key.record
-        // Recorded order: the key state first (a disabled RSA key gets DisabledException), then the key spec (an
-        // asymmetric key gets UnsupportedOperationException with no message).
-        guard r.state == KMS.KeyState.enabled.rawValue else { throw Self.stateError(r) }
-        guard key.info.isSymmetric else { throw KMS.Errors.unsupportedOperationException("") }
-        guard r.isPrimary else {
-            throw KMS.Errors.unsupportedOperationException("\(r.arn) is a replica key; rotate its primary key in \(r.primaryRegion ?? "its primary region").")
+        return try await withKeyForUpdate(input.keyId, c) { key in
+            try Self.requireCustomerManaged(key, c, action: "RotateKeyOnDemand")
+            let r = key.record
+            // Recorded order: the key state first (a disabled RSA key gets DisabledException), then the key spec (an
+            // asymmetric key gets UnsupportedOperationException with no message).
+            guard r.state == KMS.KeyState.enabled.rawValue else { throw Self.stateError(r) }
+            guard key.info.isSymmetric else { throw KMS.Errors.unsupportedOperationException("") }
+            guard r.isPrimary else {
+                throw KMS.Errors.unsupportedOperationException("\(r.arn) is a replica key; rotate its primary key in \(r.primaryRegion ?? "its primary region").")
+            }
+            // Recorded text (no trailing period). Warden keeps AWS's documented quota of 25 per key; the recording's
+            // test hit it at 10, an older quota.
+            guard (r.onDemandRotations ?? 0) < Self.maxOnDemandRotations else {
+                throw KMS.Errors.limitExceededException("The on-demand rotations limit has been reached for the given keyId. No more on-demand rotations can be performed for this key: \(r.arn)")
+            }
+            switch r.origin {
+            case KMS.OriginType.awsKms.rawValue:
+                try await rotate(r, type: .onDemand)
+            case KMS.OriginType.external.rawValue:
+                try await rotateToImported(r)
+            default:
+                throw KMS.Errors.unsupportedOperationException("\(r.arn) origin is \(r.origin) which is not valid for this operation.")
+            }
+            return KMS.RotateKeyOnDemandResponse(keyId: r.arn)
         }
-        // Recorded text (no trailing period). Warden keeps AWS's documented quota of 25 per key; the recording's
-        // test hit it at 10, an older quota.
-        guard (r.onDemandRotations ?? 0) < Self.maxOnDemandRotations else {
-            throw KMS.Errors.limitExceededException("The on-demand rotations limit has been reached for the given keyId. No more on-demand rotations can be performed for this key: \(r.arn)")
-        }
-        switch r.origin {
-        case KMS.OriginType.awsKms.rawValue:
-            try await rotate(r, type: .onDemand)
-        case KMS.OriginType.external.rawValue:
-            try await rotateToImported(r)
-        default:
-            throw KMS.Errors.unsupportedOperationException("\(r.arn) origin is \(r.origin) which is not valid for this operation.")
-        }
-        return KMS.RotateKeyOnDemandResponse(keyId: r.arn)
     }
 
     /// On-demand rotation of a key with imported material (AWS, since 2025): the material imported as

@@ -6,11 +6,12 @@ import WardenStorage
 
 public struct KMSService: Sendable {
     let store: KeyStore
-    let locks = KeyedAsyncLock()
+    let locks: ResourceLocks
     let now: @Sendable () -> Date
 
     public init(repository: KMSRepository, now: @escaping @Sendable () -> Date = { Date() }) {
         self.store = KeyStore(repository: repository)
+        self.locks = ResourceLocks(repository.db)
         self.now = now
     }
 
@@ -165,13 +166,13 @@ extension KMSService {
     /// allowed, not pending deletion), applies `change`, saves.
     func updateRecord(_ keyId: String, _ c: RequestContext, action: String, whilePendingDeletion: Bool = false,
                       _ change: (inout KeyRecord) throws -> Void) async throws {
-        let key = try await resolveForUpdate(keyId, c)
-        defer { unlock(key) }
-        try Self.requireCustomerManaged(key, c, action: action)
-        if !whilePendingDeletion { try Self.requireNotPendingDeletion(key) }
-        var r = key.record
-        try change(&r)
-        try await save(r)
+        try await withKeyForUpdate(keyId, c) { key in
+            try Self.requireCustomerManaged(key, c, action: action)
+            if !whilePendingDeletion { try Self.requireNotPendingDeletion(key) }
+            var r = key.record
+            try change(&r)
+            try await save(r)
+        }
     }
 
     /// A key ready for a cryptographic operation: Enabled, of `usage`, its algorithm allowed, with current material.

@@ -65,14 +65,28 @@ final class KeyStore: Sendable {
         return row.keyId
     }
 
+    /// Other nodes sharing the database hear of every change (set once at start-up; nil on a single node).
+    let bus = Mutex<ClusterBus?>(nil)
+
     func invalidate(account: String, region: String, keyId: String) {
+        dropKey(account: account, region: region, keyId: keyId)
+        bus.withLock { $0 }?.publish("kms-key", "\(account)/\(region)/\(keyId)")
+    }
+
+    func invalidateAliases() {
+        dropAliases()
+        bus.withLock { $0 }?.publish("kms-aliases")
+    }
+
+    /// A change on this node or another: the generation bump stops a load that raced with it from caching what it read.
+    func dropKey(account: String, region: String, keyId: String) {
         state.withLock { s in
             s.generation &+= 1
             s.keys[Slot(account: account, region: region, id: keyId)] = nil
         }
     }
 
-    func invalidateAliases() {
+    func dropAliases() {
         state.withLock { s in
             s.generation &+= 1
             s.aliases.removeAll()

@@ -154,28 +154,37 @@ extension LambdaService: FunctionInvoker {
     public func runEvents() async throws -> Int {
         let nowMs = nowMillis
         let free = eventSlots.free
-        guard free > 0 else { return 0 }
+        // A node shutting down leases no more: the events stay due, for this node after a restart or another node.
+        guard free > 0, !background.isShuttingDown else { return 0 }
         let due = try await repository.dueEvents(nowMillis: nowMs, limit: free)
         for event in due {
             // Leased for the function's longest run; a crash makes it due again then (at least once, as Lambda).
             try await repository.rescheduleEvent(seq: event.seq, attempts: event.attempts, dueAtMillis: nowMs + 960_000)
             eventSlots.take(1)
-            Task {
+            let accepted = background.submit("lambda-async-invoke") {
                 defer {
                     eventSlots.give()
                     wakeups.signal(Self.wakeKey)
                 }
                 await runEvent(event)
             }
+            guard !accepted else { continue }
+            // Refused: shutdown began since the check above. Due again at once (for another node, or this one after a
+            // restart) rather than when the lease runs out.
+            eventSlots.give()
+            try await repository.rescheduleEvent(seq: event.seq, attempts: event.attempts, dueAtMillis: nowMs)
         }
         return due.count
     }
 
     func runEvent(_ event: FunctionEvent) async {
         let doc = (try? JSONDecoder().decode(EventDoc.self, from: Data(event.doc.utf8))) ?? EventDoc(requestId: UUID().uuidString.lowercased())
-        guard let arn = ARN(event.functionArn) else { try? await repository.completeEvent(seq: event.seq); return }
-        let name = String(arn.resource.dropFirst("function:".count))
         do {
+            guard let arn = ARN(event.functionArn) else {
+                try await repository.completeEvent(seq: event.seq)
+                return
+            }
+            let name = String(arn.resource.dropFirst("function:".count))
             guard let row = try await repository.function(account: arn.account, region: arn.region, name: name),
                   let r = try? JSONDecoder().decode(FunctionRecord.self, from: Data(row.doc)) else {
                 // The function is gone: nothing left to run it.
@@ -217,6 +226,8 @@ extension LambdaService: FunctionInvoker {
             try await repository.completeEvent(seq: event.seq)
         } catch {
             // Storage failed: the lease runs out and the event comes due again.
+            background.logger.error("an asynchronous invocation could not record its outcome; it comes due again when its lease ends",
+                                    metadata: ["function": "\(event.functionArn)", "seq": "\(event.seq)", "error": "\(error)"])
         }
     }
 }

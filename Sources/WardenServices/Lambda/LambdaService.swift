@@ -26,17 +26,20 @@ public struct LambdaService: Sendable {
     public let logSink = LateLogSink()
     let logShipper: LogShipper
     let eventSlots = DeliverySlots(capacity: 64)
+    /// Asynchronous invocations and log shipping run here (a graceful shutdown waits for them).
+    let background: BackgroundTasks
 
     public init(repository: FunctionRepository, runner: (any FunctionRunner)?, enabled: Bool, dataDir: String,
                 endpoint: @escaping @Sendable () -> String,
                 buckets: BucketStore? = nil, queues: (any QueueDelivery)? = nil,
-                secretOf: @escaping @Sendable (String) async -> String? = { _ in nil },
+                secretOf: @escaping @Sendable (String) async -> String? = { _ in nil }, background: BackgroundTasks,
                 now: @escaping @Sendable () -> Date = { Date() }) {
         self.repository = repository
         self.runner = runner
         self.enabled = enabled
         self.codeRoot = URL(fileURLWithPath: dataDir).appendingPathComponent("functions")
-        self.logShipper = LogShipper(sink: logSink)
+        self.background = background
+        self.logShipper = LogShipper(sink: logSink, background: background)
         self.endpoint = endpoint
         self.buckets = buckets
         self.queues = queues
@@ -171,8 +174,7 @@ extension LambdaService {
         } else if let bucket = s3Bucket, let key = s3Key {
             guard let buckets else { throw Self.invalid("Code from S3 needs Warden's bucket store.") }
             do {
-                let object = try await buckets.headObject(bucket: bucket, key: key, account: c.account)
-                zip = try await buckets.read(object, requestId: c.requestId)
+                zip = try await buckets.currentBody(bucket: bucket, key: key, account: c.account, requestId: c.requestId)
             } catch let e as AWSError where e.status == 404 || e.status == 403 {
                 throw Self.invalid("Error occurred while GetObject. S3 Error Code: \(e.code). S3 Error Message: \(e.message)")
             }
@@ -297,40 +299,48 @@ extension LambdaService {
 
     func updateFunctionCode(_ input: Lambda.UpdateFunctionCodeRequest, context c: RequestContext) async throws -> Lambda.FunctionConfiguration {
         if input.publish == true { throw Self.invalid("Publishing versions is not implemented by Warden yet.") }
-        var (row, r) = try await load(input.functionName, c)
-        try checkRevision(input.revisionId, r)
-        let (zip, sha) = try await code(input.zipFile, s3Bucket: input.s3Bucket, s3Key: input.s3Key, c)
-        if input.dryRun == true { return configuration(row, r, c) }
-        r.codeSha256 = sha
-        r.codeSize = Int64(zip.count)
-        r.lastModified = Self.lastModified(now())
-        r.revisionId = UUID().uuidString.lowercased()
-        try await save(row, r, code: zip)
-        row.doc = Array(try JSONEncoder().encode(r))
-        await runner?.retire(functionArn: Self.functionArn(c, row.name))
-        return configuration(row, r, c)
+        // The running instances retire after the lock is released.
+        let (config, changed) = try await withFunction(input.functionName, c) { (row, r) async throws -> (Lambda.FunctionConfiguration, String?) in
+            var (row, r) = (row, r)
+            try checkRevision(input.revisionId, r)
+            let (zip, sha) = try await code(input.zipFile, s3Bucket: input.s3Bucket, s3Key: input.s3Key, c)
+            if input.dryRun == true { return (configuration(row, r, c), nil) }
+            r.codeSha256 = sha
+            r.codeSize = Int64(zip.count)
+            r.lastModified = Self.lastModified(now())
+            r.revisionId = UUID().uuidString.lowercased()
+            try await save(row, r, code: zip)
+            row.doc = Array(try JSONEncoder().encode(r))
+            return (configuration(row, r, c), Self.functionArn(c, row.name))
+        }
+        if let changed { await runner?.retire(functionArn: changed) }
+        return config
     }
 
     func updateFunctionConfiguration(_ input: Lambda.UpdateFunctionConfigurationRequest,
                                      context c: RequestContext) async throws -> Lambda.FunctionConfiguration {
-        var (row, r) = try await load(input.functionName, c)
-        try checkRevision(input.revisionId, r)
-        if let v = input.role { r.role = v }
-        if let v = input.description { r.description = v }
-        if let v = input.timeout { r.timeout = v }
-        if let v = input.memorySize { r.memorySize = v }
-        if let env = input.environment { r.environment = try Self.checkEnvironment(env) ?? [:] }
-        if let dl = input.deadLetterConfig { r.deadLetterTarget = dl.targetArn.flatMap { $0.isEmpty ? nil : $0 } }
-        let runtime = input.runtime ?? r.runtime
-        let handler = input.handler ?? r.handler
-        r.runtime = try Self.checkRuntime(runtime, handler: handler)
-        r.handler = handler
-        r.lastModified = Self.lastModified(now())
-        r.revisionId = UUID().uuidString.lowercased()
-        try await save(row, r)
-        row.doc = Array(try JSONEncoder().encode(r))
-        await runner?.retire(functionArn: Self.functionArn(c, row.name))
-        return configuration(row, r, c)
+        // The running instances retire after the lock is released.
+        let (config, arn) = try await withFunction(input.functionName, c) { (row, r) async throws -> (Lambda.FunctionConfiguration, String) in
+            var (row, r) = (row, r)
+            try checkRevision(input.revisionId, r)
+            if let v = input.role { r.role = v }
+            if let v = input.description { r.description = v }
+            if let v = input.timeout { r.timeout = v }
+            if let v = input.memorySize { r.memorySize = v }
+            if let env = input.environment { r.environment = try Self.checkEnvironment(env) ?? [:] }
+            if let dl = input.deadLetterConfig { r.deadLetterTarget = dl.targetArn.flatMap { $0.isEmpty ? nil : $0 } }
+            let runtime = input.runtime ?? r.runtime
+            let handler = input.handler ?? r.handler
+            r.runtime = try Self.checkRuntime(runtime, handler: handler)
+            r.handler = handler
+            r.lastModified = Self.lastModified(now())
+            r.revisionId = UUID().uuidString.lowercased()
+            try await save(row, r)
+            row.doc = Array(try JSONEncoder().encode(r))
+            return (configuration(row, r, c), Self.functionArn(c, row.name))
+        }
+        await runner?.retire(functionArn: arn)
+        return config
     }
 
     func deleteFunction(_ input: Lambda.DeleteFunctionRequest, context c: RequestContext) async throws -> Lambda.DeleteFunctionResponse {
@@ -351,58 +361,61 @@ extension LambdaService {
 
     func addPermission(_ input: Lambda.AddPermissionRequest, context c: RequestContext) async throws -> Lambda.AddPermissionResponse {
         if let q = input.qualifier, q != "$LATEST" { throw Self.invalid("Qualifiers are not implemented by Warden yet.") }
-        let (row, r0) = try await load(input.functionName, c)
-        var r = r0
-        try checkRevision(input.revisionId, r)
-        guard input.action.hasPrefix("lambda:") else { throw Self.invalid("The action must be a Lambda action (lambda:InvokeFunction).") }
-        if r.statements.contains(where: { (try? JSONParser.parse(Array($0.utf8)))?["Sid"]?.stringValue == input.statementId }) {
-            throw Lambda.Errors.resourceConflictException("The statement id (\(input.statementId)) provided already exists. Please provide a new statement id, or remove the existing statement.")
-        }
-        var statement = JSONObjectWriter()
-        statement.field("Sid", input.statementId)
-        statement.field("Effect", "Allow")
-        let principal = input.principal
-        statement.object("Principal") { p in
-            if principal.hasSuffix(".amazonaws.com") {
-                p.field("Service", principal)
-            } else if principal.allSatisfy(\.isNumber), principal.count == 12 {
-                p.field("AWS", "arn:\(c.partition.rawValue):iam::\(principal):root")
-            } else {
-                p.field("AWS", principal)
+        return try await withFunction(input.functionName, c) { row, r0 in
+            var r = r0
+            try checkRevision(input.revisionId, r)
+            guard input.action.hasPrefix("lambda:") else { throw Self.invalid("The action must be a Lambda action (lambda:InvokeFunction).") }
+            if r.statements.contains(where: { (try? JSONParser.parse(Array($0.utf8)))?["Sid"]?.stringValue == input.statementId }) {
+                throw Lambda.Errors.resourceConflictException("The statement id (\(input.statementId)) provided already exists. Please provide a new statement id, or remove the existing statement.")
             }
-        }
-        statement.field("Action", input.action)
-        statement.field("Resource", Self.functionArn(c, row.name))
-        var conditions: [(String, String, String)] = []
-        if let a = input.sourceAccount { conditions.append(("StringEquals", "AWS:SourceAccount", a)) }
-        if let a = input.sourceArn { conditions.append(("ArnLike", "AWS:SourceArn", a)) }
-        if !conditions.isEmpty {
-            statement.object("Condition") { cond in
-                for op in ["StringEquals", "ArnLike"] {
-                    let mine = conditions.filter { $0.0 == op }
-                    if !mine.isEmpty { cond.object(op) { o in for (_, k, v) in mine { o.field(k, v) } } }
+            var statement = JSONObjectWriter()
+            statement.field("Sid", input.statementId)
+            statement.field("Effect", "Allow")
+            let principal = input.principal
+            statement.object("Principal") { p in
+                if principal.hasSuffix(".amazonaws.com") {
+                    p.field("Service", principal)
+                } else if principal.allSatisfy(\.isNumber), principal.count == 12 {
+                    p.field("AWS", "arn:\(c.partition.rawValue):iam::\(principal):root")
+                } else {
+                    p.field("AWS", principal)
                 }
             }
+            statement.field("Action", input.action)
+            statement.field("Resource", Self.functionArn(c, row.name))
+            var conditions: [(String, String, String)] = []
+            if let a = input.sourceAccount { conditions.append(("StringEquals", "AWS:SourceAccount", a)) }
+            if let a = input.sourceArn { conditions.append(("ArnLike", "AWS:SourceArn", a)) }
+            if !conditions.isEmpty {
+                statement.object("Condition") { cond in
+                    for op in ["StringEquals", "ArnLike"] {
+                        let mine = conditions.filter { $0.0 == op }
+                        if !mine.isEmpty { cond.object(op) { o in for (_, k, v) in mine { o.field(k, v) } } }
+                    }
+                }
+            }
+            let text = String(decoding: statement.finish(), as: UTF8.self)
+            r.statements.append(text)
+            guard Self.policyDocument(r.statements).utf8.count <= 20_480 else {
+                throw Lambda.Errors.policyLengthExceededException("The final policy size (\(Self.policyDocument(r.statements).utf8.count)) is bigger than the limit (20480).")
+            }
+            r.revisionId = UUID().uuidString.lowercased()
+            try await save(row, r)
+            return Lambda.AddPermissionResponse(statement: text)
         }
-        let text = String(decoding: statement.finish(), as: UTF8.self)
-        r.statements.append(text)
-        guard Self.policyDocument(r.statements).utf8.count <= 20_480 else {
-            throw Lambda.Errors.policyLengthExceededException("The final policy size (\(Self.policyDocument(r.statements).utf8.count)) is bigger than the limit (20480).")
-        }
-        r.revisionId = UUID().uuidString.lowercased()
-        try await save(row, r)
-        return Lambda.AddPermissionResponse(statement: text)
     }
 
     func removePermission(_ input: Lambda.RemovePermissionRequest, context c: RequestContext) async throws -> EmptyShape {
-        var (row, r) = try await load(input.functionName, c)
-        try checkRevision(input.revisionId, r)
-        guard let i = r.statements.firstIndex(where: { (try? JSONParser.parse(Array($0.utf8)))?["Sid"]?.stringValue == input.statementId }) else {
-            throw Lambda.Errors.resourceNotFoundException("Statement \(input.statementId) is not found in resource policy.")
+        try await withFunction(input.functionName, c) { row, r0 in
+            var r = r0
+            try checkRevision(input.revisionId, r)
+            guard let i = r.statements.firstIndex(where: { (try? JSONParser.parse(Array($0.utf8)))?["Sid"]?.stringValue == input.statementId }) else {
+                throw Lambda.Errors.resourceNotFoundException("Statement \(input.statementId) is not found in resource policy.")
+            }
+            r.statements.remove(at: i)
+            r.revisionId = UUID().uuidString.lowercased()
+            try await save(row, r)
         }
-        r.statements.remove(at: i)
-        r.revisionId = UUID().uuidString.lowercased()
-        try await save(row, r)
         return EmptyShape()
     }
 
@@ -422,22 +435,28 @@ extension LambdaService {
     }
 
     func tagResource(_ input: Lambda.TagResourceRequest, context c: RequestContext) async throws -> EmptyShape {
-        var (row, r) = try await taggedFunction(input.resource, c)
-        for (k, v) in input.tags {
-            guard (1...128).contains(k.utf8.count), v.utf8.count <= 256, !k.lowercased().hasPrefix("aws:") else {
-                throw Self.invalid("Invalid tag: \(k)")
+        _ = try await taggedFunction(input.resource, c)
+        try await withFunction(input.resource, c) { row, r0 in
+            var r = r0
+            for (k, v) in input.tags {
+                guard (1...128).contains(k.utf8.count), v.utf8.count <= 256, !k.lowercased().hasPrefix("aws:") else {
+                    throw Self.invalid("Invalid tag: \(k)")
+                }
+                r.tags[k] = v
             }
-            r.tags[k] = v
+            guard r.tags.count <= 50 else { throw Self.invalid("Number of tags exceeds resource tag limit.") }
+            try await save(row, r)
         }
-        guard r.tags.count <= 50 else { throw Self.invalid("Number of tags exceeds resource tag limit.") }
-        try await save(row, r)
         return EmptyShape()
     }
 
     func untagResource(_ input: Lambda.UntagResourceRequest, context c: RequestContext) async throws -> EmptyShape {
-        var (row, r) = try await taggedFunction(input.resource, c)
-        for k in input.tagKeys { r.tags[k] = nil }
-        try await save(row, r)
+        _ = try await taggedFunction(input.resource, c)
+        try await withFunction(input.resource, c) { row, r0 in
+            var r = r0
+            for k in input.tagKeys { r.tags[k] = nil }
+            try await save(row, r)
+        }
         return EmptyShape()
     }
 

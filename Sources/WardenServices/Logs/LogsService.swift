@@ -137,11 +137,13 @@ public struct LogsService: Sendable {
     }
 
     func deleteLogGroup(_ input: L.DeleteLogGroupRequest, context c: RequestContext) async throws -> EmptyShape {
-        let (_, doc) = try await group(input.logGroupName, c)
-        if doc.deletionProtection == true {
-            throw L.Errors.operationAbortedException("Deletion protection is enabled for the log group.")
+        try await repository.db.withLock(Self.groupLock(c.account, c.region, input.logGroupName)) {
+            let (_, doc) = try await group(input.logGroupName, c)
+            if doc.deletionProtection == true {
+                throw L.Errors.operationAbortedException("Deletion protection is enabled for the log group.")
+            }
+            guard try await repository.deleteGroup(account: c.account, region: c.region, name: input.logGroupName) else { throw Self.groupMissing() }
         }
-        guard try await repository.deleteGroup(account: c.account, region: c.region, name: input.logGroupName) else { throw Self.groupMissing() }
         return EmptyShape()
     }
 
@@ -177,16 +179,12 @@ public struct LogsService: Sendable {
         guard Self.retentionDays.contains(input.retentionInDays) else {
             throw Self.invalid("1 validation error detected: Value '\(input.retentionInDays)' at 'retentionInDays' failed to satisfy constraint: Member must satisfy enum value set: [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]")
         }
-        var (_, doc) = try await group(input.logGroupName, c)
-        doc.retentionDays = input.retentionInDays
-        try await save(doc, input.logGroupName, c)
+        try await changeGroup(input.logGroupName, c) { doc in doc.retentionDays = input.retentionInDays }
         return EmptyShape()
     }
 
     func deleteRetentionPolicy(_ input: L.DeleteRetentionPolicyRequest, context c: RequestContext) async throws -> EmptyShape {
-        var (_, doc) = try await group(input.logGroupName, c)
-        doc.retentionDays = nil
-        try await save(doc, input.logGroupName, c)
+        try await changeGroup(input.logGroupName, c) { doc in doc.retentionDays = nil }
         return EmptyShape()
     }
 
@@ -445,19 +443,19 @@ public struct LogsService: Sendable {
             }
             guard (t.dimensions ?? [:]).count <= 3 else { throw Self.invalid("A metric transformation can have up to 3 dimensions.") }
         }
-        var (_, doc) = try await group(input.logGroupName, c)
         let transformations = input.metricTransformations.map {
             TransformationDoc(metricName: $0.metricName, namespace: $0.metricNamespace, value: $0.metricValue, defaultValue: $0.defaultValue,
                               dimensions: $0.dimensions, unit: $0.unit?.rawValue)
         }
         let f = MetricFilterDoc(name: input.filterName, pattern: input.filterPattern, transformations: transformations, createdMillis: nowMillis)
-        if let i = doc.metricFilters.firstIndex(where: { $0.name == input.filterName }) {
-            doc.metricFilters[i] = f
-        } else {
-            guard doc.metricFilters.count < 100 else { throw L.Errors.limitExceededException("Resource limit exceeded.") }
-            doc.metricFilters.append(f)
+        try await changeGroup(input.logGroupName, c) { doc in
+            if let i = doc.metricFilters.firstIndex(where: { $0.name == input.filterName }) {
+                doc.metricFilters[i] = f
+            } else {
+                guard doc.metricFilters.count < 100 else { throw L.Errors.limitExceededException("Resource limit exceeded.") }
+                doc.metricFilters.append(f)
+            }
         }
-        try await save(doc, input.logGroupName, c)
         return EmptyShape()
     }
 
@@ -492,12 +490,12 @@ public struct LogsService: Sendable {
     }
 
     func deleteMetricFilter(_ input: L.DeleteMetricFilterRequest, context c: RequestContext) async throws -> EmptyShape {
-        var (_, doc) = try await group(input.logGroupName, c)
-        guard let i = doc.metricFilters.firstIndex(where: { $0.name == input.filterName }) else {
-            throw L.Errors.resourceNotFoundException("The specified metric filter does not exist.")
+        try await changeGroup(input.logGroupName, c) { doc in
+            guard let i = doc.metricFilters.firstIndex(where: { $0.name == input.filterName }) else {
+                throw L.Errors.resourceNotFoundException("The specified metric filter does not exist.")
+            }
+            doc.metricFilters.remove(at: i)
         }
-        doc.metricFilters.remove(at: i)
-        try await save(doc, input.logGroupName, c)
         return EmptyShape()
     }
 
@@ -522,16 +520,16 @@ public struct LogsService: Sendable {
             throw Self.invalid("Warden delivers subscription filters to functions (a Lambda function ARN).")
         }
         guard functions != nil else { throw Self.invalid("Functions are not available.") }
-        var (_, doc) = try await group(input.logGroupName, c)
         let s = SubscriptionDoc(name: input.filterName, pattern: input.filterPattern, destinationArn: input.destinationArn, roleArn: input.roleArn,
                                 distribution: input.distribution?.rawValue, createdMillis: nowMillis)
-        if let i = doc.subscriptions.firstIndex(where: { $0.name == input.filterName }) {
-            doc.subscriptions[i] = s
-        } else {
-            guard doc.subscriptions.count < 2 else { throw L.Errors.limitExceededException("Resource limit exceeded.") }
-            doc.subscriptions.append(s)
+        try await changeGroup(input.logGroupName, c) { doc in
+            if let i = doc.subscriptions.firstIndex(where: { $0.name == input.filterName }) {
+                doc.subscriptions[i] = s
+            } else {
+                guard doc.subscriptions.count < 2 else { throw L.Errors.limitExceededException("Resource limit exceeded.") }
+                doc.subscriptions.append(s)
+            }
         }
-        try await save(doc, input.logGroupName, c)
         return EmptyShape()
     }
 
@@ -548,23 +546,23 @@ public struct LogsService: Sendable {
     }
 
     func deleteSubscriptionFilter(_ input: L.DeleteSubscriptionFilterRequest, context c: RequestContext) async throws -> EmptyShape {
-        var (_, doc) = try await group(input.logGroupName, c)
-        guard let i = doc.subscriptions.firstIndex(where: { $0.name == input.filterName }) else {
-            throw L.Errors.resourceNotFoundException("The specified subscription filter does not exist.")
+        try await changeGroup(input.logGroupName, c) { doc in
+            guard let i = doc.subscriptions.firstIndex(where: { $0.name == input.filterName }) else {
+                throw L.Errors.resourceNotFoundException("The specified subscription filter does not exist.")
+            }
+            doc.subscriptions.remove(at: i)
         }
-        doc.subscriptions.remove(at: i)
-        try await save(doc, input.logGroupName, c)
         return EmptyShape()
     }
 
     // MARK: tags
 
     func retag(_ name: String, _ c: RequestContext, add: [String: String] = [:], remove: [String] = []) async throws {
-        var (_, doc) = try await group(name, c)
-        for k in remove { doc.tags[k] = nil }
-        doc.tags.merge(add) { $1 }
-        guard doc.tags.count <= 50 else { throw L.Errors.tooManyTagsException("A resource can have up to 50 tags.") }
-        try await save(doc, name, c)
+        try await changeGroup(name, c) { doc in
+            for k in remove { doc.tags[k] = nil }
+            doc.tags.merge(add) { $1 }
+            guard doc.tags.count <= 50 else { throw L.Errors.tooManyTagsException("A resource can have up to 50 tags.") }
+        }
     }
 
     static func groupOfArn(_ arn: String) throws(AWSError) -> String {
@@ -634,9 +632,10 @@ extension LogsService: LogSink {
     }
 }
 
-/// Writes log events off the caller's path: callers hand lines over and return; one task at a time drains what has
-/// gathered over 100 ms, a write per stream, so many invocations cost a few writes rather than one each. Lines handed
-/// over in the moments before a crash can be lost (the work they describe is not).
+/// Writes log events off the caller's path: callers hand lines over and return; one task at a time (on the node's
+/// BackgroundTasks) drains what has gathered over 100 ms, a write per stream, so many invocations cost a few writes
+/// rather than one each. Lines handed over in the moments before a crash can be lost (the work they describe is not),
+/// and so can lines handed over once the node is shutting down (logged with their count).
 public final class LogShipper: Sendable {
     struct Key: Hashable { var account, region, group, stream: String }
     struct State {
@@ -644,9 +643,13 @@ public final class LogShipper: Sendable {
         var draining = false
     }
     let sink: any LogSink
+    let background: BackgroundTasks
     let state = Mutex(State())
 
-    public init(sink: any LogSink) { self.sink = sink }
+    public init(sink: any LogSink, background: BackgroundTasks) {
+        self.sink = sink
+        self.background = background
+    }
 
     public func ship(account: String, region: String, group: String, stream: String, events: [(timestamp: Int64, message: String)]) {
         let start = state.withLock { s -> Bool in
@@ -654,12 +657,22 @@ public final class LogShipper: Sendable {
             defer { s.draining = true }
             return !s.draining
         }
-        if start { Task { await self.drain() } }
+        guard start, !background.submit("log-shipper", { await self.drain() }) else { return }
+        // Refused: the node is shutting down (after its last drain ended). Nothing will write these lines.
+        let lost = state.withLock { s -> Int in
+            defer {
+                s.pending = [:]
+                s.draining = false
+            }
+            return s.pending.values.reduce(0) { $0 + $1.count }
+        }
+        background.logger.warning("function log lines handed over during shutdown were dropped", metadata: ["lines": "\(lost)"])
     }
 
     func drain() async {
         while true {
-            // Let lines gather for a moment: sequential invocations then share a write too.
+            // Let lines gather for a moment: sequential invocations then share a write too. (A cancelled sleep only
+            // shortens the wait.)
             try? await Task.sleep(for: .milliseconds(100))
             let batch = state.withLock { s -> [Key: [(timestamp: Int64, message: String)]] in
                 defer { s.pending = [:] }
@@ -668,8 +681,13 @@ public final class LogShipper: Sendable {
             }
             if batch.isEmpty { return }
             for (k, events) in batch {
-                try? await sink.write(account: k.account, region: k.region, group: k.group, stream: k.stream, events: events,
-                                      createGroup: true, cursor: nil)
+                do {
+                    try await sink.write(account: k.account, region: k.region, group: k.group, stream: k.stream, events: events,
+                                         createGroup: true, cursor: nil)
+                } catch {
+                    background.logger.error("function log lines could not be written", metadata: [
+                        "logGroup": "\(k.group)", "logStream": "\(k.stream)", "lines": "\(events.count)", "error": "\(error)"])
+                }
             }
         }
     }

@@ -1,5 +1,5 @@
-// The S3-compatible bucket store trails deliver into: bucket and object rows in storage, object bytes in files under
-// the data directory, written atomically (temp file, fsync, rename, fsync of the directory) before the row commits.
+// The S3-compatible bucket store trails deliver into: bucket rows, object rows and object bodies all in storage (an
+// object's row and body commit in one transaction), so every node sharing the database serves every object.
 import Crypto
 import Foundation
 import WardenCore
@@ -16,7 +16,7 @@ public struct ObjectMeta: Codable, Sendable, Equatable {
     /// `x-amz-meta-*` pairs, names lowercased without the prefix, in the order given.
     public var userMetadata: [[String]]
     public var checksumCRC32: String?
-    /// SSE-KMS: the key's ARN and the data key's KMS ciphertext (base64); the file holds nonce | ciphertext | tag.
+    /// SSE-KMS: the key's ARN and the data key's KMS ciphertext (base64); the stored body is nonce | ciphertext | tag.
     public var sseKmsKeyArn: String?
     public var sseDataKey: String?
 
@@ -50,29 +50,24 @@ public struct SSEKMSRequest: Sendable {
     }
 }
 
+/// A read found the object's body gone because a put replaced the object after its row was read; reading the object
+/// again (row, then body) gets the new version.
+public struct ObjectReplaced: Error, Sendable {
+    public init() {}
+}
+
 public struct BucketStore: Sendable {
     let repository: BucketRepository
     let keys: (any DataKeyProvider)?
-    /// `DATA/s3`: `objects/` holds one file per object version written, `tmp/` the files being written.
-    let root: String
     let now: @Sendable () -> Date
 
     static let maxUserMetadataBytes = 2048
 
-    public init(repository: BucketRepository, dataDir: String, keys: (any DataKeyProvider)? = nil,
-                now: @escaping @Sendable () -> Date = { Date() }) throws {
+    public init(repository: BucketRepository, keys: (any DataKeyProvider)? = nil, now: @escaping @Sendable () -> Date = { Date() }) {
         self.repository = repository
         self.keys = keys
-        self.root = (dataDir as NSString).appendingPathComponent("s3")
         self.now = now
-        for dir in ["objects", "tmp"] {
-            try FileManager.default.createDirectory(atPath: (root as NSString).appendingPathComponent(dir),
-                                                    withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        }
     }
-
-    var objectsDir: String { (root as NSString).appendingPathComponent("objects") }
-    func path(of file: String) -> String { (objectsDir as NSString).appendingPathComponent(file) }
 
     // MARK: errors (S3's codes and messages)
 
@@ -241,23 +236,13 @@ public struct BucketStore: Sendable {
             // As in S3, an SSE-KMS object's ETag is not the MD5 of its data.
             etag = Array(Insecure.MD5.hash(data: stored))
         }
-        let fileName = TimeOrderedID.make()
-        try DurableFile.write(stored, to: path(of: fileName), tempDir: (root as NSString).appendingPathComponent("tmp"))
         let doc = String(decoding: try JSONEncoder().encode(meta), as: UTF8.self)
+        // A new data id per version written: a reader holding the old row never reads the new body under old headers.
         let row = ObjectRow(bucket: bucket, key: key, size: Int64(body.count), etag: "\"\(Hex.encode(etag))\"",
-                            lastModifiedMillis: Int64(now().timeIntervalSince1970 * 1000), fileName: fileName, doc: doc)
-        let outcome: (stored: Bool, replacedFile: String?)
-        do {
-            outcome = try await repository.putObject(row)
-        } catch {
-            try? FileManager.default.removeItem(atPath: path(of: fileName))
-            throw error
-        }
-        guard outcome.stored else {
-            try? FileManager.default.removeItem(atPath: path(of: fileName))
-            throw Self.noSuchBucket(bucket)
-        }
-        if let old = outcome.replacedFile { try? FileManager.default.removeItem(atPath: path(of: old)) }
+                            lastModifiedMillis: Int64(now().timeIntervalSince1970 * 1000), fileName: TimeOrderedID.make(), doc: doc)
+        // Row and body commit together (the body of a replaced version is deleted in the same transaction): a 2xx
+        // means both are durable, and nothing is left behind by a failure or a replacement.
+        guard try await repository.putObject(row, data: stored) else { throw Self.noSuchBucket(bucket) }
         return StoredObject(row: row, meta: meta)
     }
 
@@ -270,18 +255,14 @@ public struct BucketStore: Sendable {
 
     /// The object's bytes in `range` (whole object when nil); SSE-KMS objects are decrypted through KMS in the key's
     /// account and region.
+    /// Throws `ObjectReplaced` when a put replaced the object since `object` was read, NoSuchKey when it was deleted.
     public func read(_ object: StoredObject, range: Range<Int64>? = nil, requestId: String = "") async throws -> [UInt8] {
-        guard let handle = FileHandle(forReadingAtPath: path(of: object.row.fileName)) else {
-            throw AWSError.internalFailure("The object's data is missing.")
-        }
-        defer { try? handle.close() }
-        let r = range ?? 0..<object.row.size
+        let r = (range ?? 0..<object.row.size).clamped(to: 0..<object.row.size)
         guard let keyArn = object.meta.sseKmsKeyArn, let wrapped = object.meta.sseDataKey.flatMap({ Data(base64Encoded: $0) }) else {
-            try handle.seek(toOffset: UInt64(r.lowerBound))
-            return Array(try handle.read(upToCount: Int(r.upperBound - r.lowerBound)) ?? Data())
+            return try await body(of: object.row, range: r)
         }
         guard let keys, let arn = ARN(keyArn) else { throw AWSError.internalFailure("The object's key is not available.") }
-        let sealed = Array(try handle.readToEnd() ?? Data())
+        let sealed = try await body(of: object.row, range: nil)
         let objectArn = Self.objectARN(arn.partition.rawValue, object.row.bucket, object.row.key)
         let kmsContext = RequestContext(requestId: requestId, account: arn.account, region: arn.region, principal: nil,
                                         sourceIP: "", userAgent: "s3.amazonaws.com", receivedAt: now(), tls: nil)
@@ -296,11 +277,30 @@ public struct BucketStore: Sendable {
         return Array(plain[Int(r.lowerBound)..<Int(r.upperBound)])
     }
 
+    /// The whole current body of an object (its row and body read again if a put replaces it meanwhile).
+    public func currentBody(bucket: String, key: String, account: String, requestId: String = "") async throws -> [UInt8] {
+        for _ in 0..<3 {
+            do {
+                return try await read(try await headObject(bucket: bucket, key: key, account: account), requestId: requestId)
+            } catch is ObjectReplaced {
+                continue
+            }
+        }
+        throw AWSError.internalFailure("The object kept changing while it was read.")
+    }
+
+    /// The stored bytes of the version `row` names (sealed ones for SSE-KMS).
+    func body(of row: ObjectRow, range: Range<Int64>?) async throws -> [UInt8] {
+        if let bytes = try await repository.objectData(row.fileName, range: range) { return bytes }
+        // The body is written and deleted with its row, so it is missing only when the row changed after it was read.
+        guard let current = try await repository.object(bucket: row.bucket, key: row.key) else { throw Self.noSuchKey() }
+        guard current.fileName == row.fileName else { throw ObjectReplaced() }
+        throw AWSError.internalFailure("The object's data is missing.")
+    }
+
     public func deleteObject(bucket: String, key: String, account: String) async throws {
         _ = try await ownedBucket(bucket, account: account)
-        if let file = try await repository.deleteObject(bucket: bucket, key: key) {
-            try? FileManager.default.removeItem(atPath: path(of: file))
-        }
+        try await repository.deleteObject(bucket: bucket, key: key)
     }
 
     /// A listing page: keys under `prefix` after `after`, rolled up at `delimiter`, at most `maxKeys` entries.
@@ -344,51 +344,6 @@ public struct BucketStore: Sendable {
                 from = nil
             }
             if !jumped && rows.count <= maxKeys { return out }
-        }
-    }
-
-    /// Removes object files no row references (left by a crash between writing a file and committing its row).
-    public func sweepOrphans() async throws -> Int {
-        let live = try await repository.allFileNames()
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: objectsDir)) ?? []
-        var removed = 0
-        for f in files where !live.contains(f) {
-            try? FileManager.default.removeItem(atPath: path(of: f))
-            removed += 1
-        }
-        for f in (try? FileManager.default.contentsOfDirectory(atPath: (root as NSString).appendingPathComponent("tmp"))) ?? [] {
-            try? FileManager.default.removeItem(atPath: ((root as NSString).appendingPathComponent("tmp") as NSString).appendingPathComponent(f))
-        }
-        return removed
-    }
-}
-
-/// Whole-file writes that survive a crash: write to a temp file, fsync it, rename into place, fsync the directory.
-enum DurableFile {
-    static func write(_ bytes: [UInt8], to path: String, tempDir: String) throws {
-        let tmp = (tempDir as NSString).appendingPathComponent(TimeOrderedID.make())
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        guard fd >= 0 else { throw StorageError("cannot create \(tmp): errno \(errno)") }
-        var ok = true
-        bytes.withUnsafeBytes { buf in
-            guard let base = buf.baseAddress else { return }
-            var off = 0
-            while off < buf.count {
-                let n = Foundation.write(fd, base + off, buf.count - off)
-                if n <= 0 { ok = false; return }
-                off += n
-            }
-        }
-        if fsync(fd) != 0 { ok = false }
-        close(fd)
-        guard ok, rename(tmp, path) == 0 else {
-            unlink(tmp)
-            throw StorageError("cannot write \(path): errno \(errno)")
-        }
-        let dir = open((path as NSString).deletingLastPathComponent, O_RDONLY)
-        if dir >= 0 {
-            fsync(dir)
-            close(dir)
         }
     }
 }

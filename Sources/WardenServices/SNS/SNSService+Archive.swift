@@ -154,14 +154,17 @@ extension SNSService {
 
     // MARK: replay
 
-    /// Starts (or resumes) a subscription's replay in the background, once per process.
+    /// Starts (or resumes) a subscription's replay on the node's BackgroundTasks, once per process.
     func startReplay(_ subscriptionArn: String) {
         let fresh = archiveState.running.withLock { $0.insert(subscriptionArn).inserted }
         guard fresh else { return }
-        Task {
+        let accepted = background.submit("sns-replay") {
             defer { _ = archiveState.running.withLock { $0.remove(subscriptionArn) } }
             await runReplay(subscriptionArn)
         }
+        // Refused only while the node shuts down: the replay's progress is stored (Pending or Replaying), and
+        // `resumeReplays` carries it on at the next start.
+        if !accepted { _ = archiveState.running.withLock { $0.remove(subscriptionArn) } }
     }
 
     /// Resumes replays a stopped process left unfinished (called once at start-up).
@@ -174,12 +177,12 @@ extension SNSService {
     }
 
     /// Re-renders archived messages in the policy's window for one subscription and queues them, a page at a time,
-    /// recording progress so that a restart resumes where it stopped.
+    /// recording progress so that a restart resumes where it stopped. A graceful shutdown stops it between pages.
     func runReplay(_ subscriptionArn: String) async {
         do {
-            while true {
+            while !background.isShuttingDown && !Task.isCancelled {
                 guard let row = try await repository.subscription(arn: subscriptionArn),
-                      var sub = try? SubscriptionRecord.decode(row.doc), var progress = sub.replay,
+                      let sub = try? SubscriptionRecord.decode(row.doc), var progress = sub.replay,
                       let policy = sub.attributes["ReplayPolicy"], let window = try? ReplayWindow(policy),
                       progress.status == "Pending" || progress.status == "Replaying",
                       let arn = ARN(sub.topicArn),
@@ -207,27 +210,35 @@ extension SNSService {
                 // a replay replaced meanwhile (a new ReplayPolicy) writes nothing.
                 progress.status = page.count < 200 ? "Completed" : "Replaying"
                 progress.cursor = page.last?.seq ?? progress.cursor
-                await locks.lock(subscriptionArn)
-                defer { locks.unlock(subscriptionArn) }
-                guard let current = try await repository.subscription(arn: subscriptionArn),
-                      var latest = try? SubscriptionRecord.decode(current.doc),
-                      latest.replay?.startedAtMillis == sub.replay?.startedAtMillis else { return }
-                latest.replay = progress
-                sub = latest
-                var updated = current
-                updated.doc = latest.encoded()
-                guard try await repository.enqueueReplay(items, subscription: updated, dueAtMillis: nowMillis) else { return }
-                if !items.isEmpty { wakeups.signal(Self.wakeKey) }
-                if progress.status == "Completed" { return }
+                let finished = try await locks.withLock(subscriptionArn) { () async throws -> Bool in
+                    guard let current = try await repository.subscription(arn: subscriptionArn),
+                          var latest = try? SubscriptionRecord.decode(current.doc),
+                          latest.replay?.startedAtMillis == sub.replay?.startedAtMillis else { return true }
+                    latest.replay = progress
+                    var updated = current
+                    updated.doc = latest.encoded()
+                    guard try await repository.enqueueReplay(items, subscription: updated, dueAtMillis: nowMillis) else { return true }
+                    if !items.isEmpty { wakeups.signal(Self.wakeKey) }
+                    return progress.status == "Completed"
+                }
+                if finished { return }
             }
         } catch {
             // Storage or KMS failed: marked Failed, as SNS reports a replay that could not complete.
-            if let row = try? await repository.subscription(arn: subscriptionArn), var sub = try? SubscriptionRecord.decode(row.doc),
-               sub.replay != nil {
-                sub.replay?.status = "Failed"
-                var updated = row
-                updated.doc = sub.encoded()
-                _ = try? await repository.updateSubscription(updated)
+            background.logger.error("SNS replay failed", metadata: ["subscription": "\(subscriptionArn)", "error": "\(error)"])
+            do {
+                try await locks.withLock(subscriptionArn) {
+                    guard let row = try await repository.subscription(arn: subscriptionArn),
+                          var sub = try? SubscriptionRecord.decode(row.doc), sub.replay != nil else { return }
+                    sub.replay?.status = "Failed"
+                    var updated = row
+                    updated.doc = sub.encoded()
+                    _ = try await repository.updateSubscription(updated)
+                }
+            } catch {
+                // Left Pending or Replaying: resumed at the next start.
+                background.logger.error("SNS replay could not be marked Failed",
+                                        metadata: ["subscription": "\(subscriptionArn)", "error": "\(error)"])
             }
         }
     }

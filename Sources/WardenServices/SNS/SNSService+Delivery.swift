@@ -1,6 +1,7 @@
 // The delivery engine: drains the outbox. Local copies (into SQS) are delivered inline; copies for remote endpoints
-// (HTTP/S, email, SMS) are leased and sent concurrently, so one slow endpoint does not hold up the rest. A FIFO
-// topic's copies for one (subscription, message group) lane are delivered one after another, strictly in order.
+// (HTTP/S, email, SMS) are leased and sent concurrently on the node's BackgroundTasks, so one slow endpoint does not
+// hold up the rest. A FIFO topic's copies for one (subscription, message group) lane are delivered one after another,
+// strictly in order.
 import Foundation
 import Synchronization
 import WardenAPI
@@ -70,7 +71,8 @@ extension SNSService {
                     delivered += 1
                 }
             }
-            let started = remote.prefix(max(0, slots.free))
+            // A node shutting down leases no more: the copies stay due, for this node after a restart or another node.
+            let started = remote.prefix(background.isShuttingDown ? 0 : max(0, slots.free))
             if !started.isEmpty {
                 // Lease the copies (due again only if this process dies before finishing them), then send.
                 // Long enough for the longest lane at 15 s per copy (a crash makes them wait that long, no longer).
@@ -79,7 +81,11 @@ extension SNSService {
                 try await repository.reschedule(seqs: seqs, dueAtMillis: nowMs + 30_000 + longest * 16_000)
                 slots.take(started.count)
                 for lane in started {
-                    Task { await deliverRemote(lane) }
+                    guard !background.submit("sns-remote-delivery", { await deliverRemote(lane) }) else { continue }
+                    // Refused: shutdown began since the check above. The copies are due again at once (for another
+                    // node, or this one after a restart) rather than when the lease runs out.
+                    slots.give()
+                    try await repository.reschedule(seqs: lane.map(\.0.seq), dueAtMillis: nowMs)
                 }
                 progressed = true
             }
@@ -101,6 +107,8 @@ extension SNSService {
                 }
             } catch {
                 // Storage failed: the lease runs out and the copies come due again.
+                background.logger.error("SNS delivery could not record its outcome; the copies come due again when their lease ends",
+                                        metadata: ["subscription": "\(item.subscriptionArn)", "seq": "\(item.seq)", "error": "\(error)"])
                 return
             }
         }

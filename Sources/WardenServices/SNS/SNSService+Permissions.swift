@@ -11,23 +11,23 @@ extension SNSService {
     /// Rewrites the topic's policy statements with `change` under the topic's lock.
     func editPolicy(_ topicArn: String, _ c: RequestContext,
                     _ change: ([JSONValue]) throws(AWSError) -> [JSONValue]) async throws {
-        await locks.lock(topicArn)
-        defer { locks.unlock(topicArn) }
-        var (row, record) = try await topic(topicArn, c)
-        let text = record.attributes["Policy"] ?? Self.defaultPolicy(arn: topicArn, account: row.account)
-        guard case .object(var fields)? = try? JSONParser.parse(Array(text.utf8)) else { throw Self.invalid("Policy") }
-        var statements: [JSONValue] = []
-        if let i = fields.firstIndex(where: { $0.0 == "Statement" }) {
-            switch fields[i].1 {
-            case .array(let items): statements = items
-            case let one: statements = [one]
+        try await locks.withLock(topicArn) {
+            var (row, record) = try await topic(topicArn, c)
+            let text = record.attributes["Policy"] ?? Self.defaultPolicy(arn: topicArn, account: row.account)
+            guard case .object(var fields)? = try? JSONParser.parse(Array(text.utf8)) else { throw Self.invalid("Policy") }
+            var statements: [JSONValue] = []
+            if let i = fields.firstIndex(where: { $0.0 == "Statement" }) {
+                switch fields[i].1 {
+                case .array(let items): statements = items
+                case let one: statements = [one]
+                }
+                fields.remove(at: i)
             }
-            fields.remove(at: i)
+            fields.append(("Statement", .array(try change(statements))))
+            record.attributes["Policy"] = String(decoding: JSONWriter.write(.object(fields)), as: UTF8.self)
+            row.doc = record.encoded()
+            guard try await repository.updateTopic(row) else { throw Self.notFound("Topic does not exist") }
         }
-        fields.append(("Statement", .array(try change(statements))))
-        record.attributes["Policy"] = String(decoding: JSONWriter.write(.object(fields)), as: UTF8.self)
-        row.doc = record.encoded()
-        guard try await repository.updateTopic(row) else { throw Self.notFound("Topic does not exist") }
     }
 
     func addPermission(_ input: SNS.AddPermissionInput, context c: RequestContext) async throws -> EmptyShape {

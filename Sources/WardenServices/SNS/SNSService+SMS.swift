@@ -72,11 +72,11 @@ extension SNSService {
             throw AWSError(code: "DeliveryFailed", status: 502, senderFault: false, message: "SMS gateway answered \(response.status)")
         }
         if case .bool(true)? = (try? JSONParser.parse(response.body))?["optedOut"] {
-            await locks.lock("sms:\(account)/\(region)")
-            defer { locks.unlock("sms:\(account)/\(region)") }
-            var s = try await smsSettings(account, region)
-            if !s.optedOut.contains(doc.endpoint) { s.optedOut.append(doc.endpoint) }
-            try await saveSMS(s, account, region)
+            try await locks.withLock("sms:\(account)/\(region)") {
+                var s = try await smsSettings(account, region)
+                if !s.optedOut.contains(doc.endpoint) { s.optedOut.append(doc.endpoint) }
+                try await saveSMS(s, account, region)
+            }
         }
     }
 
@@ -97,12 +97,12 @@ extension SNSService {
 
     func optInPhoneNumber(_ input: SNS.OptInPhoneNumberInput, context c: RequestContext) async throws -> SNS.OptInPhoneNumberResponse {
         guard Self.isPhoneNumber(input.phoneNumber) else { throw Self.invalid("PhoneNumber") }
-        await locks.lock("sms:\(c.account)/\(c.region)")
-        defer { locks.unlock("sms:\(c.account)/\(c.region)") }
-        var s = try await smsSettings(c.account, c.region)
-        s.optedOut.removeAll { $0 == input.phoneNumber }
-        try await saveSMS(s, c.account, c.region)
-        return SNS.OptInPhoneNumberResponse()
+        return try await locks.withLock("sms:\(c.account)/\(c.region)") {
+            var s = try await smsSettings(c.account, c.region)
+            s.optedOut.removeAll { $0 == input.phoneNumber }
+            try await saveSMS(s, c.account, c.region)
+            return SNS.OptInPhoneNumberResponse()
+        }
     }
 
     func getSMSAttributes(_ input: SNS.GetSMSAttributesInput, context c: RequestContext) async throws -> SNS.GetSMSAttributesResponse {
@@ -117,11 +117,11 @@ extension SNSService {
             if k == "DefaultSMSType" && !["Promotional", "Transactional"].contains(v) { throw Self.invalid("DefaultSMSType") }
             if k == "MonthlySpendLimit" && Int(v) == nil { throw Self.invalid("MonthlySpendLimit") }
         }
-        await locks.lock("sms:\(c.account)/\(c.region)")
-        defer { locks.unlock("sms:\(c.account)/\(c.region)") }
-        var s = try await smsSettings(c.account, c.region)
-        s.attributes.merge(input.attributes) { $1 }
-        try await saveSMS(s, c.account, c.region)
-        return SNS.SetSMSAttributesResponse()
+        return try await locks.withLock("sms:\(c.account)/\(c.region)") {
+            var s = try await smsSettings(c.account, c.region)
+            s.attributes.merge(input.attributes) { $1 }
+            try await saveSMS(s, c.account, c.region)
+            return SNS.SetSMSAttributesResponse()
+        }
     }
 }

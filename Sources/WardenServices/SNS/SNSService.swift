@@ -21,7 +21,8 @@ public struct SNSService: Sendable {
     let queues: any QueueDelivery
     public let signer: LazyNotificationSigner
     let now: @Sendable () -> Date
-    let locks = KeyedAsyncLock()
+    /// Per-topic and per-subscription locks (named by the ARN), taken in the database so they hold across nodes.
+    let locks: ResourceLocks
     /// Wakes the delivery worker when a publish queued deliveries.
     public let wakeups = QueueSignals()
 
@@ -42,18 +43,22 @@ public struct SNSService: Sendable {
     let functions: (any FunctionInvoker)?
     /// Decides deliveries into SQS queues by the queue's policy (sns.amazonaws.com, aws:SourceArn = the topic).
     let access: ServiceAccess
+    /// Remote deliveries and replays run here (a graceful shutdown waits for them).
+    let background: BackgroundTasks
 
     public init(repository: TopicRepository, queues: any QueueDelivery, signer: LazyNotificationSigner, http: OutboundHTTP,
                 keys: (any DataKeyProvider)? = nil, functions: (any FunctionInvoker)? = nil, smtp: SMTPSettings? = nil,
-                sms: URL? = nil, access: ServiceAccess = ServiceAccess(enforced: false),
+                sms: URL? = nil, access: ServiceAccess = ServiceAccess(enforced: false), background: BackgroundTasks,
                 now: @escaping @Sendable () -> Date = { Date() }) {
         self.access = access
+        self.background = background
         self.keys = keys
         self.functions = functions
         self.smtp = smtp
         self.sms = sms
         self.http = http
         self.repository = repository
+        self.locks = ResourceLocks(repository.db)
         self.queues = queues
         self.signer = signer
         self.now = now
@@ -262,26 +267,26 @@ extension SNSService {
             throw Self.invalid("AttributeName")
         }
         try Self.checkTopicAttribute(input.attributeName, input.attributeValue ?? "", fifo: input.topicArn.hasSuffix(".fifo"))
-        await locks.lock(input.topicArn)
-        defer { locks.unlock(input.topicArn) }
-        var (row, record) = try await topic(input.topicArn, c)
-        record.attributes[input.attributeName] = (input.attributeValue ?? "").isEmpty ? nil : input.attributeValue
-        var dropArchive = false
-        if input.attributeName == "ArchivePolicy" {
-            let days = try Self.archiveRetentionDays(input.attributeValue ?? "")
-            if days == nil {
-                // Archiving turned off: the archive goes with it.
-                record.attributes["ArchivePolicy"] = nil
-                record.attributes[Self.archiveSinceKey] = nil
-                dropArchive = true
-            } else if record.attributes[Self.archiveSinceKey] == nil {
-                record.attributes[Self.archiveSinceKey] = String(nowMillis)
+        return try await locks.withLock(input.topicArn) {
+            var (row, record) = try await topic(input.topicArn, c)
+            record.attributes[input.attributeName] = (input.attributeValue ?? "").isEmpty ? nil : input.attributeValue
+            var dropArchive = false
+            if input.attributeName == "ArchivePolicy" {
+                let days = try Self.archiveRetentionDays(input.attributeValue ?? "")
+                if days == nil {
+                    // Archiving turned off: the archive goes with it.
+                    record.attributes["ArchivePolicy"] = nil
+                    record.attributes[Self.archiveSinceKey] = nil
+                    dropArchive = true
+                } else if record.attributes[Self.archiveSinceKey] == nil {
+                    record.attributes[Self.archiveSinceKey] = String(nowMillis)
+                }
             }
+            row.doc = record.encoded()
+            guard try await repository.updateTopic(row) else { throw Self.notFound("Topic does not exist") }
+            if dropArchive { try await repository.purgeArchive(topicArn: input.topicArn, beforeMillis: nil) }
+            return EmptyShape()
         }
-        row.doc = record.encoded()
-        guard try await repository.updateTopic(row) else { throw Self.notFound("Topic does not exist") }
-        if dropArchive { try await repository.purgeArchive(topicArn: input.topicArn, beforeMillis: nil) }
-        return EmptyShape()
     }
 
     // MARK: tags
@@ -311,23 +316,23 @@ extension SNSService {
     }
 
     func tagResource(_ input: SNS.TagResourceRequest, context c: RequestContext) async throws -> SNS.TagResourceResponse {
-        await locks.lock(input.resourceArn)
-        defer { locks.unlock(input.resourceArn) }
-        var (row, record) = try await topic(input.resourceArn, c)
-        record.tags = try Self.mergedTags(record.tags, input.tags.map { [$0.key, $0.value] })
-        row.doc = record.encoded()
-        _ = try await repository.updateTopic(row)
-        return SNS.TagResourceResponse()
+        return try await locks.withLock(input.resourceArn) {
+            var (row, record) = try await topic(input.resourceArn, c)
+            record.tags = try Self.mergedTags(record.tags, input.tags.map { [$0.key, $0.value] })
+            row.doc = record.encoded()
+            _ = try await repository.updateTopic(row)
+            return SNS.TagResourceResponse()
+        }
     }
 
     func untagResource(_ input: SNS.UntagResourceRequest, context c: RequestContext) async throws -> SNS.UntagResourceResponse {
-        await locks.lock(input.resourceArn)
-        defer { locks.unlock(input.resourceArn) }
-        var (row, record) = try await topic(input.resourceArn, c)
-        record.tags.removeAll { input.tagKeys.contains($0.first ?? "") }
-        row.doc = record.encoded()
-        _ = try await repository.updateTopic(row)
-        return SNS.UntagResourceResponse()
+        return try await locks.withLock(input.resourceArn) {
+            var (row, record) = try await topic(input.resourceArn, c)
+            record.tags.removeAll { input.tagKeys.contains($0.first ?? "") }
+            row.doc = record.encoded()
+            _ = try await repository.updateTopic(row)
+            return SNS.UntagResourceResponse()
+        }
     }
 
     func listTagsForResource(_ input: SNS.ListTagsForResourceRequest, context c: RequestContext) async throws -> SNS.ListTagsForResourceResponse {
@@ -386,34 +391,40 @@ extension SNSService {
         try Self.checkFilterScope(attributes["FilterPolicy"], attributes["FilterPolicyScope"])
         if let policy = attributes["ReplayPolicy"], !policy.isEmpty { try checkReplay(topic: topicRecord, policy: policy) }
         // The same endpoint subscribed again returns the existing subscription, when the attributes given (if any)
-        // are the ones it has; other values are refused (as recorded from SNS).
-        for existing in try await repository.subscriptions(topicArn: input.topicArn) {
-            if let r = try? SubscriptionRecord.decode(existing.doc), r.protocol == proto, r.endpoint == endpoint {
-                for (k, v) in attributes where (r.attributes[k] ?? (k == "RawMessageDelivery" ? "false" : "")) != v {
-                    throw Self.invalid("Attributes Reason: Subscription already exists with different attributes")
+        // are the ones it has; other values are refused (as recorded from SNS). The check and the insert hold the
+        // topic's lock, so one endpoint subscribed twice at once (through any nodes) makes one subscription. A replay
+        // starts after the lock is released: its task must not inherit the lock (see `startReplay`).
+        let (response, replay) = try await locks.withLock(input.topicArn) { () async throws -> (SNS.SubscribeResponse, String?) in
+            for existing in try await repository.subscriptions(topicArn: input.topicArn) {
+                if let r = try? SubscriptionRecord.decode(existing.doc), r.protocol == proto, r.endpoint == endpoint {
+                    for (k, v) in attributes where (r.attributes[k] ?? (k == "RawMessageDelivery" ? "false" : "")) != v {
+                        throw Self.invalid("Attributes Reason: Subscription already exists with different attributes")
+                    }
+                    return (SNS.SubscribeResponse(subscriptionArn: r.confirmed || input.returnSubscriptionArn == true ? existing.arn : "pending confirmation"), nil)
                 }
-                return SNS.SubscribeResponse(subscriptionArn: r.confirmed || input.returnSubscriptionArn == true ? existing.arn : "pending confirmation")
             }
+            let subArn = "\(input.topicArn):\(UUID().uuidString.lowercased())"
+            // SQS and SMS endpoints need no confirmation handshake; HTTP(S) and email endpoints get one to answer.
+            let needsConfirmation = proto != "sqs" && proto != "sms" && proto != "lambda"
+            let token = needsConfirmation ? (0..<4).map { _ in UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased() }.joined() : nil
+            var record = SubscriptionRecord(topicArn: input.topicArn, protocol: proto, endpoint: endpoint, owner: c.account,
+                                            attributes: attributes, confirmed: !needsConfirmation, token: token)
+            if attributes["ReplayPolicy"] != nil { record.replay = ReplayProgress(startedAtMillis: nowMillis, c) }
+            if let who = c.principal?.arn, !who.isEmpty { record.principal = who }
+            try await repository.insertSubscription(SubscriptionRow(arn: subArn, topicArn: input.topicArn, account: c.account,
+                                                                    createdAtMillis: nowMillis, doc: record.encoded()))
+            let replayArn = record.replay != nil ? subArn : nil
+            if let token {
+                let item = try await confirmation(topicArn: input.topicArn, topic: topicRecord, subscriptionArn: subArn, record: record,
+                                                  token: token, c)
+                try await repository.enqueue([item], dueAtMillis: nowMillis)
+                wakeups.signal(Self.wakeKey)
+                return (SNS.SubscribeResponse(subscriptionArn: input.returnSubscriptionArn == true ? subArn : "pending confirmation"), replayArn)
+            }
+            return (SNS.SubscribeResponse(subscriptionArn: subArn), replayArn)
         }
-        let subArn = "\(input.topicArn):\(UUID().uuidString.lowercased())"
-        // SQS and SMS endpoints need no confirmation handshake; HTTP(S) and email endpoints get one to answer.
-        let needsConfirmation = proto != "sqs" && proto != "sms" && proto != "lambda"
-        let token = needsConfirmation ? (0..<4).map { _ in UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased() }.joined() : nil
-        var record = SubscriptionRecord(topicArn: input.topicArn, protocol: proto, endpoint: endpoint, owner: c.account,
-                                        attributes: attributes, confirmed: !needsConfirmation, token: token)
-        if attributes["ReplayPolicy"] != nil { record.replay = ReplayProgress(startedAtMillis: nowMillis, c) }
-        if let who = c.principal?.arn, !who.isEmpty { record.principal = who }
-        try await repository.insertSubscription(SubscriptionRow(arn: subArn, topicArn: input.topicArn, account: c.account,
-                                                                createdAtMillis: nowMillis, doc: record.encoded()))
-        if record.replay != nil { startReplay(subArn) }
-        if let token {
-            let item = try await confirmation(topicArn: input.topicArn, topic: topicRecord, subscriptionArn: subArn, record: record,
-                                              token: token, c)
-            try await repository.enqueue([item], dueAtMillis: nowMillis)
-            wakeups.signal(Self.wakeKey)
-            return SNS.SubscribeResponse(subscriptionArn: input.returnSubscriptionArn == true ? subArn : "pending confirmation")
-        }
-        return SNS.SubscribeResponse(subscriptionArn: subArn)
+        if let replay { startReplay(replay) }
+        return response
     }
 
     func confirmSubscription(_ input: SNS.ConfirmSubscriptionInput, context c: RequestContext) async throws -> SNS.ConfirmSubscriptionResponse {
@@ -428,15 +439,17 @@ extension SNSService {
             throw Self.invalid("Token")
         }
         for row in try await repository.subscriptions(topicArn: input.topicArn) {
-            guard var r = try? SubscriptionRecord.decode(row.doc), let t = r.token, t == input.token else { continue }
-            await locks.lock(row.arn)
-            defer { locks.unlock(row.arn) }
-            r.confirmed = true
-            r.authenticateOnUnsubscribe = input.authenticateOnUnsubscribe?.lowercased() == "true"
-            var updated = row
-            updated.doc = r.encoded()
-            _ = try await repository.updateSubscription(updated)
-            return SNS.ConfirmSubscriptionResponse(subscriptionArn: row.arn)
+            guard let r = try? SubscriptionRecord.decode(row.doc), let t = r.token, t == input.token else { continue }
+            // Read again under the subscription's lock, so a concurrent SetSubscriptionAttributes is not undone.
+            let confirmed = try await locks.withLock(row.arn) { () async throws -> Bool in
+                guard var updated = try await repository.subscription(arn: row.arn),
+                      var r = try? SubscriptionRecord.decode(updated.doc), r.token == input.token else { return false }
+                r.confirmed = true
+                r.authenticateOnUnsubscribe = input.authenticateOnUnsubscribe?.lowercased() == "true"
+                updated.doc = r.encoded()
+                return try await repository.updateSubscription(updated)
+            }
+            if confirmed { return SNS.ConfirmSubscriptionResponse(subscriptionArn: row.arn) }
         }
         throw Self.invalid("Token")
     }
@@ -580,25 +593,27 @@ extension SNSService {
     func setSubscriptionAttributes(_ input: SNS.SetSubscriptionAttributesInput, context c: RequestContext) async throws -> EmptyShape {
         try Self.checkSubscriptionARN(input.subscriptionArn)
         let value = try Self.checkSubscriptionAttribute(input.attributeName, input.attributeValue ?? "", subscribing: false)
-        await locks.lock(input.subscriptionArn)
-        defer { locks.unlock(input.subscriptionArn) }
-        var (row, r) = try await subscription(input.subscriptionArn, c)
-        r.attributes[input.attributeName] = value.isEmpty ? nil : value
-        try Self.checkFilterScope(r.attributes["FilterPolicy"], r.attributes["FilterPolicyScope"])
-        if input.attributeName == "ReplayPolicy" {
-            if value.isEmpty {
-                // Clearing the policy stops a replay in progress.
-                r.replay = nil
-            } else {
-                let (_, topicRecord) = try await topic(r.topicArn, c)
-                try checkReplay(topic: topicRecord, policy: value)
-                // A new replay replaces the one before it.
-                r.replay = ReplayProgress(startedAtMillis: nowMillis, c)
+        // The replay starts after the lock is released: its task must not inherit the lock (see `startReplay`).
+        let replay = try await locks.withLock(input.subscriptionArn) { () async throws -> String? in
+            var (row, r) = try await subscription(input.subscriptionArn, c)
+            r.attributes[input.attributeName] = value.isEmpty ? nil : value
+            try Self.checkFilterScope(r.attributes["FilterPolicy"], r.attributes["FilterPolicyScope"])
+            if input.attributeName == "ReplayPolicy" {
+                if value.isEmpty {
+                    // Clearing the policy stops a replay in progress.
+                    r.replay = nil
+                } else {
+                    let (_, topicRecord) = try await topic(r.topicArn, c)
+                    try checkReplay(topic: topicRecord, policy: value)
+                    // A new replay replaces the one before it.
+                    r.replay = ReplayProgress(startedAtMillis: nowMillis, c)
+                }
             }
+            row.doc = r.encoded()
+            guard try await repository.updateSubscription(row) else { throw Self.notFound("Subscription does not exist") }
+            return r.replay != nil && input.attributeName == "ReplayPolicy" ? row.arn : nil
         }
-        row.doc = r.encoded()
-        guard try await repository.updateSubscription(row) else { throw Self.notFound("Subscription does not exist") }
-        if r.replay != nil && input.attributeName == "ReplayPolicy" { startReplay(row.arn) }
+        if let replay { startReplay(replay) }
         return EmptyShape()
     }
 }

@@ -365,24 +365,23 @@ extension SQSService {
         while true {
             let nowMs = nowMillis
             let token = signals.token(row.queueId)
-            // FIFO receives of one queue go one at a time, so no two receivers take messages of one group.
-            if fifo { await locks.lock("receive:" + row.queueId) }
-            if let attemptKey, let again = try await retriedAttempt(attemptKey, queueId: row.queueId, nowMs: nowMs, visibility: visibility) {
-                // A retry of a receive attempt: the same messages and receipt handles, their visibility timeout restarted.
-                locks.unlock("receive:" + row.queueId)
-                return SQS.ReceiveMessageResult(messages: again)
-            }
-            let received: [ReceivedMessage]
-            do {
-                received = try await repository.receive(
+            // FIFO receives of one queue go one at a time (through every node: the lock is the database's), so no two
+            // receivers take messages of one group. It is held for one look, never across the long poll's wait.
+            let look = { () async throws -> (again: [SQS.Message]?, received: [ReceivedMessage]) in
+                if let attemptKey, let again = try await retriedAttempt(attemptKey, queueId: row.queueId, nowMs: nowMs, visibility: visibility,
+                                                                     row: row, input: input, partition: c.partition.rawValue) {
+                    // A retry of a receive attempt: the same messages and receipt handles, their visibility timeout restarted.
+                    return (again, [])
+                }
+                let received = try await repository.receive(
                     queueId: row.queueId, limit: max, nowMillis: nowMs, visibilityMillis: visibility * 1000,
                     receipts: (0..<max).map { _ in UUID().uuidString.lowercased() }, maxReceiveCount: dlq?.max,
                     deadLetterQueueId: dlq?.id, deadLetterExpiresAtMillis: nowMs + (dlq?.expires ?? 0), fifo: fifo)
-            } catch {
-                if fifo { locks.unlock("receive:" + row.queueId) }
-                throw error
+                return (nil, received)
             }
-            if fifo { locks.unlock("receive:" + row.queueId) }
+            let looked = try await fifo ? locks.withLock(Self.receiveLockName(row.queueId), look) : look()
+            if let again = looked.again { return SQS.ReceiveMessageResult(messages: again) }
+            let received = looked.received
             let opened: [ReceivedMessage]
             do {
                 opened = try await decrypt(received, queue: row)
@@ -398,8 +397,8 @@ extension SQSService {
             if !opened.isEmpty {
                 let messages = opened.map { message($0, row: row, input: input, partition: c.partition.rawValue) }
                 if let attemptKey {
-                    attempts.put(attemptKey, ReceiveAttempts.Entry(atMillis: nowMs, messages: messages,
-                                                                   claims: opened.map { ($0.seq, $0.receipt) }))
+                    try await repository.saveAttempt(attemptKey, queueId: row.queueId, atMillis: nowMs,
+                                                     claims: opened.map { ($0.seq, $0.receipt) })
                 }
                 return SQS.ReceiveMessageResult(messages: messages)
             }
@@ -413,17 +412,23 @@ extension SQSService {
 
     /// The messages of an earlier receive with the same ReceiveRequestAttemptId (FIFO queues, within 5 minutes), if
     /// every one of them is still in flight under the receipt that receive gave; their visibility timeout restarts.
-    func retriedAttempt(_ key: String, queueId: String, nowMs: Int64, visibility: Int64) async throws -> [SQS.Message]? {
-        guard let entry = attempts.get(key), entry.atMillis > nowMs - 300_000 else { return nil }
+    func retriedAttempt(_ key: String, queueId: String, nowMs: Int64, visibility: Int64, row: QueueRow,
+                        input: SQS.ReceiveMessageRequest, partition: String) async throws -> [SQS.Message]? {
+        guard let entry = try await repository.attempt(key), entry.atMillis > nowMs - 300_000 else { return nil }
         for (seq, receipt) in entry.claims {
             let outcome = try await repository.changeVisibility(queueId: queueId, seq: seq, receipt: receipt,
                                                                 visibleAtMillis: nowMs + visibility * 1000, nowMillis: nowMs)
             guard outcome == .done else {
-                attempts.remove(key)
+                try await repository.deleteAttempt(key)
                 return nil
             }
         }
-        return entry.messages
+        let again = try await repository.inFlight(queueId: queueId, claims: entry.claims)
+        guard again.count == entry.claims.count else {
+            try await repository.deleteAttempt(key)
+            return nil
+        }
+        return again.map { message($0, row: row, input: input, partition: partition) }
     }
 
     func message(_ m: ReceivedMessage, row: QueueRow, input: SQS.ReceiveMessageRequest, partition: String) -> SQS.Message {

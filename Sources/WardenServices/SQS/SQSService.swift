@@ -9,20 +9,27 @@ public struct SQSService: Sendable {
     let repository: QueueRepository
     let now: @Sendable () -> Date
     let signals = QueueSignals()
-    let locks = KeyedAsyncLock()
+    /// Per-queue locks, taken in the database so they hold across nodes (see `lockName`, `receiveLockName`).
+    let locks: ResourceLocks
     /// KMS, for queues with KmsMasterKeyId (SSE-KMS).
     let keys: (any DataKeyProvider)?
     /// Data keys reused for KmsDataKeyReusePeriodSeconds, per queue and key: (plaintext, KMS blob, key ARN, until).
     let dataKeys = DataKeyCache()
-    let attempts = ReceiveAttempts()
 
     public init(repository: QueueRepository, keys: (any DataKeyProvider)? = nil, now: @escaping @Sendable () -> Date = { Date() }) {
         self.repository = repository
+        self.locks = ResourceLocks(repository.db)
         self.keys = keys
         self.now = now
     }
 
     var nowMillis: Int64 { Int64((now().timeIntervalSince1970 * 1000).rounded(.down)) }
+
+    /// The lock of a queue's document (attributes, tags, last purge); `queueId` is account/region/name.
+    static func lockName(_ queueId: String) -> String { "sqs:" + queueId }
+
+    /// The lock one FIFO receive holds while it looks for messages.
+    static func receiveLockName(_ queueId: String) -> String { "sqs-receive:" + queueId }
 }
 
 /// A queue's document: the attributes callers set, tags, and times.
@@ -311,41 +318,41 @@ extension SQSService {
         let (first, firstRecord) = try await resolve(input.queueUrl, c)
         let attributes = try Self.validate(input.attributes, creating: false, fifo: firstRecord.isFifo)
         try await checkRedriveTarget(attributes, c, fifo: firstRecord.isFifo)
-        await locks.lock(first.queueId)
-        defer { locks.unlock(first.queueId) }
-        var (row, record) = try await resolve(input.queueUrl, c)
-        for (k, v) in attributes { record.attributes[k] = v.isEmpty && !Self.ranges.keys.contains(k) ? nil : v }
-        if attributes["SqsManagedSseEnabled"] == "true" { record.attributes["KmsMasterKeyId"] = nil }
-        if attributes["KmsMasterKeyId"].map({ !$0.isEmpty }) == true { record.attributes["SqsManagedSseEnabled"] = nil }
-        if record.attributes["KmsMasterKeyId"] == nil {
-            // Without a KMS key there is no data key to reuse; and clearing the key leaves SSE-SQS off unless it is
-            // turned on in the same call (recorded: test_set_queue_attributes_default_values).
-            record.attributes["KmsDataKeyReusePeriodSeconds"] = nil
-            if attributes["KmsMasterKeyId"] == "", attributes["SqsManagedSseEnabled"] == nil {
-                record.attributes["SqsManagedSseEnabled"] = "false"
+        return try await locks.withLock(Self.lockName(first.queueId)) {
+            var (row, record) = try await resolve(input.queueUrl, c)
+            for (k, v) in attributes { record.attributes[k] = v.isEmpty && !Self.ranges.keys.contains(k) ? nil : v }
+            if attributes["SqsManagedSseEnabled"] == "true" { record.attributes["KmsMasterKeyId"] = nil }
+            if attributes["KmsMasterKeyId"].map({ !$0.isEmpty }) == true { record.attributes["SqsManagedSseEnabled"] = nil }
+            if record.attributes["KmsMasterKeyId"] == nil {
+                // Without a KMS key there is no data key to reuse; and clearing the key leaves SSE-SQS off unless it is
+                // turned on in the same call (recorded: test_set_queue_attributes_default_values).
+                record.attributes["KmsDataKeyReusePeriodSeconds"] = nil
+                if attributes["KmsMasterKeyId"] == "", attributes["SqsManagedSseEnabled"] == nil {
+                    record.attributes["SqsManagedSseEnabled"] = "false"
+                }
             }
+            record.lastModified = nowMillis / 1000
+            row.doc = record.encoded()
+            guard try await repository.updateQueue(row) else { throw Self.noQueue() }
+            return EmptyShape()
         }
-        record.lastModified = nowMillis / 1000
-        row.doc = record.encoded()
-        guard try await repository.updateQueue(row) else { throw Self.noQueue() }
-        return EmptyShape()
     }
 
     func purgeQueue(_ input: SQS.PurgeQueueRequest, context c: RequestContext) async throws -> EmptyShape {
         let (first, _) = try await resolve(input.queueUrl, c)
-        await locks.lock(first.queueId)
-        defer { locks.unlock(first.queueId) }
-        var (row, record) = try await resolve(input.queueUrl, c)
-        let nowMs = nowMillis
-        if let last = record.lastPurgeMillis, nowMs - last < 60_000 {
-            throw AWSError(code: "PurgeQueueInProgress", queryCode: "AWS.SimpleQueueService.PurgeQueueInProgress", status: 403,
-                           message: "Only one PurgeQueue operation on \(row.name) is allowed every 60 seconds.")
+        return try await locks.withLock(Self.lockName(first.queueId)) {
+            var (row, record) = try await resolve(input.queueUrl, c)
+            let nowMs = nowMillis
+            if let last = record.lastPurgeMillis, nowMs - last < 60_000 {
+                throw AWSError(code: "PurgeQueueInProgress", queryCode: "AWS.SimpleQueueService.PurgeQueueInProgress", status: 403,
+                               message: "Only one PurgeQueue operation on \(row.name) is allowed every 60 seconds.")
+            }
+            try await repository.purge(queueId: row.queueId)
+            record.lastPurgeMillis = nowMs
+            row.doc = record.encoded()
+            _ = try await repository.updateQueue(row)
+            return EmptyShape()
         }
-        try await repository.purge(queueId: row.queueId)
-        record.lastPurgeMillis = nowMs
-        row.doc = record.encoded()
-        _ = try await repository.updateQueue(row)
-        return EmptyShape()
     }
 
     // MARK: tags
@@ -361,26 +368,26 @@ extension SQSService {
 
     func tagQueue(_ input: SQS.TagQueueRequest, context c: RequestContext) async throws -> EmptyShape {
         let (first, _) = try await resolve(input.queueUrl, c)
-        await locks.lock(first.queueId)
-        defer { locks.unlock(first.queueId) }
-        var (row, record) = try await resolve(input.queueUrl, c)
-        let added = input.tags.keys.filter { record.tags[$0] == nil }.count
-        try Self.checkTags(input.tags, existing: record.tags.count + added - input.tags.count)
-        record.tags.merge(input.tags) { $1 }
-        row.doc = record.encoded()
-        _ = try await repository.updateQueue(row)
-        return EmptyShape()
+        return try await locks.withLock(Self.lockName(first.queueId)) {
+            var (row, record) = try await resolve(input.queueUrl, c)
+            let added = input.tags.keys.filter { record.tags[$0] == nil }.count
+            try Self.checkTags(input.tags, existing: record.tags.count + added - input.tags.count)
+            record.tags.merge(input.tags) { $1 }
+            row.doc = record.encoded()
+            _ = try await repository.updateQueue(row)
+            return EmptyShape()
+        }
     }
 
     func untagQueue(_ input: SQS.UntagQueueRequest, context c: RequestContext) async throws -> EmptyShape {
         let (first, _) = try await resolve(input.queueUrl, c)
-        await locks.lock(first.queueId)
-        defer { locks.unlock(first.queueId) }
-        var (row, record) = try await resolve(input.queueUrl, c)
-        for k in input.tagKeys { record.tags[k] = nil }
-        row.doc = record.encoded()
-        _ = try await repository.updateQueue(row)
-        return EmptyShape()
+        return try await locks.withLock(Self.lockName(first.queueId)) {
+            var (row, record) = try await resolve(input.queueUrl, c)
+            for k in input.tagKeys { record.tags[k] = nil }
+            row.doc = record.encoded()
+            _ = try await repository.updateQueue(row)
+            return EmptyShape()
+        }
     }
 
     func listQueueTags(_ input: SQS.ListQueueTagsRequest, context c: RequestContext) async throws -> SQS.ListQueueTagsResult {
@@ -394,25 +401,3 @@ extension SQSService {
     }
 }
 
-/// FIFO receives by ReceiveRequestAttemptId (per process, 5 minutes): what each attempt handed out, so a retried
-/// attempt gets the same messages and receipt handles.
-final class ReceiveAttempts: Sendable {
-    struct Entry: Sendable {
-        var atMillis: Int64
-        var messages: [SQS.Message]
-        var claims: [(seq: Int64, receipt: String)]
-    }
-    private let entries = Mutex<[String: Entry]>([:])
-
-    func get(_ key: String) -> Entry? { entries.withLock { $0[key] } }
-    func remove(_ key: String) { _ = entries.withLock { $0.removeValue(forKey: key) } }
-    func put(_ key: String, _ entry: Entry) {
-        entries.withLock { e in
-            if e.count > 10_000 {
-                let cutoff = entry.atMillis - 300_000
-                e = e.filter { $0.value.atMillis > cutoff }
-            }
-            e[key] = entry
-        }
-    }
-}

@@ -101,91 +101,91 @@ extension SSMService {
     func putParameter(_ input: SSM.PutParameterRequest, context c: RequestContext) async throws -> SSM.PutParameterResult {
         let asked = try Self.normalize(input.name, c)
         try Self.checkName(asked, c)
-        await locks.lock(Self.lockKey(asked))
-        defer { locks.unlock(Self.lockKey(asked)) }
-        let existing = try await lookup(asked, c)
-        // A new version of `x` put as `/x` (or the reverse) is a version of the stored parameter.
-        let name = existing?.name ?? asked
-        let old = try existing.map { try Self.decodeParameter($0.doc) }
-        if existing != nil && input.overwrite != true {
-            throw SSM.Errors.parameterAlreadyExists("The parameter already exists. To overwrite this value, set the overwrite option in the request to true.")
-        }
-        if existing != nil, let tags = input.tags, !tags.isEmpty {
-            throw Self.validation("Invalid request: tags and overwrite can't be used together. To create a parameter with tags, please remove overwrite flag. To update tags for an existing parameter, please use AddTagsToResource or RemoveTagsFromResource.")
-        }
-        guard let type = input.type?.rawValue ?? old?.latest.type else {
-            throw Self.validation("A parameter type is required when you create a parameter.")
-        }
-        guard ["String", "StringList", "SecureString"].contains(type) else { throw SSM.Errors.unsupportedParameterType("Parameter type \(type) is not supported.") }
-        if let old, old.latest.type != type {
-            throw SSM.Errors.hierarchyTypeMismatchException("The parameter type can't be changed from \(old.latest.type) to \(type).")
-        }
-        if input.keyId != nil && type != "SecureString" {
-            throw Self.validation("KeyId is only for SecureString parameters.")
-        }
-        let dataType = input.dataType ?? old?.latest.dataType ?? "text"
-        guard ["text", "aws:ec2:image", "aws:ssm:integration"].contains(dataType) else {
-            throw Self.validation("The following data type is not supported: \(dataType) (Data type names are all lowercase.)")
-        }
-        if dataType == "aws:ec2:image" {
-            guard input.value.range(of: "^ami-[0-9a-f]{8,17}$", options: .regularExpression) != nil else {
-                throw Self.validation("Parameter value, \(input.value), is not a valid AMI ID.")
+        return try await locks.withLock(Self.lockKey(c.account, c.region, asked)) {
+            let existing = try await lookup(asked, c)
+            // A new version of `x` put as `/x` (or the reverse) is a version of the stored parameter.
+            let name = existing?.name ?? asked
+            let old = try existing.map { try Self.decodeParameter($0.doc) }
+            if existing != nil && input.overwrite != true {
+                throw SSM.Errors.parameterAlreadyExists("The parameter already exists. To overwrite this value, set the overwrite option in the request to true.")
             }
-        }
-        let allowedPattern = input.allowedPattern ?? old?.latest.allowedPattern
-        if let pattern = allowedPattern {
-            guard let regex = try? NSRegularExpression(pattern: pattern) else {
-                throw SSM.Errors.invalidAllowedPatternException("The allowed pattern \(pattern) is not a valid regular expression.")
+            if existing != nil, let tags = input.tags, !tags.isEmpty {
+                throw Self.validation("Invalid request: tags and overwrite can't be used together. To create a parameter with tags, please remove overwrite flag. To update tags for an existing parameter, please use AddTagsToResource or RemoveTagsFromResource.")
             }
-            let v = input.value
-            guard regex.firstMatch(in: v, range: NSRange(v.startIndex..., in: v)).map({ $0.range.length == (v as NSString).length }) == true else {
-                throw SSM.Errors.parameterPatternMismatchException("Parameter value, cannot be validated against allowedPattern: \(pattern)")
+            guard let type = input.type?.rawValue ?? old?.latest.type else {
+                throw Self.validation("A parameter type is required when you create a parameter.")
             }
-        }
-        let now = now()
-        var policies = old?.latest.policies
-        var expiresAt: Date?
-        if let text = input.policies {
-            let checked = try Self.checkPolicies(text, now: now)
-            policies = checked.policies.isEmpty ? nil : checked.policies
-            expiresAt = checked.expiresAt
-        } else if let kept = policies {
-            expiresAt = try Self.checkPolicies("[\(kept.joined(separator: ","))]", now: .distantPast).expiresAt
-        }
-        // Tier: Standard holds 4 KB and no policies; Intelligent-Tiering picks Advanced when either needs it.
-        let size = input.value.utf8.count
-        var tier = input.tier?.rawValue ?? old?.latest.tier ?? "Standard"
-        if tier == "Intelligent-Tiering" { tier = (size > Self.standardLimit || policies != nil || old?.latest.tier == "Advanced") ? "Advanced" : "Standard" }
-        if old?.latest.tier == "Advanced" && tier == "Standard" {
-            throw Self.validation("This parameter uses the advanced-parameter tier. You can't downgrade a parameter from the advanced-parameter tier to the standard-parameter tier.")
-        }
-        guard size <= (tier == "Advanced" ? Self.advancedLimit : Self.standardLimit) else {
-            throw Self.validation("Standard tier parameters support a maximum parameter value of 4096 characters. To create a larger parameter value, upgrade the parameter to use the advanced-parameter tier.")
-        }
-        if tier == "Standard" && policies != nil {
-            throw Self.validation("Parameter policies are supported only for advanced tier parameters.")
-        }
-        let arn = Self.arn(c, name)
-        let keyId = type == "SecureString" ? (input.keyId ?? old?.latest.keyId ?? "alias/aws/ssm") : nil
-        let stored = try await type == "SecureString" ? encrypt(input.value, keyId: keyId ?? "alias/aws/ssm", arn: arn, c) : Array(input.value.utf8)
-        let version = VersionDoc(type: type, keyId: keyId, description: input.description ?? old?.latest.description,
-                                 allowedPattern: allowedPattern, tier: tier, policies: policies, dataType: dataType, labels: [],
-                                 lastModifiedMillis: Int64(now.timeIntervalSince1970 * 1000), user: c.principal?.arn ?? "")
-        var tags = old?.tags ?? []
-        if old == nil {
-            tags = try Self.mergedTags([], input.tags ?? [])
-        }
-        let doc = ParameterDoc(latest: version, tags: tags)
-        let outcome = try await repository.put(
-            account: c.account, region: c.region, name: name, value: stored,
-            parameterDoc: String(decoding: try JSONEncoder().encode(doc), as: UTF8.self), versionDoc: version.encoded(),
-            overwrite: input.overwrite == true, expiresAtMillis: expiresAt.map { Int64($0.timeIntervalSince1970 * 1000) },
-            notifyAtMillis: Self.nextNotification(version), labelled: Self.labelled)
-        switch outcome {
-        case .stored(let v): return SSM.PutParameterResult(version: v, tier: SSM.ParameterTier(rawValue: tier))
-        case .exists: throw SSM.Errors.parameterAlreadyExists("The parameter already exists. To overwrite this value, set the overwrite option in the request to true.")
-        case .oldestLabelled:
-            throw SSM.Errors.parameterMaxVersionLimitExceeded("You attempted to create a new version of \(name) by calling the PutParameter API with the overwrite flag. Version 1, the oldest version, can't be deleted because it has a label associated with it. Move the label to another version of the parameter, and try again.")
+            guard ["String", "StringList", "SecureString"].contains(type) else { throw SSM.Errors.unsupportedParameterType("Parameter type \(type) is not supported.") }
+            if let old, old.latest.type != type {
+                throw SSM.Errors.hierarchyTypeMismatchException("The parameter type can't be changed from \(old.latest.type) to \(type).")
+            }
+            if input.keyId != nil && type != "SecureString" {
+                throw Self.validation("KeyId is only for SecureString parameters.")
+            }
+            let dataType = input.dataType ?? old?.latest.dataType ?? "text"
+            guard ["text", "aws:ec2:image", "aws:ssm:integration"].contains(dataType) else {
+                throw Self.validation("The following data type is not supported: \(dataType) (Data type names are all lowercase.)")
+            }
+            if dataType == "aws:ec2:image" {
+                guard input.value.range(of: "^ami-[0-9a-f]{8,17}$", options: .regularExpression) != nil else {
+                    throw Self.validation("Parameter value, \(input.value), is not a valid AMI ID.")
+                }
+            }
+            let allowedPattern = input.allowedPattern ?? old?.latest.allowedPattern
+            if let pattern = allowedPattern {
+                guard let regex = try? NSRegularExpression(pattern: pattern) else {
+                    throw SSM.Errors.invalidAllowedPatternException("The allowed pattern \(pattern) is not a valid regular expression.")
+                }
+                let v = input.value
+                guard regex.firstMatch(in: v, range: NSRange(v.startIndex..., in: v)).map({ $0.range.length == (v as NSString).length }) == true else {
+                    throw SSM.Errors.parameterPatternMismatchException("Parameter value, cannot be validated against allowedPattern: \(pattern)")
+                }
+            }
+            let now = now()
+            var policies = old?.latest.policies
+            var expiresAt: Date?
+            if let text = input.policies {
+                let checked = try Self.checkPolicies(text, now: now)
+                policies = checked.policies.isEmpty ? nil : checked.policies
+                expiresAt = checked.expiresAt
+            } else if let kept = policies {
+                expiresAt = try Self.checkPolicies("[\(kept.joined(separator: ","))]", now: .distantPast).expiresAt
+            }
+            // Tier: Standard holds 4 KB and no policies; Intelligent-Tiering picks Advanced when either needs it.
+            let size = input.value.utf8.count
+            var tier = input.tier?.rawValue ?? old?.latest.tier ?? "Standard"
+            if tier == "Intelligent-Tiering" { tier = (size > Self.standardLimit || policies != nil || old?.latest.tier == "Advanced") ? "Advanced" : "Standard" }
+            if old?.latest.tier == "Advanced" && tier == "Standard" {
+                throw Self.validation("This parameter uses the advanced-parameter tier. You can't downgrade a parameter from the advanced-parameter tier to the standard-parameter tier.")
+            }
+            guard size <= (tier == "Advanced" ? Self.advancedLimit : Self.standardLimit) else {
+                throw Self.validation("Standard tier parameters support a maximum parameter value of 4096 characters. To create a larger parameter value, upgrade the parameter to use the advanced-parameter tier.")
+            }
+            if tier == "Standard" && policies != nil {
+                throw Self.validation("Parameter policies are supported only for advanced tier parameters.")
+            }
+            let arn = Self.arn(c, name)
+            let keyId = type == "SecureString" ? (input.keyId ?? old?.latest.keyId ?? "alias/aws/ssm") : nil
+            let stored = try await type == "SecureString" ? encrypt(input.value, keyId: keyId ?? "alias/aws/ssm", arn: arn, c) : Array(input.value.utf8)
+            let version = VersionDoc(type: type, keyId: keyId, description: input.description ?? old?.latest.description,
+                                     allowedPattern: allowedPattern, tier: tier, policies: policies, dataType: dataType, labels: [],
+                                     lastModifiedMillis: Int64(now.timeIntervalSince1970 * 1000), user: c.principal?.arn ?? "")
+            var tags = old?.tags ?? []
+            if old == nil {
+                tags = try Self.mergedTags([], input.tags ?? [])
+            }
+            let doc = ParameterDoc(latest: version, tags: tags)
+            let outcome = try await repository.put(
+                account: c.account, region: c.region, name: name, value: stored,
+                parameterDoc: String(decoding: try JSONEncoder().encode(doc), as: UTF8.self), versionDoc: version.encoded(),
+                overwrite: input.overwrite == true, expiresAtMillis: expiresAt.map { Int64($0.timeIntervalSince1970 * 1000) },
+                notifyAtMillis: Self.nextNotification(version), labelled: Self.labelled)
+            switch outcome {
+            case .stored(let v): return SSM.PutParameterResult(version: v, tier: SSM.ParameterTier(rawValue: tier))
+            case .exists: throw SSM.Errors.parameterAlreadyExists("The parameter already exists. To overwrite this value, set the overwrite option in the request to true.")
+            case .oldestLabelled:
+                throw SSM.Errors.parameterMaxVersionLimitExceeded("You attempted to create a new version of \(name) by calling the PutParameter API with the overwrite flag. Version 1, the oldest version, can't be deleted because it has a label associated with it. Move the label to another version of the parameter, and try again.")
+            }
         }
     }
 
@@ -583,48 +583,48 @@ extension SSMService {
     func labelParameterVersion(_ input: SSM.LabelParameterVersionRequest, context c: RequestContext) async throws -> SSM.LabelParameterVersionResult {
         let name = try await storedName(try Self.normalize(input.name, c), c)
         guard (1...10).contains(input.labels.count) else { throw Self.validation("Labels must hold 1 to 10 labels.") }
-        await locks.lock(Self.lockKey(name))
-        defer { locks.unlock(Self.lockKey(name)) }
-        guard let p = try await repository.parameter(account: c.account, region: c.region, name: name) else { throw Self.notFound(name) }
-        let target = input.parameterVersion ?? p.version
-        var versions: [Int64: VersionDoc] = [:]
-        for v in try await repository.versions(account: c.account, region: c.region, name: name) { versions[v.version] = try Self.decodeVersion(v.doc) }
-        guard versions[target] != nil else {
-            throw SSM.Errors.parameterVersionNotFound("Systems Manager could not find version \(target) of \(name). Verify the version and try again.")
-        }
-        let invalid = input.labels.filter { !Self.isValidLabel($0) }
-        let valid = input.labels.filter(Self.isValidLabel)
-        var changed: Set<Int64> = [target]
-        for label in valid {
-            for (n, doc) in versions where n != target && doc.labels.contains(label) {
-                versions[n]?.labels.removeAll { $0 == label }
-                changed.insert(n)
+        return try await locks.withLock(Self.lockKey(c.account, c.region, name)) {
+            guard let p = try await repository.parameter(account: c.account, region: c.region, name: name) else { throw Self.notFound(name) }
+            let target = input.parameterVersion ?? p.version
+            var versions: [Int64: VersionDoc] = [:]
+            for v in try await repository.versions(account: c.account, region: c.region, name: name) { versions[v.version] = try Self.decodeVersion(v.doc) }
+            guard versions[target] != nil else {
+                throw SSM.Errors.parameterVersionNotFound("Systems Manager could not find version \(target) of \(name). Verify the version and try again.")
             }
-            if versions[target]?.labels.contains(label) == false { versions[target]?.labels.append(label) }
+            let invalid = input.labels.filter { !Self.isValidLabel($0) }
+            let valid = input.labels.filter(Self.isValidLabel)
+            var changed: Set<Int64> = [target]
+            for label in valid {
+                for (n, doc) in versions where n != target && doc.labels.contains(label) {
+                    versions[n]?.labels.removeAll { $0 == label }
+                    changed.insert(n)
+                }
+                if versions[target]?.labels.contains(label) == false { versions[target]?.labels.append(label) }
+            }
+            guard (versions[target]?.labels.count ?? 0) <= 10 else {
+                // The text moto copies from AWS, without a space after "labels." (unverified).
+                throw SSM.Errors.parameterVersionLabelLimitExceeded("A parameter version can have maximum 10 labels.Move one or more labels to another version and try again.")
+            }
+            var docs: [Int64: String] = [:]
+            for n in changed { docs[n] = versions[n]?.encoded() }
+            guard try await repository.updateVersionDocs(account: c.account, region: c.region, name: name, docs: docs) else { throw Self.notFound(name) }
+            return SSM.LabelParameterVersionResult(invalidLabels: invalid, parameterVersion: target)
         }
-        guard (versions[target]?.labels.count ?? 0) <= 10 else {
-            // The text moto copies from AWS, without a space after "labels." (unverified).
-            throw SSM.Errors.parameterVersionLabelLimitExceeded("A parameter version can have maximum 10 labels.Move one or more labels to another version and try again.")
-        }
-        var docs: [Int64: String] = [:]
-        for n in changed { docs[n] = versions[n]?.encoded() }
-        guard try await repository.updateVersionDocs(account: c.account, region: c.region, name: name, docs: docs) else { throw Self.notFound(name) }
-        return SSM.LabelParameterVersionResult(invalidLabels: invalid, parameterVersion: target)
     }
 
     func unlabelParameterVersion(_ input: SSM.UnlabelParameterVersionRequest, context c: RequestContext) async throws -> SSM.UnlabelParameterVersionResult {
         let name = try await storedName(try Self.normalize(input.name, c), c)
-        await locks.lock(Self.lockKey(name))
-        defer { locks.unlock(Self.lockKey(name)) }
-        guard try await repository.parameter(account: c.account, region: c.region, name: name) != nil else { throw Self.notFound(name) }
-        guard let v = try await repository.version(account: c.account, region: c.region, name: name, version: input.parameterVersion) else {
-            throw SSM.Errors.parameterVersionNotFound("Systems Manager could not find version \(input.parameterVersion) of \(name). Verify the version and try again.")
+        return try await locks.withLock(Self.lockKey(c.account, c.region, name)) {
+            guard try await repository.parameter(account: c.account, region: c.region, name: name) != nil else { throw Self.notFound(name) }
+            guard let v = try await repository.version(account: c.account, region: c.region, name: name, version: input.parameterVersion) else {
+                throw SSM.Errors.parameterVersionNotFound("Systems Manager could not find version \(input.parameterVersion) of \(name). Verify the version and try again.")
+            }
+            var doc = try Self.decodeVersion(v.doc)
+            let removed = input.labels.filter { doc.labels.contains($0) }
+            doc.labels.removeAll { removed.contains($0) }
+            _ = try await repository.updateVersionDocs(account: c.account, region: c.region, name: name, docs: [v.version: doc.encoded()])
+            return SSM.UnlabelParameterVersionResult(removedLabels: removed, invalidLabels: input.labels.filter { !removed.contains($0) })
         }
-        var doc = try Self.decodeVersion(v.doc)
-        let removed = input.labels.filter { doc.labels.contains($0) }
-        doc.labels.removeAll { removed.contains($0) }
-        _ = try await repository.updateVersionDocs(account: c.account, region: c.region, name: name, docs: [v.version: doc.encoded()])
-        return SSM.UnlabelParameterVersionResult(removedLabels: removed, invalidLabels: input.labels.filter { !removed.contains($0) })
     }
 
     // MARK: delete
@@ -650,16 +650,23 @@ extension SSMService {
     public func expireParameters() async throws -> Int {
         var n = 0
         for p in try await repository.expired(nowMillis: nowMillis, limit: 500) {
-            if let row = try await repository.parameter(account: p.account, region: p.region, name: p.name),
-               let doc = try? Self.decodeParameter(row.doc) {
-                try await repository.recordNotifications(
-                    account: p.account, region: p.region, name: p.name,
-                    events: [Self.policyEvent(name: p.name, account: p.account, region: p.region, type: doc.latest.type,
-                                              policy: "Expiration", reason: "The parameter was deleted because its Expiration policy's time came.",
-                                              at: now())],
-                    nextAtMillis: nil, doc: row.doc, nowMillis: nowMillis)
+            // Under the parameter's lock, read again: a PutParameter since the listing may have replaced the policy.
+            let deleted = try await locks.withLock(Self.lockKey(p.account, p.region, p.name)) { () async throws -> Bool in
+                guard let row = try await repository.parameter(account: p.account, region: p.region, name: p.name) else { return false }
+                if let doc = try? Self.decodeParameter(row.doc) {
+                    let policies = doc.latest.policies ?? []
+                    guard let at = (try? Self.checkPolicies("[\(policies.joined(separator: ","))]", now: .distantPast))?.expiresAt,
+                          Int64(at.timeIntervalSince1970 * 1000) <= nowMillis else { return false }
+                    try await repository.recordNotifications(
+                        account: p.account, region: p.region, name: p.name,
+                        events: [Self.policyEvent(name: p.name, account: p.account, region: p.region, type: doc.latest.type,
+                                                  policy: "Expiration", reason: "The parameter was deleted because its Expiration policy's time came.",
+                                                  at: now())],
+                        nextAtMillis: nil, doc: row.doc, nowMillis: nowMillis)
+                }
+                return try await repository.delete(account: p.account, region: p.region, name: p.name)
             }
-            if try await repository.delete(account: p.account, region: p.region, name: p.name) { n += 1 }
+            if deleted { n += 1 }
         }
         return n
     }
@@ -715,23 +722,23 @@ extension SSMService {
         var sent = 0
         let nowMs = nowMillis
         for p in try await repository.notificationsDue(nowMillis: nowMs, limit: 500) {
-            await locks.lock(Self.lockKey(p.name))
-            defer { locks.unlock(Self.lockKey(p.name)) }
-            guard let row = try await repository.parameter(account: p.account, region: p.region, name: p.name),
-                  var doc = try? Self.decodeParameter(row.doc) else { continue }
-            var events: [String] = []
-            for (type, at) in Self.notificationTimes(doc.latest) where at <= nowMs && !(doc.latest.fired ?? []).contains(type) {
-                let reason = type == "NoChangeNotification"
-                    ? "The parameter has not been changed for the time its NoChangeNotification policy names."
-                    : "The parameter's Expiration policy deletes it soon."
-                events.append(Self.policyEvent(name: p.name, account: p.account, region: p.region, type: doc.latest.type,
-                                               policy: type, reason: reason, at: now()))
-                doc.latest.fired = (doc.latest.fired ?? []) + [type]
+            sent += try await locks.withLock(Self.lockKey(p.account, p.region, p.name)) { () async throws -> Int in
+                guard let row = try await repository.parameter(account: p.account, region: p.region, name: p.name),
+                      var doc = try? Self.decodeParameter(row.doc) else { return 0 }
+                var events: [String] = []
+                for (type, at) in Self.notificationTimes(doc.latest) where at <= nowMs && !(doc.latest.fired ?? []).contains(type) {
+                    let reason = type == "NoChangeNotification"
+                        ? "The parameter has not been changed for the time its NoChangeNotification policy names."
+                        : "The parameter's Expiration policy deletes it soon."
+                    events.append(Self.policyEvent(name: p.name, account: p.account, region: p.region, type: doc.latest.type,
+                                                   policy: type, reason: reason, at: now()))
+                    doc.latest.fired = (doc.latest.fired ?? []) + [type]
+                }
+                try await repository.recordNotifications(account: p.account, region: p.region, name: p.name, events: events,
+                                                         nextAtMillis: Self.nextNotification(doc.latest),
+                                                         doc: String(decoding: try JSONEncoder().encode(doc), as: UTF8.self), nowMillis: nowMs)
+                return events.count
             }
-            try await repository.recordNotifications(account: p.account, region: p.region, name: p.name, events: events,
-                                                     nextAtMillis: Self.nextNotification(doc.latest),
-                                                     doc: String(decoding: try JSONEncoder().encode(doc), as: UTF8.self), nowMillis: nowMs)
-            sent += events.count
         }
         return sent
     }
@@ -768,22 +775,22 @@ extension SSMService {
 
     func addTagsToResource(_ input: SSM.AddTagsToResourceRequest, context c: RequestContext) async throws -> SSM.AddTagsToResourceResult {
         let n = try Self.normalize(input.resourceId, c)
-        await locks.lock(Self.lockKey(n))
-        defer { locks.unlock(Self.lockKey(n)) }
-        var (name, doc) = try await taggedParameter(input.resourceType, input.resourceId, c)
-        doc.tags = try Self.mergedTags(doc.tags, input.tags)
-        try await saveTags(name, doc, c)
-        return SSM.AddTagsToResourceResult()
+        return try await locks.withLock(Self.lockKey(c.account, c.region, n)) {
+            var (name, doc) = try await taggedParameter(input.resourceType, input.resourceId, c)
+            doc.tags = try Self.mergedTags(doc.tags, input.tags)
+            try await saveTags(name, doc, c)
+            return SSM.AddTagsToResourceResult()
+        }
     }
 
     func removeTagsFromResource(_ input: SSM.RemoveTagsFromResourceRequest, context c: RequestContext) async throws -> SSM.RemoveTagsFromResourceResult {
         let n = try Self.normalize(input.resourceId, c)
-        await locks.lock(Self.lockKey(n))
-        defer { locks.unlock(Self.lockKey(n)) }
-        var (name, doc) = try await taggedParameter(input.resourceType, input.resourceId, c)
-        doc.tags.removeAll { input.tagKeys.contains($0.first ?? "") }
-        try await saveTags(name, doc, c)
-        return SSM.RemoveTagsFromResourceResult()
+        return try await locks.withLock(Self.lockKey(c.account, c.region, n)) {
+            var (name, doc) = try await taggedParameter(input.resourceType, input.resourceId, c)
+            doc.tags.removeAll { input.tagKeys.contains($0.first ?? "") }
+            try await saveTags(name, doc, c)
+            return SSM.RemoveTagsFromResourceResult()
+        }
     }
 
     func listTagsForResource(_ input: SSM.ListTagsForResourceRequest, context c: RequestContext) async throws -> SSM.ListTagsForResourceResult {

@@ -12,11 +12,12 @@ public struct SSMService: Sendable {
     /// Secrets Manager, for `/aws/reference/secretsmanager/SECRET_ID`.
     let secrets: (any SecretReader)?
     let now: @Sendable () -> Date
-    let locks = KeyedAsyncLock()
+    let locks: ResourceLocks
 
     public init(repository: ParameterRepository, keys: (any DataKeyProvider)?, secrets: (any SecretReader)? = nil,
                 now: @escaping @Sendable () -> Date = { Date() }) {
         self.repository = repository
+        self.locks = ResourceLocks(repository.db)
         self.keys = keys
         self.secrets = secrets
         self.now = now
@@ -118,8 +119,11 @@ extension SSMService {
         return name.contains("/") || name.isEmpty ? nil : "/" + name
     }
 
-    /// The key both spellings of a top-level name lock under.
-    static func lockKey(_ name: String) -> String { otherSpelling(name).map { $0.hasPrefix("/") ? name : $0 } ?? name }
+    /// The lock every change of one parameter takes (in the database, so it holds across nodes): both spellings of a
+    /// top-level name lock under one name.
+    static func lockKey(_ account: String, _ region: String, _ name: String) -> String {
+        "ssm:\(account)/\(region):" + (otherSpelling(name).map { $0.hasPrefix("/") ? name : $0 } ?? name)
+    }
 
     /// The stored parameter a name (in either spelling) names.
     func lookup(_ name: String, _ c: RequestContext) async throws -> ParameterRow? {

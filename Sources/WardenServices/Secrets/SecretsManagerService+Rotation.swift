@@ -1,6 +1,7 @@
 // Rotation: RotateSecret and its schedule; each rotation calls the rotation function four times (createSecret,
 // setSecret, testSecret, finishSecret). The new version keeps AWSPENDING beside AWSCURRENT afterwards, as recorded from
-// Secrets Manager (the next rotation moves AWSPENDING to its own new version).
+// Secrets Manager (the next rotation moves AWSPENDING to its own new version). Rotations run on the node's
+// BackgroundTasks; a failed one is logged and reported as a RotationFailed event.
 import Foundation
 import WardenAPI
 import WardenCore
@@ -48,58 +49,72 @@ extension SecretsManagerService {
     }
 
     func rotateSecret(_ input: SM.RotateSecretRequest, context c: RequestContext) async throws -> SM.RotateSecretResponse {
-        var (row, doc) = try await load(input.secretId, c)
-        try notDeleted(doc)
-        try notReplica(doc)
-        let lambdaArn = input.rotationLambdaARN ?? doc.rotation?.lambdaArn
-        // Built-in rotation: the AWS rotation templates' function names, or a PostgreSQL secret with no function.
-        var managed: String?
-        if let name = lambdaArn?.split(separator: ":").last.map(String.init) {
-            managed = Self.builtInStrategies[name]
-        } else if let current = try? await currentValue(row), let db = DatabaseSecret(current), db.isPostgres {
-            managed = db["masterarn"] != nil ? "postgres-multi-user" : "postgres-single-user"
+        // The configuration changes under the secret's lock, with the secret read again under it.
+        try await withSecret(input.secretId, c) { row, doc in
+            var (row, doc) = (row, doc)
+            try notDeleted(doc)
+            try notReplica(doc)
+            let lambdaArn = input.rotationLambdaARN ?? doc.rotation?.lambdaArn
+            // Built-in rotation: the AWS rotation templates' function names, or a PostgreSQL secret with no function.
+            var managed: String?
+            if let name = lambdaArn?.split(separator: ":").last.map(String.init) {
+                managed = Self.builtInStrategies[name]
+            } else if let current = try? await currentValue(row), let db = DatabaseSecret(current), db.isPostgres {
+                managed = db["masterarn"] != nil ? "postgres-multi-user" : "postgres-single-user"
+            }
+            guard lambdaArn != nil || managed != nil else {
+                throw Self.invalidRequest("No Lambda rotation function ARN is associated with this secret.")
+            }
+            if managed == nil && functions == nil {
+                throw Self.invalidRequest("Rotation needs functions: start Warden with --enable-functions.")
+            }
+            try Self.checkRules(input.rotationRules)
+            if managed == nil, let functions, let lambda = lambdaArn {
+                try await Self.checkRotationFunction(functions, lambda, secretArn: row.arn)
+            }
+            let versions = try await repository.versions(arn: row.arn)
+            if versions.contains(where: { let s = Self.versionDoc($0).stages; return s.contains("AWSPENDING") && !s.contains("AWSCURRENT") }) {
+                throw Self.invalidRequest("A previous rotation isn't complete. That rotation will be reattempted.")
+            }
+            let token = try Self.token(input.clientRequestToken)
+            var config = doc.rotation ?? RotationConfig(enabled: true)
+            config.lambdaArn = lambdaArn
+            config.managed = managed
+            config.enabled = true
+            if let rules = input.rotationRules {
+                config.afterDays = rules.automaticallyAfterDays
+                config.schedule = rules.scheduleExpression
+                config.duration = rules.duration
+            }
+            doc.rotation = config
+            if config.afterDays != nil || config.schedule != nil {
+                row.rotateAtMillis = Int64(try Self.nextRotation(config, from: now()).timeIntervalSince1970 * 1000)
+            }
+            row.doc = doc.encoded()
+            guard try await repository.save(row) else { throw Self.notFound() }
+            let arn = row.arn
+            // Never refused while a request is served: the ServiceGroup stops the HTTP server (finishing its requests)
+            // before it closes the background tasks. Were it refused, only the configuration changed (no version, no
+            // AWSPENDING), so the rotation starts on its schedule or at the next RotateSecret.
+            if input.rotateImmediately != false {
+                background.submit("secretsmanager-rotation") { await rotate(arn: arn, token: token, c) }
+            } else if managed == nil, let functions, let lambda = lambdaArn {
+                // RotateImmediately=false: the function's testSecret step checks the configuration; the rotation waits
+                // for its schedule. Its outcome changes nothing stored, so a refused check is only logged.
+                let payload = JSONWriter.write(.object([("Step", .string("testSecret")), ("SecretId", .string(arn)),
+                                                        ("ClientRequestToken", .string(token))]))
+                let logger = background.logger
+                background.submit("secretsmanager-test-rotation") {
+                    let result = try await functions.invokeSync(functionArn: lambda, payload: payload, service: "secretsmanager.amazonaws.com",
+                                                                sourceArn: arn)
+                    if let error = result.functionError {
+                        logger.warning("the rotation function's testSecret step failed",
+                                       metadata: ["secret": "\(arn)", "function": "\(lambda)", "functionError": "\(error)"])
+                    }
+                }
+            }
+            return SM.RotateSecretResponse(arn: row.arn, name: row.name, versionId: token)
         }
-        guard lambdaArn != nil || managed != nil else {
-            throw Self.invalidRequest("No Lambda rotation function ARN is associated with this secret.")
-        }
-        if managed == nil && functions == nil {
-            throw Self.invalidRequest("Rotation needs functions: start Warden with --enable-functions.")
-        }
-        try Self.checkRules(input.rotationRules)
-        if managed == nil, let functions, let lambda = lambdaArn {
-            try await Self.checkRotationFunction(functions, lambda, secretArn: row.arn)
-        }
-        let versions = try await repository.versions(arn: row.arn)
-        if versions.contains(where: { let s = Self.versionDoc($0).stages; return s.contains("AWSPENDING") && !s.contains("AWSCURRENT") }) {
-            throw Self.invalidRequest("A previous rotation isn't complete. That rotation will be reattempted.")
-        }
-        let token = try Self.token(input.clientRequestToken)
-        var config = doc.rotation ?? RotationConfig(enabled: true)
-        config.lambdaArn = lambdaArn
-        config.managed = managed
-        config.enabled = true
-        if let rules = input.rotationRules {
-            config.afterDays = rules.automaticallyAfterDays
-            config.schedule = rules.scheduleExpression
-            config.duration = rules.duration
-        }
-        doc.rotation = config
-        if config.afterDays != nil || config.schedule != nil {
-            row.rotateAtMillis = Int64(try Self.nextRotation(config, from: now()).timeIntervalSince1970 * 1000)
-        }
-        row.doc = doc.encoded()
-        guard try await repository.save(row) else { throw Self.notFound() }
-        let arn = row.arn
-        if input.rotateImmediately != false {
-            Task { await rotate(arn: arn, token: token, c) }
-        } else if managed == nil, let functions, let lambda = lambdaArn {
-            // RotateImmediately=false: the function's testSecret step checks the configuration; the rotation waits
-            // for its schedule.
-            let payload = JSONWriter.write(.object([("Step", .string("testSecret")), ("SecretId", .string(arn)),
-                                                    ("ClientRequestToken", .string(token))]))
-            Task { _ = try? await functions.invokeSync(functionArn: lambda, payload: payload, service: "secretsmanager.amazonaws.com", sourceArn: arn) }
-        }
-        return SM.RotateSecretResponse(arn: row.arn, name: row.name, versionId: token)
     }
 
     /// "When you add a Lambda rotation function Amazon Resource Name (ARN) to your secret, Secrets Manager checks the
@@ -121,31 +136,41 @@ extension SecretsManagerService {
     }
 
     func cancelRotateSecret(_ input: SM.CancelRotateSecretRequest, context c: RequestContext) async throws -> SM.CancelRotateSecretResponse {
-        var (row, doc) = try await load(input.secretId, c)
-        try notDeleted(doc)
-        doc.rotation?.enabled = false
-        row.rotateAtMillis = nil
-        row.doc = doc.encoded()
-        // An unfinished rotation's AWSPENDING label goes too.
-        var changed: [String: String] = [:]
-        var pending: String?
-        for v in try await repository.versions(arn: row.arn) {
-            var d = Self.versionDoc(v)
-            if d.stages.contains("AWSPENDING") && !d.stages.contains("AWSCURRENT") {
-                pending = v.versionId
-                d.stages.removeAll { $0 == "AWSPENDING" }
-                changed[v.versionId] = d.encoded()
+        try await withSecret(input.secretId, c) { row, doc in
+            var (row, doc) = (row, doc)
+            try notDeleted(doc)
+            doc.rotation?.enabled = false
+            row.rotateAtMillis = nil
+            row.doc = doc.encoded()
+            // An unfinished rotation's AWSPENDING label goes too.
+            var changed: [String: String] = [:]
+            var pending: String?
+            for v in try await repository.versions(arn: row.arn) {
+                var d = Self.versionDoc(v)
+                if d.stages.contains("AWSPENDING") && !d.stages.contains("AWSCURRENT") {
+                    pending = v.versionId
+                    d.stages.removeAll { $0 == "AWSPENDING" }
+                    changed[v.versionId] = d.encoded()
+                }
             }
+            guard try await repository.save(row, versionDocs: changed) else { throw Self.notFound() }
+            return SM.CancelRotateSecretResponse(arn: row.arn, name: row.name, versionId: pending)
         }
-        guard try await repository.save(row, versionDocs: changed) else { throw Self.notFound() }
-        return SM.CancelRotateSecretResponse(arn: row.arn, name: row.name, versionId: pending)
     }
 
     /// One rotation: the four steps through the function; the new version keeps AWSPENDING. A failing step
-    /// stops it, leaving AWSCURRENT where it was and AWSPENDING on the new version, as Secrets Manager does.
+    /// stops it, leaving AWSCURRENT where it was and AWSPENDING on the new version, as Secrets Manager does. Not cut
+    /// short by a graceful shutdown, which waits for it: stopping between setSecret and finishSecret would leave a
+    /// database password changed that AWSCURRENT does not hold.
     func rotate(arn: String, token: String, _ c: RequestContext) async {
         await recordRotationEvent("RotationStarted", arn: arn, c)
-        let done = await rotateSteps(arn: arn, token: token, c)
+        var done = false
+        do {
+            try await rotateSteps(arn: arn, token: token, c)
+            done = true
+        } catch {
+            background.logger.warning("secret rotation failed", metadata: ["secret": "\(arn)", "error": "\(error)"])
+        }
         await recordRotationEvent(done ? "RotationSucceeded" : "RotationFailed", arn: arn, c)
     }
 
@@ -168,60 +193,91 @@ extension SecretsManagerService {
             ("source", .string("aws.secretsmanager")), ("account", .string(c.account)), ("time", .string(time)), ("region", .string(c.region)),
             ("resources", .array([])), ("detail", detail),
         ])
-        try? await PendingEvents.add(repository.db, account: c.account, region: c.region,
-                                     event: String(decoding: JSONWriter.write(event), as: UTF8.self), nowMillis: nowMillis)
+        do {
+            try await PendingEvents.add(repository.db, account: c.account, region: c.region,
+                                        event: String(decoding: JSONWriter.write(event), as: UTF8.self), nowMillis: nowMillis)
+        } catch {
+            background.logger.error("a rotation event could not be recorded",
+                                    metadata: ["secret": "\(arn)", "event": "\(name)", "error": "\(error)"])
+        }
     }
 
-    /// The four steps and the final stage move; true when the rotation completed.
-    func rotateSteps(arn: String, token: String, _ c: RequestContext) async -> Bool {
-        guard let row = try? await repository.secret(arn: arn),
-              let doc = try? JSONDecoder().decode(SecretDoc.self, from: Data(row.doc.utf8)), let config = doc.rotation else { return false }
+    /// Why a rotation stopped, for the log.
+    struct RotationStopped: Error, CustomStringConvertible {
+        let description: String
+        init(_ d: String) { description = d }
+    }
+
+    /// The four steps and the final stage move; returns when the rotation completed, throws why it did not.
+    func rotateSteps(arn: String, token: String, _ c: RequestContext) async throws {
+        guard let row = try await repository.secret(arn: arn) else { throw RotationStopped("the secret is gone") }
+        let doc = try JSONDecoder().decode(SecretDoc.self, from: Data(row.doc.utf8))
+        guard let config = doc.rotation else { throw RotationStopped("the secret has no rotation configuration") }
         for step in Self.steps {
             if let strategy = config.managed {
-                guard (try? await builtInStep(step, strategy: strategy, arn: arn, token: token, c)) != nil else { return false }
+                try await builtInStep(step, strategy: strategy, arn: arn, token: token, c)
                 continue
             }
-            guard let functions, let lambda = config.lambdaArn else { return false }
+            guard let functions, let lambda = config.lambdaArn else { throw RotationStopped("no rotation function to run") }
             let payload = JSONWriter.write(.object([("Step", .string(step)), ("SecretId", .string(arn)),
                                                     ("ClientRequestToken", .string(token)),
                                                     ("RotationToken", .string(UUID().uuidString.lowercased()))]))
-            guard let result = try? await functions.invokeSync(functionArn: lambda, payload: payload, service: "secretsmanager.amazonaws.com",
-                                                               sourceArn: arn), result.functionError == nil else { return false }
+            let result = try await functions.invokeSync(functionArn: lambda, payload: payload, service: "secretsmanager.amazonaws.com",
+                                                        sourceArn: arn)
+            if let error = result.functionError { throw RotationStopped("the function's \(step) step failed (\(error))") }
         }
-        await locks.lock(arn)
-        defer { locks.unlock(arn) }
-        guard var latest = try? await repository.secret(arn: arn), var d = try? JSONDecoder().decode(SecretDoc.self, from: Data(latest.doc.utf8)),
-              let versions = try? await repository.versions(arn: arn),
-              let mine = versions.first(where: { $0.versionId == token }) else { return false }
-        let vdoc = Self.versionDoc(mine)
-        // finishSecret must have made the new version current; only then is the rotation done.
-        guard vdoc.stages.contains("AWSCURRENT") else { return false }
-        d.lastRotatedMillis = nowMillis
-        d.lastChangedMillis = nowMillis
-        if let config = d.rotation, config.enabled, config.afterDays != nil || config.schedule != nil {
-            latest.rotateAtMillis = (try? Self.nextRotation(config, from: now())).map { Int64($0.timeIntervalSince1970 * 1000) }
+        try await locks.withLock(arn) {
+            guard var latest = try await repository.secret(arn: arn) else { throw RotationStopped("the secret is gone") }
+            var d = try JSONDecoder().decode(SecretDoc.self, from: Data(latest.doc.utf8))
+            guard let mine = try await repository.versions(arn: arn).first(where: { $0.versionId == token }) else {
+                throw RotationStopped("the new version is gone")
+            }
+            // finishSecret must have made the new version current; only then is the rotation done.
+            guard Self.versionDoc(mine).stages.contains("AWSCURRENT") else {
+                throw RotationStopped("finishSecret did not make the new version AWSCURRENT")
+            }
+            d.lastRotatedMillis = nowMillis
+            d.lastChangedMillis = nowMillis
+            if let config = d.rotation, config.enabled, config.afterDays != nil || config.schedule != nil {
+                // The rules were checked when they were stored (RotateSecret), so this does not fail.
+                latest.rotateAtMillis = (try? Self.nextRotation(config, from: now())).map { Int64($0.timeIntervalSince1970 * 1000) }
+            }
+            latest.doc = d.encoded()
+            guard try await repository.save(latest, versionDocs: [:]) else { throw RotationStopped("the secret is gone") }
+            do {
+                try await syncReplicas(arn, c)
+            } catch {
+                // The rotation is done; replicas catch up with the next change of the secret.
+                background.logger.error("replicas were not updated after a rotation", metadata: ["secret": "\(arn)", "error": "\(error)"])
+            }
         }
-        latest.doc = d.encoded()
-        guard (try? await repository.save(latest, versionDocs: [:])) != nil else { return false }
-        try? await syncReplicas(arn, c)
-        return true
     }
 
     /// Starts the rotations that are due (the scheduler); returns how many.
     public func runDueRotations() async throws -> Int {
         let due = try await repository.dueRotations(nowMillis: nowMillis)
+        var started = 0
         for arn in due {
-            guard var row = try await repository.secret(arn: arn),
-                  let doc = try? JSONDecoder().decode(SecretDoc.self, from: Data(row.doc.utf8)), doc.deletedMillis == nil,
-                  let config = doc.rotation, config.enabled else { continue }
-            // Pushed forward first, so a slow or failing rotation is not started again every tick.
-            row.rotateAtMillis = Int64(try Self.nextRotation(config, from: now()).timeIntervalSince1970 * 1000)
-            _ = try await repository.save(row)
-            let c = DataKeyCache.serviceContext(account: row.account, region: row.region, service: "secretsmanager.amazonaws.com", now: now())
+            // A node shutting down starts no more: those left due are started by the next run, here after a restart or
+            // on another node.
+            if background.isShuttingDown { break }
+            let c = try await locks.withLock(arn) { () async throws -> RequestContext? in
+                guard var row = try await repository.secret(arn: arn), let at = row.rotateAtMillis, at <= nowMillis,
+                      let doc = try? JSONDecoder().decode(SecretDoc.self, from: Data(row.doc.utf8)), doc.deletedMillis == nil,
+                      let config = doc.rotation, config.enabled else { return nil }
+                // Pushed forward first, so a slow or failing rotation is not started again every tick (nor by another
+                // node: the row is read again under the lock).
+                row.rotateAtMillis = Int64(try Self.nextRotation(config, from: now()).timeIntervalSince1970 * 1000)
+                guard try await repository.save(row) else { return nil }
+                return DataKeyCache.serviceContext(account: row.account, region: row.region, service: "secretsmanager.amazonaws.com", now: now())
+            }
+            guard let c else { continue }
             let token = UUID().uuidString.lowercased()
-            Task { await rotate(arn: arn, token: token, c) }
+            // Refused only if shutdown began since the check above: this rotation then waits for its next due time.
+            background.submit("secretsmanager-rotation") { await rotate(arn: arn, token: token, c) }
+            started += 1
         }
-        return due.count
+        return started
     }
 
     // MARK: built-in rotation (PostgreSQL)
@@ -304,17 +360,17 @@ extension SecretsManagerService {
                                          database: pending.database, statements: ["SELECT 1"])
         default:
             // finishSecret: AWSCURRENT moves to the new version (the old one becomes AWSPREVIOUS).
-            await locks.lock(arn)
-            defer { locks.unlock(arn) }
-            let versions = try await repository.versions(arn: arn)
-            var docs: [String: SecretVersionDoc] = [:]
-            for v in versions { docs[v.versionId] = Self.versionDoc(v) }
-            guard docs[token] != nil else { throw Self.invalidRequest("The pending version is gone.") }
-            Self.move(["AWSCURRENT"], to: token, in: &docs)
-            var changed: [String: String] = [:]
-            for v in versions where docs[v.versionId]?.stages != Self.versionDoc(v).stages { changed[v.versionId] = docs[v.versionId]?.encoded() }
-            guard let latest = try await repository.secret(arn: arn), try await repository.save(latest, versionDocs: changed) else {
-                throw Self.notFound()
+            try await locks.withLock(arn) {
+                let versions = try await repository.versions(arn: arn)
+                var docs: [String: SecretVersionDoc] = [:]
+                for v in versions { docs[v.versionId] = Self.versionDoc(v) }
+                guard docs[token] != nil else { throw Self.invalidRequest("The pending version is gone.") }
+                Self.move(["AWSCURRENT"], to: token, in: &docs)
+                var changed: [String: String] = [:]
+                for v in versions where docs[v.versionId]?.stages != Self.versionDoc(v).stages { changed[v.versionId] = docs[v.versionId]?.encoded() }
+                guard let latest = try await repository.secret(arn: arn), try await repository.save(latest, versionDocs: changed) else {
+                    throw Self.notFound()
+                }
             }
         }
     }

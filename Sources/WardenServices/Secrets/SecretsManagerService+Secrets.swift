@@ -100,22 +100,22 @@ extension SecretsManagerService {
         let day = nowMillis / 86_400_000 * 86_400_000
         // The hot path: both dates already read today, so a read stays a read (no lock, no further storage read).
         if seen.secret == day && seen.version == day { return }
-        await locks.lock(arn)
-        defer { locks.unlock(arn) }
-        guard var row = try await repository.secret(arn: arn),
-              var doc = try? JSONDecoder().decode(SecretDoc.self, from: Data(row.doc.utf8)) else { return }
-        var versionDocs: [String: String] = [:]
-        if let v = try await repository.versionDocs(arn: arn).first(where: { $0.versionId == versionId }) {
-            var vdoc = Self.versionDoc(doc: v.doc)
-            if vdoc.lastAccessedMillis != day {
-                vdoc.lastAccessedMillis = day
-                versionDocs[versionId] = vdoc.encoded()
+        try await locks.withLock(arn) {
+            guard var row = try await repository.secret(arn: arn),
+                  var doc = try? JSONDecoder().decode(SecretDoc.self, from: Data(row.doc.utf8)) else { return }
+            var versionDocs: [String: String] = [:]
+            if let v = try await repository.versionDocs(arn: arn).first(where: { $0.versionId == versionId }) {
+                var vdoc = Self.versionDoc(doc: v.doc)
+                if vdoc.lastAccessedMillis != day {
+                    vdoc.lastAccessedMillis = day
+                    versionDocs[versionId] = vdoc.encoded()
+                }
             }
+            guard doc.lastAccessedMillis != day || !versionDocs.isEmpty else { return }
+            doc.lastAccessedMillis = day
+            row.doc = doc.encoded()
+            _ = try await repository.save(row, versionDocs: versionDocs)
         }
-        guard doc.lastAccessedMillis != day || !versionDocs.isEmpty else { return }
-        doc.lastAccessedMillis = day
-        row.doc = doc.encoded()
-        _ = try await repository.save(row, versionDocs: versionDocs)
     }
 
     func batchGetSecretValue(_ input: SM.BatchGetSecretValueRequest, context c: RequestContext) async throws -> SM.BatchGetSecretValueResponse {
@@ -153,11 +153,20 @@ extension SecretsManagerService {
     }
 
     /// Stores a new value as version `token` with `stages` (AWSCURRENT by default). The same token with the same value
-    /// is a no-op; with another value, ResourceExistsException (versions are immutable).
+    /// is a no-op; with another value, ResourceExistsException (versions are immutable). `row` names the secret: it
+    /// and its document are read again under the secret's lock, so a change made since the caller read them stays.
     func newVersion(_ row: SecretRow, _ doc: SecretDoc, token: String, value: (bytes: [UInt8], binary: Bool), stages: [String],
                     _ c: RequestContext) async throws -> (versionId: String, stages: [String]) {
-        await locks.lock(row.arn)
-        defer { locks.unlock(row.arn) }
+        return try await locks.withLock(row.arn) {
+            guard let fresh = try await repository.secret(arn: row.arn) else { throw Self.notFound() }
+            let freshDoc = try JSONDecoder().decode(SecretDoc.self, from: Data(fresh.doc.utf8))
+            return try await storeVersion(fresh, freshDoc, token: token, value: value, stages: stages, c)
+        }
+    }
+
+    /// `newVersion`'s change, with the secret's lock held and `row`, `doc` read under it.
+    private func storeVersion(_ row: SecretRow, _ doc: SecretDoc, token: String, value: (bytes: [UInt8], binary: Bool), stages: [String],
+                              _ c: RequestContext) async throws -> (versionId: String, stages: [String]) {
         let versions = try await repository.versions(arn: row.arn)
         if let existing = versions.first(where: { $0.versionId == token }) {
             let plain = try await open(existing.value, arn: row.arn, versionId: token, c)
@@ -192,32 +201,35 @@ extension SecretsManagerService {
     }
 
     func putSecretValue(_ input: SM.PutSecretValueRequest, context c: RequestContext) async throws -> SM.PutSecretValueResponse {
-        let (row, doc) = try await load(input.secretId, c)
-        try notDeleted(doc)
-        try notReplica(doc)
-        guard let value = try Self.value(input.secretString, input.secretBinary, required: true) else { throw Self.invalidParameter("No value") }
-        let (id, stages) = try await newVersion(row, doc, token: try Self.token(input.clientRequestToken), value: value,
-                                                stages: input.versionStages ?? ["AWSCURRENT"], c)
-        try await syncReplicas(row.arn, c)
-        return SM.PutSecretValueResponse(arn: row.arn, name: row.name, versionId: id, versionStages: stages)
+        try await withSecret(input.secretId, c) { row, doc in
+            try notDeleted(doc)
+            try notReplica(doc)
+            guard let value = try Self.value(input.secretString, input.secretBinary, required: true) else { throw Self.invalidParameter("No value") }
+            let (id, stages) = try await newVersion(row, doc, token: try Self.token(input.clientRequestToken), value: value,
+                                                    stages: input.versionStages ?? ["AWSCURRENT"], c)
+            try await syncReplicas(row.arn, c)
+            return SM.PutSecretValueResponse(arn: row.arn, name: row.name, versionId: id, versionStages: stages)
+        }
     }
 
     func updateSecret(_ input: SM.UpdateSecretRequest, context c: RequestContext) async throws -> SM.UpdateSecretResponse {
-        var (row, doc) = try await load(input.secretId, c)
-        try notDeleted(doc)
-        try notReplica(doc)
-        if let d = input.description { doc.description = d }
-        if let k = input.kmsKeyId { doc.kmsKeyId = k.isEmpty ? nil : k }
-        if let t = input.type { doc.type = t }
-        doc.lastChangedMillis = nowMillis
-        row.doc = doc.encoded()
-        guard try await repository.save(row) else { throw Self.notFound() }
-        var versionId: String?
-        if let value = try Self.value(input.secretString, input.secretBinary, required: false) {
-            versionId = try await newVersion(row, doc, token: try Self.token(input.clientRequestToken), value: value, stages: ["AWSCURRENT"], c).versionId
+        try await withSecret(input.secretId, c) { row, doc in
+            var (row, doc) = (row, doc)
+            try notDeleted(doc)
+            try notReplica(doc)
+            if let d = input.description { doc.description = d }
+            if let k = input.kmsKeyId { doc.kmsKeyId = k.isEmpty ? nil : k }
+            if let t = input.type { doc.type = t }
+            doc.lastChangedMillis = nowMillis
+            row.doc = doc.encoded()
+            guard try await repository.save(row) else { throw Self.notFound() }
+            var versionId: String?
+            if let value = try Self.value(input.secretString, input.secretBinary, required: false) {
+                versionId = try await newVersion(row, doc, token: try Self.token(input.clientRequestToken), value: value, stages: ["AWSCURRENT"], c).versionId
+            }
+            try await syncReplicas(row.arn, c)
+            return SM.UpdateSecretResponse(arn: row.arn, name: row.name, versionId: versionId)
         }
-        try await syncReplicas(row.arn, c)
-        return SM.UpdateSecretResponse(arn: row.arn, name: row.name, versionId: versionId)
     }
 
     /// Versions with at least one stage; nil for a secret with none (created without a value), as AWS then sends no
@@ -401,17 +413,17 @@ extension SecretsManagerService {
     }
 
     func updateSecretVersionStage(_ input: SM.UpdateSecretVersionStageRequest, context c: RequestContext) async throws -> SM.UpdateSecretVersionStageResponse {
-        let (row, doc) = try await load(input.secretId, c)
-        try notDeleted(doc)
-        try notReplica(doc)
-        try await moveStage(row, doc, input)
-        try await syncReplicas(row.arn, c)
-        return SM.UpdateSecretVersionStageResponse(arn: row.arn, name: row.name)
+        try await withSecret(input.secretId, c) { row, doc in
+            try notDeleted(doc)
+            try notReplica(doc)
+            try await moveStage(row, doc, input)
+            try await syncReplicas(row.arn, c)
+            return SM.UpdateSecretVersionStageResponse(arn: row.arn, name: row.name)
+        }
     }
 
+    /// Moves a stage; the caller holds the secret's lock (see `withSecret`) and read `row` and `doc` under it.
     func moveStage(_ row: SecretRow, _ doc: SecretDoc, _ input: SM.UpdateSecretVersionStageRequest) async throws {
-        await locks.lock(row.arn)
-        defer { locks.unlock(row.arn) }
         let versions = try await repository.versions(arn: row.arn)
         var docs: [String: SecretVersionDoc] = [:]
         for v in versions { docs[v.versionId] = Self.versionDoc(v) }
@@ -456,7 +468,7 @@ extension SecretsManagerService {
         }
         let days = input.recoveryWindowInDays ?? 30
         guard (7...30).contains(days) else { throw Self.invalidParameter("The RecoveryWindowInDays value must be between 7 and 30 days (inclusive).") }
-        guard let (row, doc) = try await find(input.secretId, c) else {
+        guard let (row, _) = try await find(input.secretId, c) else {
             if input.forceDeleteWithoutRecovery == true {
                 // AWS answers as if the secret existed: Name, ARN and DeletionDate (LocalStack aws-validated
                 // test_delete_non_existent_secret_returns_as_if_secret_exists); the ARN is the one such a secret would have.
@@ -467,6 +479,11 @@ extension SecretsManagerService {
             }
             throw Self.notFound()
         }
+        return try await withSecret(row.arn, c) { row, doc in try await applyDelete(row, doc, input, days: days) }
+    }
+
+    /// DeleteSecret's change, under the secret's lock.
+    private func applyDelete(_ row: SecretRow, _ doc: SecretDoc, _ input: SM.DeleteSecretRequest, days: Int64) async throws -> SM.DeleteSecretResponse {
         try notReplica(doc)
         if doc.replicas?.isEmpty == false {
             throw Self.invalidRequest("You can't delete secret \(row.name) because it has replicas. Remove the replica regions first.")
@@ -488,18 +505,26 @@ extension SecretsManagerService {
     }
 
     func restoreSecret(_ input: SM.RestoreSecretRequest, context c: RequestContext) async throws -> SM.RestoreSecretResponse {
-        var (row, doc) = try await load(input.secretId, c)
-        doc.deletedMillis = nil
-        row.deleteAtMillis = nil
-        row.doc = doc.encoded()
-        guard try await repository.save(row) else { throw Self.notFound() }
-        return SM.RestoreSecretResponse(arn: row.arn, name: row.name)
+        try await withSecret(input.secretId, c) { row, doc in
+            var (row, doc) = (row, doc)
+            doc.deletedMillis = nil
+            row.deleteAtMillis = nil
+            row.doc = doc.encoded()
+            guard try await repository.save(row) else { throw Self.notFound() }
+            return SM.RestoreSecretResponse(arn: row.arn, name: row.name)
+        }
     }
 
-    /// Deletes secrets whose recovery window has ended (the background job).
+    /// Deletes secrets whose recovery window has ended (the background job). Each is read again under its lock, so
+    /// a secret restored since the listing stays.
     public func deleteExpired() async throws -> Int {
         let due = try await repository.dueDeletions(nowMillis: nowMillis)
-        for arn in due { try await repository.delete(arn: arn) }
+        for arn in due {
+            try await locks.withLock(arn) {
+                guard let row = try await repository.secret(arn: arn), let at = row.deleteAtMillis, at <= nowMillis else { return }
+                try await repository.delete(arn: arn)
+            }
+        }
         return due.count
     }
 
@@ -556,17 +581,19 @@ extension SecretsManagerService {
     }
 
     func putResourcePolicy(_ input: SM.PutResourcePolicyRequest, context c: RequestContext) async throws -> SM.PutResourcePolicyResponse {
-        var (row, doc) = try await load(input.secretId, c)
-        // terraform-provider-aws (secret_policy.go) retries PutResourcePolicy on exactly this error from AWS.
-        try notDeleted(doc)
-        let policy = try Self.checkPolicy(input.resourcePolicy)
-        if input.blockPublicPolicy == true && Self.isPublic(policy) {
-            throw SM.Errors.publicPolicyException("You can't attach a resource-based policy that allows broad access to the secret.")
+        try await withSecret(input.secretId, c) { row, doc in
+            var (row, doc) = (row, doc)
+            // terraform-provider-aws (secret_policy.go) retries PutResourcePolicy on exactly this error from AWS.
+            try notDeleted(doc)
+            let policy = try Self.checkPolicy(input.resourcePolicy)
+            if input.blockPublicPolicy == true && Self.isPublic(policy) {
+                throw SM.Errors.publicPolicyException("You can't attach a resource-based policy that allows broad access to the secret.")
+            }
+            doc.policy = input.resourcePolicy
+            row.doc = doc.encoded()
+            guard try await repository.save(row) else { throw Self.notFound() }
+            return SM.PutResourcePolicyResponse(arn: row.arn, name: row.name)
         }
-        doc.policy = input.resourcePolicy
-        row.doc = doc.encoded()
-        guard try await repository.save(row) else { throw Self.notFound() }
-        return SM.PutResourcePolicyResponse(arn: row.arn, name: row.name)
     }
 
     func getResourcePolicy(_ input: SM.GetResourcePolicyRequest, context c: RequestContext) async throws -> SM.GetResourcePolicyResponse {
@@ -575,11 +602,13 @@ extension SecretsManagerService {
     }
 
     func deleteResourcePolicy(_ input: SM.DeleteResourcePolicyRequest, context c: RequestContext) async throws -> SM.DeleteResourcePolicyResponse {
-        var (row, doc) = try await load(input.secretId, c)
-        doc.policy = nil
-        row.doc = doc.encoded()
-        guard try await repository.save(row) else { throw Self.notFound() }
-        return SM.DeleteResourcePolicyResponse(arn: row.arn, name: row.name)
+        try await withSecret(input.secretId, c) { row, doc in
+            var (row, doc) = (row, doc)
+            doc.policy = nil
+            row.doc = doc.encoded()
+            guard try await repository.save(row) else { throw Self.notFound() }
+            return SM.DeleteResourcePolicyResponse(arn: row.arn, name: row.name)
+        }
     }
 
     func validateResourcePolicy(_ input: SM.ValidateResourcePolicyRequest, context c: RequestContext) async throws -> SM.ValidateResourcePolicyResponse {
@@ -607,24 +636,28 @@ extension SecretsManagerService {
     }
 
     func tagResource(_ input: SM.TagResourceRequest, context c: RequestContext) async throws -> EmptyShape {
-        var (row, doc) = try await load(input.secretId, c)
-        try notReplica(doc)
-        doc.tags = try Self.mergedTags(doc.tags, input.tags)
-        doc.tagged = true
-        row.doc = doc.encoded()
-        guard try await repository.save(row) else { throw Self.notFound() }
-        try await syncReplicas(row.arn, c)
-        return EmptyShape()
+        try await withSecret(input.secretId, c) { row, doc in
+            var (row, doc) = (row, doc)
+            try notReplica(doc)
+            doc.tags = try Self.mergedTags(doc.tags, input.tags)
+            doc.tagged = true
+            row.doc = doc.encoded()
+            guard try await repository.save(row) else { throw Self.notFound() }
+            try await syncReplicas(row.arn, c)
+            return EmptyShape()
+        }
     }
 
     func untagResource(_ input: SM.UntagResourceRequest, context c: RequestContext) async throws -> EmptyShape {
-        var (row, doc) = try await load(input.secretId, c)
-        try notReplica(doc)
-        doc.tags.removeAll { input.tagKeys.contains($0.first ?? "") }
-        row.doc = doc.encoded()
-        guard try await repository.save(row) else { throw Self.notFound() }
-        try await syncReplicas(row.arn, c)
-        return EmptyShape()
+        try await withSecret(input.secretId, c) { row, doc in
+            var (row, doc) = (row, doc)
+            try notReplica(doc)
+            doc.tags.removeAll { input.tagKeys.contains($0.first ?? "") }
+            row.doc = doc.encoded()
+            guard try await repository.save(row) else { throw Self.notFound() }
+            try await syncReplicas(row.arn, c)
+            return EmptyShape()
+        }
     }
 }
 

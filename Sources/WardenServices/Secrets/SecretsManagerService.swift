@@ -15,11 +15,18 @@ public struct SecretsManagerService: Sendable {
     /// Built-in (managed) rotation of database secrets logs in to the database through this.
     let databases: (any DatabaseAdmin)?
     let now: @Sendable () -> Date
-    let locks = KeyedAsyncLock()
+    /// Per-secret locks, taken in the database (the name is the secret's ARN), so changes through different nodes
+    /// cannot lose each other.
+    let locks: ResourceLocks
+    /// Rotations run here, off the request's path (a graceful shutdown waits for them).
+    let background: BackgroundTasks
 
     public init(repository: SecretRepository, keys: (any DataKeyProvider)?, functions: (any FunctionInvoker)? = nil,
-                databases: (any DatabaseAdmin)? = nil, now: @escaping @Sendable () -> Date = { Date() }) {
+                databases: (any DatabaseAdmin)? = nil, background: BackgroundTasks,
+                now: @escaping @Sendable () -> Date = { Date() }) {
         self.repository = repository
+        self.background = background
+        self.locks = ResourceLocks(repository.db)
         self.keys = keys
         self.functions = functions
         self.databases = databases
@@ -111,6 +118,16 @@ extension SecretsManagerService {
     func load(_ id: String, _ c: RequestContext) async throws -> (SecretRow, SecretDoc) {
         guard let found = try await find(id, c) else { throw Self.notFound() }
         return found
+    }
+
+    /// Runs a change of one secret under its lock (named by its ARN), with the secret read again under the lock: a
+    /// read-modify-write of its document or stages then cannot lose a concurrent change made through any node.
+    func withSecret<T: Sendable>(_ id: String, _ c: RequestContext, _ body: (SecretRow, SecretDoc) async throws -> T) async throws -> T {
+        let (first, _) = try await load(id, c)
+        return try await locks.withLock(first.arn) {
+            guard let row = try await repository.secret(arn: first.arn) else { throw Self.notFound() }
+            return try await body(row, try JSONDecoder().decode(SecretDoc.self, from: Data(row.doc.utf8)))
+        }
     }
 
     /// A replica is read-only: changes are made to its primary and replicated.
