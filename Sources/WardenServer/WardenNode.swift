@@ -27,13 +27,16 @@ public struct WardenStore: Sendable {
     public let database: any SQLDatabase
     public let sealer: Sealer
     public let dataDir: String
+    /// `serve` on SQLite: the descriptor holding DATA/warden.lock (closed when the process exits).
+    public var lockFD: Int32?
     public var storageName: String { database.dialect == .sqlite ? "sqlite" : "postgres" }
 
     public var accessKeys: AccessKeyRepository { AccessKeyRepository(db: database, sealer: sealer) }
     public var audit: AuditRepository { AuditRepository(db: database) }
 
     /// Prepares the data directory, loads (or creates) the root key, opens and migrates storage.
-    public static func open(dataDir: String, storage: String, rootKeyFile: String?, logger: Logger) async throws -> WardenStore {
+    public static func open(dataDir: String, storage: String, rootKeyFile: String?, exclusive: Bool = false,
+                            logger: Logger) async throws -> WardenStore {
         let fm = FileManager.default
         do {
             try fm.createDirectory(atPath: dataDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -45,6 +48,10 @@ public struct WardenStore: Sendable {
             throw StartupError("data directory \(dataDir) is not writable")
         }
         try? fm.removeItem(atPath: probe)
+        // One server process per SQLite data directory: it has one writer, and a SQLite node's leases are released at
+        // start-up on the strength of this lock. (Offline commands do not take it.)
+        var lockFD: Int32?
+        if exclusive && storage == "sqlite" { lockFD = try DataDirectoryLock.acquire(dataDir: dataDir) }
         let keyPath = rootKeyFile ?? ProcessInfo.processInfo.environment["WARDEN_ROOT_KEY_FILE"]
             ?? (dataDir as NSString).appendingPathComponent("root.key")
         let root: FileRootKey
@@ -67,7 +74,7 @@ public struct WardenStore: Sendable {
             await db.close()
             throw StartupError("schema migration failed: \(error)")
         }
-        return WardenStore(database: db, sealer: Sealer(root: root), dataDir: dataDir)
+        return WardenStore(database: db, sealer: Sealer(root: root), dataDir: dataDir, lockFD: lockFD)
     }
 
     /// Writes `[default]` credentials in the AWS shared-credentials format, mode 0600.
@@ -95,12 +102,9 @@ public enum WardenNode {
     /// Runs the server until SIGTERM/SIGINT; returns after a graceful shutdown.
     public static func serve(_ config: WardenConfiguration, logger: Logger) async throws {
         let dataDir = try resolveDataDir(config)
-        // One process per SQLite data directory (it has one writer, and its leases are released below on the strength
-        // of this lock). The descriptor stays open, and the lock held, until the process exits.
-        var lockFD: Int32?
-        if config.storage == "sqlite" { lockFD = try DataDirectoryLock.acquire(dataDir: dataDir) }
-        defer { if let lockFD { close(lockFD) } }
-        let store = try await WardenStore.open(dataDir: dataDir, storage: config.storage, rootKeyFile: config.rootKeyFile, logger: logger)
+        let store = try await WardenStore.open(dataDir: dataDir, storage: config.storage, rootKeyFile: config.rootKeyFile,
+                                               exclusive: true, logger: logger)
+        defer { if let fd = store.lockFD { close(fd) } }
         do {
             try await serve(config, store: store, logger: logger)
         } catch {
@@ -311,7 +315,7 @@ public enum WardenNode {
                     _ = try await sns.runDeliveries()
                 }),
                 // Asynchronous function invocations: woken by each Event invoke, and every 250 ms for retries.
-                .init(service: PeriodicJob(name: "lambda-events", leases: leases, interval: .milliseconds(250), logger: logger,
+                .init(service: PeriodicJob(name: "lambda-events", interval: .milliseconds(250), logger: logger,
                                            wakeups: (lambda.wakeups, LambdaService.wakeKey)) {
                     _ = try await lambda.runEvents()
                 }),
@@ -326,7 +330,7 @@ public enum WardenNode {
                 .init(service: PeriodicJob(name: "events-schedules", leases: leases, interval: .seconds(1), logger: logger) {
                     _ = try await events.runSchedules()
                 }),
-                .init(service: PeriodicJob(name: "events-delivery", leases: leases, interval: .milliseconds(250), logger: logger,
+                .init(service: PeriodicJob(name: "events-delivery", interval: .milliseconds(250), logger: logger,
                                            wakeups: (events.wakeups, EventsService.wakeKey)) {
                     while try await events.runDeliveries() > 0 {}
                 }),
@@ -393,8 +397,9 @@ public enum WardenNode {
     }
 
     /// Background jobs that run on one node at a time, each under its own lease.
-    static let singletonJobs = ["kms", "cloudtrail-history-purge", "sns-delivery", "lambda-events", "events-cloudtrail",
-                                "events-schedules", "events-delivery", "cloudtrail-logs", "cloudtrail-insights", "alarms",
+    /// (Function invocations and EventBridge target deliveries are shared instead: every node claims a share.)
+    static let singletonJobs = ["kms", "cloudtrail-history-purge", "sns-delivery", "events-cloudtrail",
+                                "events-schedules", "cloudtrail-logs", "cloudtrail-insights", "alarms",
                                 "logs-retention", "secrets", "ssm-policies", "sqs-retention", "cloudtrail-delivery"]
 
     static func trailSettings(_ config: WardenConfiguration) throws -> TrailSettings {

@@ -125,10 +125,19 @@ public struct EventBusRepository: Sendable {
         }
     }
 
-    public func due(nowMillis: Int64, limit: Int) async throws -> [EventTargetDelivery] {
-        let rows = try await db.read { tx in
-            try await tx.query("SELECT seq, attempts, target, payload FROM events_outbox WHERE due_at_ms <= ? ORDER BY due_at_ms, seq LIMIT ?",
-                               [.int(nowMillis), .int(Int64(limit))])
+    /// Claims up to `limit` due deliveries for this node, their due time moved to `leaseUntilMillis` in the same
+    /// transaction: nodes share the outbox (PostgreSQL skips rows another claim has locked), and deliveries a dead
+    /// node had claimed are due again when the lease ends.
+    public func claimDue(nowMillis: Int64, limit: Int, leaseUntilMillis: Int64) async throws -> [EventTargetDelivery] {
+        let skip = db.dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
+        let rows = try await db.transaction { tx in
+            let rows = try await tx.query("""
+                SELECT seq, attempts, target, payload FROM events_outbox WHERE due_at_ms <= ? ORDER BY due_at_ms, seq LIMIT ?\(skip)
+                """, [.int(nowMillis), .int(Int64(limit))])
+            for r in rows {
+                try await tx.execute("UPDATE events_outbox SET due_at_ms = ? WHERE seq = ?", [.int(leaseUntilMillis), r[0]])
+            }
+            return rows
         }
         return try rows.map { EventTargetDelivery(seq: $0[0].int ?? 0, attempts: $0[1].int ?? 0, target: $0[2].text ?? "",
                                                   payload: try sealer.open($0[3].blob ?? [], context: Self.context)) }

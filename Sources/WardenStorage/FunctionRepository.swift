@@ -128,10 +128,20 @@ public struct FunctionRepository: Sendable {
         }
     }
 
-    public func dueEvents(nowMillis: Int64, limit: Int) async throws -> [FunctionEvent] {
-        let rows = try await db.read { tx in
-            try await tx.query("SELECT seq, function_arn, attempts, payload, doc FROM lambda_events WHERE due_at_ms <= ? ORDER BY due_at_ms, seq LIMIT ?",
-                               [.int(nowMillis), .int(Int64(limit))])
+    /// Claims up to `limit` due events for this node: their due time moves to `leaseUntilMillis` in the same
+    /// transaction, so another node (sharing the work) skips them, and a node that dies with them leaves them due
+    /// again then. PostgreSQL skips rows another claim has locked instead of waiting for it.
+    public func claimEvents(nowMillis: Int64, limit: Int, leaseUntilMillis: Int64) async throws -> [FunctionEvent] {
+        let skip = db.dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
+        let rows = try await db.transaction { tx in
+            let rows = try await tx.query("""
+                SELECT seq, function_arn, attempts, payload, doc FROM lambda_events WHERE due_at_ms <= ?
+                ORDER BY due_at_ms, seq LIMIT ?\(skip)
+                """, [.int(nowMillis), .int(Int64(limit))])
+            for r in rows {
+                try await tx.execute("UPDATE lambda_events SET due_at_ms = ? WHERE seq = ?", [.int(leaseUntilMillis), r[0]])
+            }
+            return rows
         }
         return try rows.map { r in
             let arn = r[1].text ?? "", doc = r[4].text ?? ""

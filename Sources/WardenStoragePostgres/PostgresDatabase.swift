@@ -20,6 +20,7 @@ public final class PostgresDatabase: SQLDatabase {
     /// Connects to `url` (`postgres://user:pass@host:port/db?sslmode=…`) and checks the server answers within `timeout`.
     public static func connect(url: String, logger: Logger, timeout: Duration = .seconds(15)) async throws -> PostgresDatabase {
         let settings = try ConnectionSettings(url: url)
+        try await preflight(settings, logger: logger, timeout: timeout)
         var config = PostgresClient.Configuration(
             host: settings.host, port: settings.port, username: settings.user, password: settings.password,
             database: settings.database, tls: try settings.tls())
@@ -42,6 +43,43 @@ public final class PostgresDatabase: SQLDatabase {
             throw StorageError("cannot reach PostgreSQL at \(settings.host):\(settings.port): \(String(describing: error))")
         }
         return db
+    }
+
+    /// One connection made directly before the pool starts: the pool retries a refused connection quietly until the
+    /// caller gives up, so a wrong password or a server without TLS under `sslmode=require` would show only as a
+    /// timeout. This reports the server's own answer.
+    static func preflight(_ settings: ConnectionSettings, logger: Logger, timeout: Duration) async throws {
+        let tls: PostgresConnection.Configuration.TLS
+        switch try settings.tlsConfiguration() {
+        case .disable: tls = .disable
+        case .prefer(let t): tls = .prefer(try NIOSSLContext(configuration: t))
+        case .require(let t): tls = .require(try NIOSSLContext(configuration: t))
+        }
+        let config = PostgresConnection.Configuration(host: settings.host, port: settings.port, username: settings.user,
+                                                      password: settings.password, database: settings.database, tls: tls)
+        do {
+            let conn = try await withThrowingTaskGroup(of: PostgresConnection.self) { group in
+                group.addTask { try await PostgresConnection.connect(configuration: config, id: 0, logger: logger) }
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    throw StorageError("timed out")
+                }
+                guard let first = try await group.next() else { throw StorageError("timed out") }
+                group.cancelAll()
+                return first
+            }
+            try await conn.close()
+        } catch let error as PSQLError {
+            let reason: String
+            switch error.code {
+            case .sslUnsupported: reason = "the server does not accept SSL/TLS connections (sslmode=\(settings.sslmode))"
+            case .server: reason = error.serverInfo?[.message] ?? "\(error)"
+            default: reason = "\(error.code)" + (error.underlying.map { ": \($0)" } ?? "")
+            }
+            throw StorageError("cannot reach PostgreSQL at \(settings.host):\(settings.port): \(reason)")
+        } catch {
+            throw StorageError("cannot reach PostgreSQL at \(settings.host):\(settings.port): \(error)")
+        }
     }
 
     init(client: PostgresClient, logger: Logger) {
@@ -287,7 +325,17 @@ struct ConnectionSettings {
 
     /// libpq's meanings: `prefer` (its default) and `allow` try TLS without checking the server; `require` checks the
     /// chain only when a root certificate is given; `verify-ca` checks the chain, `verify-full` the host name too.
+    enum Mode { case disable, prefer(TLSConfiguration), require(TLSConfiguration) }
+
     func tls() throws -> PostgresClient.Configuration.TLS {
+        switch try tlsConfiguration() {
+        case .disable: return .disable
+        case .prefer(let t): return .prefer(t)
+        case .require(let t): return .require(t)
+        }
+    }
+
+    func tlsConfiguration() throws -> Mode {
         if sslmode == "disable" { return .disable }
         var t = TLSConfiguration.makeClientConfiguration()
         switch sslmode {

@@ -10,6 +10,8 @@ import pytest
 import requests
 from botocore.exceptions import ClientError
 
+from conftest import BACKENDS
+
 
 def test_n_mixed_calls_make_n_records(strict):
     before = len(strict.audit_records())
@@ -104,8 +106,9 @@ def test_kill_9_under_load_loses_no_acknowledged_record(make_warden, backend):
     assert w.client("sts").get_caller_identity()["Account"] == "000000000000"
 
 
-def test_sigterm_flushes_and_exits_cleanly(make_warden):
-    w = make_warden("sqlite")
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_sigterm_flushes_and_exits_cleanly(make_warden, backend):
+    w = make_warden(backend)
     s = w.client("sts")
     rids = [s.get_caller_identity()["ResponseMetadata"]["RequestId"] for _ in range(20)]
     assert w.stop(signal.SIGTERM) == 0

@@ -7,7 +7,7 @@ import pytest
 import requests
 from botocore.exceptions import ClientError
 
-from conftest import code
+from conftest import BACKENDS, code
 
 
 def names(events):
@@ -122,8 +122,9 @@ def test_regions_are_separate_and_awscli(strict):
     assert len(events) == 1 and json.loads(events[0]["CloudTrailEvent"])["awsRegion"] == "eu-west-1"
 
 
-def test_history_older_than_90_days_is_purged(make_warden):
-    w = make_warden("sqlite", dev=True, extra_args=["--job-interval", "0.2"])
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_history_older_than_90_days_is_purged(make_warden, backend):
+    w = make_warden(backend, dev=True, extra_args=["--job-interval", "0.2"])
     kms, ct = w.client("kms"), w.client("cloudtrail")
     kms.list_keys()
     requests.post(w.endpoint + "/_warden/clock?advance=%d" % (91 * 86400)).raise_for_status()

@@ -74,10 +74,11 @@ class Cluster:
 
     def __init__(self, dev=False, extra_args=()):
         self.dev = dev
+        database = postgres_database()
         self.dir = tempfile.mkdtemp(prefix="warden-cluster-")
         serve_args = (["--dev"] if dev else []) + list(extra_args)
         r = subprocess.run([CLUSTER, "--detach", "--dir", self.dir, "--nodes", "3", "--bin", WARDEN,
-                            "--postgres", postgres_database(), "--", *serve_args],
+                            "--postgres", database, "--", *serve_args],
                            capture_output=True, text=True, timeout=600)
         assert r.returncode == 0, f"scripts/cluster failed:\n{r.stdout}\n{r.stderr}"
         self.load()
@@ -126,7 +127,8 @@ class Cluster:
         e = {k: v for k, v in os.environ.items()
              if k not in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE")}
         e.update({"AWS_SHARED_CREDENTIALS_FILE": self.credentials_file, "AWS_CONFIG_FILE": os.devnull,
-                  "AWS_DEFAULT_REGION": "us-east-1", "AWS_MAX_ATTEMPTS": "1"}, **(env or {}))
+                  "AWS_DEFAULT_REGION": "us-east-1", "AWS_MAX_ATTEMPTS": "1"})
+        e.update(env or {})
         return subprocess.run(["aws", "--endpoint-url", self.endpoint, *args], capture_output=True, text=True,
                               timeout=300, env=e)
 
@@ -546,17 +548,34 @@ def test_sigterm_hands_over_leases_and_answers_in_flight_requests(full):
 
 
 def serve_once(storage, data_dir, timeout=60):
-    """Runs `warden serve` expecting it to refuse to start; (exit code, output). A hang fails the test."""
-    try:
-        r = subprocess.run([WARDEN, "serve", "--port", str(free_port()), "--data-dir", data_dir, "--storage", storage],
-                           capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired as e:
-        raise AssertionError(f"warden serve --storage {storage} neither started serving nor exited within {timeout} s:"
-                             f" {e.stdout} {e.stderr}") from None
-    return r.returncode, r.stdout + r.stderr
+    """Runs `warden serve` expecting it to refuse to start: (exit code, output). Serving, or hanging, fails the test."""
+    os.makedirs(data_dir, exist_ok=True)
+    port = free_port()
+    with open(os.path.join(data_dir, "refused.log"), "w+b") as log:
+        proc = subprocess.Popen([WARDEN, "serve", "--port", str(port), "--data-dir", data_dir, "--storage", storage],
+                                stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.time() + timeout
+            while proc.poll() is None and time.time() < deadline:
+                try:
+                    started = requests.get(f"http://127.0.0.1:{port}/_warden/health", timeout=1).status_code == 200
+                except requests.RequestException:
+                    started = False
+                if started:
+                    break
+                time.sleep(0.2)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
+        log.seek(0)
+        out = log.read().decode(errors="replace")
+    assert proc.returncode != -signal.SIGKILL, f"warden serve --storage {storage} did not refuse to start: {out}"
+    return proc.returncode, out
 
 
 def test_a_second_process_on_one_sqlite_data_directory_exits(tmp_path):
+    (tmp_path / "data").mkdir()
     w = Warden(str(tmp_path / "data")).start()
     try:
         rc, out = serve_once("sqlite", w.data_dir)
@@ -568,6 +587,7 @@ def test_a_second_process_on_one_sqlite_data_directory_exits(tmp_path):
 
 @pytest.mark.parametrize("mode", ["disable", "prefer"])
 def test_sslmode_disable_and_prefer_work_without_tls_on_the_server(tmp_path, mode):
+    (tmp_path / "data").mkdir()
     w = Warden(str(tmp_path / "data"), storage=postgres_database() + f"?sslmode={mode}").start()
     try:
         kms = w.client("kms")
@@ -581,9 +601,10 @@ def test_sslmode_bogus_and_require_are_refused_at_start(tmp_path):
     url = postgres_database()
     rc, out = serve_once(url + "?sslmode=bogus", str(tmp_path / "bogus"))
     assert rc != 0 and "invalid sslmode" in out, out
-    # The test server has no TLS: require cannot be met, and says so instead of hanging.
+    # The test server has no TLS: require cannot be met, and the error it exits with says so (no hang, no bare timeout).
     rc, out = serve_once(url + "?sslmode=require", str(tmp_path / "require"))
-    assert rc != 0 and re.search(r"ssl|tls", out, re.IGNORECASE), out
+    last = out.strip().splitlines()[-1] if out.strip() else ""
+    assert rc != 0 and re.search(r"ssl|tls", last, re.IGNORECASE), out
 
 
 # ---- a dev-mode cluster: the shared clock and a scheduled rule across a failover
@@ -598,10 +619,19 @@ def test_a_scheduled_rule_fires_once_a_minute_across_a_failover():
         url, arn = queue(sqs, "ticks")
         rule_arn = ev.put_rule(Name="every-minute", ScheduleExpression="rate(1 minute)")["RuleArn"]
         ev.put_targets(Rule="every-minute", Targets=[{"Id": "q", "Arn": arn}])
-        time.sleep(2.5)  # the scheduler has seen the rule: its first time is a minute on
-        assert drain(sqs, url, 1, timeout=1) == []
-        ticks, alive = [], list(c.nodes)
-        for minute in range(6):
+        time.sleep(2.5)
+        assert drain(sqs, url, 1, timeout=1) == []  # its first time is a minute after the scheduler saw it
+
+        def advance(node):
+            r = requests.post(f"{node.endpoint}/_warden/clock?advance=61", timeout=10)
+            assert r.status_code == 200, r.text
+
+        # The first tick (minutes until the scheduler has seen the rule do not count).
+        first = until(lambda: advance(c.nodes[0]) or drain(sqs, url, 1, timeout=15), "the rule's first tick",
+                      timeout=120, interval=0)
+        ticks, alive = [json.loads(first[0]["Body"])], list(c.nodes)
+        assert drain(sqs, url, 1, timeout=2) == []
+        for minute in range(1, 6):
             if minute == 3:
                 holders = wait_settled(c.nodes, names)
                 victim = next((n for n in c.nodes if n.id == holders.get("events-schedules")), None) or busiest(c, holders)
@@ -611,8 +641,7 @@ def test_a_scheduled_rule_fires_once_a_minute_across_a_failover():
                 wait_settled(alive, names, timeout=90)
             # A minute on the clock every node shares, moved through a different node each time.
             node = alive[minute % len(alive)]
-            r = requests.post(f"{node.endpoint}/_warden/clock?advance=61", timeout=10)
-            assert r.status_code == 200, r.text
+            advance(node)
             got = drain(sqs, url, 1, timeout=30)
             got += drain(sqs, url, 1, timeout=2)  # and nothing more for that minute
             assert len(got) == 1, f"minute {minute} (clock moved through {node.id}): {len(got)} scheduled events"

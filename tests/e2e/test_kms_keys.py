@@ -310,13 +310,16 @@ def test_state_survives_restart(make_warden):
         assert len(kms.list_key_rotations(KeyId=sym["KeyId"])["Rotations"]) == 1
 
 
-def test_dev_reset_forgets_keys(make_warden):
-    w = make_warden("sqlite", dev=True)
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_dev_reset_forgets_keys(make_warden, backend):
+    w = make_warden(backend, dev=True)
     kms = w.client("kms")
     k = kms.create_key()["KeyMetadata"]["KeyId"]
     kms.create_alias(AliasName="alias/gone", TargetKeyId=k)
     kms.encrypt(KeyId="alias/gone", Plaintext=b"cached")
+    assert material_rows(w, k) == 1
     assert requests.post(w.endpoint + "/_warden/reset").status_code == 200
+    assert material_rows(w, k) == 0
     with pytest.raises(ClientError) as e:
         kms.describe_key(KeyId=k)
     assert code(e) == "NotFoundException"

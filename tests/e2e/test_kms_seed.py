@@ -78,32 +78,34 @@ def test_seeded_keys_are_the_same_on_every_fresh_server(make_warden, seed_file, 
     assert ka.decrypt(CiphertextBlob=ct, EncryptionContext={"f": "1"})["Plaintext"] == b"fixture"
 
 
-def test_conflicting_seed_refuses_to_start(make_warden, seed_file, tmp_path):
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_conflicting_seed_refuses_to_start(make_warden, seed_file, tmp_path, backend):
     path, _ = seed_file
-    w = make_warden("sqlite", extra_args=["--seed", str(path)])
+    w = make_warden(backend, extra_args=["--seed", str(path)])
     w.stop()
     other = tmp_path / "other.yaml"
     other.write_text(f"kms:\n  keys:\n    - id: {SYM_ID}\n      material: {base64.b64encode(os.urandom(32)).decode()}\n")
-    r = subprocess.run([WARDEN, "serve", "--port", "0", "--data-dir", w.data_dir, "--seed", str(other)],
+    r = subprocess.run([WARDEN, "serve", "--port", "0", "--data-dir", w.data_dir, "--storage", w.storage, "--seed", str(other)],
                        capture_output=True, text=True, timeout=60)
     assert r.returncode != 0 and "other key material" in r.stderr
     bad = tmp_path / "bad.yaml"
     bad.write_text("kms:\n  keys:\n    - id: not-a-uuid\n")
-    r = subprocess.run([WARDEN, "serve", "--port", "0", "--data-dir", w.data_dir, "--seed", str(bad)],
+    r = subprocess.run([WARDEN, "serve", "--port", "0", "--data-dir", w.data_dir, "--storage", w.storage, "--seed", str(bad)],
                        capture_output=True, text=True, timeout=60)
     assert r.returncode != 0 and "not-a-uuid" in r.stderr
     typo = tmp_path / "typo.yaml"
     typo.write_text("kmz:\n  keys: []\n")
-    r = subprocess.run([WARDEN, "serve", "--port", "0", "--data-dir", w.data_dir, "--seed", str(typo)],
+    r = subprocess.run([WARDEN, "serve", "--port", "0", "--data-dir", w.data_dir, "--storage", w.storage, "--seed", str(typo)],
                        capture_output=True, text=True, timeout=60)
     assert r.returncode != 0 and "unknown section" in r.stderr
 
 
-def test_dev_reset_keeps_seeded_fixtures(make_warden, seed_file):
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_dev_reset_keeps_seeded_fixtures(make_warden, seed_file, backend):
     """A suite that resets between tests still finds its fixtures, and their ciphertexts still decrypt."""
     import requests
     path, _ = seed_file
-    w = make_warden("sqlite", dev=True, extra_args=["--seed", str(path)])
+    w = make_warden(backend, dev=True, extra_args=["--seed", str(path)])
     kms = w.client("kms")
     ct = kms.encrypt(KeyId="alias/app-data", Plaintext=b"fixture")["CiphertextBlob"]
     extra = kms.create_key()["KeyMetadata"]["KeyId"]

@@ -451,8 +451,9 @@ def handler(event, context):
     assert code(e) == "InvalidParameterException"
 
 
-def test_retention_is_enforced_in_the_background(make_warden):
-    w = make_warden("sqlite", dev=True, extra_args=["--job-interval", "0.2"])
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_retention_is_enforced_in_the_background(make_warden, backend):
+    w = make_warden(backend, dev=True, extra_args=["--job-interval", "0.2"])
     logs = w.client("logs")
     logs.create_log_group(logGroupName="short")
     logs.create_log_stream(logGroupName="short", logStreamName="s")

@@ -2,7 +2,6 @@
 and restore, random passwords, resource policies, tags, KMS encryption, and rotation through a Python function."""
 import json
 import os
-import sqlite3
 import time
 
 import pytest
@@ -10,6 +9,7 @@ import requests
 from botocore.exceptions import ClientError
 
 from conftest import BACKENDS, allow_service, code
+from stored import stored_values
 from test_lambda import ROLE, lam, zipped
 
 
@@ -127,8 +127,9 @@ def test_deletion_window_restore_and_force(strict):
     c.delete_secret(SecretId="never-existed", ForceDeleteWithoutRecovery=True)  # no error, as AWS
 
 
-def test_recovery_window_ends_in_deletion(make_warden):
-    w = make_warden("sqlite", dev=True, extra_args=["--job-interval", "0.2"])
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_recovery_window_ends_in_deletion(make_warden, backend):
+    w = make_warden(backend, dev=True, extra_args=["--job-interval", "0.2"])
     c = w.client("secretsmanager")
     c.create_secret(Name="doomed", SecretString="x")
     c.delete_secret(SecretId="doomed", RecoveryWindowInDays=7)
@@ -145,15 +146,16 @@ def test_recovery_window_ends_in_deletion(make_warden):
         pytest.fail("the secret outlived its recovery window")
 
 
-def test_kms_random_passwords_and_policies(make_warden):
-    w = make_warden("sqlite")
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_kms_random_passwords_and_policies(make_warden, backend):
+    w = make_warden(backend)
     c, kms = w.client("secretsmanager", validate=False), w.client("kms")
     c.create_secret(Name="default-key", SecretString="plain-default-secret")
     assert "alias/aws/secretsmanager" in [a["AliasName"] for a in kms.list_aliases()["Aliases"]]
     key = kms.create_key()["KeyMetadata"]["KeyId"]
     c.create_secret(Name="own-key", SecretString="plain-own-secret", KmsKeyId=key)
-    raw = sqlite3.connect(f"{w.data_dir}/warden.sqlite").execute("SELECT value FROM sm_secret_versions").fetchall()
-    assert raw and all(b"plain-" not in bytes(r[0]) for r in raw)
+    raw = stored_values(w, "sm_secret_versions", "value")
+    assert len(raw) == 2 and all(b"plain-" not in r for r in raw)
     kms.disable_key(KeyId=key)
     with pytest.raises(ClientError) as e:
         c.get_secret_value(SecretId="own-key")

@@ -8,7 +8,7 @@ import boto3
 import pytest
 import requests
 
-from conftest import WARDEN, free_port
+from conftest import BACKENDS, WARDEN, free_port
 
 
 def test_health_and_metrics(strict):
@@ -22,10 +22,11 @@ def test_health_and_metrics(strict):
     assert "warden_request_duration_seconds_bucket" in m.text
 
 
-def test_reset_only_in_dev(make_warden):
-    strict = make_warden("sqlite")
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_reset_only_in_dev(make_warden, backend):
+    strict = make_warden(backend)
     assert requests.post(strict.endpoint + "/_warden/reset", timeout=5).status_code == 404
-    dev = make_warden("sqlite", dev=True)
+    dev = make_warden(backend, dev=True)
     dev.client("sts").get_caller_identity()
     assert len(dev.audit_records()) == 1
     r = requests.post(dev.endpoint + "/_warden/reset", timeout=5)

@@ -1,15 +1,15 @@
 """SNS topics with SSE-KMS (KmsMasterKeyId) and FIFO topics that archive (ArchivePolicy) and replay (ReplayPolicy)."""
 import json
-import sqlite3
 import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import allow_service, code
+from conftest import BACKENDS, allow_service, code
 import requests
 
+from stored import stored_values
 from test_sns import drain, queue, verify
 from test_sns_endpoints import Recorder
 
@@ -18,8 +18,9 @@ def iso(t):
     return t.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
-def test_sse_kms_topics_encrypt_the_outbox_and_answer_kms_errors(make_warden):
-    w = make_warden("sqlite")
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_sse_kms_topics_encrypt_the_outbox_and_answer_kms_errors(make_warden, backend):
+    w = make_warden(backend)
     sns, sqs, kms = w.client("sns"), w.client("sqs"), w.client("kms")
     key = kms.create_key()["KeyMetadata"]["KeyId"]
     topic = sns.create_topic(Name="sealed", Attributes={"KmsMasterKeyId": key})["TopicArn"]
@@ -37,9 +38,9 @@ def test_sse_kms_topics_encrypt_the_outbox_and_answer_kms_errors(make_warden):
         envelope = json.loads(got[0]["Body"])
         assert envelope["MessageId"] == mid and envelope["Message"] == "kms protected payload"
         verify(envelope)
-        rows = sqlite3.connect(f"{w.data_dir}/warden.sqlite").execute("SELECT body, doc FROM sns_deliveries").fetchall()
-        assert rows and all(json.loads(doc)["kmsDataKey"] for _, doc in rows)
-        assert all(b"kms protected payload" not in bytes(body) for body, _ in rows)
+        docs, bodies = stored_values(w, "sns_deliveries", "doc"), stored_values(w, "sns_deliveries", "body")
+        assert docs and all(json.loads(doc)["kmsDataKey"] for doc in docs)
+        assert bodies and all(b"kms protected payload" not in body for body in bodies)
         # The endpoint still gets the plaintext once the copy is opened for delivery.
         assert ep.wait("/slow", "Notification", timeout=20)[0][0]["Message"] == "kms protected payload"
     finally:

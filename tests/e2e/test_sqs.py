@@ -1,14 +1,14 @@
 """SQS standard queues with boto3 and awscli on both backends: queues, attributes, tags, messages, MD5s, visibility,
 long polling, batches, dead-letter redrive, purge, durability, audit."""
 import json
-import sqlite3
 import threading
 import time
 
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import code
+from conftest import BACKENDS, code
+from stored import stored_values
 
 
 def sqs(w, region="us-east-1"):
@@ -228,14 +228,15 @@ def test_dead_letter_redrive_and_purge(strict):
     assert code(e) == "AWS.SimpleQueueService.PurgeQueueInProgress"
 
 
-def test_messages_survive_restart_sealed_and_audited_as_data_events(make_warden):
-    w = make_warden("sqlite")
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_messages_survive_restart_sealed_and_audited_as_data_events(make_warden, backend):
+    w = make_warden(backend)
     c = sqs(w)
     url = c.create_queue(QueueName="durable")["QueueUrl"]
     c.send_message(QueueUrl=url, MessageBody="top secret payload")
     w.stop()
-    raw = sqlite3.connect(f"{w.data_dir}/warden.sqlite").execute("SELECT body FROM sqs_messages").fetchall()
-    assert raw and all(b"top secret payload" not in bytes(r[0]) for r in raw)
+    raw = stored_values(w, "sqs_messages", "body")
+    assert len(raw) == 1 and all(b"top secret payload" not in r for r in raw)
     w.start()
     c = sqs(w)
     assert c.receive_message(QueueUrl=url)["Messages"][0]["Body"] == "top secret payload"
@@ -332,8 +333,9 @@ def test_fifo_receive_request_attempt_id(strict):
     assert code(e) == "InvalidParameterValue"
 
 
-def test_sse_kms_queues(make_warden):
-    w = make_warden("sqlite")
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_sse_kms_queues(make_warden, backend):
+    w = make_warden(backend)
     c = sqs(w)
     kms = w.client("kms")
     key = kms.create_key()["KeyMetadata"]
@@ -358,8 +360,9 @@ def test_sse_kms_queues(make_warden):
     assert code(e) == "KMS.DisabledException"
     kms.enable_key(KeyId=key["KeyId"])
     assert len(c.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0)["Messages"]) == 2
-    raw = sqlite3.connect(f"{w.data_dir}/warden.sqlite").execute("SELECT doc FROM sqs_messages").fetchall()
-    assert all(json.loads(r[0])["kmsDataKey"] for r in raw)
+    raw = stored_values(w, "sqs_messages", "doc")
+    assert len(raw) == 2 and all(json.loads(r)["kmsDataKey"] for r in raw)
+    assert all(b"kms protected body" not in r for r in stored_values(w, "sqs_messages", "body"))
     bad = c.create_queue(QueueName="bad-key", Attributes={"KmsMasterKeyId": "alias/missing"})["QueueUrl"]
     with pytest.raises(ClientError) as e:
         c.send_message(QueueUrl=bad, MessageBody="x")

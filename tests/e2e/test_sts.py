@@ -8,7 +8,7 @@ import pytest
 import requests
 from botocore.exceptions import ClientError
 
-from conftest import Warden
+from conftest import BACKENDS, Warden
 
 
 def test_awscli_strict_with_generated_credentials(strict):
@@ -103,15 +103,16 @@ def test_database_alone_reveals_no_secret(strict):
     assert not [l for l in log.splitlines() if "level=" in l and secret in l]
 
 
-def test_root_key_file_from_env(make_warden, tmp_path):
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_root_key_file_from_env(make_warden, tmp_path, backend):
     keyfile = tmp_path / "elsewhere.key"
-    w = make_warden("sqlite", env={"WARDEN_ROOT_KEY_FILE": str(keyfile)})
+    w = make_warden(backend, env={"WARDEN_ROOT_KEY_FILE": str(keyfile)})
     assert keyfile.exists() and oct(keyfile.stat().st_mode & 0o777) == "0o600"
     assert not os.path.exists(os.path.join(w.data_dir, "root.key"))
     assert w.client("sts").get_caller_identity()["Account"] == "000000000000"
     # The same data under another root key cannot open the stored secret: the key is as good as unknown.
     w.stop()
-    other = Warden(w.data_dir, env={"WARDEN_ROOT_KEY_FILE": str(tmp_path / "other.key")})
+    other = Warden(w.data_dir, storage=w.storage, env={"WARDEN_ROOT_KEY_FILE": str(tmp_path / "other.key")})
     other.start()
     try:
         with pytest.raises(ClientError) as e:

@@ -76,15 +76,19 @@ extension CloudTrailService {
         for _ in 0..<Self.roundsPerRun {
             do {
                 guard try await deliverRound(t, key, &report) else { return }
+            } catch is LeaseLost {
+                // Another node delivers now; this node's note would be refused anyway.
+                return
             } catch {
                 report.failures += 1
                 let code = (error as? AWSError)?.code ?? "InternalFailure"
-                if var d = try? await trails.delivery(key) {
+                await ServiceLog.attempt("recording a trail's delivery error", ["trail": "\(t.name)"]) {
+                    guard var d = try await trails.delivery(key) else { return }
                     var status = DeliveryStatus.decode(d.doc)
                     status.latestDeliveryError = code
                     status.latestDeliveryAttemptMillis = Self.millis(now())
                     d.doc = status.encoded()
-                    try? await trails.saveDelivery(key, d)
+                    try await trails.saveDelivery(key, d)
                 }
                 return
             }
@@ -184,13 +188,16 @@ extension CloudTrailService {
         for region in regions.sorted() {
             do {
                 if try await writeDigestIfDue(t, key, region: region) { report.digests += 1 }
+            } catch is LeaseLost {
+                return
             } catch {
                 report.failures += 1
-                if var d = try? await trails.delivery(key) {
+                await ServiceLog.attempt("recording a trail's digest error", ["trail": "\(t.name)"]) {
+                    guard var d = try await trails.delivery(key) else { return }
                     var status = DeliveryStatus.decode(d.doc)
                     status.latestDigestDeliveryError = (error as? AWSError)?.code ?? "InternalFailure"
                     d.doc = status.encoded()
-                    try? await trails.saveDelivery(key, d)
+                    try await trails.saveDelivery(key, d)
                 }
             }
         }

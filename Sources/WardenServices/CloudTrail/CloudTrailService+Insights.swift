@@ -245,8 +245,10 @@ extension CloudTrailService {
             let (y, mo, d, h, mi, _) = Self.utc(at)
             let objectKey = "\(Self.base(t))AWSLogs/\(t.account)/CloudTrail-Insight/\(key.region)/\(y)/\(mo)/\(d)/"
                 + "\(t.account)_CloudTrail-Insight_\(key.region)_\(y)\(mo)\(d)T\(h)\(mi)Z_\(eventId.prefix(16)).json.gz"
-            try? await destination(for: t.s3BucketName).put(bucket: t.s3BucketName, key: objectKey, body: try Gzip.compress(body), metadata: [],
-                                                           kmsKeyArn: t.kmsKeyId, account: t.account)
+            await ServiceLog.attempt("Insights file delivery", ["trail": "\(t.name)", "bucket": "\(t.s3BucketName)"]) {
+                try await destination(for: t.s3BucketName).put(bucket: t.s3BucketName, key: objectKey, body: try Gzip.compress(body), metadata: [],
+                                                               kmsKeyArn: t.kmsKeyId, account: t.account)
+            }
         }
     }
 }

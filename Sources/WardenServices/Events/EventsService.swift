@@ -548,14 +548,17 @@ extension EventsService {
         var attributes = ["RULE_ARN": text(target.ruleArn), "TARGET_ARN": text(target.arn), "ERROR_CODE": text(e?.code ?? "InternalFailure"),
                           "ERROR_MESSAGE": text(String((e?.message ?? "\(error)").prefix(1000))), "RETRY_ATTEMPTS": text(String(attempts))]
         if !condition.isEmpty { attributes["EXHAUSTED_RETRY_CONDITION"] = text(condition) }
-        try? await queues.deliver(queueArn: dlq, body: String(decoding: d.payload, as: UTF8.self), attributes: attributes,
-                                  senderId: "AIDAWARDENEVENTBRIDGE", groupId: nil, dedupId: nil)
+        await ServiceLog.attempt("EventBridge dead-letter delivery", ["queue": "\(dlq)", "rule": "\(target.ruleArn)"]) {
+            try await queues.deliver(queueArn: dlq, body: String(decoding: d.payload, as: UTF8.self), attributes: attributes,
+                                     senderId: "AIDAWARDENEVENTBRIDGE", groupId: nil, dedupId: nil)
+        }
     }
 
     /// Delivers queued target invocations; failures retry with backoff (up to 185 attempts, as EventBridge).
     public func runDeliveries() async throws -> Int {
         var n = 0
-        for d in try await repository.due(nowMillis: nowMillis, limit: 100) {
+        // Claimed for a minute: every node takes a share, and a node that dies mid-batch leaves its share due then.
+        for d in try await repository.claimDue(nowMillis: nowMillis, limit: 100, leaseUntilMillis: nowMillis + 60_000) {
             guard let target = try? JSONDecoder().decode(DeliveryTarget.self, from: Data(d.target.utf8)), let arn = ARN(target.arn) else {
                 try await repository.complete(seq: d.seq)
                 continue

@@ -156,10 +156,10 @@ extension LambdaService: FunctionInvoker {
         let free = eventSlots.free
         // A node shutting down leases no more: the events stay due, for this node after a restart or another node.
         guard free > 0, !background.isShuttingDown else { return 0 }
-        let due = try await repository.dueEvents(nowMillis: nowMs, limit: free)
+        // Claimed (every node takes a share) and leased for the function's longest run; a crash makes it due again
+        // then (at least once, as Lambda).
+        let due = try await repository.claimEvents(nowMillis: nowMs, limit: free, leaseUntilMillis: nowMs + 960_000)
         for event in due {
-            // Leased for the function's longest run; a crash makes it due again then (at least once, as Lambda).
-            try await repository.rescheduleEvent(seq: event.seq, attempts: event.attempts, dueAtMillis: nowMs + 960_000)
             eventSlots.take(1)
             let accepted = background.submit("lambda-async-invoke") {
                 defer {

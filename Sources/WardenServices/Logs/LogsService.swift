@@ -316,8 +316,10 @@ public struct LogsService: Sendable {
         guard let zipped = try? Gzip.compress(body) else { return }
         let payload = JSONWriter.write(.object([("awslogs", .object([("data", .string(Data(zipped).base64EncodedString()))]))]))
         let partition = Partition(region: region).rawValue
-        try? await functions.invokeEvent(functionArn: s.destinationArn, payload: payload, service: "logs.amazonaws.com",
-                                         sourceArn: "arn:\(partition):logs:\(region):\(account):log-group:\(group):*")
+        await ServiceLog.attempt("Logs subscription hand-off", ["function": "\(s.destinationArn)", "logGroup": "\(group)"]) {
+            try await functions.invokeEvent(functionArn: s.destinationArn, payload: payload, service: "logs.amazonaws.com",
+                                            sourceArn: "arn:\(partition):logs:\(region):\(account):log-group:\(group):*")
+        }
     }
 
     /// CloudWatch Logs still answers PutLogEvents with a `nextSequenceToken` (recorded in 2026), though it ignores

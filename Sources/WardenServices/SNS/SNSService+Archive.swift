@@ -214,6 +214,11 @@ extension SNSService {
                     guard let current = try await repository.subscription(arn: subscriptionArn),
                           var latest = try? SubscriptionRecord.decode(current.doc),
                           latest.replay?.startedAtMillis == sub.replay?.startedAtMillis else { return true }
+                    // Another node running the same replay (each resumes unfinished replays at start) queued this page
+                    // first: read its progress again instead of queueing the page twice.
+                    guard latest.replay?.cursor == sub.replay?.cursor, latest.replay?.status == sub.replay?.status else {
+                        return latest.replay?.status == "Completed"
+                    }
                     latest.replay = progress
                     var updated = current
                     updated.doc = latest.encoded()
