@@ -60,7 +60,7 @@ def test_a_burst_of_create_secret_calls_raises_an_api_call_rate_insight(make_war
         with pytest.raises(ClientError):
             sm.describe_secret(SecretId="no-such-secret")
     next_minute()
-    got = [json.loads(m["Body"]) for m in drain(sqs, url, 2, timeout=10)]
+    got = [json.loads(m["Body"]) for m in drain(sqs, url, 2, timeout=60)]
     assert len(got) == 2
     by_type = {g["detail"]["insightDetails"]["insightType"]: g for g in got}
     errors = by_type["ApiErrorRateInsight"]["detail"]["insightDetails"]
@@ -78,7 +78,7 @@ def test_a_burst_of_create_secret_calls_raises_an_api_call_rate_insight(make_war
     for _ in range(2):  # back to the baseline
         calls(2)
         next_minute()
-    got = [json.loads(m["Body"])["detail"] for m in drain(sqs, url, 2, timeout=10)]
+    got = [json.loads(m["Body"])["detail"] for m in drain(sqs, url, 2, timeout=60)]
     assert sorted((g["insightDetails"]["insightType"], g["insightDetails"]["state"]) for g in got) == [
         ("ApiCallRateInsight", "End"), ("ApiErrorRateInsight", "End")]
     end = next(g for g in got if g["insightDetails"]["insightType"] == "ApiCallRateInsight")
