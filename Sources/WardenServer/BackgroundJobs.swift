@@ -32,8 +32,13 @@ struct PeriodicJob: Service {
     /// One run, under the lease's fence when there is a lease; nothing when another node holds it.
     func runOnce() async throws {
         guard let leases else { return try await work() }
-        guard let fence = leases.fence(name) else { return }
+        guard let fence = leases.fence(name) else {
+            logger.trace("background job skipped: lease held elsewhere", metadata: ["job": "\(name)"])
+            return
+        }
+        logger.trace("background job run", metadata: ["job": "\(name)", "token": "\(fence.token)"])
         try await LeaseContext.$fence.withValue(fence) { try await work() }
+        logger.trace("background job done", metadata: ["job": "\(name)"])
     }
 
     func run() async throws {

@@ -58,7 +58,10 @@ public final class LeaseManager: Service, Sendable {
             do {
                 if let token {
                     guard renew else { continue }
-                    if try await !repository.renew(name, holder: holder, token: token, ttlMillis: ttlMillis) {
+                    switch try await repository.renew(name, holder: holder, token: token, ttlMillis: ttlMillis) {
+                    case .renewed: break
+                    case .busy: logger.debug("lease renewal deferred: a job step holds it", metadata: ["lease": "\(name)"])
+                    case .lost:
                         drop(name, token)
                         logger.warning("lease lost", metadata: ["lease": "\(name)"])
                     }
@@ -161,23 +164,51 @@ final class ClusterSignalService: Service, Sendable {
     private func send() async {
         await cancelOnGracefulShutdownQuietly {
             for await _ in self.bus.rings {
-                let messages = self.bus.takePending()
-                guard !messages.isEmpty else { continue }
-                do {
-                    try await self.database.notify(channel: Self.channel, payloads: messages)
-                } catch {
-                    self.logger.error("cluster signal not sent", metadata: ["count": "\(messages.count)", "error": "\(error)"])
-                }
+                await self.flush()
             }
+        }
+        // Shutdown: what was published last (the leases' release) still goes out.
+        await flush()
+    }
+
+    /// Sends what is pending; a batch that fails goes back to the front of the queue and is tried again (a lost
+    /// invalidation would leave another node's cache stale), with a pause so a down database is not hammered.
+    private func flush() async {
+        let messages = bus.takePending()
+        guard !messages.isEmpty else { return }
+        do {
+            try await database.notify(channel: Self.channel, payloads: messages)
+        } catch {
+            logger.error("cluster signals not sent; retrying", metadata: ["count": "\(messages.count)", "error": "\(error)"])
+            bus.requeue(messages)
+            do { try await Task.sleep(for: .milliseconds(200)) } catch { return }
+            bus.ring()
         }
     }
 
+    /// Listens until shutdown, reconnecting when the session fails or goes quiet: every 5 s the node notifies itself,
+    /// and a session that has not delivered that heartbeat for 15 s (a connection dropped without an error) is
+    /// replaced. Caches are dropped on every (re)connection, since messages may have been missed meanwhile.
     private func listen() async {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            bus.heard()
             do {
                 try await cancelWhenGracefulShutdown {
-                    try await self.database.listen(channel: Self.channel, onListening: { self.bus.resync() },
-                                                   onNotify: { self.bus.receive($0) })
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        group.addTask {
+                            try await self.database.listen(channel: Self.channel, onListening: { self.bus.resync() },
+                                                           onNotify: { self.bus.receive($0) })
+                        }
+                        group.addTask {
+                            while true {
+                                try await Task.sleep(for: .seconds(5))
+                                if self.bus.sinceHeartbeat > 15 { throw StorageError("no heartbeat for 15 s") }
+                                try await self.database.notify(channel: Self.channel, payloads: [self.bus.heartbeat()])
+                            }
+                        }
+                        try await group.next()
+                        group.cancelAll()
+                    }
                 }
             } catch {
                 if Task.isCancelled || Task.isShuttingDownGracefully { return }

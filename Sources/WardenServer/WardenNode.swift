@@ -142,7 +142,9 @@ public enum WardenNode {
         bus.on("clock") { payload in if let offset = Double(payload) { clock.set(offset: offset) } }
         let leaseRepository = LeaseRepository(db: store.database)
         if store.database.dialect == .sqlite { try await leaseRepository.releaseAll() }
-        let leases = LeaseManager(holder: config.nodeId, repository: leaseRepository, names: Self.singletonJobs, ttl: config.leaseTTL,
+        // The holder is this process, not only the node id: a restarted node (or, by mistake, a second process with the
+        // same id) never mistakes another process's lease for its own.
+        let leases = LeaseManager(holder: "\(config.nodeId)/\(bus.origin)", repository: leaseRepository, names: Self.singletonJobs, ttl: config.leaseTTL,
                                   bus: bus, metrics: metrics, logger: logger)
         let kms = KMSService(repository: KMSRepository(db: store.database, sealer: store.sealer), now: { clock.now() })
         let sqs = SQSService(repository: QueueRepository(db: store.database, sealer: store.sealer), keys: kms, now: { clock.now() })
@@ -292,10 +294,13 @@ public enum WardenNode {
             logger: logger)
         // Shutdown runs in reverse order: the HTTP server stops accepting and finishes in-flight requests first,
         // then the audit writer flushes what they recorded.
-        var cluster: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: leases)]
+        // Shutdown runs in reverse: leases are released (and the release announced) before the signal service sends its
+        // last messages and stops.
+        var cluster: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let postgres = store.database as? PostgresDatabase {
             cluster.append(.init(service: ClusterSignalService(database: postgres, bus: bus, metrics: metrics, logger: logger)))
         }
+        cluster.append(.init(service: leases))
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: audit)] + cluster + [.init(service: runner), .init(service: background)] + [
                 .init(service: PeriodicJob(name: "kms", leases: leases, interval: config.jobInterval, logger: logger) {
@@ -369,7 +374,7 @@ public enum WardenNode {
                 .init(service: PeriodicJob(name: "sqs-retention", leases: leases, interval: config.jobInterval, logger: logger) {
                     try await sqs.deleteExpired()
                 }),
-                .init(service: PeriodicJob(name: "cloudtrail-delivery",
+                .init(service: PeriodicJob(name: "cloudtrail-delivery", leases: leases,
                                            interval: .milliseconds(Int64(min(config.trailDeliveryInterval, config.trailDigestInterval) * 1000)),
                                            logger: logger) {
                     let r = try await cloudTrail.runDelivery()

@@ -90,3 +90,39 @@ public struct ResourceLocks: Sendable {
         try await db.withLock(name, body)
     }
 }
+
+/// A counting semaphore for async code: at most `limit` holders at once, the rest waiting in arrival order.
+public final class AsyncSemaphore: Sendable {
+    private struct State {
+        var available: Int
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+    private let state: Mutex<State>
+
+    public init(_ limit: Int) { state = Mutex(State(available: limit)) }
+
+    public func wait() async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let acquired = state.withLock { s -> Bool in
+                if s.available > 0 {
+                    s.available -= 1
+                    return true
+                }
+                s.waiters.append(c)
+                return false
+            }
+            if acquired { c.resume() }
+        }
+    }
+
+    public func signal() {
+        let next = state.withLock { s -> CheckedContinuation<Void, Never>? in
+            if s.waiters.isEmpty {
+                s.available += 1
+                return nil
+            }
+            return s.waiters.removeFirst()
+        }
+        next?.resume()
+    }
+}

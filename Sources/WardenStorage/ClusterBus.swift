@@ -39,8 +39,28 @@ public final class ClusterBus: Sendable {
         if first { doorbell.yield() }
     }
 
+    /// Wakes the sender (after a failed send put messages back).
+    public func ring() { doorbell.yield() }
+
     /// Messages waiting to be sent, oldest first.
     public func takePending() -> [String] { pending.withLock { p in defer { p.removeAll() }; return p } }
+
+    /// Puts messages that could not be sent back in front of the queue, to go with the next attempt.
+    public func requeue(_ messages: [String]) {
+        pending.withLock { $0 = messages + $0 }
+    }
+
+    /// A message this process sends to itself through the database, proving its LISTEN session still hears.
+    public func heartbeat() -> String {
+        "\(origin)|\(Int64((Date().timeIntervalSince1970 * 1000).rounded()))|heartbeat|"
+    }
+
+    private let lastHeartbeat = Mutex<Date>(Date())
+
+    /// Seconds since this process last heard its own heartbeat.
+    public var sinceHeartbeat: TimeInterval { Date().timeIntervalSince(lastHeartbeat.withLock { $0 }) }
+
+    public func heard() { lastHeartbeat.withLock { $0 = Date() } }
 
     public func on(_ topic: String, _ handler: @escaping @Sendable (String) -> Void) {
         handlers.withLock { $0[topic, default: []].append(handler) }
@@ -62,7 +82,12 @@ public final class ClusterBus: Sendable {
     /// One message from another node.
     public func receive(_ payload: String) {
         let parts = payload.split(separator: "|", maxSplits: 3, omittingEmptySubsequences: false).map(String.init)
-        guard parts.count == 4, parts[0] != origin else { return }
+        guard parts.count == 4 else { return }
+        if parts[2] == "heartbeat" {
+            if parts[0] == origin { heard() }
+            return
+        }
+        guard parts[0] != origin else { return }
         if let sent = Double(parts[1]) {
             let ms = Date().timeIntervalSince1970 * 1000 - sent
             latencyObserver.withLock { $0 }?(max(0, ms))

@@ -6,6 +6,9 @@ public struct EventTargetDelivery: Sendable {
     public var attempts: Int64
     public var target: String
     public var payload: [UInt8]
+    /// The due time this node's claim set: completing or rescheduling checks it, so a node whose claim ran out (and
+    /// another node claimed the delivery meanwhile) cannot overwrite the new claim.
+    public var claimedUntil: Int64? = nil
 }
 
 /// Named positions of background consumers (`events_cursor`): how far a tail has read, a schedule's next time.
@@ -125,31 +128,42 @@ public struct EventBusRepository: Sendable {
         }
     }
 
-    /// Claims up to `limit` due deliveries for this node, their due time moved to `leaseUntilMillis` in the same
-    /// transaction: nodes share the outbox (PostgreSQL skips rows another claim has locked), and deliveries a dead
-    /// node had claimed are due again when the lease ends.
-    public func claimDue(nowMillis: Int64, limit: Int, leaseUntilMillis: Int64) async throws -> [EventTargetDelivery] {
+    /// Claims up to `limit` due deliveries for this node for `leaseMillis` of the database's clock (in
+    /// `claimed_until_ms`, in the same transaction): nodes share the outbox (PostgreSQL skips rows another claim has
+    /// locked), and deliveries a dead node had claimed are taken again when its claim runs out.
+    public func claimDue(nowMillis: Int64, limit: Int, leaseMillis: Int64) async throws -> [EventTargetDelivery] {
         let skip = db.dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
-        let rows = try await db.transaction { tx in
+        let dbNow = db.dialect.nowMillisSQL
+        let (rows, until) = try await db.transaction { tx in
+            let until = (try await tx.query("SELECT \(dbNow)", []).first?[0].int ?? 0) + leaseMillis
             let rows = try await tx.query("""
-                SELECT seq, attempts, target, payload FROM events_outbox WHERE due_at_ms <= ? ORDER BY due_at_ms, seq LIMIT ?\(skip)
-                """, [.int(nowMillis), .int(Int64(limit))])
+                SELECT seq, attempts, target, payload FROM events_outbox
+                WHERE due_at_ms <= ? AND (claimed_until_ms IS NULL OR claimed_until_ms < ?)
+                ORDER BY due_at_ms, seq LIMIT ?\(skip)
+                """, [.int(nowMillis), .int(until - leaseMillis), .int(Int64(limit))])
             for r in rows {
-                try await tx.execute("UPDATE events_outbox SET due_at_ms = ? WHERE seq = ?", [.int(leaseUntilMillis), r[0]])
+                try await tx.execute("UPDATE events_outbox SET claimed_until_ms = ? WHERE seq = ?", [.int(until), r[0]])
             }
-            return rows
+            return (rows, until)
         }
         return try rows.map { EventTargetDelivery(seq: $0[0].int ?? 0, attempts: $0[1].int ?? 0, target: $0[2].text ?? "",
-                                                  payload: try sealer.open($0[3].blob ?? [], context: Self.context)) }
+                                                  payload: try sealer.open($0[3].blob ?? [], context: Self.context),
+                                                  claimedUntil: until) }
     }
 
-    public func complete(seq: Int64) async throws {
-        try await db.transaction { tx in try await tx.execute("DELETE FROM events_outbox WHERE seq = ?", [.int(seq)]) }
+    /// Deletes a delivered item — unless the claim ran out and another node claimed it meanwhile (it delivers again:
+    /// at least once).
+    public func complete(seq: Int64, claim: Int64? = nil) async throws {
+        let (check, binds): (String, [SQLValue]) = claim.map { (" AND claimed_until_ms = ?", [.int($0)]) } ?? ("", [])
+        try await db.transaction { tx in try await tx.execute("DELETE FROM events_outbox WHERE seq = ?" + check, [.int(seq)] + binds) }
     }
 
-    public func retry(seq: Int64, attempts: Int64, dueAtMillis: Int64) async throws {
+    /// Schedules another attempt and gives the claim up, under the same condition as `complete`.
+    public func retry(seq: Int64, attempts: Int64, dueAtMillis: Int64, claim: Int64? = nil) async throws {
+        let (check, binds): (String, [SQLValue]) = claim.map { (" AND claimed_until_ms = ?", [.int($0)]) } ?? ("", [])
         try await db.transaction { tx in
-            try await tx.execute("UPDATE events_outbox SET attempts = ?, due_at_ms = ? WHERE seq = ?", [.int(attempts), .int(dueAtMillis), .int(seq)])
+            try await tx.execute("UPDATE events_outbox SET attempts = ?, due_at_ms = ?, claimed_until_ms = NULL WHERE seq = ?" + check,
+                                 [.int(attempts), .int(dueAtMillis), .int(seq)] + binds)
         }
     }
 

@@ -24,6 +24,8 @@ public struct FunctionEvent: Sendable {
     public var attempts: Int64
     public var payload: [UInt8]
     public var doc: String
+    /// The due time this node's claim set (see `claimEvents`): rescheduling and completing check it.
+    public var claimedUntil: Int64? = nil
 }
 
 public struct FunctionRepository: Sendable {
@@ -128,38 +130,45 @@ public struct FunctionRepository: Sendable {
         }
     }
 
-    /// Claims up to `limit` due events for this node: their due time moves to `leaseUntilMillis` in the same
-    /// transaction, so another node (sharing the work) skips them, and a node that dies with them leaves them due
-    /// again then. PostgreSQL skips rows another claim has locked instead of waiting for it.
-    public func claimEvents(nowMillis: Int64, limit: Int, leaseUntilMillis: Int64) async throws -> [FunctionEvent] {
+    /// Claims up to `limit` due events for this node for `leaseMillis` of the database's clock (`claimed_until_ms`,
+    /// set in the same transaction): another node sharing the work skips them, and a node that dies with them leaves
+    /// them to be claimed again when its claim runs out. PostgreSQL skips rows another claim has locked.
+    public func claimEvents(nowMillis: Int64, limit: Int, leaseMillis: Int64) async throws -> [FunctionEvent] {
         let skip = db.dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
-        let rows = try await db.transaction { tx in
+        let dbNow = db.dialect.nowMillisSQL
+        let (rows, until) = try await db.transaction { tx in
+            let until = (try await tx.query("SELECT \(dbNow)", []).first?[0].int ?? 0) + leaseMillis
             let rows = try await tx.query("""
-                SELECT seq, function_arn, attempts, payload, doc FROM lambda_events WHERE due_at_ms <= ?
+                SELECT seq, function_arn, attempts, payload, doc FROM lambda_events
+                WHERE due_at_ms <= ? AND (claimed_until_ms IS NULL OR claimed_until_ms < ?)
                 ORDER BY due_at_ms, seq LIMIT ?\(skip)
-                """, [.int(nowMillis), .int(Int64(limit))])
+                """, [.int(nowMillis), .int(until - leaseMillis), .int(Int64(limit))])
             for r in rows {
-                try await tx.execute("UPDATE lambda_events SET due_at_ms = ? WHERE seq = ?", [.int(leaseUntilMillis), r[0]])
+                try await tx.execute("UPDATE lambda_events SET claimed_until_ms = ? WHERE seq = ?", [.int(until), r[0]])
             }
-            return rows
+            return (rows, until)
         }
         return try rows.map { r in
             let arn = r[1].text ?? "", doc = r[4].text ?? ""
             return FunctionEvent(seq: r[0].int ?? 0, functionArn: arn, attempts: r[2].int ?? 0,
-                                 payload: try sealer.open(r[3].blob ?? [], context: Self.eventContext(arn, doc)), doc: doc)
+                                 payload: try sealer.open(r[3].blob ?? [], context: Self.eventContext(arn, doc)), doc: doc,
+                                 claimedUntil: until)
         }
     }
 
-    /// Sets an event's attempts and next due time (also a lease while it runs).
-    public func rescheduleEvent(seq: Int64, attempts: Int64, dueAtMillis: Int64) async throws {
+    /// Sets an event's attempts and next due time and gives its claim up — unless the claim ran out and another node
+    /// claimed the event meanwhile.
+    public func rescheduleEvent(seq: Int64, attempts: Int64, dueAtMillis: Int64, claim: Int64? = nil) async throws {
+        let (check, binds): (String, [SQLValue]) = claim.map { (" AND claimed_until_ms = ?", [.int($0)]) } ?? ("", [])
         try await db.transaction { tx in
-            try await tx.execute("UPDATE lambda_events SET attempts = ?, due_at_ms = ? WHERE seq = ?",
-                                 [.int(attempts), .int(dueAtMillis), .int(seq)])
+            try await tx.execute("UPDATE lambda_events SET attempts = ?, due_at_ms = ?, claimed_until_ms = NULL WHERE seq = ?" + check,
+                                 [.int(attempts), .int(dueAtMillis), .int(seq)] + binds)
         }
     }
 
-    public func completeEvent(seq: Int64) async throws {
-        try await db.transaction { tx in try await tx.execute("DELETE FROM lambda_events WHERE seq = ?", [.int(seq)]) }
+    public func completeEvent(seq: Int64, claim: Int64? = nil) async throws {
+        let (check, binds): (String, [SQLValue]) = claim.map { (" AND claimed_until_ms = ?", [.int($0)]) } ?? ("", [])
+        try await db.transaction { tx in try await tx.execute("DELETE FROM lambda_events WHERE seq = ?" + check, [.int(seq)] + binds) }
     }
 
     public func pendingEvents(functionArn: String) async throws -> Int {

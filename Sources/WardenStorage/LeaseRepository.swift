@@ -9,36 +9,53 @@ public struct LeaseRepository: Sendable {
     public init(db: any SQLDatabase) { self.db = db }
 
     /// The database's clock in milliseconds, as SQL.
-    private var now: String {
-        db.dialect == .postgres
-            ? "(extract(epoch FROM clock_timestamp()) * 1000)::bigint"
-            : "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"
-    }
+    private var now: String { db.dialect.nowMillisSQL }
 
-    /// Takes `name` for `holder` when it is free, expired, or held by an earlier process under the same node id;
-    /// returns the new fencing token, or nil when another holder's lease is current.
+    /// Takes `name` for `holder` when it is free or expired; returns the new fencing token, or nil when another
+    /// holder's lease is current. Never waits: a lease row that a fenced transaction of its holder has share-locked is
+    /// skipped (`SKIP LOCKED`) — that holder is alive and working.
     public func acquire(_ name: String, holder: String, ttlMillis: Int64) async throws -> Int64? {
-        try await db.transaction { [now] tx in
+        let skip = db.dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
+        return try await db.transaction { [now] tx in
+            // Token 0 and no holder: the first acquisition gets token 1. DO NOTHING takes no lock on an existing row.
+            try await tx.execute("INSERT INTO warden_leases (name, holder, token, expires_at_ms) VALUES (?, NULL, 0, 0) ON CONFLICT (name) DO NOTHING",
+                                 [.text(name)])
+            let free = try await tx.query("""
+                SELECT token FROM warden_leases WHERE name = ? AND (holder IS NULL OR expires_at_ms <= \(now))\(skip)
+                """, [.text(name)])
+            guard !free.isEmpty else { return nil }
             let rows = try await tx.query("""
-                INSERT INTO warden_leases (name, holder, token, expires_at_ms) VALUES (?, ?, 1, \(now) + ?)
-                ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, token = warden_leases.token + 1,
-                    expires_at_ms = excluded.expires_at_ms
-                WHERE warden_leases.holder IS NULL OR warden_leases.expires_at_ms <= \(now)
-                    OR warden_leases.holder = excluded.holder
-                RETURNING token
-                """, [.text(name), .text(holder), .int(ttlMillis)])
+                UPDATE warden_leases SET holder = ?, token = token + 1, expires_at_ms = \(now) + ? WHERE name = ? RETURNING token
+                """, [.text(holder), .int(ttlMillis), .text(name)])
             return rows.first?[0].int
         }
     }
 
-    /// Extends a lease this holder still has; false when it expired or was taken (the holder must stop its work).
-    public func renew(_ name: String, holder: String, token: Int64, ttlMillis: Int64) async throws -> Bool {
-        try await db.transaction { [now] tx in
+    public enum Renewal: Sendable, Equatable {
+        case renewed
+        /// Expired or taken: the holder must stop relying on it.
+        case lost
+        /// The row is share-locked by one of the holder's own fenced transactions (a long job step): still the
+        /// holder's, renewed on a later round. Waiting here would hold up the renewal of every other lease.
+        case busy
+    }
+
+    /// Extends a lease this holder still has, without waiting for a lock.
+    public func renew(_ name: String, holder: String, token: Int64, ttlMillis: Int64) async throws -> Renewal {
+        let postgres = db.dialect == .postgres
+        return try await db.transaction { [now] tx in
+            let current = try await tx.query("""
+                SELECT 1 FROM warden_leases WHERE name = ? AND holder = ? AND token = ? AND expires_at_ms > \(now)
+                """, [.text(name), .text(holder), .int(token)])
+            guard !current.isEmpty else { return .lost }
+            let locked = postgres
+                ? "name IN (SELECT name FROM warden_leases WHERE name = ? FOR UPDATE SKIP LOCKED)"
+                : "name = ?"
             let rows = try await tx.query("""
                 UPDATE warden_leases SET expires_at_ms = \(now) + ?
-                WHERE name = ? AND holder = ? AND token = ? AND expires_at_ms > \(now) RETURNING token
-                """, [.int(ttlMillis), .text(name), .text(holder), .int(token)])
-            return !rows.isEmpty
+                WHERE name = ? AND holder = ? AND token = ? AND \(locked) RETURNING token
+                """, [.int(ttlMillis), .text(name), .text(holder), .int(token), .text(name)])
+            return rows.isEmpty ? .busy : .renewed
         }
     }
 

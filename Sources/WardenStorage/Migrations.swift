@@ -653,6 +653,11 @@ public enum Migrations {
         ]),
         bucketObjectData,
         byteOrderNames,
+        Migration(version: 22, name: "claims of shared deliveries", statements: [
+            // Until when (the database's clock) a node has claimed a delivery: nodes share these outboxes.
+            "ALTER TABLE events_outbox ADD COLUMN claimed_until_ms {int}",
+            "ALTER TABLE lambda_events ADD COLUMN claimed_until_ms {int}",
+        ]),
     ]
 
     /// Applies every migration not yet recorded, each in its own transaction. Safe to run from several nodes

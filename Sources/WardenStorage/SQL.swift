@@ -37,7 +37,18 @@ extension SQLExecutor {
     public func execute(_ sql: String) async throws { try await execute(sql, []) }
 }
 
-public enum SQLDialect: Sendable { case sqlite, postgres }
+public enum SQLDialect: Sendable {
+    case sqlite, postgres
+
+    /// The database server's clock in milliseconds, as an SQL expression: leases and claims between nodes use it, so
+    /// the nodes' own clocks (and dev mode's moved clock) do not matter.
+    public var nowMillisSQL: String {
+        switch self {
+        case .postgres: "(extract(epoch FROM clock_timestamp()) * 1000)::bigint"
+        case .sqlite: "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"
+        }
+    }
+}
 
 /// A database: transactions for writes, plain reads that see committed data.
 public protocol SQLDatabase: Sendable {

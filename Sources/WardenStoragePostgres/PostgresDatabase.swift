@@ -16,6 +16,10 @@ public final class PostgresDatabase: SQLDatabase {
     /// Waiters for one resource on this node queue here, so only one of them holds a connection blocked in
     /// `pg_advisory_lock`.
     private let localLocks = ReentrantKeyedLock()
+    static let maximumConnections = 24
+    /// Sessions pinned by resource locks at once: the rest of the pool stays free for the audit writer, leases, signals
+    /// and requests that lock nothing, whatever number of resources are being changed.
+    private let pinnedSessions = AsyncSemaphore(16)
 
     /// Connects to `url` (`postgres://user:pass@host:port/db?sslmode=…`) and checks the server answers within `timeout`.
     public static func connect(url: String, logger: Logger, timeout: Duration = .seconds(15)) async throws -> PostgresDatabase {
@@ -26,7 +30,14 @@ public final class PostgresDatabase: SQLDatabase {
             database: settings.database, tls: try settings.tls())
         config.options.connectTimeout = .seconds(5)
         // Requests, resource locks held across a change, and the node's LISTEN connection share the pool.
-        config.options.maximumConnections = 24
+        config.options.maximumConnections = Self.maximumConnections
+        // A node that dies without closing its sockets (power, partition) must not keep its advisory locks and lease
+        // share-locks until the kernel gives up on the connection (hours): the server probes idle sessions and drops
+        // dead ones within about a minute, and a transaction left open by a stalled node ends after five minutes.
+        config.options.additionalStartupParameters = [
+            ("tcp_keepalives_idle", "30"), ("tcp_keepalives_interval", "10"), ("tcp_keepalives_count", "3"),
+            ("idle_in_transaction_session_timeout", "300000"),
+        ]
         let db = PostgresDatabase(client: PostgresClient(configuration: config, backgroundLogger: logger), logger: logger)
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -94,7 +105,11 @@ public final class PostgresDatabase: SQLDatabase {
         // Inside `withLock`, writes go through the session that holds the advisory lock: if that session dies the
         // lock is released, and the write — on the same session — cannot commit either.
         if let pin = Self.pin, pin.isActive {
-            return try await pin.transactions.withLock { try await self.run(on: pin.conn, body) }
+            return try await pin.transactions.withLock {
+                // Checked again under the session's lock: a task that outlived the lock falls back to the pool.
+                guard pin.isActive else { return try await client.withConnection { conn in try await self.run(on: conn, body) } }
+                return try await Self.$inTransaction.withValue(pin) { try await self.run(on: pin.conn, body) }
+            }
         }
         return try await client.withConnection { conn in try await self.run(on: conn, body) }
     }
@@ -124,7 +139,18 @@ public final class PostgresDatabase: SQLDatabase {
     }
 
     public func read<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
-        try await client.withConnection { conn in try await body(Executor(conn: conn, logger: logger)) }
+        // A lock holder reads on its own session too: it then needs one connection, not two, so holders can never
+        // exhaust the pool waiting for a second one.
+        if let pin = Self.pin, pin.isActive {
+            if Self.inTransaction === pin { return try await body(Executor(conn: pin.conn, logger: logger)) }
+            return try await pin.transactions.withLock {
+                guard pin.isActive else {
+                    return try await client.withConnection { conn in try await body(Executor(conn: conn, logger: logger)) }
+                }
+                return try await body(Executor(conn: pin.conn, logger: logger))
+            }
+        }
+        return try await client.withConnection { conn in try await body(Executor(conn: conn, logger: logger)) }
     }
 
     public func close() async {
@@ -147,6 +173,8 @@ public final class PostgresDatabase: SQLDatabase {
     }
 
     @TaskLocal static var pin: Pin?
+    /// Set while a transaction runs on a pinned session: reads inside it use the session without waiting for it.
+    @TaskLocal static var inTransaction: Pin?
 
     /// A resource name's advisory lock key: the first 8 bytes of FNV-1a. Two names sharing a key only serialize.
     static func lockKey(_ name: String) -> Int64 {
@@ -159,7 +187,8 @@ public final class PostgresDatabase: SQLDatabase {
     }
 
     public func withLock<T: Sendable>(_ name: String, _ body: () async throws -> T) async throws -> T {
-        if ReentrantKeyedLock.isHeld(name) { return try await body() }
+        // Held by this task (or its parent) only while the pin is live: a task that outlived the lock holds nothing.
+        if ReentrantKeyedLock.isHeld(name), Self.pin?.isActive == true { return try await body() }
         return try await localLocks.withLock(name) {
             let key = Self.lockKey(name)
             if let pin = Self.pin, pin.isActive {
@@ -170,6 +199,8 @@ public final class PostgresDatabase: SQLDatabase {
                 await unlock(key, on: pin.conn)
                 return try result.get()
             }
+            await pinnedSessions.wait()
+            defer { pinnedSessions.signal() }
             return try await client.withConnection { conn in
                 _ = try await conn.query("SELECT pg_advisory_lock(\(key))", logger: logger)
                 let pin = Pin(conn)

@@ -62,12 +62,28 @@ class Warden:
         return cmd + self.extra_args
 
     def start(self, wait=True):
-        self.log = open(os.path.join(self.data_dir, f"server-{self.port}.log"), "ab")
-        env = dict(os.environ, **self.env)
-        self.proc = subprocess.Popen(self.command(), stdout=self.log, stderr=subprocess.STDOUT, env=env)
-        if wait:
-            self.wait_ready()
+        # A free port is only free until someone binds it: another test's server (or a cluster node, or HAProxy) may
+        # take it between `free_port()` and this server's bind. Then this server exits with "address already in use"
+        # and is started again on another port, rather than the test talking to somebody else's server.
+        for attempt in range(3):
+            self.log = open(os.path.join(self.data_dir, f"server-{self.port}.log"), "ab")
+            env = dict(os.environ, **self.env)
+            self.proc = subprocess.Popen(self.command(), stdout=self.log, stderr=subprocess.STDOUT, env=env)
+            if not wait:
+                return self
+            try:
+                self.wait_ready()
+                return self
+            except RuntimeError:
+                if attempt == 2 or self.proc.poll() is None or "address already in use" not in self.read_log():
+                    raise
+                self.port = free_port()
         return self
+
+    def answers_for_us(self, health):
+        """Whether a health answer came from this server's process (its default node id is HOST:PID)."""
+        custom = "--node-id" in self.extra_args or "WARDEN_NODE_ID" in self.env or "WARDEN_NODE_ID" in os.environ
+        return custom or str(health.get("node", "")).endswith(f":{self.proc.pid}")
 
     def wait_ready(self, timeout=60):
         deadline = time.time() + timeout
@@ -76,9 +92,9 @@ class Warden:
                 raise RuntimeError(f"warden exited with {self.proc.returncode}: {self.read_log()}")
             try:
                 r = requests.get(self.endpoint + "/_warden/health", timeout=1, verify=False)
-                if r.status_code == 200:
+                if r.status_code == 200 and self.answers_for_us(r.json()):
                     return
-            except requests.RequestException:
+            except (requests.RequestException, ValueError):
                 pass
             time.sleep(0.1)
         raise RuntimeError("warden did not become healthy: " + self.read_log())

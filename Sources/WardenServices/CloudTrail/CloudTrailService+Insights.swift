@@ -129,11 +129,13 @@ extension CloudTrailService {
             trailsByAccount[t.account, default: []].append(t)
         }
         let current = Self.millis(now()) / 60_000
-        guard !enabled.isEmpty else {
+        // Without a cursor (the detector's first pass, which may come after a trail enabled Insights: the job waits
+        // for its lease) the detector starts at the current minute, and must record that: deriving "the minute before
+        // now" again on every pass would never let a minute complete.
+        guard !enabled.isEmpty, let last = try await insights.cursor("insights-minute") else {
             try await insights.setCursor("insights-minute", current - 1)
             return 0
         }
-        let last = try await insights.cursor("insights-minute") ?? (current - 1)
         let first = max(last + 1, current - 30)
         guard first < current else { return 0 }
         var counts: [MinuteCount] = []

@@ -558,9 +558,9 @@ extension EventsService {
     public func runDeliveries() async throws -> Int {
         var n = 0
         // Claimed for a minute: every node takes a share, and a node that dies mid-batch leaves its share due then.
-        for d in try await repository.claimDue(nowMillis: nowMillis, limit: 100, leaseUntilMillis: nowMillis + 60_000) {
+        for d in try await repository.claimDue(nowMillis: nowMillis, limit: 100, leaseMillis: 60_000) {
             guard let target = try? JSONDecoder().decode(DeliveryTarget.self, from: Data(d.target.utf8)), let arn = ARN(target.arn) else {
-                try await repository.complete(seq: d.seq)
+                try await repository.complete(seq: d.seq, claim: d.claimedUntil)
                 continue
             }
             do {
@@ -591,7 +591,7 @@ extension EventsService {
                         try await repository.enqueue(routed, dueAtMillis: nowMillis)
                     }
                 }
-                try await repository.complete(seq: d.seq)
+                try await repository.complete(seq: d.seq, claim: d.claimedUntil)
                 n += 1
             } catch {
                 // Client errors (a missing target, a refusing policy) are not retried; others back off until the target's
@@ -603,9 +603,10 @@ extension EventsService {
                 if exhausted {
                     await deadLetter(d, target, error: error, attempts: attempts - 1,
                                      condition: clientError ? "" : attempts > Int64(target.maxRetries ?? 185) ? "MaximumRetryAttempts" : "MaximumEventAgeInSeconds")
-                    try await repository.complete(seq: d.seq)
+                    try await repository.complete(seq: d.seq, claim: d.claimedUntil)
                 } else {
-                    try await repository.retry(seq: d.seq, attempts: attempts, dueAtMillis: nowMillis + min(60_000, 1000 << min(attempts, 6)))
+                    try await repository.retry(seq: d.seq, attempts: attempts, dueAtMillis: nowMillis + min(60_000, 1000 << min(attempts, 6)),
+                                               claim: d.claimedUntil)
                 }
             }
         }

@@ -158,7 +158,7 @@ extension LambdaService: FunctionInvoker {
         guard free > 0, !background.isShuttingDown else { return 0 }
         // Claimed (every node takes a share) and leased for the function's longest run; a crash makes it due again
         // then (at least once, as Lambda).
-        let due = try await repository.claimEvents(nowMillis: nowMs, limit: free, leaseUntilMillis: nowMs + 960_000)
+        let due = try await repository.claimEvents(nowMillis: nowMs, limit: free, leaseMillis: 960_000)
         for event in due {
             eventSlots.take(1)
             let accepted = background.submit("lambda-async-invoke") {
@@ -172,7 +172,7 @@ extension LambdaService: FunctionInvoker {
             // Refused: shutdown began since the check above. Due again at once (for another node, or this one after a
             // restart) rather than when the lease runs out.
             eventSlots.give()
-            try await repository.rescheduleEvent(seq: event.seq, attempts: event.attempts, dueAtMillis: nowMs)
+            try await repository.rescheduleEvent(seq: event.seq, attempts: event.attempts, dueAtMillis: nowMs, claim: event.claimedUntil)
         }
         return due.count
     }
@@ -181,14 +181,14 @@ extension LambdaService: FunctionInvoker {
         let doc = (try? JSONDecoder().decode(EventDoc.self, from: Data(event.doc.utf8))) ?? EventDoc(requestId: UUID().uuidString.lowercased())
         do {
             guard let arn = ARN(event.functionArn) else {
-                try await repository.completeEvent(seq: event.seq)
+                try await repository.completeEvent(seq: event.seq, claim: event.claimedUntil)
                 return
             }
             let name = String(arn.resource.dropFirst("function:".count))
             guard let row = try await repository.function(account: arn.account, region: arn.region, name: name),
                   let r = try? JSONDecoder().decode(FunctionRecord.self, from: Data(row.doc)) else {
                 // The function is gone: nothing left to run it.
-                try await repository.completeEvent(seq: event.seq)
+                try await repository.completeEvent(seq: event.seq, claim: event.claimedUntil)
                 return
             }
             let outcome: (code: String, message: String)?
@@ -200,19 +200,20 @@ extension LambdaService: FunctionInvoker {
                 }
             } catch let e as AWSError where e.code == "TooManyRequestsException" {
                 // Throttled: tried again shortly, without using up an attempt.
-                try await repository.rescheduleEvent(seq: event.seq, attempts: event.attempts, dueAtMillis: nowMillis + 1_000)
+                try await repository.rescheduleEvent(seq: event.seq, attempts: event.attempts, dueAtMillis: nowMillis + 1_000, claim: event.claimedUntil)
                 return
             } catch let e as AWSError {
                 outcome = (e.code, e.message)
             }
             guard let (code, message) = outcome else {
-                try await repository.completeEvent(seq: event.seq)
+                try await repository.completeEvent(seq: event.seq, claim: event.claimedUntil)
                 return
             }
             let attempts = event.attempts + 1
             if attempts <= Int64(Self.asyncRetryDelays.count) {
                 try await repository.rescheduleEvent(seq: event.seq, attempts: attempts,
-                                                     dueAtMillis: nowMillis + Self.asyncRetryDelays[Int(attempts - 1)])
+                                                     dueAtMillis: nowMillis + Self.asyncRetryDelays[Int(attempts - 1)],
+                                                     claim: event.claimedUntil)
                 return
             }
             if let target = r.deadLetterTarget, let queues {
@@ -223,7 +224,7 @@ extension LambdaService: FunctionInvoker {
                     "ErrorMessage": SQS.MessageAttributeValue(stringValue: String("\(code): \(message)".prefix(1000)), dataType: "String"),
                 ], senderId: "AROAWARDENLAMBDA:lambda", groupId: nil, dedupId: nil)
             }
-            try await repository.completeEvent(seq: event.seq)
+            try await repository.completeEvent(seq: event.seq, claim: event.claimedUntil)
         } catch {
             // Storage failed: the lease runs out and the event comes due again.
             background.logger.error("an asynchronous invocation could not record its outcome; it comes due again when its lease ends",
