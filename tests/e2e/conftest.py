@@ -27,6 +27,18 @@ def free_port():
     return port
 
 
+def read_credentials(path):
+    """(access key id, secret) from a credentials file Warden wrote (the [default] section)."""
+    key = secret = None
+    with open(path) as f:
+        for line in f:
+            if line.startswith("aws_access_key_id"):
+                key = line.split("=", 1)[1].strip()
+            if line.startswith("aws_secret_access_key"):
+                secret = line.split("=", 1)[1].strip()
+    return key, secret
+
+
 def fresh_postgres_database():
     """A new, empty database on the test PostgreSQL server; returns its URL."""
     name = "w" + uuid.uuid4().hex[:12]
@@ -119,14 +131,7 @@ class Warden:
 
     def credentials(self):
         """(access key id, secret) from DATA/credentials."""
-        key = secret = None
-        with open(self.credentials_file) as f:
-            for line in f:
-                if line.startswith("aws_access_key_id"):
-                    key = line.split("=", 1)[1].strip()
-                if line.startswith("aws_secret_access_key"):
-                    secret = line.split("=", 1)[1].strip()
-        return key, secret
+        return read_credentials(self.credentials_file)
 
     def client(self, service="sts", region="us-east-1", key=None, secret=None, validate=True, **kw):
         """A boto3 client; validate=False skips botocore's own parameter checks so the server's answer shows."""

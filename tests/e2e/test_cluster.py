@@ -25,9 +25,9 @@ import requests
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from conftest import PG_URL, ROOT, WARDEN, Warden, allow_service, code, free_port, fresh_postgres_database
+from conftest import PG_URL, ROOT, WARDEN, Warden, allow_service, code, free_port, fresh_postgres_database, read_credentials
 from test_sns import drain, queue
-from trail_helpers import CLOUDTRAIL_POLICY, digest_keys, log_keys, read_gz_json
+from trail_helpers import CLOUDTRAIL_POLICY, digest_keys, log_keys, read_gz_json, wait_for
 
 CLUSTER = os.path.join(ROOT, "scripts", "cluster")
 # Trails deliver every half second and sign a digest every 3 s, so a failover spans several of each.
@@ -52,13 +52,7 @@ def running(pid):
 
 
 def until(predicate, what, timeout=60, interval=0.2):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+    return wait_for(predicate, timeout=timeout, interval=interval, what=what)
 
 
 class Node:
@@ -107,14 +101,7 @@ class Cluster:
     def credentials(self):
         if self.dev:
             return "AKIDDEVEXAMPLE", "dev-secret"
-        key = secret = None
-        with open(self.credentials_file) as f:
-            for line in f:
-                if line.startswith("aws_access_key_id"):
-                    key = line.split("=", 1)[1].strip()
-                if line.startswith("aws_secret_access_key"):
-                    secret = line.split("=", 1)[1].strip()
-        return key, secret
+        return read_credentials(self.credentials_file)
 
     def client(self, service, node=None, retries=1):
         """A boto3 client of HAProxy (node None) or of one node; retries=1: every failure shows."""
