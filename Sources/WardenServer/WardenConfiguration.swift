@@ -36,6 +36,8 @@ public struct WardenConfiguration: Sendable {
     public var smsGatewayURL: String?
     /// PEM file of CA certificates trusted for outbound HTTPS besides the system's (SNS https endpoints, SMS gateway).
     public var outboundTrustCA: String?
+    /// Mobile push services Warden sends to instead of the real ones: `apns`, `apns_sandbox`, `fcm`, `fcm_token` → base URL.
+    public var pushEndpoints: [String: String] = [:]
     /// Functions run their code with Warden's privileges: off unless asked for.
     public var enableFunctions = false
     /// Processes per function at once.

@@ -195,13 +195,23 @@ public enum WardenNode {
         // allow the service principal, as on AWS, once IAM is enforced. Dev mode keeps them open between the account's
         // own resources, as LocalStack and moto do; function policies are checked in every mode, as they were before.
         let serviceAccess = ServiceAccess(enforced: config.iam == .enforce && !config.dev)
+        let push: PushSupport
+        do {
+            push = PushSupport(endpoints: try PushEndpoints(overrides: config.pushEndpoints))
+        } catch {
+            throw StartupError("--push-endpoint: \(error)")
+        }
         let sns = SNSService(repository: topics, queues: sqs, signer: LazyNotificationSigner(repository: topics), http: http,
-                             keys: kms, functions: lambda, smtp: smtp, sms: smsGateway, access: serviceAccess, background: background, now: { clock.now() })
+                             keys: kms, functions: lambda, smtp: smtp, sms: smsGateway, access: serviceAccess, background: background,
+                             push: push, now: { clock.now() })
         let logs = LogsService(repository: LogsRepository(db: store.database), functions: lambda, now: { clock.now() })
         lambda.logSink.set(logs)
+        push.logSink.set(logs)
         let cloudWatch = CloudWatchService(repository: MetricsRepository(db: store.database), topics: sns, now: { clock.now() })
         let events = EventsService(repository: EventBusRepository(db: store.database, sealer: store.sealer), queues: sqs,
                                    functions: lambda, topics: sns, access: serviceAccess, now: { clock.now() })
+        // Asynchronous invocation records go to topics and buses too (Lambda exists before both).
+        lambda.destinations.set(topics: sns, buses: events)
         // Replays a stopped process left unfinished carry on.
         try await sns.resumeReplays()
         let cloudTrail = CloudTrailService(
@@ -319,6 +329,13 @@ public enum WardenNode {
                                            wakeups: (sns.wakeups, SNSService.wakeKey)) {
                     _ = try await sns.runDeliveries()
                 }),
+                // SQS event source mappings: the pollers run while a mapping is enabled; the job looks for new ones every
+                // second and when one is created or changed on this node.
+                .init(service: PeriodicJob(name: "lambda-sqs-pollers", leases: leases, interval: .seconds(1), logger: logger,
+                                           wakeups: (lambda.wakeups, LambdaService.pollerWakeKey)) {
+                    let fence = LeaseContext.fence
+                    try await lambda.runQueuePollers(holding: { leases.fence("lambda-sqs-pollers") == fence })
+                }),
                 // Asynchronous function invocations: woken by each Event invoke, and every 250 ms for retries.
                 .init(service: PeriodicJob(name: "lambda-events", interval: .milliseconds(250), logger: logger,
                                            wakeups: (lambda.wakeups, LambdaService.wakeKey)) {
@@ -374,6 +391,12 @@ public enum WardenNode {
                 .init(service: PeriodicJob(name: "sqs-retention", leases: leases, interval: config.jobInterval, logger: logger) {
                     try await sqs.deleteExpired()
                 }),
+                // SQS message move tasks: woken by each start or cancel, and every 250 ms (a rate-limited task moves what its
+                // bucket refilled meanwhile).
+                .init(service: PeriodicJob(name: "sqs-move-tasks", leases: leases, interval: .milliseconds(250), logger: logger,
+                                           wakeups: (sqs.moveTaskWakeups, SQSService.moveTasksWakeKey)) {
+                    while !Task.isCancelled, try await sqs.runMoveTasks() > 0 {}
+                }),
                 .init(service: PeriodicJob(name: "cloudtrail-delivery", leases: leases,
                                            interval: .milliseconds(Int64(min(config.trailDeliveryInterval, config.trailDigestInterval) * 1000)),
                                            logger: logger) {
@@ -390,9 +413,11 @@ public enum WardenNode {
             try await group.run()
             runner.stopAll()
             await http.shutdown()
+            await push.shutdown()
         } catch {
             runner.stopAll()
             await http.shutdown()
+            await push.shutdown()
             let text = "\(error)"
             if text.contains("Address already in use") || text.contains("EADDRINUSE") || text.contains("errno: 98") {
                 throw StartupError("cannot listen on \(config.host):\(config.port): address already in use")
@@ -405,7 +430,8 @@ public enum WardenNode {
     /// (Function invocations and EventBridge target deliveries are shared instead: every node claims a share.)
     static let singletonJobs = ["kms", "cloudtrail-history-purge", "sns-delivery", "events-cloudtrail",
                                 "events-schedules", "cloudtrail-logs", "cloudtrail-insights", "alarms",
-                                "logs-retention", "secrets", "ssm-policies", "sqs-retention", "cloudtrail-delivery"]
+                                "logs-retention", "secrets", "ssm-policies", "sqs-retention", "sqs-move-tasks", "cloudtrail-delivery",
+                                "lambda-sqs-pollers"]
 
     static func trailSettings(_ config: WardenConfiguration) throws -> TrailSettings {
         var s = TrailSettings(deliveryInterval: config.trailDeliveryInterval, digestInterval: config.trailDigestInterval,

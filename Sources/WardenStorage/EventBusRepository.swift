@@ -158,6 +158,17 @@ public struct EventBusRepository: Sendable {
         try await db.transaction { tx in try await tx.execute("DELETE FROM events_outbox WHERE seq = ?" + check, [.int(seq)] + binds) }
     }
 
+    /// Deletes many delivered items in one transaction, each under the same condition as `complete`.
+    public func complete(_ items: [(seq: Int64, claim: Int64?)]) async throws {
+        guard !items.isEmpty else { return }
+        try await db.transaction { tx in
+            for item in items {
+                let (check, binds): (String, [SQLValue]) = item.claim.map { (" AND claimed_until_ms = ?", [.int($0)]) } ?? ("", [])
+                try await tx.execute("DELETE FROM events_outbox WHERE seq = ?" + check, [.int(item.seq)] + binds)
+            }
+        }
+    }
+
     /// Schedules another attempt and gives the claim up, under the same condition as `complete`.
     public func retry(seq: Int64, attempts: Int64, dueAtMillis: Int64, claim: Int64? = nil) async throws {
         let (check, binds): (String, [SQLValue]) = claim.map { (" AND claimed_until_ms = ?", [.int($0)]) } ?? ("", [])

@@ -1,5 +1,6 @@
 // Functions (Lambda): configurations sealed under the root key (their environment variables may be secrets), code
-// zips beside them, and the queue of asynchronous invocations.
+// zips beside them, and the queue of asynchronous invocations (versions, aliases and invocation settings:
+// FunctionRepository+Versions).
 
 public struct FunctionRow: Sendable {
     public var account: String
@@ -112,6 +113,7 @@ public struct FunctionRepository: Sendable {
             guard !found.isEmpty else { return false }
             try await tx.execute("DELETE FROM lambda_functions WHERE account_id = ? AND region = ? AND name = ?",
                                  [.text(account), .text(region), .text(name)])
+            try await Self.deleteOwned(tx, account: account, region: region, name: name)
             return true
         }
     }

@@ -44,6 +44,7 @@ public enum Migrations {
                                       "cloudtrail_insights",
                                       "iam_entities", "iam_inline_policies", "iam_policies", "iam_policy_versions",
                                       "iam_attachments", "iam_group_members", "iam_oidc_providers", "iam_generation", "s3_object_data", "sqs_receive_attempts"]
+        + sqsMoveTaskTables + snsPushTables + snsSandboxTables + lambdaSourceTables + lambdaVersionTables
 
     public static let all: [Migration] = [
         Migration(version: 1, name: "audit log and access keys", statements: [
@@ -658,6 +659,11 @@ public enum Migrations {
             "ALTER TABLE events_outbox ADD COLUMN claimed_until_ms {int}",
             "ALTER TABLE lambda_events ADD COLUMN claimed_until_ms {int}",
         ]),
+        sqsMoveTasks,
+        snsPush,
+        snsSandbox,
+        lambdaSources,
+        lambdaVersions,
     ]
 
     /// Applies every migration not yet recorded, each in its own transaction. Safe to run from several nodes

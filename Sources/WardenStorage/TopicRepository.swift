@@ -299,6 +299,14 @@ public struct TopicRepository: Sendable {
         try await db.transaction { tx in try await tx.execute("DELETE FROM sns_deliveries WHERE seq = ?", [.int(seq)]) }
     }
 
+    /// Removes many delivered copies in one transaction.
+    public func completeDeliveries(seqs: [Int64]) async throws {
+        guard !seqs.isEmpty else { return }
+        try await db.transaction { tx in
+            for seq in seqs { try await tx.execute("DELETE FROM sns_deliveries WHERE seq = ?", [.int(seq)]) }
+        }
+    }
+
     public func retryDelivery(seq: Int64, attempts: Int64, dueAtMillis: Int64) async throws {
         try await db.transaction { tx in
             try await tx.execute("UPDATE sns_deliveries SET attempts = ?, due_at_ms = ? WHERE seq = ?",

@@ -87,6 +87,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "From address of SNS email (env WARDEN_SMTP_FROM; default no-reply@sns.amazonaws.com).") var smtpFrom: String?
     @Option(help: "PEM file of extra CA certificates trusted for outbound HTTPS: SNS https endpoints and the SMS gateway (env WARDEN_OUTBOUND_TRUST_CA).")
     var outboundTrustCa: String?
+    @Option(help: "Mobile push services to send to instead of Apple's and Google's: apns=URL,apns_sandbox=URL,fcm=URL,fcm_token=URL (env WARDEN_PUSH_ENDPOINT).")
+    var pushEndpoint: String?
     @Flag(help: "Allow CreateFunction: function code runs as local processes with this server's privileges (env WARDEN_ENABLE_FUNCTIONS).")
     var enableFunctions = false
     @Option(help: "Processes one function may run at once (env WARDEN_FUNCTION_CONCURRENCY; default 10).") var functionConcurrency: Int?
@@ -134,6 +136,15 @@ struct Serve: AsyncParsableCommand {
         c.smtpFrom = smtpFrom ?? env("SMTP_FROM") ?? c.smtpFrom
         c.smsGatewayURL = smsGatewayUrl ?? env("SMS_GATEWAY_URL")
         c.outboundTrustCA = outboundTrustCa ?? env("OUTBOUND_TRUST_CA")
+        if let list = pushEndpoint ?? env("PUSH_ENDPOINT") {
+            for entry in list.split(separator: ",") {
+                let pair = entry.split(separator: "=", maxSplits: 1).map { String($0).trimmingCharacters(in: .whitespaces) }
+                guard pair.count == 2, !pair[0].isEmpty, !pair[1].isEmpty else {
+                    throw fail(StartupError("--push-endpoint takes name=url pairs separated by commas"))
+                }
+                c.pushEndpoints[pair[0]] = pair[1]
+            }
+        }
         c.enableFunctions = enableFunctions || envFlag("ENABLE_FUNCTIONS")
         c.functionConcurrency = functionConcurrency ?? env("FUNCTION_CONCURRENCY").flatMap { Int($0) } ?? c.functionConcurrency
         guard (1...1000).contains(c.functionConcurrency) else { throw fail(StartupError("--function-concurrency must be 1 to 1000")) }

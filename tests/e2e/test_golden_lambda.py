@@ -73,11 +73,7 @@ def test_permissions_tags_invocation_types_and_delete(fw):
     status_only(c, "delete_function", {"FunctionName": "golden"}, 204, "LS-API test_function_lifecycle delete_response (HTTP 204)")
 
 
-MISSING = ("Warden's FunctionConfiguration lacks RuntimeVersionConfig {RuntimeVersionArn} and SnapStart.ApplyOn \"None\" "
-           "(AWS: LS-API test_function_lifecycle)")
-
-
-@pytest.mark.xfail(strict=True, reason="CreateFunction: " + MISSING + "; Warden answers State \"Active\" with "
+@pytest.mark.xfail(strict=True, reason="CreateFunction: Warden answers State \"Active\" with "
                                        "LastUpdateStatus \"Successful\", AWS answers State \"Pending\", StateReason \"The function "
                                        "is being created.\", StateReasonCode \"Creating\" and no LastUpdateStatus")
 def test_create_function_document(fw):
@@ -90,7 +86,7 @@ def test_create_function_document(fw):
                                        LastUpdateStatus=None), "LS-API test_function_lifecycle create_response")
 
 
-@pytest.mark.xfail(strict=True, reason="GetFunction: " + MISSING + "; and Code lacks \"Location\" (a presigned URL), AWS "
+@pytest.mark.xfail(strict=True, reason="GetFunction: Code lacks \"Location\" (a presigned URL), AWS "
                                        "returns Code {Location, RepositoryType: S3}")
 def test_get_function_document(fw):
     c = lam(fw)
@@ -100,14 +96,13 @@ def test_get_function_document(fw):
            "LS-API test_function_lifecycle get_function_response")
 
 
-@pytest.mark.xfail(strict=True, reason="GetFunctionConfiguration: " + MISSING)
 def test_get_function_configuration_document(fw):
     c = lam(fw)
     create(c)
     golden(c, "get_function_configuration", {"FunctionName": "golden"}, config(), "LS-API test_redundant_updates get_fn_config_result")
 
 
-@pytest.mark.xfail(strict=True, reason="ListFunctions: " + MISSING + "; and Warden's entries carry State and LastUpdateStatus, "
+@pytest.mark.xfail(strict=True, reason="ListFunctions: Warden's entries carry State and LastUpdateStatus, "
                                        "which ListFunctions does not return (API-REF ListFunctions: 'returns a subset of the "
                                        "FunctionConfiguration fields. To get the additional fields (State, StateReasonCode, "
                                        "StateReason, LastUpdateStatus, ...) use GetFunction')")
@@ -118,7 +113,7 @@ def test_list_functions_document(fw):
            "LS-API list_functions + API-REF ListFunctions")
 
 
-@pytest.mark.xfail(strict=True, reason="UpdateFunctionConfiguration: " + MISSING + "; Warden answers LastUpdateStatus "
+@pytest.mark.xfail(strict=True, reason="UpdateFunctionConfiguration: Warden answers LastUpdateStatus "
                                        "\"Successful\", AWS answers LastUpdateStatus \"InProgress\" with LastUpdateStatusReason "
                                        "\"The function is being created.\" and LastUpdateStatusReasonCode \"Creating\"")
 def test_update_function_configuration_document(fw):
@@ -130,7 +125,7 @@ def test_update_function_configuration_document(fw):
            "LS-API test_function_lifecycle update_func_conf_response")
 
 
-@pytest.mark.xfail(strict=True, reason="UpdateFunctionCode: " + MISSING + "; Warden answers LastUpdateStatus \"Successful\", AWS "
+@pytest.mark.xfail(strict=True, reason="UpdateFunctionCode: Warden answers LastUpdateStatus \"Successful\", AWS "
                                        "answers \"InProgress\" with LastUpdateStatusReason/LastUpdateStatusReasonCode")
 def test_update_function_code_document(fw):
     c = lam(fw)

@@ -21,6 +21,49 @@ extension Lambda {
         public static let arm64 = Architecture(rawValue: #"arm64"#)
     }
 
+    public struct EndPointType: RawRepresentable, Sendable, Hashable {
+        public let rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public static let kafkaBootstrapServers = EndPointType(rawValue: #"KAFKA_BOOTSTRAP_SERVERS"#)
+    }
+
+    public struct EventSourceMappingMetric: RawRepresentable, Sendable, Hashable {
+        public let rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public static let eventCount = EventSourceMappingMetric(rawValue: #"EventCount"#)
+        public static let errorCount = EventSourceMappingMetric(rawValue: #"ErrorCount"#)
+        public static let kafkaMetrics = EventSourceMappingMetric(rawValue: #"KafkaMetrics"#)
+    }
+
+    public struct EventSourceMappingSystemLogLevel: RawRepresentable, Sendable, Hashable {
+        public let rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public static let debug = EventSourceMappingSystemLogLevel(rawValue: #"DEBUG"#)
+        public static let info = EventSourceMappingSystemLogLevel(rawValue: #"INFO"#)
+        public static let warn = EventSourceMappingSystemLogLevel(rawValue: #"WARN"#)
+    }
+
+    public struct EventSourcePosition: RawRepresentable, Sendable, Hashable {
+        public let rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public static let trimHorizon = EventSourcePosition(rawValue: #"TRIM_HORIZON"#)
+        public static let latest = EventSourcePosition(rawValue: #"LATEST"#)
+        public static let atTimestamp = EventSourcePosition(rawValue: #"AT_TIMESTAMP"#)
+    }
+
+    public struct FullDocument: RawRepresentable, Sendable, Hashable {
+        public let rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public static let updateLookup = FullDocument(rawValue: #"UpdateLookup"#)
+        public static let `default` = FullDocument(rawValue: #"Default"#)
+    }
+
+    public struct FunctionResponseType: RawRepresentable, Sendable, Hashable {
+        public let rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public static let reportBatchItemFailures = FunctionResponseType(rawValue: #"ReportBatchItemFailures"#)
+    }
+
     public struct FunctionUrlAuthType: RawRepresentable, Sendable, Hashable {
         public let rawValue: String
         public init(rawValue: String) { self.rawValue = rawValue }
@@ -46,6 +89,21 @@ extension Lambda {
         public static let event = InvocationType(rawValue: #"Event"#)
         public static let requestResponse = InvocationType(rawValue: #"RequestResponse"#)
         public static let dryRun = InvocationType(rawValue: #"DryRun"#)
+    }
+
+    public struct KafkaSchemaRegistryAuthType: RawRepresentable, Sendable, Hashable {
+        public let rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public static let basicAuth = KafkaSchemaRegistryAuthType(rawValue: #"BASIC_AUTH"#)
+        public static let clientCertificateTlsAuth = KafkaSchemaRegistryAuthType(rawValue: #"CLIENT_CERTIFICATE_TLS_AUTH"#)
+        public static let serverRootCaCertificate = KafkaSchemaRegistryAuthType(rawValue: #"SERVER_ROOT_CA_CERTIFICATE"#)
+    }
+
+    public struct KafkaSchemaValidationAttribute: RawRepresentable, Sendable, Hashable {
+        public let rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public static let key = KafkaSchemaValidationAttribute(rawValue: #"KEY"#)
+        public static let value = KafkaSchemaValidationAttribute(rawValue: #"VALUE"#)
     }
 
     public struct LastUpdateStatus: RawRepresentable, Sendable, Hashable {
@@ -116,6 +174,13 @@ extension Lambda {
         public static let image = PackageType(rawValue: #"Image"#)
     }
 
+    public struct SchemaRegistryEventRecordFormat: RawRepresentable, Sendable, Hashable {
+        public let rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public static let json = SchemaRegistryEventRecordFormat(rawValue: #"JSON"#)
+        public static let source = SchemaRegistryEventRecordFormat(rawValue: #"SOURCE"#)
+    }
+
     public struct SnapStartApplyOn: RawRepresentable, Sendable, Hashable {
         public let rawValue: String
         public init(rawValue: String) { self.rawValue = rawValue }
@@ -128,6 +193,19 @@ extension Lambda {
         public init(rawValue: String) { self.rawValue = rawValue }
         public static let on = SnapStartOptimizationStatus(rawValue: #"On"#)
         public static let off = SnapStartOptimizationStatus(rawValue: #"Off"#)
+    }
+
+    public struct SourceAccessType: RawRepresentable, Sendable, Hashable {
+        public let rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public static let basicAuth = SourceAccessType(rawValue: #"BASIC_AUTH"#)
+        public static let vpcSubnet = SourceAccessType(rawValue: #"VPC_SUBNET"#)
+        public static let vpcSecurityGroup = SourceAccessType(rawValue: #"VPC_SECURITY_GROUP"#)
+        public static let saslScram512Auth = SourceAccessType(rawValue: #"SASL_SCRAM_512_AUTH"#)
+        public static let saslScram256Auth = SourceAccessType(rawValue: #"SASL_SCRAM_256_AUTH"#)
+        public static let virtualHost = SourceAccessType(rawValue: #"VIRTUAL_HOST"#)
+        public static let clientCertificateTlsAuth = SourceAccessType(rawValue: #"CLIENT_CERTIFICATE_TLS_AUTH"#)
+        public static let serverRootCaCertificate = SourceAccessType(rawValue: #"SERVER_ROOT_CA_CERTIFICATE"#)
     }
 
     public struct State: RawRepresentable, Sendable, Hashable {

@@ -95,6 +95,9 @@ extension Lambda {
         public static func resourceConflictException(_ message: String) -> AWSError {
             AWSError(code: #"ResourceConflictException"#, queryCode: nil, status: 409, senderFault: true, message: message)
         }
+        public static func resourceInUseException(_ message: String) -> AWSError {
+            AWSError(code: #"ResourceInUseException"#, queryCode: nil, status: 400, senderFault: true, message: message)
+        }
         public static func resourceNotFoundException(_ message: String) -> AWSError {
             AWSError(code: #"ResourceNotFoundException"#, queryCode: nil, status: 404, senderFault: true, message: message)
         }

@@ -8,23 +8,40 @@ public enum Lambda {
         signingName: #"lambda"#,
         endpointPrefix: #"lambda"#,
         wireProtocol: .restJSON,
-        capitalMessageErrors: [#"CodeSigningConfigNotFoundException"#, #"CodeVerificationFailedException"#, #"DurableExecutionAlreadyStartedException"#, #"EC2AccessDeniedException"#, #"EC2ThrottledException"#, #"EC2UnexpectedException"#, #"EFSIOException"#, #"EFSMountConnectivityException"#, #"EFSMountFailureException"#, #"EFSMountTimeoutException"#, #"ENILimitReachedException"#, #"InvalidCodeSignatureException"#, #"InvalidRuntimeException"#, #"InvalidSecurityGroupIDException"#, #"InvalidSubnetIDException"#, #"InvalidZipFileException"#, #"KMSAccessDeniedException"#, #"KMSDisabledException"#, #"KMSInvalidStateException"#, #"KMSNotFoundException"#, #"NoPublishedVersionException"#, #"RecursiveInvocationException"#, #"ResourceNotFoundException"#, #"S3FilesMountConnectivityException"#, #"S3FilesMountFailureException"#, #"S3FilesMountTimeoutException"#, #"ServiceException"#, #"SnapStartException"#, #"SnapStartNotReadyException"#, #"SnapStartTimeoutException"#, #"SubnetIPAddressLimitReachedException"#],
+        capitalMessageErrors: [#"CodeSigningConfigNotFoundException"#, #"CodeVerificationFailedException"#, #"DurableExecutionAlreadyStartedException"#, #"EC2AccessDeniedException"#, #"EC2ThrottledException"#, #"EC2UnexpectedException"#, #"EFSIOException"#, #"EFSMountConnectivityException"#, #"EFSMountFailureException"#, #"EFSMountTimeoutException"#, #"ENILimitReachedException"#, #"InvalidCodeSignatureException"#, #"InvalidRuntimeException"#, #"InvalidSecurityGroupIDException"#, #"InvalidSubnetIDException"#, #"InvalidZipFileException"#, #"KMSAccessDeniedException"#, #"KMSDisabledException"#, #"KMSInvalidStateException"#, #"KMSNotFoundException"#, #"NoPublishedVersionException"#, #"RecursiveInvocationException"#, #"ResourceInUseException"#, #"ResourceNotFoundException"#, #"S3FilesMountConnectivityException"#, #"S3FilesMountFailureException"#, #"S3FilesMountTimeoutException"#, #"ServiceException"#, #"SnapStartException"#, #"SnapStartNotReadyException"#, #"SnapStartTimeoutException"#, #"SubnetIPAddressLimitReachedException"#],
         operationNames: [#"AddLayerVersionPermission"#, #"AddPermission"#, #"CheckpointDurableExecution"#, #"CreateAlias"#, #"CreateCapacityProvider"#, #"CreateCodeSigningConfig"#, #"CreateEventSourceMapping"#, #"CreateFunction"#, #"CreateFunctionUrlConfig"#, #"DeleteAlias"#, #"DeleteCapacityProvider"#, #"DeleteCodeSigningConfig"#, #"DeleteEventSourceMapping"#, #"DeleteFunction"#, #"DeleteFunctionCodeSigningConfig"#, #"DeleteFunctionConcurrency"#, #"DeleteFunctionEventInvokeConfig"#, #"DeleteFunctionUrlConfig"#, #"DeleteLayerVersion"#, #"DeleteProvisionedConcurrencyConfig"#, #"GetAccountSettings"#, #"GetAlias"#, #"GetCapacityProvider"#, #"GetCodeSigningConfig"#, #"GetDurableExecution"#, #"GetDurableExecutionHistory"#, #"GetDurableExecutionState"#, #"GetEventSourceMapping"#, #"GetFunction"#, #"GetFunctionCodeSigningConfig"#, #"GetFunctionConcurrency"#, #"GetFunctionConfiguration"#, #"GetFunctionEventInvokeConfig"#, #"GetFunctionRecursionConfig"#, #"GetFunctionScalingConfig"#, #"GetFunctionUrlConfig"#, #"GetLayerVersion"#, #"GetLayerVersionByArn"#, #"GetLayerVersionPolicy"#, #"GetPolicy"#, #"GetProvisionedConcurrencyConfig"#, #"GetRuntimeManagementConfig"#, #"Invoke"#, #"InvokeAsync"#, #"InvokeWithResponseStream"#, #"ListAliases"#, #"ListCapacityProviders"#, #"ListCodeSigningConfigs"#, #"ListDurableExecutionsByFunction"#, #"ListEventSourceMappings"#, #"ListFunctionEventInvokeConfigs"#, #"ListFunctionUrlConfigs"#, #"ListFunctionVersionsByCapacityProvider"#, #"ListFunctions"#, #"ListFunctionsByCodeSigningConfig"#, #"ListLayerVersions"#, #"ListLayers"#, #"ListProvisionedConcurrencyConfigs"#, #"ListTags"#, #"ListVersionsByFunction"#, #"PublishLayerVersion"#, #"PublishVersion"#, #"PutFunctionCodeSigningConfig"#, #"PutFunctionConcurrency"#, #"PutFunctionEventInvokeConfig"#, #"PutFunctionRecursionConfig"#, #"PutFunctionScalingConfig"#, #"PutProvisionedConcurrencyConfig"#, #"PutRuntimeManagementConfig"#, #"RemoveLayerVersionPermission"#, #"RemovePermission"#, #"SendDurableExecutionCallbackFailure"#, #"SendDurableExecutionCallbackHeartbeat"#, #"SendDurableExecutionCallbackSuccess"#, #"StopDurableExecution"#, #"TagResource"#, #"UntagResource"#, #"UpdateAlias"#, #"UpdateCapacityProvider"#, #"UpdateCodeSigningConfig"#, #"UpdateEventSourceMapping"#, #"UpdateFunctionCode"#, #"UpdateFunctionConfiguration"#, #"UpdateFunctionEventInvokeConfig"#, #"UpdateFunctionUrlConfig"#],
         httpBindings: [
             #"AddPermission"#: HTTPBinding(method: #"POST"#, requestUri: #"/2015-03-31/functions/{FunctionName}/policy"#, responseCode: 201),
+            #"CreateAlias"#: HTTPBinding(method: #"POST"#, requestUri: #"/2015-03-31/functions/{FunctionName}/aliases"#, responseCode: 201),
+            #"CreateEventSourceMapping"#: HTTPBinding(method: #"POST"#, requestUri: #"/2015-03-31/event-source-mappings"#, responseCode: 202),
             #"CreateFunction"#: HTTPBinding(method: #"POST"#, requestUri: #"/2015-03-31/functions"#, responseCode: 201),
+            #"DeleteAlias"#: HTTPBinding(method: #"DELETE"#, requestUri: #"/2015-03-31/functions/{FunctionName}/aliases/{Name}"#, responseCode: 204),
+            #"DeleteEventSourceMapping"#: HTTPBinding(method: #"DELETE"#, requestUri: #"/2015-03-31/event-source-mappings/{UUID}"#, responseCode: 202),
             #"DeleteFunction"#: HTTPBinding(method: #"DELETE"#, requestUri: #"/2015-03-31/functions/{FunctionName}"#, responseCode: 200),
+            #"DeleteFunctionEventInvokeConfig"#: HTTPBinding(method: #"DELETE"#, requestUri: #"/2019-09-25/functions/{FunctionName}/event-invoke-config"#, responseCode: 204),
+            #"GetAlias"#: HTTPBinding(method: #"GET"#, requestUri: #"/2015-03-31/functions/{FunctionName}/aliases/{Name}"#, responseCode: 200),
+            #"GetEventSourceMapping"#: HTTPBinding(method: #"GET"#, requestUri: #"/2015-03-31/event-source-mappings/{UUID}"#, responseCode: 200),
             #"GetFunction"#: HTTPBinding(method: #"GET"#, requestUri: #"/2015-03-31/functions/{FunctionName}"#, responseCode: 200),
             #"GetFunctionConfiguration"#: HTTPBinding(method: #"GET"#, requestUri: #"/2015-03-31/functions/{FunctionName}/configuration"#, responseCode: 200),
+            #"GetFunctionEventInvokeConfig"#: HTTPBinding(method: #"GET"#, requestUri: #"/2019-09-25/functions/{FunctionName}/event-invoke-config"#, responseCode: 200),
             #"GetPolicy"#: HTTPBinding(method: #"GET"#, requestUri: #"/2015-03-31/functions/{FunctionName}/policy"#, responseCode: 200),
             #"Invoke"#: HTTPBinding(method: #"POST"#, requestUri: #"/2015-03-31/functions/{FunctionName}/invocations"#, responseCode: 200),
+            #"ListAliases"#: HTTPBinding(method: #"GET"#, requestUri: #"/2015-03-31/functions/{FunctionName}/aliases"#, responseCode: 200),
+            #"ListEventSourceMappings"#: HTTPBinding(method: #"GET"#, requestUri: #"/2015-03-31/event-source-mappings"#, responseCode: 200),
+            #"ListFunctionEventInvokeConfigs"#: HTTPBinding(method: #"GET"#, requestUri: #"/2019-09-25/functions/{FunctionName}/event-invoke-config/list"#, responseCode: 200),
             #"ListFunctions"#: HTTPBinding(method: #"GET"#, requestUri: #"/2015-03-31/functions"#, responseCode: 200),
             #"ListTags"#: HTTPBinding(method: #"GET"#, requestUri: #"/2017-03-31/tags/{Resource}"#, responseCode: 200),
+            #"ListVersionsByFunction"#: HTTPBinding(method: #"GET"#, requestUri: #"/2015-03-31/functions/{FunctionName}/versions"#, responseCode: 200),
+            #"PublishVersion"#: HTTPBinding(method: #"POST"#, requestUri: #"/2015-03-31/functions/{FunctionName}/versions"#, responseCode: 201),
+            #"PutFunctionEventInvokeConfig"#: HTTPBinding(method: #"PUT"#, requestUri: #"/2019-09-25/functions/{FunctionName}/event-invoke-config"#, responseCode: 200),
             #"RemovePermission"#: HTTPBinding(method: #"DELETE"#, requestUri: #"/2015-03-31/functions/{FunctionName}/policy/{StatementId}"#, responseCode: 204),
             #"TagResource"#: HTTPBinding(method: #"POST"#, requestUri: #"/2017-03-31/tags/{Resource}"#, responseCode: 204),
             #"UntagResource"#: HTTPBinding(method: #"DELETE"#, requestUri: #"/2017-03-31/tags/{Resource}"#, responseCode: 204),
+            #"UpdateAlias"#: HTTPBinding(method: #"PUT"#, requestUri: #"/2015-03-31/functions/{FunctionName}/aliases/{Name}"#, responseCode: 200),
+            #"UpdateEventSourceMapping"#: HTTPBinding(method: #"PUT"#, requestUri: #"/2015-03-31/event-source-mappings/{UUID}"#, responseCode: 202),
             #"UpdateFunctionCode"#: HTTPBinding(method: #"PUT"#, requestUri: #"/2015-03-31/functions/{FunctionName}/code"#, responseCode: 200),
             #"UpdateFunctionConfiguration"#: HTTPBinding(method: #"PUT"#, requestUri: #"/2015-03-31/functions/{FunctionName}/configuration"#, responseCode: 200),
+            #"UpdateFunctionEventInvokeConfig"#: HTTPBinding(method: #"POST"#, requestUri: #"/2019-09-25/functions/{FunctionName}/event-invoke-config"#, responseCode: 200),
         ]
     )
 
@@ -36,16 +53,58 @@ public enum Lambda {
             public static let name = #"AddPermission"#
             public static let resultWrapper: String? = nil
         }
+        public enum CreateAlias: OperationSpec {
+            public typealias Input = Lambda.CreateAliasRequest
+            public typealias Output = Lambda.AliasConfiguration
+            public static let name = #"CreateAlias"#
+            public static let resultWrapper: String? = nil
+        }
+        public enum CreateEventSourceMapping: OperationSpec {
+            public typealias Input = Lambda.CreateEventSourceMappingRequest
+            public typealias Output = Lambda.EventSourceMappingConfiguration
+            public static let name = #"CreateEventSourceMapping"#
+            public static let resultWrapper: String? = nil
+        }
         public enum CreateFunction: OperationSpec {
             public typealias Input = Lambda.CreateFunctionRequest
             public typealias Output = Lambda.FunctionConfiguration
             public static let name = #"CreateFunction"#
             public static let resultWrapper: String? = nil
         }
+        public enum DeleteAlias: OperationSpec {
+            public typealias Input = Lambda.DeleteAliasRequest
+            public typealias Output = EmptyShape
+            public static let name = #"DeleteAlias"#
+            public static let resultWrapper: String? = nil
+        }
+        public enum DeleteEventSourceMapping: OperationSpec {
+            public typealias Input = Lambda.DeleteEventSourceMappingRequest
+            public typealias Output = Lambda.EventSourceMappingConfiguration
+            public static let name = #"DeleteEventSourceMapping"#
+            public static let resultWrapper: String? = nil
+        }
         public enum DeleteFunction: OperationSpec {
             public typealias Input = Lambda.DeleteFunctionRequest
             public typealias Output = Lambda.DeleteFunctionResponse
             public static let name = #"DeleteFunction"#
+            public static let resultWrapper: String? = nil
+        }
+        public enum DeleteFunctionEventInvokeConfig: OperationSpec {
+            public typealias Input = Lambda.DeleteFunctionEventInvokeConfigRequest
+            public typealias Output = EmptyShape
+            public static let name = #"DeleteFunctionEventInvokeConfig"#
+            public static let resultWrapper: String? = nil
+        }
+        public enum GetAlias: OperationSpec {
+            public typealias Input = Lambda.GetAliasRequest
+            public typealias Output = Lambda.AliasConfiguration
+            public static let name = #"GetAlias"#
+            public static let resultWrapper: String? = nil
+        }
+        public enum GetEventSourceMapping: OperationSpec {
+            public typealias Input = Lambda.GetEventSourceMappingRequest
+            public typealias Output = Lambda.EventSourceMappingConfiguration
+            public static let name = #"GetEventSourceMapping"#
             public static let resultWrapper: String? = nil
         }
         public enum GetFunction: OperationSpec {
@@ -60,6 +119,12 @@ public enum Lambda {
             public static let name = #"GetFunctionConfiguration"#
             public static let resultWrapper: String? = nil
         }
+        public enum GetFunctionEventInvokeConfig: OperationSpec {
+            public typealias Input = Lambda.GetFunctionEventInvokeConfigRequest
+            public typealias Output = Lambda.FunctionEventInvokeConfig
+            public static let name = #"GetFunctionEventInvokeConfig"#
+            public static let resultWrapper: String? = nil
+        }
         public enum GetPolicy: OperationSpec {
             public typealias Input = Lambda.GetPolicyRequest
             public typealias Output = Lambda.GetPolicyResponse
@@ -72,6 +137,24 @@ public enum Lambda {
             public static let name = #"Invoke"#
             public static let resultWrapper: String? = nil
         }
+        public enum ListAliases: OperationSpec {
+            public typealias Input = Lambda.ListAliasesRequest
+            public typealias Output = Lambda.ListAliasesResponse
+            public static let name = #"ListAliases"#
+            public static let resultWrapper: String? = nil
+        }
+        public enum ListEventSourceMappings: OperationSpec {
+            public typealias Input = Lambda.ListEventSourceMappingsRequest
+            public typealias Output = Lambda.ListEventSourceMappingsResponse
+            public static let name = #"ListEventSourceMappings"#
+            public static let resultWrapper: String? = nil
+        }
+        public enum ListFunctionEventInvokeConfigs: OperationSpec {
+            public typealias Input = Lambda.ListFunctionEventInvokeConfigsRequest
+            public typealias Output = Lambda.ListFunctionEventInvokeConfigsResponse
+            public static let name = #"ListFunctionEventInvokeConfigs"#
+            public static let resultWrapper: String? = nil
+        }
         public enum ListFunctions: OperationSpec {
             public typealias Input = Lambda.ListFunctionsRequest
             public typealias Output = Lambda.ListFunctionsResponse
@@ -82,6 +165,24 @@ public enum Lambda {
             public typealias Input = Lambda.ListTagsRequest
             public typealias Output = Lambda.ListTagsResponse
             public static let name = #"ListTags"#
+            public static let resultWrapper: String? = nil
+        }
+        public enum ListVersionsByFunction: OperationSpec {
+            public typealias Input = Lambda.ListVersionsByFunctionRequest
+            public typealias Output = Lambda.ListVersionsByFunctionResponse
+            public static let name = #"ListVersionsByFunction"#
+            public static let resultWrapper: String? = nil
+        }
+        public enum PublishVersion: OperationSpec {
+            public typealias Input = Lambda.PublishVersionRequest
+            public typealias Output = Lambda.FunctionConfiguration
+            public static let name = #"PublishVersion"#
+            public static let resultWrapper: String? = nil
+        }
+        public enum PutFunctionEventInvokeConfig: OperationSpec {
+            public typealias Input = Lambda.PutFunctionEventInvokeConfigRequest
+            public typealias Output = Lambda.FunctionEventInvokeConfig
+            public static let name = #"PutFunctionEventInvokeConfig"#
             public static let resultWrapper: String? = nil
         }
         public enum RemovePermission: OperationSpec {
@@ -102,6 +203,18 @@ public enum Lambda {
             public static let name = #"UntagResource"#
             public static let resultWrapper: String? = nil
         }
+        public enum UpdateAlias: OperationSpec {
+            public typealias Input = Lambda.UpdateAliasRequest
+            public typealias Output = Lambda.AliasConfiguration
+            public static let name = #"UpdateAlias"#
+            public static let resultWrapper: String? = nil
+        }
+        public enum UpdateEventSourceMapping: OperationSpec {
+            public typealias Input = Lambda.UpdateEventSourceMappingRequest
+            public typealias Output = Lambda.EventSourceMappingConfiguration
+            public static let name = #"UpdateEventSourceMapping"#
+            public static let resultWrapper: String? = nil
+        }
         public enum UpdateFunctionCode: OperationSpec {
             public typealias Input = Lambda.UpdateFunctionCodeRequest
             public typealias Output = Lambda.FunctionConfiguration
@@ -112,6 +225,12 @@ public enum Lambda {
             public typealias Input = Lambda.UpdateFunctionConfigurationRequest
             public typealias Output = Lambda.FunctionConfiguration
             public static let name = #"UpdateFunctionConfiguration"#
+            public static let resultWrapper: String? = nil
+        }
+        public enum UpdateFunctionEventInvokeConfig: OperationSpec {
+            public typealias Input = Lambda.UpdateFunctionEventInvokeConfigRequest
+            public typealias Output = Lambda.FunctionEventInvokeConfig
+            public static let name = #"UpdateFunctionEventInvokeConfig"#
             public static let resultWrapper: String? = nil
         }
     }

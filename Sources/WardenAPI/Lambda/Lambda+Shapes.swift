@@ -38,6 +38,55 @@ extension Lambda.Shapes {
             Member(#"Statement"#, shape: { Lambda.Shapes.`String` }),
         ]
     )
+    public static let `AdditionalVersion` = Shape(
+        name: #"AdditionalVersion"#,
+        kind: .string
+    )
+    public static let `AdditionalVersionWeights` = Shape(
+        name: #"AdditionalVersionWeights"#,
+        kind: .map,
+        key: Member(#"key"#, shape: { Lambda.Shapes.`AdditionalVersion` }),
+        value: Member(#"value"#, shape: { Lambda.Shapes.`Weight` })
+    )
+    public static let `Alias` = Shape(
+        name: #"Alias"#,
+        kind: .string,
+        min: 1,
+        max: 128,
+        pattern: #"(?!^[0-9]+$)([a-zA-Z0-9-_]+)"#
+    )
+    public static let `AliasConfiguration` = Shape(
+        name: #"AliasConfiguration"#,
+        kind: .structure,
+        members: [
+            Member(#"AliasArn"#, shape: { Lambda.Shapes.`FunctionArn` }),
+            Member(#"Name"#, shape: { Lambda.Shapes.`Alias` }),
+            Member(#"FunctionVersion"#, shape: { Lambda.Shapes.`Version` }),
+            Member(#"Description"#, shape: { Lambda.Shapes.`Description` }),
+            Member(#"RoutingConfig"#, shape: { Lambda.Shapes.`AliasRoutingConfiguration` }),
+            Member(#"RevisionId"#, shape: { Lambda.Shapes.`String` }),
+        ]
+    )
+    public static let `AliasList` = Shape(
+        name: #"AliasList"#,
+        kind: .list,
+        member: Member(#"member"#, shape: { Lambda.Shapes.`AliasConfiguration` })
+    )
+    public static let `AliasRoutingConfiguration` = Shape(
+        name: #"AliasRoutingConfiguration"#,
+        kind: .structure,
+        members: [
+            Member(#"AdditionalVersionWeights"#, shape: { Lambda.Shapes.`AdditionalVersionWeights` }),
+        ]
+    )
+    public static let `AmazonManagedKafkaEventSourceConfig` = Shape(
+        name: #"AmazonManagedKafkaEventSourceConfig"#,
+        kind: .structure,
+        members: [
+            Member(#"ConsumerGroupId"#, shape: { Lambda.Shapes.`URI` }),
+            Member(#"SchemaRegistryConfig"#, shape: { Lambda.Shapes.`KafkaSchemaRegistryConfig` }),
+        ]
+    )
     public static let `ApplicationLogLevel` = Shape(
         name: #"ApplicationLogLevel"#,
         kind: .string,
@@ -59,6 +108,16 @@ extension Lambda.Shapes {
         name: #"Arn"#,
         kind: .string,
         pattern: #"arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\-])+:([a-z]{2}(-gov)?-[a-z]+-\d{1})?:(\d{12})?:(.*)"#
+    )
+    public static let `BatchSize` = Shape(
+        name: #"BatchSize"#,
+        kind: .integer,
+        min: 1,
+        max: 10000
+    )
+    public static let `BisectBatchOnFunctionError` = Shape(
+        name: #"BisectBatchOnFunctionError"#,
+        kind: .boolean
     )
     public static let `Blob` = Shape(
         name: #"Blob"#,
@@ -114,11 +173,63 @@ extension Lambda.Shapes {
             Member(#"Message"#, shape: { Lambda.Shapes.`String` }),
         ]
     )
+    public static let `CollectionName` = Shape(
+        name: #"CollectionName"#,
+        kind: .string,
+        min: 1,
+        max: 57,
+        pattern: #"(^(?!(system\x2e)))(^[_a-zA-Z0-9])([^$]*)"#
+    )
     public static let `Concurrency` = Shape(
         name: #"Concurrency"#,
         kind: .structure,
         members: [
             Member(#"ReservedConcurrentExecutions"#, shape: { Lambda.Shapes.`ReservedConcurrentExecutions` }),
+        ]
+    )
+    public static let `CreateAliasRequest` = Shape(
+        name: #"CreateAliasRequest"#,
+        kind: .structure,
+        members: [
+            Member(#"FunctionName"#, locationName: #"FunctionName"#, location: .uri, required: true, shape: { Lambda.Shapes.`FunctionName` }),
+            Member(#"Name"#, required: true, shape: { Lambda.Shapes.`Alias` }),
+            Member(#"FunctionVersion"#, required: true, shape: { Lambda.Shapes.`VersionWithLatestPublished` }),
+            Member(#"Description"#, shape: { Lambda.Shapes.`Description` }),
+            Member(#"RoutingConfig"#, shape: { Lambda.Shapes.`AliasRoutingConfiguration` }),
+        ]
+    )
+    public static let `CreateEventSourceMappingRequest` = Shape(
+        name: #"CreateEventSourceMappingRequest"#,
+        kind: .structure,
+        members: [
+            Member(#"EventSourceArn"#, shape: { Lambda.Shapes.`Arn` }),
+            Member(#"FunctionName"#, required: true, shape: { Lambda.Shapes.`NamespacedFunctionName` }),
+            Member(#"Enabled"#, shape: { Lambda.Shapes.`Enabled` }),
+            Member(#"BatchSize"#, shape: { Lambda.Shapes.`BatchSize` }),
+            Member(#"FilterCriteria"#, shape: { Lambda.Shapes.`FilterCriteria` }),
+            Member(#"MaximumBatchingWindowInSeconds"#, shape: { Lambda.Shapes.`MaximumBatchingWindowInSeconds` }),
+            Member(#"ParallelizationFactor"#, shape: { Lambda.Shapes.`ParallelizationFactor` }),
+            Member(#"StartingPosition"#, shape: { Lambda.Shapes.`EventSourcePosition` }),
+            Member(#"StartingPositionTimestamp"#, shape: { Lambda.Shapes.`Date` }),
+            Member(#"DestinationConfig"#, shape: { Lambda.Shapes.`DestinationConfig` }),
+            Member(#"MaximumRecordAgeInSeconds"#, shape: { Lambda.Shapes.`MaximumRecordAgeInSeconds` }),
+            Member(#"BisectBatchOnFunctionError"#, shape: { Lambda.Shapes.`BisectBatchOnFunctionError` }),
+            Member(#"MaximumRetryAttempts"#, shape: { Lambda.Shapes.`MaximumRetryAttemptsEventSourceMapping` }),
+            Member(#"Tags"#, shape: { Lambda.Shapes.`Tags` }),
+            Member(#"TumblingWindowInSeconds"#, shape: { Lambda.Shapes.`TumblingWindowInSeconds` }),
+            Member(#"Topics"#, shape: { Lambda.Shapes.`Topics` }),
+            Member(#"Queues"#, shape: { Lambda.Shapes.`Queues` }),
+            Member(#"SourceAccessConfigurations"#, shape: { Lambda.Shapes.`SourceAccessConfigurations` }),
+            Member(#"SelfManagedEventSource"#, shape: { Lambda.Shapes.`SelfManagedEventSource` }),
+            Member(#"FunctionResponseTypes"#, shape: { Lambda.Shapes.`FunctionResponseTypeList` }),
+            Member(#"AmazonManagedKafkaEventSourceConfig"#, shape: { Lambda.Shapes.`AmazonManagedKafkaEventSourceConfig` }),
+            Member(#"SelfManagedKafkaEventSourceConfig"#, shape: { Lambda.Shapes.`SelfManagedKafkaEventSourceConfig` }),
+            Member(#"ScalingConfig"#, shape: { Lambda.Shapes.`ScalingConfig` }),
+            Member(#"DocumentDBEventSourceConfig"#, shape: { Lambda.Shapes.`DocumentDBEventSourceConfig` }),
+            Member(#"KMSKeyArn"#, shape: { Lambda.Shapes.`KMSKeyArn` }),
+            Member(#"MetricsConfig"#, shape: { Lambda.Shapes.`EventSourceMappingMetricsConfig` }),
+            Member(#"LoggingConfig"#, shape: { Lambda.Shapes.`EventSourceMappingLoggingConfig` }),
+            Member(#"ProvisionedPollerConfig"#, shape: { Lambda.Shapes.`ProvisionedPollerConfig` }),
         ]
     )
     public static let `CreateFunctionRequest` = Shape(
@@ -155,11 +266,45 @@ extension Lambda.Shapes {
             Member(#"TenancyConfig"#, shape: { Lambda.Shapes.`TenancyConfig` }),
         ]
     )
+    public static let `DatabaseName` = Shape(
+        name: #"DatabaseName"#,
+        kind: .string,
+        min: 1,
+        max: 63,
+        pattern: #"[^ /\.$\x22]*"#
+    )
+    public static let `Date` = Shape(
+        name: #"Date"#,
+        kind: .timestamp
+    )
     public static let `DeadLetterConfig` = Shape(
         name: #"DeadLetterConfig"#,
         kind: .structure,
         members: [
             Member(#"TargetArn"#, shape: { Lambda.Shapes.`ResourceArn` }),
+        ]
+    )
+    public static let `DeleteAliasRequest` = Shape(
+        name: #"DeleteAliasRequest"#,
+        kind: .structure,
+        members: [
+            Member(#"FunctionName"#, locationName: #"FunctionName"#, location: .uri, required: true, shape: { Lambda.Shapes.`FunctionName` }),
+            Member(#"Name"#, locationName: #"Name"#, location: .uri, required: true, shape: { Lambda.Shapes.`Alias` }),
+        ]
+    )
+    public static let `DeleteEventSourceMappingRequest` = Shape(
+        name: #"DeleteEventSourceMappingRequest"#,
+        kind: .structure,
+        members: [
+            Member(#"UUID"#, locationName: #"UUID"#, location: .uri, required: true, shape: { Lambda.Shapes.`String` }),
+        ]
+    )
+    public static let `DeleteFunctionEventInvokeConfigRequest` = Shape(
+        name: #"DeleteFunctionEventInvokeConfigRequest"#,
+        kind: .structure,
+        members: [
+            Member(#"FunctionName"#, locationName: #"FunctionName"#, location: .uri, required: true, shape: { Lambda.Shapes.`NamespacedFunctionName` }),
+            Member(#"Qualifier"#, locationName: #"Qualifier"#, location: .querystring, shape: { Lambda.Shapes.`NumericLatestPublishedOrAliasQualifier` }),
         ]
     )
     public static let `DeleteFunctionRequest` = Shape(
@@ -182,6 +327,30 @@ extension Lambda.Shapes {
         kind: .string,
         min: 0,
         max: 256
+    )
+    public static let `DestinationArn` = Shape(
+        name: #"DestinationArn"#,
+        kind: .string,
+        min: 0,
+        max: 350,
+        pattern: #"$|kafka://([^.]([a-zA-Z0-9\-_.]{0,248}))|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\-])+:([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1})?:(\d{12})?:(.*)"#
+    )
+    public static let `DestinationConfig` = Shape(
+        name: #"DestinationConfig"#,
+        kind: .structure,
+        members: [
+            Member(#"OnSuccess"#, shape: { Lambda.Shapes.`OnSuccess` }),
+            Member(#"OnFailure"#, shape: { Lambda.Shapes.`OnFailure` }),
+        ]
+    )
+    public static let `DocumentDBEventSourceConfig` = Shape(
+        name: #"DocumentDBEventSourceConfig"#,
+        kind: .structure,
+        members: [
+            Member(#"DatabaseName"#, shape: { Lambda.Shapes.`DatabaseName` }),
+            Member(#"CollectionName"#, shape: { Lambda.Shapes.`CollectionName` }),
+            Member(#"FullDocument"#, shape: { Lambda.Shapes.`FullDocument` }),
+        ]
     )
     public static let `DurableConfig` = Shape(
         name: #"DurableConfig"#,
@@ -278,6 +447,37 @@ extension Lambda.Shapes {
             Member(#"Message"#, shape: { Lambda.Shapes.`String` }),
         ]
     )
+    public static let `Enabled` = Shape(
+        name: #"Enabled"#,
+        kind: .boolean
+    )
+    public static let `EndPointType` = Shape(
+        name: #"EndPointType"#,
+        kind: .string,
+        enumValues: [#"KAFKA_BOOTSTRAP_SERVERS"#]
+    )
+    public static let `Endpoint` = Shape(
+        name: #"Endpoint"#,
+        kind: .string,
+        min: 1,
+        max: 300,
+        pattern: #"(([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9\-]*[a-zA-Z0-9])\.)*([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9\-]*[A-Za-z0-9]):[0-9]{1,5}"#
+    )
+    public static let `EndpointLists` = Shape(
+        name: #"EndpointLists"#,
+        kind: .list,
+        member: Member(#"member"#, shape: { Lambda.Shapes.`Endpoint` }),
+        min: 1,
+        max: 10
+    )
+    public static let `Endpoints` = Shape(
+        name: #"Endpoints"#,
+        kind: .map,
+        key: Member(#"key"#, shape: { Lambda.Shapes.`EndPointType` }),
+        value: Member(#"value"#, shape: { Lambda.Shapes.`EndpointLists` }),
+        min: 1,
+        max: 2
+    )
     public static let `Environment` = Shape(
         name: #"Environment"#,
         kind: .structure,
@@ -332,6 +532,93 @@ extension Lambda.Shapes {
         min: 512,
         max: 10240
     )
+    public static let `EventSourceMappingArn` = Shape(
+        name: #"EventSourceMappingArn"#,
+        kind: .string,
+        min: 85,
+        max: 120,
+        pattern: #"arn:(aws[a-zA-Z-]*)?:lambda:[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:event-source-mapping:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"#
+    )
+    public static let `EventSourceMappingConfiguration` = Shape(
+        name: #"EventSourceMappingConfiguration"#,
+        kind: .structure,
+        members: [
+            Member(#"UUID"#, shape: { Lambda.Shapes.`String` }),
+            Member(#"StartingPosition"#, shape: { Lambda.Shapes.`EventSourcePosition` }),
+            Member(#"StartingPositionTimestamp"#, shape: { Lambda.Shapes.`Date` }),
+            Member(#"BatchSize"#, shape: { Lambda.Shapes.`BatchSize` }),
+            Member(#"MaximumBatchingWindowInSeconds"#, shape: { Lambda.Shapes.`MaximumBatchingWindowInSeconds` }),
+            Member(#"ParallelizationFactor"#, shape: { Lambda.Shapes.`ParallelizationFactor` }),
+            Member(#"EventSourceArn"#, shape: { Lambda.Shapes.`Arn` }),
+            Member(#"FilterCriteria"#, shape: { Lambda.Shapes.`FilterCriteria` }),
+            Member(#"FunctionArn"#, shape: { Lambda.Shapes.`FunctionArn` }),
+            Member(#"LastModified"#, shape: { Lambda.Shapes.`Date` }),
+            Member(#"LastProcessingResult"#, shape: { Lambda.Shapes.`String` }),
+            Member(#"State"#, shape: { Lambda.Shapes.`String` }),
+            Member(#"StateTransitionReason"#, shape: { Lambda.Shapes.`String` }),
+            Member(#"DestinationConfig"#, shape: { Lambda.Shapes.`DestinationConfig` }),
+            Member(#"Topics"#, shape: { Lambda.Shapes.`Topics` }),
+            Member(#"Queues"#, shape: { Lambda.Shapes.`Queues` }),
+            Member(#"SourceAccessConfigurations"#, shape: { Lambda.Shapes.`SourceAccessConfigurations` }),
+            Member(#"SelfManagedEventSource"#, shape: { Lambda.Shapes.`SelfManagedEventSource` }),
+            Member(#"MaximumRecordAgeInSeconds"#, shape: { Lambda.Shapes.`MaximumRecordAgeInSeconds` }),
+            Member(#"BisectBatchOnFunctionError"#, shape: { Lambda.Shapes.`BisectBatchOnFunctionError` }),
+            Member(#"MaximumRetryAttempts"#, shape: { Lambda.Shapes.`MaximumRetryAttemptsEventSourceMapping` }),
+            Member(#"TumblingWindowInSeconds"#, shape: { Lambda.Shapes.`TumblingWindowInSeconds` }),
+            Member(#"FunctionResponseTypes"#, shape: { Lambda.Shapes.`FunctionResponseTypeList` }),
+            Member(#"AmazonManagedKafkaEventSourceConfig"#, shape: { Lambda.Shapes.`AmazonManagedKafkaEventSourceConfig` }),
+            Member(#"SelfManagedKafkaEventSourceConfig"#, shape: { Lambda.Shapes.`SelfManagedKafkaEventSourceConfig` }),
+            Member(#"ScalingConfig"#, shape: { Lambda.Shapes.`ScalingConfig` }),
+            Member(#"DocumentDBEventSourceConfig"#, shape: { Lambda.Shapes.`DocumentDBEventSourceConfig` }),
+            Member(#"KMSKeyArn"#, shape: { Lambda.Shapes.`KMSKeyArn` }),
+            Member(#"FilterCriteriaError"#, shape: { Lambda.Shapes.`FilterCriteriaError` }),
+            Member(#"EventSourceMappingArn"#, shape: { Lambda.Shapes.`EventSourceMappingArn` }),
+            Member(#"MetricsConfig"#, shape: { Lambda.Shapes.`EventSourceMappingMetricsConfig` }),
+            Member(#"LoggingConfig"#, shape: { Lambda.Shapes.`EventSourceMappingLoggingConfig` }),
+            Member(#"ProvisionedPollerConfig"#, shape: { Lambda.Shapes.`ProvisionedPollerConfig` }),
+        ]
+    )
+    public static let `EventSourceMappingLoggingConfig` = Shape(
+        name: #"EventSourceMappingLoggingConfig"#,
+        kind: .structure,
+        members: [
+            Member(#"SystemLogLevel"#, shape: { Lambda.Shapes.`EventSourceMappingSystemLogLevel` }),
+        ]
+    )
+    public static let `EventSourceMappingMetric` = Shape(
+        name: #"EventSourceMappingMetric"#,
+        kind: .string,
+        enumValues: [#"EventCount"#, #"ErrorCount"#, #"KafkaMetrics"#]
+    )
+    public static let `EventSourceMappingMetricList` = Shape(
+        name: #"EventSourceMappingMetricList"#,
+        kind: .list,
+        member: Member(#"member"#, shape: { Lambda.Shapes.`EventSourceMappingMetric` }),
+        min: 0,
+        max: 3
+    )
+    public static let `EventSourceMappingMetricsConfig` = Shape(
+        name: #"EventSourceMappingMetricsConfig"#,
+        kind: .structure,
+        members: [
+            Member(#"Metrics"#, shape: { Lambda.Shapes.`EventSourceMappingMetricList` }),
+        ]
+    )
+    public static let `EventSourceMappingSystemLogLevel` = Shape(
+        name: #"EventSourceMappingSystemLogLevel"#,
+        kind: .string,
+        enumValues: [#"DEBUG"#, #"INFO"#, #"WARN"#]
+    )
+    public static let `EventSourceMappingsList` = Shape(
+        name: #"EventSourceMappingsList"#,
+        kind: .list,
+        member: Member(#"member"#, shape: { Lambda.Shapes.`EventSourceMappingConfiguration` })
+    )
+    public static let `EventSourcePosition` = Shape(
+        name: #"EventSourcePosition"#,
+        kind: .string,
+        enumValues: [#"TRIM_HORIZON"#, #"LATEST"#, #"AT_TIMESTAMP"#]
+    )
     public static let `EventSourceToken` = Shape(
         name: #"EventSourceToken"#,
         kind: .string,
@@ -372,6 +659,52 @@ extension Lambda.Shapes {
         member: Member(#"member"#, shape: { Lambda.Shapes.`FileSystemConfig` }),
         min: 0,
         max: 1
+    )
+    public static let `Filter` = Shape(
+        name: #"Filter"#,
+        kind: .structure,
+        members: [
+            Member(#"Pattern"#, shape: { Lambda.Shapes.`Pattern` }),
+        ]
+    )
+    public static let `FilterCriteria` = Shape(
+        name: #"FilterCriteria"#,
+        kind: .structure,
+        members: [
+            Member(#"Filters"#, shape: { Lambda.Shapes.`FilterList` }),
+        ]
+    )
+    public static let `FilterCriteriaError` = Shape(
+        name: #"FilterCriteriaError"#,
+        kind: .structure,
+        members: [
+            Member(#"ErrorCode"#, shape: { Lambda.Shapes.`FilterCriteriaErrorCode` }),
+            Member(#"Message"#, shape: { Lambda.Shapes.`FilterCriteriaErrorMessage` }),
+        ]
+    )
+    public static let `FilterCriteriaErrorCode` = Shape(
+        name: #"FilterCriteriaErrorCode"#,
+        kind: .string,
+        min: 10,
+        max: 50,
+        pattern: #"[A-Za-z]+Exception"#
+    )
+    public static let `FilterCriteriaErrorMessage` = Shape(
+        name: #"FilterCriteriaErrorMessage"#,
+        kind: .string,
+        min: 10,
+        max: 2048,
+        pattern: #".*"#
+    )
+    public static let `FilterList` = Shape(
+        name: #"FilterList"#,
+        kind: .list,
+        member: Member(#"member"#, shape: { Lambda.Shapes.`Filter` })
+    )
+    public static let `FullDocument` = Shape(
+        name: #"FullDocument"#,
+        kind: .string,
+        enumValues: [#"UpdateLookup"#, #"Default"#]
     )
     public static let `FunctionArn` = Shape(
         name: #"FunctionArn"#,
@@ -449,6 +782,22 @@ extension Lambda.Shapes {
             Member(#"TenancyConfig"#, shape: { Lambda.Shapes.`TenancyConfig` }),
         ]
     )
+    public static let `FunctionEventInvokeConfig` = Shape(
+        name: #"FunctionEventInvokeConfig"#,
+        kind: .structure,
+        members: [
+            Member(#"LastModified"#, shape: { Lambda.Shapes.`Date` }),
+            Member(#"FunctionArn"#, shape: { Lambda.Shapes.`FunctionArn` }),
+            Member(#"MaximumRetryAttempts"#, shape: { Lambda.Shapes.`MaximumRetryAttempts` }),
+            Member(#"MaximumEventAgeInSeconds"#, shape: { Lambda.Shapes.`MaximumEventAgeInSeconds` }),
+            Member(#"DestinationConfig"#, shape: { Lambda.Shapes.`DestinationConfig` }),
+        ]
+    )
+    public static let `FunctionEventInvokeConfigList` = Shape(
+        name: #"FunctionEventInvokeConfigList"#,
+        kind: .list,
+        member: Member(#"member"#, shape: { Lambda.Shapes.`FunctionEventInvokeConfig` })
+    )
     public static let `FunctionList` = Shape(
         name: #"FunctionList"#,
         kind: .list,
@@ -460,6 +809,18 @@ extension Lambda.Shapes {
         min: 1,
         max: 140,
         pattern: #"(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?"#
+    )
+    public static let `FunctionResponseType` = Shape(
+        name: #"FunctionResponseType"#,
+        kind: .string,
+        enumValues: [#"ReportBatchItemFailures"#]
+    )
+    public static let `FunctionResponseTypeList` = Shape(
+        name: #"FunctionResponseTypeList"#,
+        kind: .list,
+        member: Member(#"member"#, shape: { Lambda.Shapes.`FunctionResponseType` }),
+        min: 0,
+        max: 1
     )
     public static let `FunctionUrlAuthType` = Shape(
         name: #"FunctionUrlAuthType"#,
@@ -484,8 +845,31 @@ extension Lambda.Shapes {
             Member(#"message"#, shape: { Lambda.Shapes.`String` }),
         ]
     )
+    public static let `GetAliasRequest` = Shape(
+        name: #"GetAliasRequest"#,
+        kind: .structure,
+        members: [
+            Member(#"FunctionName"#, locationName: #"FunctionName"#, location: .uri, required: true, shape: { Lambda.Shapes.`FunctionName` }),
+            Member(#"Name"#, locationName: #"Name"#, location: .uri, required: true, shape: { Lambda.Shapes.`Alias` }),
+        ]
+    )
+    public static let `GetEventSourceMappingRequest` = Shape(
+        name: #"GetEventSourceMappingRequest"#,
+        kind: .structure,
+        members: [
+            Member(#"UUID"#, locationName: #"UUID"#, location: .uri, required: true, shape: { Lambda.Shapes.`String` }),
+        ]
+    )
     public static let `GetFunctionConfigurationRequest` = Shape(
         name: #"GetFunctionConfigurationRequest"#,
+        kind: .structure,
+        members: [
+            Member(#"FunctionName"#, locationName: #"FunctionName"#, location: .uri, required: true, shape: { Lambda.Shapes.`NamespacedFunctionName` }),
+            Member(#"Qualifier"#, locationName: #"Qualifier"#, location: .querystring, shape: { Lambda.Shapes.`NumericLatestPublishedOrAliasQualifier` }),
+        ]
+    )
+    public static let `GetFunctionEventInvokeConfigRequest` = Shape(
+        name: #"GetFunctionEventInvokeConfigRequest"#,
         kind: .structure,
         members: [
             Member(#"FunctionName"#, locationName: #"FunctionName"#, location: .uri, required: true, shape: { Lambda.Shapes.`NamespacedFunctionName` }),
@@ -693,6 +1077,51 @@ extension Lambda.Shapes {
             Member(#"Message"#, shape: { Lambda.Shapes.`String` }),
         ]
     )
+    public static let `KafkaSchemaRegistryAccessConfig` = Shape(
+        name: #"KafkaSchemaRegistryAccessConfig"#,
+        kind: .structure,
+        members: [
+            Member(#"Type"#, shape: { Lambda.Shapes.`KafkaSchemaRegistryAuthType` }),
+            Member(#"URI"#, shape: { Lambda.Shapes.`Arn` }),
+        ]
+    )
+    public static let `KafkaSchemaRegistryAccessConfigList` = Shape(
+        name: #"KafkaSchemaRegistryAccessConfigList"#,
+        kind: .list,
+        member: Member(#"member"#, shape: { Lambda.Shapes.`KafkaSchemaRegistryAccessConfig` })
+    )
+    public static let `KafkaSchemaRegistryAuthType` = Shape(
+        name: #"KafkaSchemaRegistryAuthType"#,
+        kind: .string,
+        enumValues: [#"BASIC_AUTH"#, #"CLIENT_CERTIFICATE_TLS_AUTH"#, #"SERVER_ROOT_CA_CERTIFICATE"#]
+    )
+    public static let `KafkaSchemaRegistryConfig` = Shape(
+        name: #"KafkaSchemaRegistryConfig"#,
+        kind: .structure,
+        members: [
+            Member(#"SchemaRegistryURI"#, shape: { Lambda.Shapes.`SchemaRegistryUri` }),
+            Member(#"EventRecordFormat"#, shape: { Lambda.Shapes.`SchemaRegistryEventRecordFormat` }),
+            Member(#"AccessConfigs"#, shape: { Lambda.Shapes.`KafkaSchemaRegistryAccessConfigList` }),
+            Member(#"SchemaValidationConfigs"#, shape: { Lambda.Shapes.`KafkaSchemaValidationConfigList` }),
+        ]
+    )
+    public static let `KafkaSchemaValidationAttribute` = Shape(
+        name: #"KafkaSchemaValidationAttribute"#,
+        kind: .string,
+        enumValues: [#"KEY"#, #"VALUE"#]
+    )
+    public static let `KafkaSchemaValidationConfig` = Shape(
+        name: #"KafkaSchemaValidationConfig"#,
+        kind: .structure,
+        members: [
+            Member(#"Attribute"#, shape: { Lambda.Shapes.`KafkaSchemaValidationAttribute` }),
+        ]
+    )
+    public static let `KafkaSchemaValidationConfigList` = Shape(
+        name: #"KafkaSchemaValidationConfigList"#,
+        kind: .list,
+        member: Member(#"member"#, shape: { Lambda.Shapes.`KafkaSchemaValidationConfig` })
+    )
     public static let `LambdaManagedInstancesCapacityProviderConfig` = Shape(
         name: #"LambdaManagedInstancesCapacityProviderConfig"#,
         kind: .structure,
@@ -743,6 +1172,59 @@ extension Lambda.Shapes {
         kind: .list,
         member: Member(#"member"#, shape: { Lambda.Shapes.`Layer` })
     )
+    public static let `ListAliasesRequest` = Shape(
+        name: #"ListAliasesRequest"#,
+        kind: .structure,
+        members: [
+            Member(#"FunctionName"#, locationName: #"FunctionName"#, location: .uri, required: true, shape: { Lambda.Shapes.`FunctionName` }),
+            Member(#"FunctionVersion"#, locationName: #"FunctionVersion"#, location: .querystring, shape: { Lambda.Shapes.`VersionWithLatestPublished` }),
+            Member(#"Marker"#, locationName: #"Marker"#, location: .querystring, shape: { Lambda.Shapes.`String` }),
+            Member(#"MaxItems"#, locationName: #"MaxItems"#, location: .querystring, shape: { Lambda.Shapes.`MaxListItems` }),
+        ]
+    )
+    public static let `ListAliasesResponse` = Shape(
+        name: #"ListAliasesResponse"#,
+        kind: .structure,
+        members: [
+            Member(#"NextMarker"#, shape: { Lambda.Shapes.`String` }),
+            Member(#"Aliases"#, shape: { Lambda.Shapes.`AliasList` }),
+        ]
+    )
+    public static let `ListEventSourceMappingsRequest` = Shape(
+        name: #"ListEventSourceMappingsRequest"#,
+        kind: .structure,
+        members: [
+            Member(#"EventSourceArn"#, locationName: #"EventSourceArn"#, location: .querystring, shape: { Lambda.Shapes.`Arn` }),
+            Member(#"FunctionName"#, locationName: #"FunctionName"#, location: .querystring, shape: { Lambda.Shapes.`NamespacedFunctionName` }),
+            Member(#"Marker"#, locationName: #"Marker"#, location: .querystring, shape: { Lambda.Shapes.`String` }),
+            Member(#"MaxItems"#, locationName: #"MaxItems"#, location: .querystring, shape: { Lambda.Shapes.`MaxListItems` }),
+        ]
+    )
+    public static let `ListEventSourceMappingsResponse` = Shape(
+        name: #"ListEventSourceMappingsResponse"#,
+        kind: .structure,
+        members: [
+            Member(#"NextMarker"#, shape: { Lambda.Shapes.`String` }),
+            Member(#"EventSourceMappings"#, shape: { Lambda.Shapes.`EventSourceMappingsList` }),
+        ]
+    )
+    public static let `ListFunctionEventInvokeConfigsRequest` = Shape(
+        name: #"ListFunctionEventInvokeConfigsRequest"#,
+        kind: .structure,
+        members: [
+            Member(#"FunctionName"#, locationName: #"FunctionName"#, location: .uri, required: true, shape: { Lambda.Shapes.`NamespacedFunctionName` }),
+            Member(#"Marker"#, locationName: #"Marker"#, location: .querystring, shape: { Lambda.Shapes.`String` }),
+            Member(#"MaxItems"#, locationName: #"MaxItems"#, location: .querystring, shape: { Lambda.Shapes.`MaxFunctionEventInvokeConfigListItems` }),
+        ]
+    )
+    public static let `ListFunctionEventInvokeConfigsResponse` = Shape(
+        name: #"ListFunctionEventInvokeConfigsResponse"#,
+        kind: .structure,
+        members: [
+            Member(#"FunctionEventInvokeConfigs"#, shape: { Lambda.Shapes.`FunctionEventInvokeConfigList` }),
+            Member(#"NextMarker"#, shape: { Lambda.Shapes.`String` }),
+        ]
+    )
     public static let `ListFunctionsRequest` = Shape(
         name: #"ListFunctionsRequest"#,
         kind: .structure,
@@ -773,6 +1255,23 @@ extension Lambda.Shapes {
         kind: .structure,
         members: [
             Member(#"Tags"#, shape: { Lambda.Shapes.`Tags` }),
+        ]
+    )
+    public static let `ListVersionsByFunctionRequest` = Shape(
+        name: #"ListVersionsByFunctionRequest"#,
+        kind: .structure,
+        members: [
+            Member(#"FunctionName"#, locationName: #"FunctionName"#, location: .uri, required: true, shape: { Lambda.Shapes.`NamespacedFunctionName` }),
+            Member(#"Marker"#, locationName: #"Marker"#, location: .querystring, shape: { Lambda.Shapes.`String` }),
+            Member(#"MaxItems"#, locationName: #"MaxItems"#, location: .querystring, shape: { Lambda.Shapes.`MaxListItems` }),
+        ]
+    )
+    public static let `ListVersionsByFunctionResponse` = Shape(
+        name: #"ListVersionsByFunctionResponse"#,
+        kind: .structure,
+        members: [
+            Member(#"NextMarker"#, shape: { Lambda.Shapes.`String` }),
+            Member(#"Versions"#, shape: { Lambda.Shapes.`FunctionList` }),
         ]
     )
     public static let `LocalMountPath` = Shape(
@@ -818,10 +1317,58 @@ extension Lambda.Shapes {
         kind: .string,
         pattern: #"ALL|[a-z]{2}(-gov)?-[a-z]+-\d{1}"#
     )
+    public static let `MaxFunctionEventInvokeConfigListItems` = Shape(
+        name: #"MaxFunctionEventInvokeConfigListItems"#,
+        kind: .integer,
+        min: 1,
+        max: 50
+    )
     public static let `MaxListItems` = Shape(
         name: #"MaxListItems"#,
         kind: .integer,
         min: 1,
+        max: 10000
+    )
+    public static let `MaximumBatchingWindowInSeconds` = Shape(
+        name: #"MaximumBatchingWindowInSeconds"#,
+        kind: .integer,
+        min: 0,
+        max: 300
+    )
+    public static let `MaximumConcurrency` = Shape(
+        name: #"MaximumConcurrency"#,
+        kind: .integer,
+        min: 2,
+        max: 1000
+    )
+    public static let `MaximumEventAgeInSeconds` = Shape(
+        name: #"MaximumEventAgeInSeconds"#,
+        kind: .integer,
+        min: 60,
+        max: 21600
+    )
+    public static let `MaximumNumberOfPollers` = Shape(
+        name: #"MaximumNumberOfPollers"#,
+        kind: .integer,
+        min: 1,
+        max: 2000
+    )
+    public static let `MaximumRecordAgeInSeconds` = Shape(
+        name: #"MaximumRecordAgeInSeconds"#,
+        kind: .integer,
+        min: -1,
+        max: 604800
+    )
+    public static let `MaximumRetryAttempts` = Shape(
+        name: #"MaximumRetryAttempts"#,
+        kind: .integer,
+        min: 0,
+        max: 2
+    )
+    public static let `MaximumRetryAttemptsEventSourceMapping` = Shape(
+        name: #"MaximumRetryAttemptsEventSourceMapping"#,
+        kind: .integer,
+        min: -1,
         max: 10000
     )
     public static let `MemorySize` = Shape(
@@ -829,6 +1376,12 @@ extension Lambda.Shapes {
         kind: .integer,
         min: 128,
         max: 32768
+    )
+    public static let `MinimumNumberOfPollers` = Shape(
+        name: #"MinimumNumberOfPollers"#,
+        kind: .integer,
+        min: 1,
+        max: 200
     )
     public static let `NameSpacedFunctionArn` = Shape(
         name: #"NameSpacedFunctionArn"#,
@@ -870,10 +1423,37 @@ extension Lambda.Shapes {
         max: 128,
         pattern: #"\$(LATEST(\.PUBLISHED)?)|[a-zA-Z0-9-_$]+"#
     )
+    public static let `OnFailure` = Shape(
+        name: #"OnFailure"#,
+        kind: .structure,
+        members: [
+            Member(#"Destination"#, shape: { Lambda.Shapes.`DestinationArn` }),
+        ]
+    )
+    public static let `OnSuccess` = Shape(
+        name: #"OnSuccess"#,
+        kind: .structure,
+        members: [
+            Member(#"Destination"#, shape: { Lambda.Shapes.`DestinationArn` }),
+        ]
+    )
     public static let `PackageType` = Shape(
         name: #"PackageType"#,
         kind: .string,
         enumValues: [#"Zip"#, #"Image"#]
+    )
+    public static let `ParallelizationFactor` = Shape(
+        name: #"ParallelizationFactor"#,
+        kind: .integer,
+        min: 1,
+        max: 10
+    )
+    public static let `Pattern` = Shape(
+        name: #"Pattern"#,
+        kind: .string,
+        min: 0,
+        max: 4096,
+        pattern: #".*"#
     )
     public static let `PerExecutionEnvironmentMaxConcurrency` = Shape(
         name: #"PerExecutionEnvironmentMaxConcurrency"#,
@@ -908,6 +1488,58 @@ extension Lambda.Shapes {
         min: 12,
         max: 34,
         pattern: #"o-[a-z0-9]{10,32}"#
+    )
+    public static let `ProvisionedPollerConfig` = Shape(
+        name: #"ProvisionedPollerConfig"#,
+        kind: .structure,
+        members: [
+            Member(#"MinimumPollers"#, shape: { Lambda.Shapes.`MinimumNumberOfPollers` }),
+            Member(#"MaximumPollers"#, shape: { Lambda.Shapes.`MaximumNumberOfPollers` }),
+            Member(#"PollerGroupName"#, shape: { Lambda.Shapes.`ProvisionedPollerGroupName` }),
+        ]
+    )
+    public static let `ProvisionedPollerGroupName` = Shape(
+        name: #"ProvisionedPollerGroupName"#,
+        kind: .string,
+        min: 0,
+        max: 128,
+        pattern: #"[a-zA-Z0-9-_]*"#
+    )
+    public static let `PublishVersionRequest` = Shape(
+        name: #"PublishVersionRequest"#,
+        kind: .structure,
+        members: [
+            Member(#"FunctionName"#, locationName: #"FunctionName"#, location: .uri, required: true, shape: { Lambda.Shapes.`FunctionName` }),
+            Member(#"CodeSha256"#, shape: { Lambda.Shapes.`String` }),
+            Member(#"Description"#, shape: { Lambda.Shapes.`Description` }),
+            Member(#"RevisionId"#, shape: { Lambda.Shapes.`String` }),
+            Member(#"PublishTo"#, shape: { Lambda.Shapes.`FunctionVersionLatestPublished` }),
+        ]
+    )
+    public static let `PutFunctionEventInvokeConfigRequest` = Shape(
+        name: #"PutFunctionEventInvokeConfigRequest"#,
+        kind: .structure,
+        members: [
+            Member(#"FunctionName"#, locationName: #"FunctionName"#, location: .uri, required: true, shape: { Lambda.Shapes.`NamespacedFunctionName` }),
+            Member(#"Qualifier"#, locationName: #"Qualifier"#, location: .querystring, shape: { Lambda.Shapes.`NumericLatestPublishedOrAliasQualifier` }),
+            Member(#"MaximumRetryAttempts"#, shape: { Lambda.Shapes.`MaximumRetryAttempts` }),
+            Member(#"MaximumEventAgeInSeconds"#, shape: { Lambda.Shapes.`MaximumEventAgeInSeconds` }),
+            Member(#"DestinationConfig"#, shape: { Lambda.Shapes.`DestinationConfig` }),
+        ]
+    )
+    public static let `Queue` = Shape(
+        name: #"Queue"#,
+        kind: .string,
+        min: 1,
+        max: 1000,
+        pattern: #"[\s\S]*"#
+    )
+    public static let `Queues` = Shape(
+        name: #"Queues"#,
+        kind: .list,
+        member: Member(#"member"#, shape: { Lambda.Shapes.`Queue` }),
+        min: 1,
+        max: 1
     )
     public static let `RecursiveInvocationException` = Shape(
         name: #"RecursiveInvocationException"#,
@@ -951,6 +1583,14 @@ extension Lambda.Shapes {
         members: [
             Member(#"Type"#, shape: { Lambda.Shapes.`String` }),
             Member(#"message"#, shape: { Lambda.Shapes.`String` }),
+        ]
+    )
+    public static let `ResourceInUseException` = Shape(
+        name: #"ResourceInUseException"#,
+        kind: .structure,
+        members: [
+            Member(#"Type"#, shape: { Lambda.Shapes.`String` }),
+            Member(#"Message"#, shape: { Lambda.Shapes.`String` }),
         ]
     )
     public static let `ResourceNotFoundException` = Shape(
@@ -1050,6 +1690,25 @@ extension Lambda.Shapes {
         min: 1,
         max: 1024
     )
+    public static let `ScalingConfig` = Shape(
+        name: #"ScalingConfig"#,
+        kind: .structure,
+        members: [
+            Member(#"MaximumConcurrency"#, shape: { Lambda.Shapes.`MaximumConcurrency` }),
+        ]
+    )
+    public static let `SchemaRegistryEventRecordFormat` = Shape(
+        name: #"SchemaRegistryEventRecordFormat"#,
+        kind: .string,
+        enumValues: [#"JSON"#, #"SOURCE"#]
+    )
+    public static let `SchemaRegistryUri` = Shape(
+        name: #"SchemaRegistryUri"#,
+        kind: .string,
+        min: 1,
+        max: 10000,
+        pattern: #"[a-zA-Z0-9-\/*:_+=.@-]*"#
+    )
     public static let `SecurityGroupId` = Shape(
         name: #"SecurityGroupId"#,
         kind: .string
@@ -1060,6 +1719,21 @@ extension Lambda.Shapes {
         member: Member(#"member"#, shape: { Lambda.Shapes.`SecurityGroupId` }),
         min: 0,
         max: 5
+    )
+    public static let `SelfManagedEventSource` = Shape(
+        name: #"SelfManagedEventSource"#,
+        kind: .structure,
+        members: [
+            Member(#"Endpoints"#, shape: { Lambda.Shapes.`Endpoints` }),
+        ]
+    )
+    public static let `SelfManagedKafkaEventSourceConfig` = Shape(
+        name: #"SelfManagedKafkaEventSourceConfig"#,
+        kind: .structure,
+        members: [
+            Member(#"ConsumerGroupId"#, shape: { Lambda.Shapes.`URI` }),
+            Member(#"SchemaRegistryConfig"#, shape: { Lambda.Shapes.`KafkaSchemaRegistryConfig` }),
+        ]
     )
     public static let `SensitiveString` = Shape(
         name: #"SensitiveString"#,
@@ -1130,6 +1804,26 @@ extension Lambda.Shapes {
             Member(#"Type"#, shape: { Lambda.Shapes.`String` }),
             Member(#"Message"#, shape: { Lambda.Shapes.`String` }),
         ]
+    )
+    public static let `SourceAccessConfiguration` = Shape(
+        name: #"SourceAccessConfiguration"#,
+        kind: .structure,
+        members: [
+            Member(#"Type"#, shape: { Lambda.Shapes.`SourceAccessType` }),
+            Member(#"URI"#, shape: { Lambda.Shapes.`URI` }),
+        ]
+    )
+    public static let `SourceAccessConfigurations` = Shape(
+        name: #"SourceAccessConfigurations"#,
+        kind: .list,
+        member: Member(#"member"#, shape: { Lambda.Shapes.`SourceAccessConfiguration` }),
+        min: 0,
+        max: 22
+    )
+    public static let `SourceAccessType` = Shape(
+        name: #"SourceAccessType"#,
+        kind: .string,
+        enumValues: [#"BASIC_AUTH"#, #"VPC_SUBNET"#, #"VPC_SECURITY_GROUP"#, #"SASL_SCRAM_512_AUTH"#, #"SASL_SCRAM_256_AUTH"#, #"VIRTUAL_HOST"#, #"CLIENT_CERTIFICATE_TLS_AUTH"#, #"SERVER_ROOT_CA_CERTIFICATE"#]
     )
     public static let `SourceOwner` = Shape(
         name: #"SourceOwner"#,
@@ -1293,6 +1987,20 @@ extension Lambda.Shapes {
             Member(#"Reason"#, shape: { Lambda.Shapes.`ThrottleReason` }),
         ]
     )
+    public static let `Topic` = Shape(
+        name: #"Topic"#,
+        kind: .string,
+        min: 1,
+        max: 249,
+        pattern: #"[^.]([a-zA-Z0-9\-_.]+)"#
+    )
+    public static let `Topics` = Shape(
+        name: #"Topics"#,
+        kind: .list,
+        member: Member(#"member"#, shape: { Lambda.Shapes.`Topic` }),
+        min: 1,
+        max: 1
+    )
     public static let `TracingConfig` = Shape(
         name: #"TracingConfig"#,
         kind: .structure,
@@ -1312,6 +2020,19 @@ extension Lambda.Shapes {
         kind: .string,
         enumValues: [#"Active"#, #"PassThrough"#]
     )
+    public static let `TumblingWindowInSeconds` = Shape(
+        name: #"TumblingWindowInSeconds"#,
+        kind: .integer,
+        min: 0,
+        max: 900
+    )
+    public static let `URI` = Shape(
+        name: #"URI"#,
+        kind: .string,
+        min: 1,
+        max: 200,
+        pattern: #"[a-zA-Z0-9-\/*:_+=.@-]*"#
+    )
     public static let `UnsupportedMediaTypeException` = Shape(
         name: #"UnsupportedMediaTypeException"#,
         kind: .structure,
@@ -1326,6 +2047,46 @@ extension Lambda.Shapes {
         members: [
             Member(#"Resource"#, locationName: #"Resource"#, location: .uri, required: true, shape: { Lambda.Shapes.`TaggableResource` }),
             Member(#"TagKeys"#, locationName: #"tagKeys"#, location: .querystring, required: true, shape: { Lambda.Shapes.`TagKeyList` }),
+        ]
+    )
+    public static let `UpdateAliasRequest` = Shape(
+        name: #"UpdateAliasRequest"#,
+        kind: .structure,
+        members: [
+            Member(#"FunctionName"#, locationName: #"FunctionName"#, location: .uri, required: true, shape: { Lambda.Shapes.`FunctionName` }),
+            Member(#"Name"#, locationName: #"Name"#, location: .uri, required: true, shape: { Lambda.Shapes.`Alias` }),
+            Member(#"FunctionVersion"#, shape: { Lambda.Shapes.`VersionWithLatestPublished` }),
+            Member(#"Description"#, shape: { Lambda.Shapes.`Description` }),
+            Member(#"RoutingConfig"#, shape: { Lambda.Shapes.`AliasRoutingConfiguration` }),
+            Member(#"RevisionId"#, shape: { Lambda.Shapes.`String` }),
+        ]
+    )
+    public static let `UpdateEventSourceMappingRequest` = Shape(
+        name: #"UpdateEventSourceMappingRequest"#,
+        kind: .structure,
+        members: [
+            Member(#"UUID"#, locationName: #"UUID"#, location: .uri, required: true, shape: { Lambda.Shapes.`String` }),
+            Member(#"FunctionName"#, shape: { Lambda.Shapes.`NamespacedFunctionName` }),
+            Member(#"Enabled"#, shape: { Lambda.Shapes.`Enabled` }),
+            Member(#"BatchSize"#, shape: { Lambda.Shapes.`BatchSize` }),
+            Member(#"FilterCriteria"#, shape: { Lambda.Shapes.`FilterCriteria` }),
+            Member(#"MaximumBatchingWindowInSeconds"#, shape: { Lambda.Shapes.`MaximumBatchingWindowInSeconds` }),
+            Member(#"DestinationConfig"#, shape: { Lambda.Shapes.`DestinationConfig` }),
+            Member(#"MaximumRecordAgeInSeconds"#, shape: { Lambda.Shapes.`MaximumRecordAgeInSeconds` }),
+            Member(#"BisectBatchOnFunctionError"#, shape: { Lambda.Shapes.`BisectBatchOnFunctionError` }),
+            Member(#"MaximumRetryAttempts"#, shape: { Lambda.Shapes.`MaximumRetryAttemptsEventSourceMapping` }),
+            Member(#"ParallelizationFactor"#, shape: { Lambda.Shapes.`ParallelizationFactor` }),
+            Member(#"SourceAccessConfigurations"#, shape: { Lambda.Shapes.`SourceAccessConfigurations` }),
+            Member(#"TumblingWindowInSeconds"#, shape: { Lambda.Shapes.`TumblingWindowInSeconds` }),
+            Member(#"FunctionResponseTypes"#, shape: { Lambda.Shapes.`FunctionResponseTypeList` }),
+            Member(#"ScalingConfig"#, shape: { Lambda.Shapes.`ScalingConfig` }),
+            Member(#"AmazonManagedKafkaEventSourceConfig"#, shape: { Lambda.Shapes.`AmazonManagedKafkaEventSourceConfig` }),
+            Member(#"SelfManagedKafkaEventSourceConfig"#, shape: { Lambda.Shapes.`SelfManagedKafkaEventSourceConfig` }),
+            Member(#"DocumentDBEventSourceConfig"#, shape: { Lambda.Shapes.`DocumentDBEventSourceConfig` }),
+            Member(#"KMSKeyArn"#, shape: { Lambda.Shapes.`KMSKeyArn` }),
+            Member(#"MetricsConfig"#, shape: { Lambda.Shapes.`EventSourceMappingMetricsConfig` }),
+            Member(#"LoggingConfig"#, shape: { Lambda.Shapes.`EventSourceMappingLoggingConfig` }),
+            Member(#"ProvisionedPollerConfig"#, shape: { Lambda.Shapes.`ProvisionedPollerConfig` }),
         ]
     )
     public static let `UpdateFunctionCodeRequest` = Shape(
@@ -1373,12 +2134,30 @@ extension Lambda.Shapes {
             Member(#"DurableConfig"#, shape: { Lambda.Shapes.`DurableConfig` }),
         ]
     )
+    public static let `UpdateFunctionEventInvokeConfigRequest` = Shape(
+        name: #"UpdateFunctionEventInvokeConfigRequest"#,
+        kind: .structure,
+        members: [
+            Member(#"FunctionName"#, locationName: #"FunctionName"#, location: .uri, required: true, shape: { Lambda.Shapes.`NamespacedFunctionName` }),
+            Member(#"Qualifier"#, locationName: #"Qualifier"#, location: .querystring, shape: { Lambda.Shapes.`NumericLatestPublishedOrAliasQualifier` }),
+            Member(#"MaximumRetryAttempts"#, shape: { Lambda.Shapes.`MaximumRetryAttempts` }),
+            Member(#"MaximumEventAgeInSeconds"#, shape: { Lambda.Shapes.`MaximumEventAgeInSeconds` }),
+            Member(#"DestinationConfig"#, shape: { Lambda.Shapes.`DestinationConfig` }),
+        ]
+    )
     public static let `Version` = Shape(
         name: #"Version"#,
         kind: .string,
         min: 1,
         max: 1024,
         pattern: #"(\$LATEST|[0-9]+)"#
+    )
+    public static let `VersionWithLatestPublished` = Shape(
+        name: #"VersionWithLatestPublished"#,
+        kind: .string,
+        min: 1,
+        max: 1024,
+        pattern: #"(\$LATEST(\.PUBLISHED)?|[0-9]+)"#
     )
     public static let `VpcConfig` = Shape(
         name: #"VpcConfig"#,
@@ -1402,6 +2181,10 @@ extension Lambda.Shapes {
     public static let `VpcId` = Shape(
         name: #"VpcId"#,
         kind: .string
+    )
+    public static let `Weight` = Shape(
+        name: #"Weight"#,
+        kind: .double
     )
     public static let `WorkingDirectory` = Shape(
         name: #"WorkingDirectory"#,

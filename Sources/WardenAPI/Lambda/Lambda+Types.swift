@@ -85,6 +85,81 @@ extension Lambda {
         }
     }
 
+    public struct AliasConfiguration: AWSShape {
+        public static var shape: Shape { Lambda.Shapes.`AliasConfiguration` }
+        public var aliasArn: String?
+        public var name: String?
+        public var functionVersion: String?
+        public var description: String?
+        public var routingConfig: Lambda.AliasRoutingConfiguration?
+        public var revisionId: String?
+        public init(aliasArn: String? = nil, name: String? = nil, functionVersion: String? = nil, description: String? = nil, routingConfig: Lambda.AliasRoutingConfiguration? = nil, revisionId: String? = nil) {
+            self.aliasArn = aliasArn
+            self.name = name
+            self.functionVersion = functionVersion
+            self.description = description
+            self.routingConfig = routingConfig
+            self.revisionId = revisionId
+        }
+        public init(from value: AWSValue) throws {
+            let fields = try AWSFields(value)
+            self.aliasArn = try fields.raw(#"AliasArn"#).map { v in try AWSDecode.string(v) }
+            self.name = try fields.raw(#"Name"#).map { v in try AWSDecode.string(v) }
+            self.functionVersion = try fields.raw(#"FunctionVersion"#).map { v in try AWSDecode.string(v) }
+            self.description = try fields.raw(#"Description"#).map { v in try AWSDecode.string(v) }
+            self.routingConfig = try fields.raw(#"RoutingConfig"#).map { v in try Lambda.AliasRoutingConfiguration(from: v) }
+            self.revisionId = try fields.raw(#"RevisionId"#).map { v in try AWSDecode.string(v) }
+        }
+        public func toValue() -> AWSValue {
+            var b = AWSFieldsBuilder()
+            if let x = aliasArn { b.set(#"AliasArn"#, .string(x)) }
+            if let x = name { b.set(#"Name"#, .string(x)) }
+            if let x = functionVersion { b.set(#"FunctionVersion"#, .string(x)) }
+            if let x = description { b.set(#"Description"#, .string(x)) }
+            if let x = routingConfig { b.set(#"RoutingConfig"#, x.toValue()) }
+            if let x = revisionId { b.set(#"RevisionId"#, .string(x)) }
+            return b.value
+        }
+    }
+
+    public struct AliasRoutingConfiguration: AWSShape {
+        public static var shape: Shape { Lambda.Shapes.`AliasRoutingConfiguration` }
+        public var additionalVersionWeights: [String: Double]?
+        public init(additionalVersionWeights: [String: Double]? = nil) {
+            self.additionalVersionWeights = additionalVersionWeights
+        }
+        public init(from value: AWSValue) throws {
+            let fields = try AWSFields(value)
+            self.additionalVersionWeights = try fields.raw(#"AdditionalVersionWeights"#).map { v in try AWSDecode.map(v) { e0 in try AWSDecode.double(e0) } }
+        }
+        public func toValue() -> AWSValue {
+            var b = AWSFieldsBuilder()
+            if let x = additionalVersionWeights { b.set(#"AdditionalVersionWeights"#, .map(x.mapValues { e0 in .double(e0) })) }
+            return b.value
+        }
+    }
+
+    public struct AmazonManagedKafkaEventSourceConfig: AWSShape {
+        public static var shape: Shape { Lambda.Shapes.`AmazonManagedKafkaEventSourceConfig` }
+        public var consumerGroupId: String?
+        public var schemaRegistryConfig: Lambda.KafkaSchemaRegistryConfig?
+        public init(consumerGroupId: String? = nil, schemaRegistryConfig: Lambda.KafkaSchemaRegistryConfig? = nil) {
+            self.consumerGroupId = consumerGroupId
+            self.schemaRegistryConfig = schemaRegistryConfig
+        }
+        public init(from value: AWSValue) throws {
+            let fields = try AWSFields(value)
+            self.consumerGroupId = try fields.raw(#"ConsumerGroupId"#).map { v in try AWSDecode.string(v) }
+            self.schemaRegistryConfig = try fields.raw(#"SchemaRegistryConfig"#).map { v in try Lambda.KafkaSchemaRegistryConfig(from: v) }
+        }
+        public func toValue() -> AWSValue {
+            var b = AWSFieldsBuilder()
+            if let x = consumerGroupId { b.set(#"ConsumerGroupId"#, .string(x)) }
+            if let x = schemaRegistryConfig { b.set(#"SchemaRegistryConfig"#, x.toValue()) }
+            return b.value
+        }
+    }
+
     public struct CapacityProviderConfig: AWSShape {
         public static var shape: Shape { Lambda.Shapes.`CapacityProviderConfig` }
         public var lambdaManagedInstancesCapacityProviderConfig: Lambda.LambdaManagedInstancesCapacityProviderConfig
@@ -116,6 +191,168 @@ extension Lambda {
         public func toValue() -> AWSValue {
             var b = AWSFieldsBuilder()
             if let x = reservedConcurrentExecutions { b.set(#"ReservedConcurrentExecutions"#, .integer(Int64(x))) }
+            return b.value
+        }
+    }
+
+    public struct CreateAliasRequest: AWSShape {
+        public static var shape: Shape { Lambda.Shapes.`CreateAliasRequest` }
+        public var functionName: String
+        public var name: String
+        public var functionVersion: String
+        public var description: String?
+        public var routingConfig: Lambda.AliasRoutingConfiguration?
+        public init(functionName: String, name: String, functionVersion: String, description: String? = nil, routingConfig: Lambda.AliasRoutingConfiguration? = nil) {
+            self.functionName = functionName
+            self.name = name
+            self.functionVersion = functionVersion
+            self.description = description
+            self.routingConfig = routingConfig
+        }
+        public init(from value: AWSValue) throws {
+            let fields = try AWSFields(value)
+            guard let v = fields.raw(#"FunctionName"#) else { throw AWSDecode.missing(#"FunctionName"#) }
+            self.functionName = try AWSDecode.string(v)
+            guard let v = fields.raw(#"Name"#) else { throw AWSDecode.missing(#"Name"#) }
+            self.name = try AWSDecode.string(v)
+            guard let v = fields.raw(#"FunctionVersion"#) else { throw AWSDecode.missing(#"FunctionVersion"#) }
+            self.functionVersion = try AWSDecode.string(v)
+            self.description = try fields.raw(#"Description"#).map { v in try AWSDecode.string(v) }
+            self.routingConfig = try fields.raw(#"RoutingConfig"#).map { v in try Lambda.AliasRoutingConfiguration(from: v) }
+        }
+        public func toValue() -> AWSValue {
+            var b = AWSFieldsBuilder()
+            b.set(#"FunctionName"#, .string(functionName))
+            b.set(#"Name"#, .string(name))
+            b.set(#"FunctionVersion"#, .string(functionVersion))
+            if let x = description { b.set(#"Description"#, .string(x)) }
+            if let x = routingConfig { b.set(#"RoutingConfig"#, x.toValue()) }
+            return b.value
+        }
+    }
+
+    public struct CreateEventSourceMappingRequest: AWSShape {
+        public static var shape: Shape { Lambda.Shapes.`CreateEventSourceMappingRequest` }
+        public var eventSourceArn: String?
+        public var functionName: String
+        public var enabled: Bool?
+        public var batchSize: Int?
+        public var filterCriteria: Lambda.FilterCriteria?
+        public var maximumBatchingWindowInSeconds: Int?
+        public var parallelizationFactor: Int?
+        public var startingPosition: Lambda.EventSourcePosition?
+        public var startingPositionTimestamp: Date?
+        public var destinationConfig: Lambda.DestinationConfig?
+        public var maximumRecordAgeInSeconds: Int?
+        public var bisectBatchOnFunctionError: Bool?
+        public var maximumRetryAttempts: Int?
+        public var tags: [String: String]?
+        public var tumblingWindowInSeconds: Int?
+        public var topics: [String]?
+        public var queues: [String]?
+        public var sourceAccessConfigurations: [Lambda.SourceAccessConfiguration]?
+        public var selfManagedEventSource: Lambda.SelfManagedEventSource?
+        public var functionResponseTypes: [Lambda.FunctionResponseType]?
+        public var amazonManagedKafkaEventSourceConfig: Lambda.AmazonManagedKafkaEventSourceConfig?
+        public var selfManagedKafkaEventSourceConfig: Lambda.SelfManagedKafkaEventSourceConfig?
+        public var scalingConfig: Lambda.ScalingConfig?
+        public var documentDBEventSourceConfig: Lambda.DocumentDBEventSourceConfig?
+        public var kmsKeyArn: String?
+        public var metricsConfig: Lambda.EventSourceMappingMetricsConfig?
+        public var loggingConfig: Lambda.EventSourceMappingLoggingConfig?
+        public var provisionedPollerConfig: Lambda.ProvisionedPollerConfig?
+        public init(eventSourceArn: String? = nil, functionName: String, enabled: Bool? = nil, batchSize: Int? = nil, filterCriteria: Lambda.FilterCriteria? = nil, maximumBatchingWindowInSeconds: Int? = nil, parallelizationFactor: Int? = nil, startingPosition: Lambda.EventSourcePosition? = nil, startingPositionTimestamp: Date? = nil, destinationConfig: Lambda.DestinationConfig? = nil, maximumRecordAgeInSeconds: Int? = nil, bisectBatchOnFunctionError: Bool? = nil, maximumRetryAttempts: Int? = nil, tags: [String: String]? = nil, tumblingWindowInSeconds: Int? = nil, topics: [String]? = nil, queues: [String]? = nil, sourceAccessConfigurations: [Lambda.SourceAccessConfiguration]? = nil, selfManagedEventSource: Lambda.SelfManagedEventSource? = nil, functionResponseTypes: [Lambda.FunctionResponseType]? = nil, amazonManagedKafkaEventSourceConfig: Lambda.AmazonManagedKafkaEventSourceConfig? = nil, selfManagedKafkaEventSourceConfig: Lambda.SelfManagedKafkaEventSourceConfig? = nil, scalingConfig: Lambda.ScalingConfig? = nil, documentDBEventSourceConfig: Lambda.DocumentDBEventSourceConfig? = nil, kmsKeyArn: String? = nil, metricsConfig: Lambda.EventSourceMappingMetricsConfig? = nil, loggingConfig: Lambda.EventSourceMappingLoggingConfig? = nil, provisionedPollerConfig: Lambda.ProvisionedPollerConfig? = nil) {
+            self.eventSourceArn = eventSourceArn
+            self.functionName = functionName
+            self.enabled = enabled
+            self.batchSize = batchSize
+            self.filterCriteria = filterCriteria
+            self.maximumBatchingWindowInSeconds = maximumBatchingWindowInSeconds
+            self.parallelizationFactor = parallelizationFactor
+            self.startingPosition = startingPosition
+            self.startingPositionTimestamp = startingPositionTimestamp
+            self.destinationConfig = destinationConfig
+            self.maximumRecordAgeInSeconds = maximumRecordAgeInSeconds
+            self.bisectBatchOnFunctionError = bisectBatchOnFunctionError
+            self.maximumRetryAttempts = maximumRetryAttempts
+            self.tags = tags
+            self.tumblingWindowInSeconds = tumblingWindowInSeconds
+            self.topics = topics
+            self.queues = queues
+            self.sourceAccessConfigurations = sourceAccessConfigurations
+            self.selfManagedEventSource = selfManagedEventSource
+            self.functionResponseTypes = functionResponseTypes
+            self.amazonManagedKafkaEventSourceConfig = amazonManagedKafkaEventSourceConfig
+            self.selfManagedKafkaEventSourceConfig = selfManagedKafkaEventSourceConfig
+            self.scalingConfig = scalingConfig
+            self.documentDBEventSourceConfig = documentDBEventSourceConfig
+            self.kmsKeyArn = kmsKeyArn
+            self.metricsConfig = metricsConfig
+            self.loggingConfig = loggingConfig
+            self.provisionedPollerConfig = provisionedPollerConfig
+        }
+        public init(from value: AWSValue) throws {
+            let fields = try AWSFields(value)
+            self.eventSourceArn = try fields.raw(#"EventSourceArn"#).map { v in try AWSDecode.string(v) }
+            guard let v = fields.raw(#"FunctionName"#) else { throw AWSDecode.missing(#"FunctionName"#) }
+            self.functionName = try AWSDecode.string(v)
+            self.enabled = try fields.raw(#"Enabled"#).map { v in try AWSDecode.bool(v) }
+            self.batchSize = try fields.raw(#"BatchSize"#).map { v in try AWSDecode.int(v) }
+            self.filterCriteria = try fields.raw(#"FilterCriteria"#).map { v in try Lambda.FilterCriteria(from: v) }
+            self.maximumBatchingWindowInSeconds = try fields.raw(#"MaximumBatchingWindowInSeconds"#).map { v in try AWSDecode.int(v) }
+            self.parallelizationFactor = try fields.raw(#"ParallelizationFactor"#).map { v in try AWSDecode.int(v) }
+            self.startingPosition = try fields.raw(#"StartingPosition"#).map { v in Lambda.EventSourcePosition(rawValue: try AWSDecode.string(v)) }
+            self.startingPositionTimestamp = try fields.raw(#"StartingPositionTimestamp"#).map { v in try AWSDecode.date(v) }
+            self.destinationConfig = try fields.raw(#"DestinationConfig"#).map { v in try Lambda.DestinationConfig(from: v) }
+            self.maximumRecordAgeInSeconds = try fields.raw(#"MaximumRecordAgeInSeconds"#).map { v in try AWSDecode.int(v) }
+            self.bisectBatchOnFunctionError = try fields.raw(#"BisectBatchOnFunctionError"#).map { v in try AWSDecode.bool(v) }
+            self.maximumRetryAttempts = try fields.raw(#"MaximumRetryAttempts"#).map { v in try AWSDecode.int(v) }
+            self.tags = try fields.raw(#"Tags"#).map { v in try AWSDecode.map(v) { e0 in try AWSDecode.string(e0) } }
+            self.tumblingWindowInSeconds = try fields.raw(#"TumblingWindowInSeconds"#).map { v in try AWSDecode.int(v) }
+            self.topics = try fields.raw(#"Topics"#).map { v in try AWSDecode.list(v) { e0 in try AWSDecode.string(e0) } }
+            self.queues = try fields.raw(#"Queues"#).map { v in try AWSDecode.list(v) { e0 in try AWSDecode.string(e0) } }
+            self.sourceAccessConfigurations = try fields.raw(#"SourceAccessConfigurations"#).map { v in try AWSDecode.list(v) { e0 in try Lambda.SourceAccessConfiguration(from: e0) } }
+            self.selfManagedEventSource = try fields.raw(#"SelfManagedEventSource"#).map { v in try Lambda.SelfManagedEventSource(from: v) }
+            self.functionResponseTypes = try fields.raw(#"FunctionResponseTypes"#).map { v in try AWSDecode.list(v) { e0 in Lambda.FunctionResponseType(rawValue: try AWSDecode.string(e0)) } }
+            self.amazonManagedKafkaEventSourceConfig = try fields.raw(#"AmazonManagedKafkaEventSourceConfig"#).map { v in try Lambda.AmazonManagedKafkaEventSourceConfig(from: v) }
+            self.selfManagedKafkaEventSourceConfig = try fields.raw(#"SelfManagedKafkaEventSourceConfig"#).map { v in try Lambda.SelfManagedKafkaEventSourceConfig(from: v) }
+            self.scalingConfig = try fields.raw(#"ScalingConfig"#).map { v in try Lambda.ScalingConfig(from: v) }
+            self.documentDBEventSourceConfig = try fields.raw(#"DocumentDBEventSourceConfig"#).map { v in try Lambda.DocumentDBEventSourceConfig(from: v) }
+            self.kmsKeyArn = try fields.raw(#"KMSKeyArn"#).map { v in try AWSDecode.string(v) }
+            self.metricsConfig = try fields.raw(#"MetricsConfig"#).map { v in try Lambda.EventSourceMappingMetricsConfig(from: v) }
+            self.loggingConfig = try fields.raw(#"LoggingConfig"#).map { v in try Lambda.EventSourceMappingLoggingConfig(from: v) }
+            self.provisionedPollerConfig = try fields.raw(#"ProvisionedPollerConfig"#).map { v in try Lambda.ProvisionedPollerConfig(from: v) }
+        }
+        public func toValue() -> AWSValue {
+            var b = AWSFieldsBuilder()
+            if let x = eventSourceArn { b.set(#"EventSourceArn"#, .string(x)) }
+            b.set(#"FunctionName"#, .string(functionName))
+            if let x = enabled { b.set(#"Enabled"#, .boolean(x)) }
+            if let x = batchSize { b.set(#"BatchSize"#, .integer(Int64(x))) }
+            if let x = filterCriteria { b.set(#"FilterCriteria"#, x.toValue()) }
+            if let x = maximumBatchingWindowInSeconds { b.set(#"MaximumBatchingWindowInSeconds"#, .integer(Int64(x))) }
+            if let x = parallelizationFactor { b.set(#"ParallelizationFactor"#, .integer(Int64(x))) }
+            if let x = startingPosition { b.set(#"StartingPosition"#, .string(x.rawValue)) }
+            if let x = startingPositionTimestamp { b.set(#"StartingPositionTimestamp"#, .timestamp(x)) }
+            if let x = destinationConfig { b.set(#"DestinationConfig"#, x.toValue()) }
+            if let x = maximumRecordAgeInSeconds { b.set(#"MaximumRecordAgeInSeconds"#, .integer(Int64(x))) }
+            if let x = bisectBatchOnFunctionError { b.set(#"BisectBatchOnFunctionError"#, .boolean(x)) }
+            if let x = maximumRetryAttempts { b.set(#"MaximumRetryAttempts"#, .integer(Int64(x))) }
+            if let x = tags { b.set(#"Tags"#, .map(x.mapValues { e0 in .string(e0) })) }
+            if let x = tumblingWindowInSeconds { b.set(#"TumblingWindowInSeconds"#, .integer(Int64(x))) }
+            if let x = topics { b.set(#"Topics"#, .list(x.map { e0 in .string(e0) })) }
+            if let x = queues { b.set(#"Queues"#, .list(x.map { e0 in .string(e0) })) }
+            if let x = sourceAccessConfigurations { b.set(#"SourceAccessConfigurations"#, .list(x.map { e0 in e0.toValue() })) }
+            if let x = selfManagedEventSource { b.set(#"SelfManagedEventSource"#, x.toValue()) }
+            if let x = functionResponseTypes { b.set(#"FunctionResponseTypes"#, .list(x.map { e0 in .string(e0.rawValue) })) }
+            if let x = amazonManagedKafkaEventSourceConfig { b.set(#"AmazonManagedKafkaEventSourceConfig"#, x.toValue()) }
+            if let x = selfManagedKafkaEventSourceConfig { b.set(#"SelfManagedKafkaEventSourceConfig"#, x.toValue()) }
+            if let x = scalingConfig { b.set(#"ScalingConfig"#, x.toValue()) }
+            if let x = documentDBEventSourceConfig { b.set(#"DocumentDBEventSourceConfig"#, x.toValue()) }
+            if let x = kmsKeyArn { b.set(#"KMSKeyArn"#, .string(x)) }
+            if let x = metricsConfig { b.set(#"MetricsConfig"#, x.toValue()) }
+            if let x = loggingConfig { b.set(#"LoggingConfig"#, x.toValue()) }
+            if let x = provisionedPollerConfig { b.set(#"ProvisionedPollerConfig"#, x.toValue()) }
             return b.value
         }
     }
@@ -265,6 +502,69 @@ extension Lambda {
         }
     }
 
+    public struct DeleteAliasRequest: AWSShape {
+        public static var shape: Shape { Lambda.Shapes.`DeleteAliasRequest` }
+        public var functionName: String
+        public var name: String
+        public init(functionName: String, name: String) {
+            self.functionName = functionName
+            self.name = name
+        }
+        public init(from value: AWSValue) throws {
+            let fields = try AWSFields(value)
+            guard let v = fields.raw(#"FunctionName"#) else { throw AWSDecode.missing(#"FunctionName"#) }
+            self.functionName = try AWSDecode.string(v)
+            guard let v = fields.raw(#"Name"#) else { throw AWSDecode.missing(#"Name"#) }
+            self.name = try AWSDecode.string(v)
+        }
+        public func toValue() -> AWSValue {
+            var b = AWSFieldsBuilder()
+            b.set(#"FunctionName"#, .string(functionName))
+            b.set(#"Name"#, .string(name))
+            return b.value
+        }
+    }
+
+    public struct DeleteEventSourceMappingRequest: AWSShape {
+        public static var shape: Shape { Lambda.Shapes.`DeleteEventSourceMappingRequest` }
+        public var uuid: String
+        public init(uuid: String) {
+            self.uuid = uuid
+        }
+        public init(from value: AWSValue) throws {
+            let fields = try AWSFields(value)
+            guard let v = fields.raw(#"UUID"#) else { throw AWSDecode.missing(#"UUID"#) }
+            self.uuid = try AWSDecode.string(v)
+        }
+        public func toValue() -> AWSValue {
+            var b = AWSFieldsBuilder()
+            b.set(#"UUID"#, .string(uuid))
+            return b.value
+        }
+    }
+
+    public struct DeleteFunctionEventInvokeConfigRequest: AWSShape {
+        public static var shape: Shape { Lambda.Shapes.`DeleteFunctionEventInvokeConfigRequest` }
+        public var functionName: String
+        public var qualifier: String?
+        public init(functionName: String, qualifier: String? = nil) {
+            self.functionName = functionName
+            self.qualifier = qualifier
+        }
+        public init(from value: AWSValue) throws {
+            let fields = try AWSFields(value)
+            guard let v = fields.raw(#"FunctionName"#) else { throw AWSDecode.missing(#"FunctionName"#) }
+            self.functionName = try AWSDecode.string(v)
+            self.qualifier = try fields.raw(#"Qualifier"#).map { v in try AWSDecode.string(v) }
+        }
+        public func toValue() -> AWSValue {
+            var b = AWSFieldsBuilder()
+            b.set(#"FunctionName"#, .string(functionName))
+            if let x = qualifier { b.set(#"Qualifier"#, .string(x)) }
+            return b.value
+        }
+    }
+
     public struct DeleteFunctionRequest: AWSShape {
         public static var shape: Shape { Lambda.Shapes.`DeleteFunctionRequest` }
         public var functionName: String
@@ -300,6 +600,52 @@ extension Lambda {
         public func toValue() -> AWSValue {
             var b = AWSFieldsBuilder()
             if let x = statusCode { b.set(#"StatusCode"#, .integer(Int64(x))) }
+            return b.value
+        }
+    }
+
+    public struct DestinationConfig: AWSShape {
+        public static var shape: Shape { Lambda.Shapes.`DestinationConfig` }
+        public var onSuccess: Lambda.OnSuccess?
+        public var onFailure: Lambda.OnFailure?
+        public init(onSuccess: Lambda.OnSuccess? = nil, onFailure: Lambda.OnFailure? = nil) {
+            self.onSuccess = onSuccess
+            self.onFailure = onFailure
+        }
+        public init(from value: AWSValue) throws {
+            let fields = try AWSFields(value)
+            self.onSuccess = try fields.raw(#"OnSuccess"#).map { v in try Lambda.OnSuccess(from: v) }
+            self.onFailure = try fields.raw(#"OnFailure"#).map { v in try Lambda.OnFailure(from: v) }
+        }
+        public func toValue() -> AWSValue {
+            var b = AWSFieldsBuilder()
+            if let x = onSuccess { b.set(#"OnSuccess"#, x.toValue()) }
+            if let x = onFailure { b.set(#"OnFailure"#, x.toValue()) }
+            return b.value
+        }
+    }
+
+    public struct DocumentDBEventSourceConfig: AWSShape {
+        public static var shape: Shape { Lambda.Shapes.`DocumentDBEventSourceConfig` }
+        public var databaseName: String?
+        public var collectionName: String?
+        public var fullDocument: Lambda.FullDocument?
+        public init(databaseName: String? = nil, collectionName: String? = nil, fullDocument: Lambda.FullDocument? = nil) {
+            self.databaseName = databaseName
+            self.collectionName = collectionName
+            self.fullDocument = fullDocument
+        }
+        public init(from value: AWSValue) throws {
+            let fields = try AWSFields(value)
+            self.databaseName = try fields.raw(#"DatabaseName"#).map { v in try AWSDecode.string(v) }
+            self.collectionName = try fields.raw(#"CollectionName"#).map { v in try AWSDecode.string(v) }
+            self.fullDocument = try fields.raw(#"FullDocument"#).map { v in Lambda.FullDocument(rawValue: try AWSDecode.string(v)) }
+        }
+        public func toValue() -> AWSValue {
+            var b = AWSFieldsBuilder()
+            if let x = databaseName { b.set(#"DatabaseName"#, .string(x)) }
+            if let x = collectionName { b.set(#"CollectionName"#, .string(x)) }
+            if let x = fullDocument { b.set(#"FullDocument"#, .string(x.rawValue)) }
             return b.value
         }
     }
@@ -402,6 +748,185 @@ extension Lambda {
         }
     }
 
+    public struct EventSourceMappingConfiguration: AWSShape {
+        public static var shape: Shape { Lambda.Shapes.`EventSourceMappingConfiguration` }
+        public var uuid: String?
+        public var startingPosition: Lambda.EventSourcePosition?
+        public var startingPositionTimestamp: Date?
+        public var batchSize: Int?
+        public var maximumBatchingWindowInSeconds: Int?
+        public var parallelizationFactor: Int?
+        public var eventSourceArn: String?
+        public var filterCriteria: Lambda.FilterCriteria?
+        public var functionArn: String?
+        public var lastModified: Date?
+        public var lastProcessingResult: String?
+        public var state: String?
+        public var stateTransitionReason: String?
+        public var destinationConfig: Lambda.DestinationConfig?
+        public var topics: [String]?
+        public var queues: [String]?
+        public var sourceAccessConfigurations: [Lambda.SourceAccessConfiguration]?
+        public var selfManagedEventSource: Lambda.SelfManagedEventSource?
+        public var maximumRecordAgeInSeconds: Int?
+        public var bisectBatchOnFunctionError: Bool?
+        public var maximumRetryAttempts: Int?
+        public var tumblingWindowInSeconds: Int?
+        public var functionResponseTypes: [Lambda.FunctionResponseType]?
+        public var amazonManagedKafkaEventSourceConfig: Lambda.AmazonManagedKafkaEventSourceConfig?
+        public var selfManagedKafkaEventSourceConfig: Lambda.SelfManagedKafkaEventSourceConfig?
+        public var scalingConfig: Lambda.ScalingConfig?
+        public var documentDBEventSourceConfig: Lambda.DocumentDBEventSourceConfig?
+        public var kmsKeyArn: String?
+        public var filterCriteriaError: Lambda.FilterCriteriaError?
+        public var eventSourceMappingArn: String?
+        public var metricsConfig: Lambda.EventSourceMappingMetricsConfig?
+        public var loggingConfig: Lambda.EventSourceMappingLoggingConfig?
+        public var provisionedPollerConfig: Lambda.ProvisionedPollerConfig?
+        public init(uuid: String? = nil, startingPosition: Lambda.EventSourcePosition? = nil, startingPositionTimestamp: Date? = nil, batchSize: Int? = nil, maximumBatchingWindowInSeconds: Int? = nil, parallelizationFactor: Int? = nil, eventSourceArn: String? = nil, filterCriteria: Lambda.FilterCriteria? = nil, functionArn: String? = nil, lastModified: Date? = nil, lastProcessingResult: String? = nil, state: String? = nil, stateTransitionReason: String? = nil, destinationConfig: Lambda.DestinationConfig? = nil, topics: [String]? = nil, queues: [String]? = nil, sourceAccessConfigurations: [Lambda.SourceAccessConfiguration]? = nil, selfManagedEventSource: Lambda.SelfManagedEventSource? = nil, maximumRecordAgeInSeconds: Int? = nil, bisectBatchOnFunctionError: Bool? = nil, maximumRetryAttempts: Int? = nil, tumblingWindowInSeconds: Int? = nil, functionResponseTypes: [Lambda.FunctionResponseType]? = nil, amazonManagedKafkaEventSourceConfig: Lambda.AmazonManagedKafkaEventSourceConfig? = nil, selfManagedKafkaEventSourceConfig: Lambda.SelfManagedKafkaEventSourceConfig? = nil, scalingConfig: Lambda.ScalingConfig? = nil, documentDBEventSourceConfig: Lambda.DocumentDBEventSourceConfig? = nil, kmsKeyArn: String? = nil, filterCriteriaError: Lambda.FilterCriteriaError? = nil, eventSourceMappingArn: String? = nil, metricsConfig: Lambda.EventSourceMappingMetricsConfig? = nil, loggingConfig: Lambda.EventSourceMappingLoggingConfig? = nil, provisionedPollerConfig: Lambda.ProvisionedPollerConfig? = nil) {
+            self.uuid = uuid
+            self.startingPosition = startingPosition
+            self.startingPositionTimestamp = startingPositionTimestamp
+            self.batchSize = batchSize
+            self.maximumBatchingWindowInSeconds = maximumBatchingWindowInSeconds
+            self.parallelizationFactor = parallelizationFactor
+            self.eventSourceArn = eventSourceArn
+            self.filterCriteria = filterCriteria
+            self.functionArn = functionArn
+            self.lastModified = lastModified
+            self.lastProcessingResult = lastProcessingResult
+            self.state = state
+            self.stateTransitionReason = stateTransitionReason
+            self.destinationConfig = destinationConfig
+            self.topics = topics
+            self.queues = queues
+            self.sourceAccessConfigurations = sourceAccessConfigurations
+            self.selfManagedEventSource = selfManagedEventSource
+            self.maximumRecordAgeInSeconds = maximumRecordAgeInSeconds
+            self.bisectBatchOnFunctionError = bisectBatchOnFunctionError
+            self.maximumRetryAttempts = maximumRetryAttempts
+            self.tumblingWindowInSeconds = tumblingWindowInSeconds
+            self.functionResponseTypes = functionResponseTypes
+            self.amazonManagedKafkaEventSourceConfig = amazonManagedKafkaEventSourceConfig
+            self.selfManagedKafkaEventSourceConfig = selfManagedKafkaEventSourceConfig
+            self.scalingConfig = scalingConfig
+            self.documentDBEventSourceConfig = documentDBEventSourceConfig
+            self.kmsKeyArn = kmsKeyArn
+            self.filterCriteriaError = filterCriteriaError
+            self.eventSourceMappingArn = eventSourceMappingArn
+            self.metricsConfig = metricsConfig
+            self.loggingConfig = loggingConfig
+            self.provisionedPollerConfig = provisionedPollerConfig
+        }
+        public init(from value: AWSValue) throws {
+            let fields = try AWSFields(value)
+            self.uuid = try fields.raw(#"UUID"#).map { v in try AWSDecode.string(v) }
+            self.startingPosition = try fields.raw(#"StartingPosition"#).map { v in Lambda.EventSourcePosition(rawValue: try AWSDecode.string(v)) }
+            self.startingPositionTimestamp = try fields.raw(#"StartingPositionTimestamp"#).map { v in try AWSDecode.date(v) }
+            self.batchSize = try fields.raw(#"BatchSize"#).map { v in try AWSDecode.int(v) }
+            self.maximumBatchingWindowInSeconds = try fields.raw(#"MaximumBatchingWindowInSeconds"#).map { v in try AWSDecode.int(v) }
+            self.parallelizationFactor = try fields.raw(#"ParallelizationFactor"#).map { v in try AWSDecode.int(v) }
+            self.eventSourceArn = try fields.raw(#"EventSourceArn"#).map { v in try AWSDecode.string(v) }
+            self.filterCriteria = try fields.raw(#"FilterCriteria"#).map { v in try Lambda.FilterCriteria(from: v) }
+            self.functionArn = try fields.raw(#"FunctionArn"#).map { v in try AWSDecode.string(v) }
+            self.lastModified = try fields.raw(#"LastModified"#).map { v in try AWSDecode.date(v) }
+            self.lastProcessingResult = try fields.raw(#"LastProcessingResult"#).map { v in try AWSDecode.string(v) }
+            self.state = try fields.raw(#"State"#).map { v in try AWSDecode.string(v) }
+            self.stateTransitionReason = try fields.raw(#"StateTransitionReason"#).map { v in try AWSDecode.string(v) }
+            self.destinationConfig = try fields.raw(#"DestinationConfig"#).map { v in try Lambda.DestinationConfig(from: v) }
+            self.topics = try fields.raw(#"Topics"#).map { v in try AWSDecode.list(v) { e0 in try AWSDecode.string(e0) } }
+            self.queues = try fields.raw(#"Queues"#).map { v in try AWSDecode.list(v) { e0 in try AWSDecode.string(e0) } }
+            self.sourceAccessConfigurations = try fields.raw(#"SourceAccessConfigurations"#).map { v in try AWSDecode.list(v) { e0 in try Lambda.SourceAccessConfiguration(from: e0) } }
+            self.selfManagedEventSource = try fields.raw(#"SelfManagedEventSource"#).map { v in try Lambda.SelfManagedEventSource(from: v) }
+            self.maximumRecordAgeInSeconds = try fields.raw(#"MaximumRecordAgeInSeconds"#).map { v in try AWSDecode.int(v) }
+            self.bisectBatchOnFunctionError = try fields.raw(#"BisectBatchOnFunctionError"#).map { v in try AWSDecode.bool(v) }
+            self.maximumRetryAttempts = try fields.raw(#"MaximumRetryAttempts"#).map { v in try AWSDecode.int(v) }
+            self.tumblingWindowInSeconds = try fields.raw(#"TumblingWindowInSeconds"#).map { v in try AWSDecode.int(v) }
+            self.functionResponseTypes = try fields.raw(#"FunctionResponseTypes"#).map { v in try AWSDecode.list(v) { e0 in Lambda.FunctionResponseType(rawValue: try AWSDecode.string(e0)) } }
+            self.amazonManagedKafkaEventSourceConfig = try fields.raw(#"AmazonManagedKafkaEventSourceConfig"#).map { v in try Lambda.AmazonManagedKafkaEventSourceConfig(from: v) }
+            self.selfManagedKafkaEventSourceConfig = try fields.raw(#"SelfManagedKafkaEventSourceConfig"#).map { v in try Lambda.SelfManagedKafkaEventSourceConfig(from: v) }
+            self.scalingConfig = try fields.raw(#"ScalingConfig"#).map { v in try Lambda.ScalingConfig(from: v) }
+            self.documentDBEventSourceConfig = try fields.raw(#"DocumentDBEventSourceConfig"#).map { v in try Lambda.DocumentDBEventSourceConfig(from: v) }
+            self.kmsKeyArn = try fields.raw(#"KMSKeyArn"#).map { v in try AWSDecode.string(v) }
+            self.filterCriteriaError = try fields.raw(#"FilterCriteriaError"#).map { v in try Lambda.FilterCriteriaError(from: v) }
+            self.eventSourceMappingArn = try fields.raw(#"EventSourceMappingArn"#).map { v in try AWSDecode.string(v) }
+            self.metricsConfig = try fields.raw(#"MetricsConfig"#).map { v in try Lambda.EventSourceMappingMetricsConfig(from: v) }
+            self.loggingConfig = try fields.raw(#"LoggingConfig"#).map { v in try Lambda.EventSourceMappingLoggingConfig(from: v) }
+            self.provisionedPollerConfig = try fields.raw(#"ProvisionedPollerConfig"#).map { v in try Lambda.ProvisionedPollerConfig(from: v) }
+        }
+        public func toValue() -> AWSValue {
+            var b = AWSFieldsBuilder()
+            if let x = uuid { b.set(#"UUID"#, .string(x)) }
+            if let x = startingPosition { b.set(#"StartingPosition"#, .string(x.rawValue)) }
+            if let x = startingPositionTimestamp { b.set(#"StartingPositionTimestamp"#, .timestamp(x)) }
+            if let x = batchSize { b.set(#"BatchSize"#, .integer(Int64(x))) }
+            if let x = maximumBatchingWindowInSeconds { b.set(#"MaximumBatchingWindowInSeconds"#, .integer(Int64(x))) }
+            if let x = parallelizationFactor { b.set(#"ParallelizationFactor"#, .integer(Int64(x))) }
+            if let x = eventSourceArn { b.set(#"EventSourceArn"#, .string(x)) }
+            if let x = filterCriteria { b.set(#"FilterCriteria"#, x.toValue()) }
+            if let x = functionArn { b.set(#"FunctionArn"#, .string(x)) }
+            if let x = lastModified { b.set(#"LastModified"#, .timestamp(x)) }
+            if let x = lastProcessingResult { b.set(#"LastProcessingResult"#, .string(x)) }
+            if let x = state { b.set(#"State"#, .string(x)) }
+            if let x = stateTransitionReason { b.set(#"StateTransitionReason"#, .string(x)) }
+            if let x = destinationConfig { b.set(#"DestinationConfig"#, x.toValue()) }
+            if let x = topics { b.set(#"Topics"#, .list(x.map { e0 in .string(e0) })) }
+            if let x = queues { b.set(#"Queues"#, .list(x.map { e0 in .string(e0) })) }
+            if let x = sourceAccessConfigurations { b.set(#"SourceAccessConfigurations"#, .list(x.map { e0 in e0.toValue() })) }
+            if let x = selfManagedEventSource { b.set(#"SelfManagedEventSource"#, x.toValue()) }
+            if let x = maximumRecordAgeInSeconds { b.set(#"MaximumRecordAgeInSeconds"#, .integer(Int64(x))) }
+            if let x = bisectBatchOnFunctionError { b.set(#"BisectBatchOnFunctionError"#, .boolean(x)) }
+            if let x = maximumRetryAttempts { b.set(#"MaximumRetryAttempts"#, .integer(Int64(x))) }
+            if let x = tumblingWindowInSeconds { b.set(#"TumblingWindowInSeconds"#, .integer(Int64(x))) }
+            if let x = functionResponseTypes { b.set(#"FunctionResponseTypes"#, .list(x.map { e0 in .string(e0.rawValue) })) }
+            if let x = amazonManagedKafkaEventSourceConfig { b.set(#"AmazonManagedKafkaEventSourceConfig"#, x.toValue()) }
+            if let x = selfManagedKafkaEventSourceConfig { b.set(#"SelfManagedKafkaEventSourceConfig"#, x.toValue()) }
+            if let x = scalingConfig { b.set(#"ScalingConfig"#, x.toValue()) }
+            if let x = documentDBEventSourceConfig { b.set(#"DocumentDBEventSourceConfig"#, x.toValue()) }
+            if let x = kmsKeyArn { b.set(#"KMSKeyArn"#, .string(x)) }
+            if let x = filterCriteriaError { b.set(#"FilterCriteriaError"#, x.toValue()) }
+            if let x = eventSourceMappingArn { b.set(#"EventSourceMappingArn"#, .string(x)) }
+            if let x = metricsConfig { b.set(#"MetricsConfig"#, x.toValue()) }
+            if let x = loggingConfig { b.set(#"LoggingConfig"#, x.toValue()) }
+            if let x = provisionedPollerConfig { b.set(#"ProvisionedPollerConfig"#, x.toValue()) }
+            return b.value
+        }
+    }
+
+    public struct EventSourceMappingLoggingConfig: AWSShape {
+        public static var shape: Shape { Lambda.Shapes.`EventSourceMappingLoggingConfig` }
+        public var systemLogLevel: Lambda.EventSourceMappingSystemLogLevel?
+        public init(systemLogLevel: Lambda.EventSourceMappingSystemLogLevel? = nil) {
+            self.systemLogLevel = systemLogLevel
+        }
+        public init(from value: AWSValue) throws {
+            let fields = try AWSFields(value)
+            self.systemLogLevel = try fields.raw(#"SystemLogLevel"#).map { v in Lambda.EventSourceMappingSystemLogLevel(rawValue: try AWSDecode.string(v)) }
+        }
+        public func toValue() -> AWSValue {
+            var b = AWSFieldsBuilder()
+            if let x = systemLogLevel { b.set(#"SystemLogLevel"#, .string(x.rawValue)) }
+            return b.value
+        }
+    }
+
+    public struct EventSourceMappingMetricsConfig: AWSShape {
+        public static var shape: Shape { Lambda.Shapes.`EventSourceMappingMetricsConfig` }
+        public var metrics: [Lambda.EventSourceMappingMetric]?
+        public init(metrics: [Lambda.EventSourceMappingMetric]? = nil) {
+            self.metrics = metrics
+        }
+        public init(from value: AWSValue) throws {
+            let fields = try AWSFields(value)
+            self.metrics = try fields.raw(#"Metrics"#).map { v in try AWSDecode.list(v) { e0 in Lambda.EventSourceMappingMetric(rawValue: try AWSDecode.string(e0)) } }
+        }
+        public func toValue() -> AWSValue {
+            var b = AWSFieldsBuilder()
+            if let x = metrics { b.set(#"Metrics"#, .list(x.map { e0 in .string(e0.rawValue) })) }
+            return b.value
+        }
+    }
+
     public struct FileSystemConfig: AWSShape {
         public static var shape: Shape { Lambda.Shapes.`FileSystemConfig` }
         public var arn: String
@@ -421,6 +946,61 @@ extension Lambda {
             var b = AWSFieldsBuilder()
             b.set(#"Arn"#, .string(arn))
             b.set(#"LocalMountPath"#, .string(localMountPath))
+            return b.value
+        }
+    }
+
+    public struct Filter: AWSShape {
+        public static var shape: Shape { Lambda.Shapes.`Filter` }
+        public var pattern: String?
+        public init(pattern: String? = nil) {
+            self.pattern = pattern
+        }
+        public init(from value: AWSValue) throws {
+            let fields = try AWSFields(value)
+            self.pattern = try fields.raw(#"Pattern"#).map { v in try AWSDecode.string(v) }
+        }
+        public func toValue() -> AWSValue {
+            var b = AWSFieldsBuilder()
+            if let x = pattern { b.set(#"Pattern"#, .string(x)) }
+            return b.value
+        }
+    }
+
+    public struct FilterCriteria: AWSShape {
+        public static var shape: Shape { Lambda.Shapes.`FilterCriteria` }
+        public var filters: [Lambda.Filter]?
+        public init(filters: [Lambda.Filter]? = nil) {
+            self.filters = filters
+        }
+        public init(from value: AWSValue) throws {
+            let fields = try AWSFields(value)
+            self.filters = try fields.raw(#"Filters"#).map { v in try AWSDecode.list(v) { e0 in try Lambda.Filter(from: e0) } }
+        }
+        public func toValue() -> AWSValue {
+            var b = AWSFieldsBuilder()
+            if let x = filters { b.set(#"Filters"#, .list(x.map { e0 in e0.toValue() })) }
+            return b.value
+        }
+    }
+
+    public struct FilterCriteriaError: AWSShape {
+        public static var shape: Shape { Lambda.Shapes.`FilterCriteriaError` }
+        public var errorCode: String?
+        public var message: String?
+        public init(errorCode: String? = nil, message: String? = nil) {
+            self.errorCode = errorCode
+            self.message = message
+        }
+        public init(from value: AWSValue) throws {
+            let fields = try AWSFields(value)
+            self.errorCode = try fields.raw(#"ErrorCode"#).map { v in try AWSDecode.string(v) }
+            self.message = try fields.raw(#"Message"#).map { v in try AWSDecode.string(v) }
+        }
+        public func toValue() -> AWSValue {
+            var b = AWSFieldsBuilder()
+            if let x = errorCode { b.set(#"ErrorCode"#, .string(x)) }
+            if let x = message { b.set(#"Message"#, .string(x)) }
             return b.value
         }
     }
@@ -668,8 +1248,104 @@ extension Lambda {
         }
     }
 
+    public struct FunctionEventInvokeConfig: AWSShape {
+        public static var shape: Shape { Lambda.Shapes.`FunctionEventInvokeConfig` }
+        public var lastModified: Date?
+        public var functionArn: String?
+        public var maximumRetryAttempts: Int?
+        public var maximumEventAgeInSeconds: Int?
+        public var destinationConfig: Lambda.DestinationConfig?
+        public init(lastModified: Date? = nil, functionArn: String? = nil, maximumRetryAttempts: Int? = nil, maximumEventAgeInSeconds: Int? = nil, destinationConfig: Lambda.DestinationConfig? = nil) {
+            self.lastModified = lastModified
+            self.functionArn = functionArn
+            self.maximumRetryAttempts = maximumRetryAttempts
+            self.maximumEventAgeInSeconds = maximumEventAgeInSeconds
+            self.destinationConfig = destinationConfig
+        }
+        public init(from value: AWSValue) throws {
+            let fields = try AWSFields(value)
+            self.lastModified = try fields.raw(#"LastModified"#).map { v in try AWSDecode.date(v) }
+            self.functionArn = try fields.raw(#"FunctionArn"#).map { v in try AWSDecode.string(v) }
+            self.maximumRetryAttempts = try fields.raw(#"MaximumRetryAttempts"#).map { v in try AWSDecode.int(v) }
+            self.maximumEventAgeInSeconds = try fields.raw(#"MaximumEventAgeInSeconds"#).map { v in try AWSDecode.int(v) }
+            self.destinationConfig = try fields.raw(#"DestinationConfig"#).map { v in try Lambda.DestinationConfig(from: v) }
+        }
+        public func toValue() -> AWSValue {
+            var b = AWSFieldsBuilder()
+            if let x = lastModified { b.set(#"LastModified"#, .timestamp(x)) }
+            if let x = functionArn { b.set(#"FunctionArn"#, .string(x)) }
+            if let x = maximumRetryAttempts { b.set(#"MaximumRetryAttempts"#, .integer(Int64(x))) }
+            if let x = maximumEventAgeInSeconds { b.set(#"MaximumEventAgeInSeconds"#, .integer(Int64(x))) }
+            if let x = destinationConfig { b.set(#"DestinationConfig"#, x.toValue()) }
+            return b.value
+        }
+    }
+
+    public struct GetAliasRequest: AWSShape {
+        public static var shape: Shape { Lambda.Shapes.`GetAliasRequest` }
+        public var functionName: String
+        public var name: String
+        public init(functionName: String, name: String) {
+            self.functionName = functionName
+            self.name = name
+        }
+        public init(from value: AWSValue) throws {
+            let fields = try AWSFields(value)
+            guard let v = fields.raw(#"FunctionName"#) else { throw AWSDecode.missing(#"FunctionName"#) }
+            self.functionName = try AWSDecode.string(v)
+            guard let v = fields.raw(#"Name"#) else { throw AWSDecode.missing(#"Name"#) }
+            self.name = try AWSDecode.string(v)
+        }
+        public func toValue() -> AWSValue {
+            var b = AWSFieldsBuilder()
+            b.set(#"FunctionName"#, .string(functionName))
+            b.set(#"Name"#, .string(name))
+            return b.value
+        }
+    }
+
+    public struct GetEventSourceMappingRequest: AWSShape {
+        public static var shape: Shape { Lambda.Shapes.`GetEventSourceMappingRequest` }
+        public var uuid: String
+        public init(uuid: String) {
+            self.uuid = uuid
+        }
+        public init(from value: AWSValue) throws {
+            let fields = try AWSFields(value)
+            guard let v = fields.raw(#"UUID"#) else { throw AWSDecode.missing(#"UUID"#) }
+            self.uuid = try AWSDecode.string(v)
+        }
+        public func toValue() -> AWSValue {
+            var b = AWSFieldsBuilder()
+            b.set(#"UUID"#, .string(uuid))
+            return b.value
+        }
+    }
+
     public struct GetFunctionConfigurationRequest: AWSShape {
         public static var shape: Shape { Lambda.Shapes.`GetFunctionConfigurationRequest` }
+        public var functionName: String
+        public var qualifier: String?
+        public init(functionName: String, qualifier: String? = nil) {
+            self.functionName = functionName
+            self.qualifier = qualifier
+        }
+        public init(from value: AWSValue) throws {
+            let fields = try AWSFields(value)
+            guard let v = fields.raw(#"FunctionName"#) else { throw AWSDecode.missing(#"FunctionName"#) }
+            self.functionName = try AWSDecode.string(v)
+            self.qualifier = try fields.raw(#"Qualifier"#).map { v in try AWSDecode.string(v) }
+        }
+        public func toValue() -> AWSValue {
+            var b = AWSFieldsBuilder()
+            b.set(#"FunctionName"#, .string(functionName))
+            if let x = qualifier { b.set(#"Qualifier"#, .string(x)) }
+            return b.value
+        }
+    }
+
+    public struct GetFunctionEventInvokeConfigRequest: AWSShape {
+        public static var shape: Shape { Lambda.Shapes.`GetFunctionEventInvokeConfigRequest` }
         public var functionName: String
         public var qualifier: String?
         public init(functionName: String, qualifier: String? = nil) {
@@ -938,6 +1614,73 @@ extension Lambda {
         }
     }
 
+    public struct KafkaSchemaRegistryAccessConfig: AWSShape {
+        public static var shape: Shape { Lambda.Shapes.`KafkaSchemaRegistryAccessConfig` }
+        public var type: Lambda.KafkaSchemaRegistryAuthType?
+        public var uri: String?
+        public init(type: Lambda.KafkaSchemaRegistryAuthType? = nil, uri: String? = nil) {
+            self.type = type
+            self.uri = uri
+        }
+        public init(from value: AWSValue) throws {
+            let fields = try AWSFields(value)
+            self.type = try fields.raw(#"Type"#).map { v in Lambda.KafkaSchemaRegistryAuthType(rawValue: try AWSDecode.string(v)) }
+            self.uri = try fields.raw(#"URI"#).map { v in try AWSDecode.string(v) }
+        }
+        public func toValue() -> AWSValue {
+            var b = AWSFieldsBuilder()
+            if let x = type { b.set(#"Type"#, .string(x.rawValue)) }
+            if let x = uri { b.set(#"URI"#, .string(x)) }
+            return b.value
+        }
+    }
+
+    public struct KafkaSchemaRegistryConfig: AWSShape {
+        public static var shape: Shape { Lambda.Shapes.`KafkaSchemaRegistryConfig` }
+        public var schemaRegistryURI: String?
+        public var eventRecordFormat: Lambda.SchemaRegistryEventRecordFormat?
+        public var accessConfigs: [Lambda.KafkaSchemaRegistryAccessConfig]?
+        public var schemaValidationConfigs: [Lambda.KafkaSchemaValidationConfig]?
+        public init(schemaRegistryURI: String? = nil, eventRecordFormat: Lambda.SchemaRegistryEventRecordFormat? = nil, accessConfigs: [Lambda.KafkaSchemaRegistryAccessConfig]? = nil, schemaValidationConfigs: [Lambda.KafkaSchemaValidationConfig]? = nil) {
+            self.schemaRegistryURI = schemaRegistryURI
+            self.eventRecordFormat = eventRecordFormat
+            self.accessConfigs = accessConfigs
+            self.schemaValidationConfigs = schemaValidationConfigs
+        }
+        public init(from value: AWSValue) throws {
+            let fields = try AWSFields(value)
+            self.schemaRegistryURI = try fields.raw(#"SchemaRegistryURI"#).map { v in try AWSDecode.string(v) }
+            self.eventRecordFormat = try fields.raw(#"EventRecordFormat"#).map { v in Lambda.SchemaRegistryEventRecordFormat(rawValue: try AWSDecode.string(v)) }
+            self.accessConfigs = try fields.raw(#"AccessConfigs"#).map { v in try AWSDecode.list(v) { e0 in try Lambda.KafkaSchemaRegistryAccessConfig(from: e0) } }
+            self.schemaValidationConfigs = try fields.raw(#"SchemaValidationConfigs"#).map { v in try AWSDecode.list(v) { e0 in try Lambda.KafkaSchemaValidationConfig(from: e0) } }
+        }
+        public func toValue() -> AWSValue {
+            var b = AWSFieldsBuilder()
+            if let x = schemaRegistryURI { b.set(#"SchemaRegistryURI"#, .string(x)) }
+            if let x = eventRecordFormat { b.set(#"EventRecordFormat"#, .string(x.rawValue)) }
+            if let x = accessConfigs { b.set(#"AccessConfigs"#, .list(x.map { e0 in e0.toValue() })) }
+            if let x = schemaValidationConfigs { b.set(#"SchemaValidationConfigs"#, .list(x.map { e0 in e0.toValue() })) }
+            return b.value
+        }
+    }
+
+    public struct KafkaSchemaValidationConfig: AWSShape {
+        public static var shape: Shape { Lambda.Shapes.`KafkaSchemaValidationConfig` }
+        public var attribute: Lambda.KafkaSchemaValidationAttribute?
+        public init(attribute: Lambda.KafkaSchemaValidationAttribute? = nil) {
+            self.attribute = attribute
+        }
+        public init(from value: AWSValue) throws {
+            let fields = try AWSFields(value)
+            self.attribute = try fields.raw(#"Attribute"#).map { v in Lambda.KafkaSchemaValidationAttribute(rawValue: try AWSDecode.string(v)) }
+        }
+        public func toValue() -> AWSValue {
+            var b = AWSFieldsBuilder()
+            if let x = attribute { b.set(#"Attribute"#, .string(x.rawValue)) }
+            return b.value
+        }
+    }
+
     public struct LambdaManagedInstancesCapacityProviderConfig: AWSShape {
         public static var shape: Shape { Lambda.Shapes.`LambdaManagedInstancesCapacityProviderConfig` }
         public var capacityProviderArn: String
@@ -989,6 +1732,154 @@ extension Lambda {
             if let x = codeSize { b.set(#"CodeSize"#, .integer(x)) }
             if let x = signingProfileVersionArn { b.set(#"SigningProfileVersionArn"#, .string(x)) }
             if let x = signingJobArn { b.set(#"SigningJobArn"#, .string(x)) }
+            return b.value
+        }
+    }
+
+    public struct ListAliasesRequest: AWSShape {
+        public static var shape: Shape { Lambda.Shapes.`ListAliasesRequest` }
+        public var functionName: String
+        public var functionVersion: String?
+        public var marker: String?
+        public var maxItems: Int?
+        public init(functionName: String, functionVersion: String? = nil, marker: String? = nil, maxItems: Int? = nil) {
+            self.functionName = functionName
+            self.functionVersion = functionVersion
+            self.marker = marker
+            self.maxItems = maxItems
+        }
+        public init(from value: AWSValue) throws {
+            let fields = try AWSFields(value)
+            guard let v = fields.raw(#"FunctionName"#) else { throw AWSDecode.missing(#"FunctionName"#) }
+            self.functionName = try AWSDecode.string(v)
+            self.functionVersion = try fields.raw(#"FunctionVersion"#).map { v in try AWSDecode.string(v) }
+            self.marker = try fields.raw(#"Marker"#).map { v in try AWSDecode.string(v) }
+            self.maxItems = try fields.raw(#"MaxItems"#).map { v in try AWSDecode.int(v) }
+        }
+        public func toValue() -> AWSValue {
+            var b = AWSFieldsBuilder()
+            b.set(#"FunctionName"#, .string(functionName))
+            if let x = functionVersion { b.set(#"FunctionVersion"#, .string(x)) }
+            if let x = marker { b.set(#"Marker"#, .string(x)) }
+            if let x = maxItems { b.set(#"MaxItems"#, .integer(Int64(x))) }
+            return b.value
+        }
+    }
+
+    public struct ListAliasesResponse: AWSShape {
+        public static var shape: Shape { Lambda.Shapes.`ListAliasesResponse` }
+        public var nextMarker: String?
+        public var aliases: [Lambda.AliasConfiguration]?
+        public init(nextMarker: String? = nil, aliases: [Lambda.AliasConfiguration]? = nil) {
+            self.nextMarker = nextMarker
+            self.aliases = aliases
+        }
+        public init(from value: AWSValue) throws {
+            let fields = try AWSFields(value)
+            self.nextMarker = try fields.raw(#"NextMarker"#).map { v in try AWSDecode.string(v) }
+            self.aliases = try fields.raw(#"Aliases"#).map { v in try AWSDecode.list(v) { e0 in try Lambda.AliasConfiguration(from: e0) } }
+        }
+        public func toValue() -> AWSValue {
+            var b = AWSFieldsBuilder()
+            if let x = nextMarker { b.set(#"NextMarker"#, .string(x)) }
+            if let x = aliases { b.set(#"Aliases"#, .list(x.map { e0 in e0.toValue() })) }
+            return b.value
+        }
+    }
+
+    public struct ListEventSourceMappingsRequest: AWSShape {
+        public static var shape: Shape { Lambda.Shapes.`ListEventSourceMappingsRequest` }
+        public var eventSourceArn: String?
+        public var functionName: String?
+        public var marker: String?
+        public var maxItems: Int?
+        public init(eventSourceArn: String? = nil, functionName: String? = nil, marker: String? = nil, maxItems: Int? = nil) {
+            self.eventSourceArn = eventSourceArn
+            self.functionName = functionName
+            self.marker = marker
+            self.maxItems = maxItems
+        }
+        public init(from value: AWSValue) throws {
+            let fields = try AWSFields(value)
+            self.eventSourceArn = try fields.raw(#"EventSourceArn"#).map { v in try AWSDecode.string(v) }
+            self.functionName = try fields.raw(#"FunctionName"#).map { v in try AWSDecode.string(v) }
+            self.marker = try fields.raw(#"Marker"#).map { v in try AWSDecode.string(v) }
+            self.maxItems = try fields.raw(#"MaxItems"#).map { v in try AWSDecode.int(v) }
+        }
+        public func toValue() -> AWSValue {
+            var b = AWSFieldsBuilder()
+            if let x = eventSourceArn { b.set(#"EventSourceArn"#, .string(x)) }
+            if let x = functionName { b.set(#"FunctionName"#, .string(x)) }
+            if let x = marker { b.set(#"Marker"#, .string(x)) }
+            if let x = maxItems { b.set(#"MaxItems"#, .integer(Int64(x))) }
+            return b.value
+        }
+    }
+
+    public struct ListEventSourceMappingsResponse: AWSShape {
+        public static var shape: Shape { Lambda.Shapes.`ListEventSourceMappingsResponse` }
+        public var nextMarker: String?
+        public var eventSourceMappings: [Lambda.EventSourceMappingConfiguration]?
+        public init(nextMarker: String? = nil, eventSourceMappings: [Lambda.EventSourceMappingConfiguration]? = nil) {
+            self.nextMarker = nextMarker
+            self.eventSourceMappings = eventSourceMappings
+        }
+        public init(from value: AWSValue) throws {
+            let fields = try AWSFields(value)
+            self.nextMarker = try fields.raw(#"NextMarker"#).map { v in try AWSDecode.string(v) }
+            self.eventSourceMappings = try fields.raw(#"EventSourceMappings"#).map { v in try AWSDecode.list(v) { e0 in try Lambda.EventSourceMappingConfiguration(from: e0) } }
+        }
+        public func toValue() -> AWSValue {
+            var b = AWSFieldsBuilder()
+            if let x = nextMarker { b.set(#"NextMarker"#, .string(x)) }
+            if let x = eventSourceMappings { b.set(#"EventSourceMappings"#, .list(x.map { e0 in e0.toValue() })) }
+            return b.value
+        }
+    }
+
+    public struct ListFunctionEventInvokeConfigsRequest: AWSShape {
+        public static var shape: Shape { Lambda.Shapes.`ListFunctionEventInvokeConfigsRequest` }
+        public var functionName: String
+        public var marker: String?
+        public var maxItems: Int?
+        public init(functionName: String, marker: String? = nil, maxItems: Int? = nil) {
+            self.functionName = functionName
+            self.marker = marker
+            self.maxItems = maxItems
+        }
+        public init(from value: AWSValue) throws {
+            let fields = try AWSFields(value)
+            guard let v = fields.raw(#"FunctionName"#) else { throw AWSDecode.missing(#"FunctionName"#) }
+            self.functionName = try AWSDecode.string(v)
+            self.marker = try fields.raw(#"Marker"#).map { v in try AWSDecode.string(v) }
+            self.maxItems = try fields.raw(#"MaxItems"#).map { v in try AWSDecode.int(v) }
+        }
+        public func toValue() -> AWSValue {
+            var b = AWSFieldsBuilder()
+            b.set(#"FunctionName"#, .string(functionName))
+            if let x = marker { b.set(#"Marker"#, .string(x)) }
+            if let x = maxItems { b.set(#"MaxItems"#, .integer(Int64(x))) }
+            return b.value
+        }
+    }
+
+    public struct ListFunctionEventInvokeConfigsResponse: AWSShape {
+        public static var shape: Shape { Lambda.Shapes.`ListFunctionEventInvokeConfigsResponse` }
+        public var functionEventInvokeConfigs: [Lambda.FunctionEventInvokeConfig]?
+        public var nextMarker: String?
+        public init(functionEventInvokeConfigs: [Lambda.FunctionEventInvokeConfig]? = nil, nextMarker: String? = nil) {
+            self.functionEventInvokeConfigs = functionEventInvokeConfigs
+            self.nextMarker = nextMarker
+        }
+        public init(from value: AWSValue) throws {
+            let fields = try AWSFields(value)
+            self.functionEventInvokeConfigs = try fields.raw(#"FunctionEventInvokeConfigs"#).map { v in try AWSDecode.list(v) { e0 in try Lambda.FunctionEventInvokeConfig(from: e0) } }
+            self.nextMarker = try fields.raw(#"NextMarker"#).map { v in try AWSDecode.string(v) }
+        }
+        public func toValue() -> AWSValue {
+            var b = AWSFieldsBuilder()
+            if let x = functionEventInvokeConfigs { b.set(#"FunctionEventInvokeConfigs"#, .list(x.map { e0 in e0.toValue() })) }
+            if let x = nextMarker { b.set(#"NextMarker"#, .string(x)) }
             return b.value
         }
     }
@@ -1078,6 +1969,53 @@ extension Lambda {
         }
     }
 
+    public struct ListVersionsByFunctionRequest: AWSShape {
+        public static var shape: Shape { Lambda.Shapes.`ListVersionsByFunctionRequest` }
+        public var functionName: String
+        public var marker: String?
+        public var maxItems: Int?
+        public init(functionName: String, marker: String? = nil, maxItems: Int? = nil) {
+            self.functionName = functionName
+            self.marker = marker
+            self.maxItems = maxItems
+        }
+        public init(from value: AWSValue) throws {
+            let fields = try AWSFields(value)
+            guard let v = fields.raw(#"FunctionName"#) else { throw AWSDecode.missing(#"FunctionName"#) }
+            self.functionName = try AWSDecode.string(v)
+            self.marker = try fields.raw(#"Marker"#).map { v in try AWSDecode.string(v) }
+            self.maxItems = try fields.raw(#"MaxItems"#).map { v in try AWSDecode.int(v) }
+        }
+        public func toValue() -> AWSValue {
+            var b = AWSFieldsBuilder()
+            b.set(#"FunctionName"#, .string(functionName))
+            if let x = marker { b.set(#"Marker"#, .string(x)) }
+            if let x = maxItems { b.set(#"MaxItems"#, .integer(Int64(x))) }
+            return b.value
+        }
+    }
+
+    public struct ListVersionsByFunctionResponse: AWSShape {
+        public static var shape: Shape { Lambda.Shapes.`ListVersionsByFunctionResponse` }
+        public var nextMarker: String?
+        public var versions: [Lambda.FunctionConfiguration]?
+        public init(nextMarker: String? = nil, versions: [Lambda.FunctionConfiguration]? = nil) {
+            self.nextMarker = nextMarker
+            self.versions = versions
+        }
+        public init(from value: AWSValue) throws {
+            let fields = try AWSFields(value)
+            self.nextMarker = try fields.raw(#"NextMarker"#).map { v in try AWSDecode.string(v) }
+            self.versions = try fields.raw(#"Versions"#).map { v in try AWSDecode.list(v) { e0 in try Lambda.FunctionConfiguration(from: e0) } }
+        }
+        public func toValue() -> AWSValue {
+            var b = AWSFieldsBuilder()
+            if let x = nextMarker { b.set(#"NextMarker"#, .string(x)) }
+            if let x = versions { b.set(#"Versions"#, .list(x.map { e0 in e0.toValue() })) }
+            return b.value
+        }
+    }
+
     public struct LoggingConfig: AWSShape {
         public static var shape: Shape { Lambda.Shapes.`LoggingConfig` }
         public var logFormat: Lambda.LogFormat?
@@ -1103,6 +2041,133 @@ extension Lambda {
             if let x = applicationLogLevel { b.set(#"ApplicationLogLevel"#, .string(x.rawValue)) }
             if let x = systemLogLevel { b.set(#"SystemLogLevel"#, .string(x.rawValue)) }
             if let x = logGroup { b.set(#"LogGroup"#, .string(x)) }
+            return b.value
+        }
+    }
+
+    public struct OnFailure: AWSShape {
+        public static var shape: Shape { Lambda.Shapes.`OnFailure` }
+        public var destination: String?
+        public init(destination: String? = nil) {
+            self.destination = destination
+        }
+        public init(from value: AWSValue) throws {
+            let fields = try AWSFields(value)
+            self.destination = try fields.raw(#"Destination"#).map { v in try AWSDecode.string(v) }
+        }
+        public func toValue() -> AWSValue {
+            var b = AWSFieldsBuilder()
+            if let x = destination { b.set(#"Destination"#, .string(x)) }
+            return b.value
+        }
+    }
+
+    public struct OnSuccess: AWSShape {
+        public static var shape: Shape { Lambda.Shapes.`OnSuccess` }
+        public var destination: String?
+        public init(destination: String? = nil) {
+            self.destination = destination
+        }
+        public init(from value: AWSValue) throws {
+            let fields = try AWSFields(value)
+            self.destination = try fields.raw(#"Destination"#).map { v in try AWSDecode.string(v) }
+        }
+        public func toValue() -> AWSValue {
+            var b = AWSFieldsBuilder()
+            if let x = destination { b.set(#"Destination"#, .string(x)) }
+            return b.value
+        }
+    }
+
+    public struct ProvisionedPollerConfig: AWSShape {
+        public static var shape: Shape { Lambda.Shapes.`ProvisionedPollerConfig` }
+        public var minimumPollers: Int?
+        public var maximumPollers: Int?
+        public var pollerGroupName: String?
+        public init(minimumPollers: Int? = nil, maximumPollers: Int? = nil, pollerGroupName: String? = nil) {
+            self.minimumPollers = minimumPollers
+            self.maximumPollers = maximumPollers
+            self.pollerGroupName = pollerGroupName
+        }
+        public init(from value: AWSValue) throws {
+            let fields = try AWSFields(value)
+            self.minimumPollers = try fields.raw(#"MinimumPollers"#).map { v in try AWSDecode.int(v) }
+            self.maximumPollers = try fields.raw(#"MaximumPollers"#).map { v in try AWSDecode.int(v) }
+            self.pollerGroupName = try fields.raw(#"PollerGroupName"#).map { v in try AWSDecode.string(v) }
+        }
+        public func toValue() -> AWSValue {
+            var b = AWSFieldsBuilder()
+            if let x = minimumPollers { b.set(#"MinimumPollers"#, .integer(Int64(x))) }
+            if let x = maximumPollers { b.set(#"MaximumPollers"#, .integer(Int64(x))) }
+            if let x = pollerGroupName { b.set(#"PollerGroupName"#, .string(x)) }
+            return b.value
+        }
+    }
+
+    public struct PublishVersionRequest: AWSShape {
+        public static var shape: Shape { Lambda.Shapes.`PublishVersionRequest` }
+        public var functionName: String
+        public var codeSha256: String?
+        public var description: String?
+        public var revisionId: String?
+        public var publishTo: Lambda.FunctionVersionLatestPublished?
+        public init(functionName: String, codeSha256: String? = nil, description: String? = nil, revisionId: String? = nil, publishTo: Lambda.FunctionVersionLatestPublished? = nil) {
+            self.functionName = functionName
+            self.codeSha256 = codeSha256
+            self.description = description
+            self.revisionId = revisionId
+            self.publishTo = publishTo
+        }
+        public init(from value: AWSValue) throws {
+            let fields = try AWSFields(value)
+            guard let v = fields.raw(#"FunctionName"#) else { throw AWSDecode.missing(#"FunctionName"#) }
+            self.functionName = try AWSDecode.string(v)
+            self.codeSha256 = try fields.raw(#"CodeSha256"#).map { v in try AWSDecode.string(v) }
+            self.description = try fields.raw(#"Description"#).map { v in try AWSDecode.string(v) }
+            self.revisionId = try fields.raw(#"RevisionId"#).map { v in try AWSDecode.string(v) }
+            self.publishTo = try fields.raw(#"PublishTo"#).map { v in Lambda.FunctionVersionLatestPublished(rawValue: try AWSDecode.string(v)) }
+        }
+        public func toValue() -> AWSValue {
+            var b = AWSFieldsBuilder()
+            b.set(#"FunctionName"#, .string(functionName))
+            if let x = codeSha256 { b.set(#"CodeSha256"#, .string(x)) }
+            if let x = description { b.set(#"Description"#, .string(x)) }
+            if let x = revisionId { b.set(#"RevisionId"#, .string(x)) }
+            if let x = publishTo { b.set(#"PublishTo"#, .string(x.rawValue)) }
+            return b.value
+        }
+    }
+
+    public struct PutFunctionEventInvokeConfigRequest: AWSShape {
+        public static var shape: Shape { Lambda.Shapes.`PutFunctionEventInvokeConfigRequest` }
+        public var functionName: String
+        public var qualifier: String?
+        public var maximumRetryAttempts: Int?
+        public var maximumEventAgeInSeconds: Int?
+        public var destinationConfig: Lambda.DestinationConfig?
+        public init(functionName: String, qualifier: String? = nil, maximumRetryAttempts: Int? = nil, maximumEventAgeInSeconds: Int? = nil, destinationConfig: Lambda.DestinationConfig? = nil) {
+            self.functionName = functionName
+            self.qualifier = qualifier
+            self.maximumRetryAttempts = maximumRetryAttempts
+            self.maximumEventAgeInSeconds = maximumEventAgeInSeconds
+            self.destinationConfig = destinationConfig
+        }
+        public init(from value: AWSValue) throws {
+            let fields = try AWSFields(value)
+            guard let v = fields.raw(#"FunctionName"#) else { throw AWSDecode.missing(#"FunctionName"#) }
+            self.functionName = try AWSDecode.string(v)
+            self.qualifier = try fields.raw(#"Qualifier"#).map { v in try AWSDecode.string(v) }
+            self.maximumRetryAttempts = try fields.raw(#"MaximumRetryAttempts"#).map { v in try AWSDecode.int(v) }
+            self.maximumEventAgeInSeconds = try fields.raw(#"MaximumEventAgeInSeconds"#).map { v in try AWSDecode.int(v) }
+            self.destinationConfig = try fields.raw(#"DestinationConfig"#).map { v in try Lambda.DestinationConfig(from: v) }
+        }
+        public func toValue() -> AWSValue {
+            var b = AWSFieldsBuilder()
+            b.set(#"FunctionName"#, .string(functionName))
+            if let x = qualifier { b.set(#"Qualifier"#, .string(x)) }
+            if let x = maximumRetryAttempts { b.set(#"MaximumRetryAttempts"#, .integer(Int64(x))) }
+            if let x = maximumEventAgeInSeconds { b.set(#"MaximumEventAgeInSeconds"#, .integer(Int64(x))) }
+            if let x = destinationConfig { b.set(#"DestinationConfig"#, x.toValue()) }
             return b.value
         }
     }
@@ -1180,6 +2245,61 @@ extension Lambda {
         }
     }
 
+    public struct ScalingConfig: AWSShape {
+        public static var shape: Shape { Lambda.Shapes.`ScalingConfig` }
+        public var maximumConcurrency: Int?
+        public init(maximumConcurrency: Int? = nil) {
+            self.maximumConcurrency = maximumConcurrency
+        }
+        public init(from value: AWSValue) throws {
+            let fields = try AWSFields(value)
+            self.maximumConcurrency = try fields.raw(#"MaximumConcurrency"#).map { v in try AWSDecode.int(v) }
+        }
+        public func toValue() -> AWSValue {
+            var b = AWSFieldsBuilder()
+            if let x = maximumConcurrency { b.set(#"MaximumConcurrency"#, .integer(Int64(x))) }
+            return b.value
+        }
+    }
+
+    public struct SelfManagedEventSource: AWSShape {
+        public static var shape: Shape { Lambda.Shapes.`SelfManagedEventSource` }
+        public var endpoints: [String: [String]]?
+        public init(endpoints: [String: [String]]? = nil) {
+            self.endpoints = endpoints
+        }
+        public init(from value: AWSValue) throws {
+            let fields = try AWSFields(value)
+            self.endpoints = try fields.raw(#"Endpoints"#).map { v in try AWSDecode.map(v) { e0 in try AWSDecode.list(e0) { e1 in try AWSDecode.string(e1) } } }
+        }
+        public func toValue() -> AWSValue {
+            var b = AWSFieldsBuilder()
+            if let x = endpoints { b.set(#"Endpoints"#, .map(x.mapValues { e0 in .list(e0.map { e1 in .string(e1) }) })) }
+            return b.value
+        }
+    }
+
+    public struct SelfManagedKafkaEventSourceConfig: AWSShape {
+        public static var shape: Shape { Lambda.Shapes.`SelfManagedKafkaEventSourceConfig` }
+        public var consumerGroupId: String?
+        public var schemaRegistryConfig: Lambda.KafkaSchemaRegistryConfig?
+        public init(consumerGroupId: String? = nil, schemaRegistryConfig: Lambda.KafkaSchemaRegistryConfig? = nil) {
+            self.consumerGroupId = consumerGroupId
+            self.schemaRegistryConfig = schemaRegistryConfig
+        }
+        public init(from value: AWSValue) throws {
+            let fields = try AWSFields(value)
+            self.consumerGroupId = try fields.raw(#"ConsumerGroupId"#).map { v in try AWSDecode.string(v) }
+            self.schemaRegistryConfig = try fields.raw(#"SchemaRegistryConfig"#).map { v in try Lambda.KafkaSchemaRegistryConfig(from: v) }
+        }
+        public func toValue() -> AWSValue {
+            var b = AWSFieldsBuilder()
+            if let x = consumerGroupId { b.set(#"ConsumerGroupId"#, .string(x)) }
+            if let x = schemaRegistryConfig { b.set(#"SchemaRegistryConfig"#, x.toValue()) }
+            return b.value
+        }
+    }
+
     public struct SnapStart: AWSShape {
         public static var shape: Shape { Lambda.Shapes.`SnapStart` }
         public var applyOn: Lambda.SnapStartApplyOn?
@@ -1214,6 +2334,27 @@ extension Lambda {
             var b = AWSFieldsBuilder()
             if let x = applyOn { b.set(#"ApplyOn"#, .string(x.rawValue)) }
             if let x = optimizationStatus { b.set(#"OptimizationStatus"#, .string(x.rawValue)) }
+            return b.value
+        }
+    }
+
+    public struct SourceAccessConfiguration: AWSShape {
+        public static var shape: Shape { Lambda.Shapes.`SourceAccessConfiguration` }
+        public var type: Lambda.SourceAccessType?
+        public var uri: String?
+        public init(type: Lambda.SourceAccessType? = nil, uri: String? = nil) {
+            self.type = type
+            self.uri = uri
+        }
+        public init(from value: AWSValue) throws {
+            let fields = try AWSFields(value)
+            self.type = try fields.raw(#"Type"#).map { v in Lambda.SourceAccessType(rawValue: try AWSDecode.string(v)) }
+            self.uri = try fields.raw(#"URI"#).map { v in try AWSDecode.string(v) }
+        }
+        public func toValue() -> AWSValue {
+            var b = AWSFieldsBuilder()
+            if let x = type { b.set(#"Type"#, .string(x.rawValue)) }
+            if let x = uri { b.set(#"URI"#, .string(x)) }
             return b.value
         }
     }
@@ -1335,6 +2476,147 @@ extension Lambda {
             var b = AWSFieldsBuilder()
             b.set(#"Resource"#, .string(resource))
             b.set(#"TagKeys"#, .list(tagKeys.map { e0 in .string(e0) }))
+            return b.value
+        }
+    }
+
+    public struct UpdateAliasRequest: AWSShape {
+        public static var shape: Shape { Lambda.Shapes.`UpdateAliasRequest` }
+        public var functionName: String
+        public var name: String
+        public var functionVersion: String?
+        public var description: String?
+        public var routingConfig: Lambda.AliasRoutingConfiguration?
+        public var revisionId: String?
+        public init(functionName: String, name: String, functionVersion: String? = nil, description: String? = nil, routingConfig: Lambda.AliasRoutingConfiguration? = nil, revisionId: String? = nil) {
+            self.functionName = functionName
+            self.name = name
+            self.functionVersion = functionVersion
+            self.description = description
+            self.routingConfig = routingConfig
+            self.revisionId = revisionId
+        }
+        public init(from value: AWSValue) throws {
+            let fields = try AWSFields(value)
+            guard let v = fields.raw(#"FunctionName"#) else { throw AWSDecode.missing(#"FunctionName"#) }
+            self.functionName = try AWSDecode.string(v)
+            guard let v = fields.raw(#"Name"#) else { throw AWSDecode.missing(#"Name"#) }
+            self.name = try AWSDecode.string(v)
+            self.functionVersion = try fields.raw(#"FunctionVersion"#).map { v in try AWSDecode.string(v) }
+            self.description = try fields.raw(#"Description"#).map { v in try AWSDecode.string(v) }
+            self.routingConfig = try fields.raw(#"RoutingConfig"#).map { v in try Lambda.AliasRoutingConfiguration(from: v) }
+            self.revisionId = try fields.raw(#"RevisionId"#).map { v in try AWSDecode.string(v) }
+        }
+        public func toValue() -> AWSValue {
+            var b = AWSFieldsBuilder()
+            b.set(#"FunctionName"#, .string(functionName))
+            b.set(#"Name"#, .string(name))
+            if let x = functionVersion { b.set(#"FunctionVersion"#, .string(x)) }
+            if let x = description { b.set(#"Description"#, .string(x)) }
+            if let x = routingConfig { b.set(#"RoutingConfig"#, x.toValue()) }
+            if let x = revisionId { b.set(#"RevisionId"#, .string(x)) }
+            return b.value
+        }
+    }
+
+    public struct UpdateEventSourceMappingRequest: AWSShape {
+        public static var shape: Shape { Lambda.Shapes.`UpdateEventSourceMappingRequest` }
+        public var uuid: String
+        public var functionName: String?
+        public var enabled: Bool?
+        public var batchSize: Int?
+        public var filterCriteria: Lambda.FilterCriteria?
+        public var maximumBatchingWindowInSeconds: Int?
+        public var destinationConfig: Lambda.DestinationConfig?
+        public var maximumRecordAgeInSeconds: Int?
+        public var bisectBatchOnFunctionError: Bool?
+        public var maximumRetryAttempts: Int?
+        public var parallelizationFactor: Int?
+        public var sourceAccessConfigurations: [Lambda.SourceAccessConfiguration]?
+        public var tumblingWindowInSeconds: Int?
+        public var functionResponseTypes: [Lambda.FunctionResponseType]?
+        public var scalingConfig: Lambda.ScalingConfig?
+        public var amazonManagedKafkaEventSourceConfig: Lambda.AmazonManagedKafkaEventSourceConfig?
+        public var selfManagedKafkaEventSourceConfig: Lambda.SelfManagedKafkaEventSourceConfig?
+        public var documentDBEventSourceConfig: Lambda.DocumentDBEventSourceConfig?
+        public var kmsKeyArn: String?
+        public var metricsConfig: Lambda.EventSourceMappingMetricsConfig?
+        public var loggingConfig: Lambda.EventSourceMappingLoggingConfig?
+        public var provisionedPollerConfig: Lambda.ProvisionedPollerConfig?
+        public init(uuid: String, functionName: String? = nil, enabled: Bool? = nil, batchSize: Int? = nil, filterCriteria: Lambda.FilterCriteria? = nil, maximumBatchingWindowInSeconds: Int? = nil, destinationConfig: Lambda.DestinationConfig? = nil, maximumRecordAgeInSeconds: Int? = nil, bisectBatchOnFunctionError: Bool? = nil, maximumRetryAttempts: Int? = nil, parallelizationFactor: Int? = nil, sourceAccessConfigurations: [Lambda.SourceAccessConfiguration]? = nil, tumblingWindowInSeconds: Int? = nil, functionResponseTypes: [Lambda.FunctionResponseType]? = nil, scalingConfig: Lambda.ScalingConfig? = nil, amazonManagedKafkaEventSourceConfig: Lambda.AmazonManagedKafkaEventSourceConfig? = nil, selfManagedKafkaEventSourceConfig: Lambda.SelfManagedKafkaEventSourceConfig? = nil, documentDBEventSourceConfig: Lambda.DocumentDBEventSourceConfig? = nil, kmsKeyArn: String? = nil, metricsConfig: Lambda.EventSourceMappingMetricsConfig? = nil, loggingConfig: Lambda.EventSourceMappingLoggingConfig? = nil, provisionedPollerConfig: Lambda.ProvisionedPollerConfig? = nil) {
+            self.uuid = uuid
+            self.functionName = functionName
+            self.enabled = enabled
+            self.batchSize = batchSize
+            self.filterCriteria = filterCriteria
+            self.maximumBatchingWindowInSeconds = maximumBatchingWindowInSeconds
+            self.destinationConfig = destinationConfig
+            self.maximumRecordAgeInSeconds = maximumRecordAgeInSeconds
+            self.bisectBatchOnFunctionError = bisectBatchOnFunctionError
+            self.maximumRetryAttempts = maximumRetryAttempts
+            self.parallelizationFactor = parallelizationFactor
+            self.sourceAccessConfigurations = sourceAccessConfigurations
+            self.tumblingWindowInSeconds = tumblingWindowInSeconds
+            self.functionResponseTypes = functionResponseTypes
+            self.scalingConfig = scalingConfig
+            self.amazonManagedKafkaEventSourceConfig = amazonManagedKafkaEventSourceConfig
+            self.selfManagedKafkaEventSourceConfig = selfManagedKafkaEventSourceConfig
+            self.documentDBEventSourceConfig = documentDBEventSourceConfig
+            self.kmsKeyArn = kmsKeyArn
+            self.metricsConfig = metricsConfig
+            self.loggingConfig = loggingConfig
+            self.provisionedPollerConfig = provisionedPollerConfig
+        }
+        public init(from value: AWSValue) throws {
+            let fields = try AWSFields(value)
+            guard let v = fields.raw(#"UUID"#) else { throw AWSDecode.missing(#"UUID"#) }
+            self.uuid = try AWSDecode.string(v)
+            self.functionName = try fields.raw(#"FunctionName"#).map { v in try AWSDecode.string(v) }
+            self.enabled = try fields.raw(#"Enabled"#).map { v in try AWSDecode.bool(v) }
+            self.batchSize = try fields.raw(#"BatchSize"#).map { v in try AWSDecode.int(v) }
+            self.filterCriteria = try fields.raw(#"FilterCriteria"#).map { v in try Lambda.FilterCriteria(from: v) }
+            self.maximumBatchingWindowInSeconds = try fields.raw(#"MaximumBatchingWindowInSeconds"#).map { v in try AWSDecode.int(v) }
+            self.destinationConfig = try fields.raw(#"DestinationConfig"#).map { v in try Lambda.DestinationConfig(from: v) }
+            self.maximumRecordAgeInSeconds = try fields.raw(#"MaximumRecordAgeInSeconds"#).map { v in try AWSDecode.int(v) }
+            self.bisectBatchOnFunctionError = try fields.raw(#"BisectBatchOnFunctionError"#).map { v in try AWSDecode.bool(v) }
+            self.maximumRetryAttempts = try fields.raw(#"MaximumRetryAttempts"#).map { v in try AWSDecode.int(v) }
+            self.parallelizationFactor = try fields.raw(#"ParallelizationFactor"#).map { v in try AWSDecode.int(v) }
+            self.sourceAccessConfigurations = try fields.raw(#"SourceAccessConfigurations"#).map { v in try AWSDecode.list(v) { e0 in try Lambda.SourceAccessConfiguration(from: e0) } }
+            self.tumblingWindowInSeconds = try fields.raw(#"TumblingWindowInSeconds"#).map { v in try AWSDecode.int(v) }
+            self.functionResponseTypes = try fields.raw(#"FunctionResponseTypes"#).map { v in try AWSDecode.list(v) { e0 in Lambda.FunctionResponseType(rawValue: try AWSDecode.string(e0)) } }
+            self.scalingConfig = try fields.raw(#"ScalingConfig"#).map { v in try Lambda.ScalingConfig(from: v) }
+            self.amazonManagedKafkaEventSourceConfig = try fields.raw(#"AmazonManagedKafkaEventSourceConfig"#).map { v in try Lambda.AmazonManagedKafkaEventSourceConfig(from: v) }
+            self.selfManagedKafkaEventSourceConfig = try fields.raw(#"SelfManagedKafkaEventSourceConfig"#).map { v in try Lambda.SelfManagedKafkaEventSourceConfig(from: v) }
+            self.documentDBEventSourceConfig = try fields.raw(#"DocumentDBEventSourceConfig"#).map { v in try Lambda.DocumentDBEventSourceConfig(from: v) }
+            self.kmsKeyArn = try fields.raw(#"KMSKeyArn"#).map { v in try AWSDecode.string(v) }
+            self.metricsConfig = try fields.raw(#"MetricsConfig"#).map { v in try Lambda.EventSourceMappingMetricsConfig(from: v) }
+            self.loggingConfig = try fields.raw(#"LoggingConfig"#).map { v in try Lambda.EventSourceMappingLoggingConfig(from: v) }
+            self.provisionedPollerConfig = try fields.raw(#"ProvisionedPollerConfig"#).map { v in try Lambda.ProvisionedPollerConfig(from: v) }
+        }
+        public func toValue() -> AWSValue {
+            var b = AWSFieldsBuilder()
+            b.set(#"UUID"#, .string(uuid))
+            if let x = functionName { b.set(#"FunctionName"#, .string(x)) }
+            if let x = enabled { b.set(#"Enabled"#, .boolean(x)) }
+            if let x = batchSize { b.set(#"BatchSize"#, .integer(Int64(x))) }
+            if let x = filterCriteria { b.set(#"FilterCriteria"#, x.toValue()) }
+            if let x = maximumBatchingWindowInSeconds { b.set(#"MaximumBatchingWindowInSeconds"#, .integer(Int64(x))) }
+            if let x = destinationConfig { b.set(#"DestinationConfig"#, x.toValue()) }
+            if let x = maximumRecordAgeInSeconds { b.set(#"MaximumRecordAgeInSeconds"#, .integer(Int64(x))) }
+            if let x = bisectBatchOnFunctionError { b.set(#"BisectBatchOnFunctionError"#, .boolean(x)) }
+            if let x = maximumRetryAttempts { b.set(#"MaximumRetryAttempts"#, .integer(Int64(x))) }
+            if let x = parallelizationFactor { b.set(#"ParallelizationFactor"#, .integer(Int64(x))) }
+            if let x = sourceAccessConfigurations { b.set(#"SourceAccessConfigurations"#, .list(x.map { e0 in e0.toValue() })) }
+            if let x = tumblingWindowInSeconds { b.set(#"TumblingWindowInSeconds"#, .integer(Int64(x))) }
+            if let x = functionResponseTypes { b.set(#"FunctionResponseTypes"#, .list(x.map { e0 in .string(e0.rawValue) })) }
+            if let x = scalingConfig { b.set(#"ScalingConfig"#, x.toValue()) }
+            if let x = amazonManagedKafkaEventSourceConfig { b.set(#"AmazonManagedKafkaEventSourceConfig"#, x.toValue()) }
+            if let x = selfManagedKafkaEventSourceConfig { b.set(#"SelfManagedKafkaEventSourceConfig"#, x.toValue()) }
+            if let x = documentDBEventSourceConfig { b.set(#"DocumentDBEventSourceConfig"#, x.toValue()) }
+            if let x = kmsKeyArn { b.set(#"KMSKeyArn"#, .string(x)) }
+            if let x = metricsConfig { b.set(#"MetricsConfig"#, x.toValue()) }
+            if let x = loggingConfig { b.set(#"LoggingConfig"#, x.toValue()) }
+            if let x = provisionedPollerConfig { b.set(#"ProvisionedPollerConfig"#, x.toValue()) }
             return b.value
         }
     }
@@ -1495,6 +2777,40 @@ extension Lambda {
             if let x = loggingConfig { b.set(#"LoggingConfig"#, x.toValue()) }
             if let x = capacityProviderConfig { b.set(#"CapacityProviderConfig"#, x.toValue()) }
             if let x = durableConfig { b.set(#"DurableConfig"#, x.toValue()) }
+            return b.value
+        }
+    }
+
+    public struct UpdateFunctionEventInvokeConfigRequest: AWSShape {
+        public static var shape: Shape { Lambda.Shapes.`UpdateFunctionEventInvokeConfigRequest` }
+        public var functionName: String
+        public var qualifier: String?
+        public var maximumRetryAttempts: Int?
+        public var maximumEventAgeInSeconds: Int?
+        public var destinationConfig: Lambda.DestinationConfig?
+        public init(functionName: String, qualifier: String? = nil, maximumRetryAttempts: Int? = nil, maximumEventAgeInSeconds: Int? = nil, destinationConfig: Lambda.DestinationConfig? = nil) {
+            self.functionName = functionName
+            self.qualifier = qualifier
+            self.maximumRetryAttempts = maximumRetryAttempts
+            self.maximumEventAgeInSeconds = maximumEventAgeInSeconds
+            self.destinationConfig = destinationConfig
+        }
+        public init(from value: AWSValue) throws {
+            let fields = try AWSFields(value)
+            guard let v = fields.raw(#"FunctionName"#) else { throw AWSDecode.missing(#"FunctionName"#) }
+            self.functionName = try AWSDecode.string(v)
+            self.qualifier = try fields.raw(#"Qualifier"#).map { v in try AWSDecode.string(v) }
+            self.maximumRetryAttempts = try fields.raw(#"MaximumRetryAttempts"#).map { v in try AWSDecode.int(v) }
+            self.maximumEventAgeInSeconds = try fields.raw(#"MaximumEventAgeInSeconds"#).map { v in try AWSDecode.int(v) }
+            self.destinationConfig = try fields.raw(#"DestinationConfig"#).map { v in try Lambda.DestinationConfig(from: v) }
+        }
+        public func toValue() -> AWSValue {
+            var b = AWSFieldsBuilder()
+            b.set(#"FunctionName"#, .string(functionName))
+            if let x = qualifier { b.set(#"Qualifier"#, .string(x)) }
+            if let x = maximumRetryAttempts { b.set(#"MaximumRetryAttempts"#, .integer(Int64(x))) }
+            if let x = maximumEventAgeInSeconds { b.set(#"MaximumEventAgeInSeconds"#, .integer(Int64(x))) }
+            if let x = destinationConfig { b.set(#"DestinationConfig"#, x.toValue()) }
             return b.value
         }
     }

@@ -67,7 +67,8 @@ final class LocalFunctionRunner: FunctionRunner, Service {
         }
         let result = await worker.run(RuntimeInvocation(
             id: requestId, payload: payload,
-            deadlineMillis: Int64(Date().timeIntervalSince1970 * 1000) + Int64(spec.timeoutSeconds) * 1000, functionArn: spec.arn),
+            deadlineMillis: Int64(Date().timeIntervalSince1970 * 1000) + Int64(spec.timeoutSeconds) * 1000,
+            functionArn: spec.invokedArn ?? spec.arn),
             timeout: spec.timeoutSeconds, memoryMB: spec.memoryMB)
         if !worker.isAlive { remove(worker, arn: spec.arn) }
         return result
@@ -218,13 +219,13 @@ final class Worker: RuntimeAPIHandler, @unchecked Sendable {
         p.currentDirectoryURL = spec.codeDirectory
         var env = spec.environment
         let inherited = ProcessInfo.processInfo.environment
-        let stream = "\(Self.day())/[$LATEST]\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased())"
+        let stream = "\(Self.day())/[\(spec.version)]\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased())"
         env.merge([
             "PATH": inherited["PATH"] ?? "/usr/local/bin:/usr/bin:/bin", "LANG": "en_US.UTF-8", "TZ": ":UTC",
             "HOME": inherited["HOME"] ?? "/tmp", "PYTHONUNBUFFERED": "1",
             "AWS_LAMBDA_RUNTIME_API": "127.0.0.1:\(port)", "_HANDLER": spec.handler,
             "LAMBDA_TASK_ROOT": spec.codeDirectory.path, "LAMBDA_RUNTIME_DIR": (bootstrap as NSString).deletingLastPathComponent,
-            "AWS_LAMBDA_FUNCTION_NAME": spec.name, "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_FUNCTION_NAME": spec.name, "AWS_LAMBDA_FUNCTION_VERSION": spec.version,
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": String(spec.memoryMB), "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
             "AWS_LAMBDA_LOG_GROUP_NAME": "/aws/lambda/\(spec.name)", "AWS_LAMBDA_LOG_STREAM_NAME": stream,
             "AWS_REGION": spec.region, "AWS_DEFAULT_REGION": spec.region,

@@ -556,9 +556,12 @@ extension EventsService {
 
     /// Delivers queued target invocations; failures retry with backoff (up to 185 attempts, as EventBridge).
     public func runDeliveries() async throws -> Int {
-        var n = 0
         // Claimed for a minute: every node takes a share, and a node that dies mid-batch leaves its share due then.
-        for d in try await repository.claimDue(nowMillis: nowMillis, limit: 100, leaseMillis: 60_000) {
+        let claimed = try await repository.claimDue(nowMillis: nowMillis, limit: 100, leaseMillis: 60_000)
+        // Queue targets go in batches (EventsService+Fanout.swift); what a batch could not deliver, and every other
+        // target, one by one below.
+        var (n, remaining) = try await deliverToQueues(claimed)
+        for d in remaining {
             guard let target = try? JSONDecoder().decode(DeliveryTarget.self, from: Data(d.target.utf8)), let arn = ARN(target.arn) else {
                 try await repository.complete(seq: d.seq, claim: d.claimedUntil)
                 continue

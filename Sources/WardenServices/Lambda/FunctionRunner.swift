@@ -17,6 +17,11 @@ public struct FunctionSpec: Sendable {
     public var environment: [String: String]
     /// Changes whenever code or configuration does: warm processes of another revision are not reused.
     public var revision: String
+    /// "$LATEST" or the published version that runs (AWS_LAMBDA_FUNCTION_VERSION); `arn` is then the version's ARN,
+    /// so each version has processes of its own.
+    public var version: String = "$LATEST"
+    /// The ARN the caller invoked when it named a version or alias (the context's invoked_function_arn); nil: `arn`.
+    public var invokedArn: String? = nil
 }
 
 public struct FunctionCredentials: Sendable {

@@ -7,7 +7,7 @@ extension LambdaService {
     static func functionResource(_ input: AWSValue, _ c: RequestContext) -> [AuditResource] {
         guard case .structure(let fields) = input else { return [] }
         for member in ["FunctionName", "Resource"] {
-            if case .string(let ref)? = fields[member], let name = try? name(ref, c) {
+            if case .string(let ref)? = fields[member], let name = try? parse(ref, c).name {
                 return [AuditResource(type: "AWS::Lambda::Function", arn: functionArn(c, name), account: c.account)]
             }
         }
@@ -43,8 +43,27 @@ extension LambdaService {
                 AnyOperation(Ops.TagResource.self, traits: Self.traits("TagResource", readOnly: false), tagResource),
                 AnyOperation(Ops.UntagResource.self, traits: Self.traits("UntagResource", readOnly: false), untagResource),
                 AnyOperation(Ops.ListTags.self, traits: Self.traits("ListTags", readOnly: true), listTags),
-            ])
-        d.authority = LambdaAuthority(lambda: self)
+                // Versions, aliases and asynchronous invocation settings (LambdaService+Versions, +Aliases, +InvokeConfig).
+                AnyOperation(Ops.PublishVersion.self, traits: Self.traits("PublishVersion", readOnly: false), publishVersion),
+                AnyOperation(Ops.ListVersionsByFunction.self, traits: Self.traits("ListVersionsByFunction", readOnly: true),
+                             listVersionsByFunction),
+                AnyOperation(Ops.CreateAlias.self, traits: Self.traits("CreateAlias", readOnly: false), createAlias),
+                AnyOperation(Ops.GetAlias.self, traits: Self.traits("GetAlias", readOnly: true), getAlias),
+                AnyOperation(Ops.UpdateAlias.self, traits: Self.traits("UpdateAlias", readOnly: false), updateAlias),
+                AnyOperation(Ops.DeleteAlias.self, traits: Self.traits("DeleteAlias", readOnly: false), deleteAlias),
+                AnyOperation(Ops.ListAliases.self, traits: Self.traits("ListAliases", readOnly: true), listAliases),
+                AnyOperation(Ops.PutFunctionEventInvokeConfig.self, traits: Self.traits("PutFunctionEventInvokeConfig", readOnly: false),
+                             putFunctionEventInvokeConfig),
+                AnyOperation(Ops.UpdateFunctionEventInvokeConfig.self, traits: Self.traits("UpdateFunctionEventInvokeConfig", readOnly: false),
+                             updateFunctionEventInvokeConfig),
+                AnyOperation(Ops.GetFunctionEventInvokeConfig.self, traits: Self.traits("GetFunctionEventInvokeConfig", readOnly: true),
+                             getFunctionEventInvokeConfig),
+                AnyOperation(Ops.DeleteFunctionEventInvokeConfig.self, traits: Self.traits("DeleteFunctionEventInvokeConfig", readOnly: false),
+                             deleteFunctionEventInvokeConfig),
+                AnyOperation(Ops.ListFunctionEventInvokeConfigs.self, traits: Self.traits("ListFunctionEventInvokeConfigs", readOnly: true),
+                             listFunctionEventInvokeConfigs),
+            ] + eventSourceOperations)
+        d.authority = EventSourceAuthority(lambda: self, functions: LambdaAuthority(lambda: self))
         return d
     }
 }

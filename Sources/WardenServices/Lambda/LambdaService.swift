@@ -1,5 +1,7 @@
 // AWS Lambda, the subset Warden runs locally: functions (Python and `provided` runtimes, zip code), their
-// configuration, resource policies and tags; invocations go through a FunctionRunner (LambdaService+Invoke).
+// configuration, resource policies and tags; versions and aliases (LambdaService+Versions, +Aliases); invocations go
+// through a FunctionRunner (LambdaService+Invoke), asynchronous ones with their settings and destinations
+// (LambdaService+InvokeConfig, +Destinations).
 import Crypto
 import Foundation
 import WardenAPI
@@ -19,8 +21,10 @@ public struct LambdaService: Sendable {
     let now: @Sendable () -> Date
     /// Warden's own URL, given to handlers as AWS_ENDPOINT_URL so their SDK calls come back here.
     let endpoint: @Sendable () -> String
-    /// Dead-letter queues of asynchronous invocations.
+    /// Dead-letter queues of asynchronous invocations, and SQS destinations.
     let queues: (any QueueDelivery)?
+    /// SNS topics and EventBridge buses that asynchronous invocation records go to (set once those services exist).
+    public let destinations = LateDestinations()
     public let wakeups = QueueSignals()
     /// CloudWatch Logs: each invocation's output goes to `/aws/lambda/NAME`, off the invocation's path.
     public let logSink = LateLogSink()
@@ -69,6 +73,15 @@ struct FunctionRecord: Codable, Sendable {
     var deadLetterTarget: String?
     /// The access key of the caller that created the function: asynchronous invocations run with its credentials.
     var creatorKey: String?
+    /// Changes with every code or configuration update (nil in records stored before versions existed):
+    /// PublishVersion publishes only when $LATEST changed since the last version.
+    var changeId: String?
+    /// The highest version number given; numbers are never reused, even after that version is deleted.
+    var lastVersion: Int64?
+    /// The change $LATEST was at when `lastVersion` was published.
+    var publishedChange: String?
+
+    var changeToken: String { changeId ?? lastModified }
 
     var codeHex: String {
         Data(base64Encoded: codeSha256).map { Hex.encode(Array($0)) } ?? codeSha256
@@ -92,42 +105,6 @@ extension LambdaService {
         Lambda.Errors.resourceNotFoundException("Function not found: \(arn)")
     }
 
-    static func functionArn(_ c: RequestContext, _ name: String) -> String {
-        "arn:\(c.partition.rawValue):lambda:\(c.region):\(c.account):function:\(name)"
-    }
-
-    static func isValidName(_ n: String) -> Bool {
-        (1...64).contains(n.utf8.count) && n.utf8.allSatisfy { c in
-            (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x2D || c == 0x5F
-        }
-    }
-
-    /// The function a `FunctionName` names: a name, `ACCOUNT:function:NAME`-style partial ARN, or a full ARN of the
-    /// caller's account and region (qualifiers other than $LATEST are not served: no versions or aliases yet).
-    static func name(_ ref: String, _ c: RequestContext) throws(AWSError) -> String {
-        var text = ref
-        if text.hasPrefix("arn:") {
-            let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-            guard parts.count >= 7, parts[2] == "lambda", parts[5] == "function" else { throw invalid("Invalid function ARN: \(ref)") }
-            guard parts[3] == Substring(c.region), parts[4] == Substring(c.account) else { throw notFound(ref) }
-            if parts.count == 8, parts[7] != "$LATEST" { throw notFound(ref) }
-            text = String(parts[6])
-        } else if text.contains(":") {
-            let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-            if parts.count >= 3, parts[1] == "function" {
-                guard parts[0] == Substring(c.account) else { throw notFound(ref) }
-                text = String(parts[2])
-            } else if parts.count == 2 {
-                guard parts[1] == "$LATEST" else { throw notFound(ref) }
-                text = String(parts[0])
-            } else {
-                throw invalid("Invalid function name: \(ref)")
-            }
-        }
-        guard isValidName(text) else { throw invalid("1 validation error detected: Value '\(ref)' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern") }
-        return text
-    }
-
     func load(_ ref: String, _ c: RequestContext) async throws -> (FunctionRow, FunctionRecord) {
         let n = try Self.name(ref, c)
         guard let row = try await repository.function(account: c.account, region: c.region, name: n) else {
@@ -149,19 +126,48 @@ extension LambdaService {
         String(Timestamps.iso8601(d).dropLast()) + "+0000"
     }
 
-    func configuration(_ row: FunctionRow, _ r: FunctionRecord, _ c: RequestContext) -> Lambda.FunctionConfiguration {
-        let arn = Self.functionArn(c, row.name)
+    /// A configuration as the API shows it: $LATEST's, or a version's (`version`), under the ARN the request named
+    /// (`arn`: qualified when the request gave a qualifier — the alias's ARN when it named an alias).
+    func configuration(_ row: FunctionRow, _ r: FunctionRecord, _ c: RequestContext, version: String = "$LATEST",
+                       arn: String? = nil) -> Lambda.FunctionConfiguration {
+        let arn = arn ?? Self.functionArn(c, row.name)
         return Lambda.FunctionConfiguration(
             functionName: row.name, functionArn: arn, runtime: r.runtime, role: r.role, handler: r.handler,
             codeSize: r.codeSize, description: r.description, timeout: r.timeout, memorySize: r.memorySize,
-            lastModified: r.lastModified, codeSha256: r.codeSha256, version: "$LATEST",
+            lastModified: r.lastModified, codeSha256: r.codeSha256, version: version,
             deadLetterConfig: r.deadLetterTarget.map { Lambda.DeadLetterConfig(targetArn: $0) },
             environment: r.environment.map { Lambda.EnvironmentResponse(variables: $0) },
             tracingConfig: Lambda.TracingConfigResponse(mode: .passThrough), revisionId: r.revisionId,
             state: .active, lastUpdateStatus: .successful, packageType: .zip, architectures: [.x8664],
             ephemeralStorage: Lambda.EphemeralStorage(size: 512),
-            snapStart: Lambda.SnapStartResponse(applyOn: .none, optimizationStatus: .off),
+            // `Lambda.SnapStartApplyOn.none` spelled out: a bare `.none` is Optional's nil.
+            snapStart: Lambda.SnapStartResponse(applyOn: Lambda.SnapStartApplyOn.none, optimizationStatus: .off),
+            runtimeVersionConfig: Lambda.RuntimeVersionConfig(runtimeVersionArn: Self.runtimeVersionArn(r.runtime, c)),
             loggingConfig: Lambda.LoggingConfig(logFormat: .text, logGroup: "/aws/lambda/\(row.name)"))
+    }
+
+    /// The runtime version a function runs on, as AWS names one (`arn:aws:lambda:REGION::runtime:<64 hex>`). Warden's
+    /// runtime is whatever interpreter the host has, so the id is a stable digest of the runtime's name.
+    static func runtimeVersionArn(_ runtime: String, _ c: RequestContext) -> String {
+        let digest = Hex.encode(Array(SHA256.hash(data: Array("warden-runtime:\(runtime)".utf8))))
+        return "arn:\(c.partition.rawValue):lambda:\(c.region)::runtime:\(digest)"
+    }
+
+    /// A configuration as the list operations show it: ListFunctions and ListVersionsByFunction return a subset of
+    /// the fields (API reference, ListFunctions: "To get the additional fields (State, StateReasonCode, StateReason,
+    /// LastUpdateStatus, LastUpdateStatusReason, LastUpdateStatusReasonCode) ... use GetFunction"); LocalStack's
+    /// recording of ListVersionsByFunction (TestLambdaVersions::test_version_lifecycle) has no RuntimeVersionConfig
+    /// either.
+    static func listed(_ config: Lambda.FunctionConfiguration) -> Lambda.FunctionConfiguration {
+        var out = config
+        out.runtimeVersionConfig = nil
+        out.state = nil
+        out.stateReason = nil
+        out.stateReasonCode = nil
+        out.lastUpdateStatus = nil
+        out.lastUpdateStatusReason = nil
+        out.lastUpdateStatusReasonCode = nil
+        return out
     }
 
     // MARK: code
@@ -242,7 +248,6 @@ extension LambdaService {
         }
         let name = try Self.name(input.functionName, c)
         if let type = input.packageType, type != .zip { throw Self.invalid("Warden runs zip functions only (PackageType Zip).") }
-        if input.publish == true { throw Self.invalid("Publishing versions is not implemented by Warden yet.") }
         let runtime = try Self.checkRuntime(input.runtime, handler: input.handler)
         let env = try Self.checkEnvironment(input.environment)
         let (zip, sha) = try await code(input.code.zipFile, s3Bucket: input.code.s3Bucket, s3Key: input.code.s3Key, c)
@@ -251,26 +256,33 @@ extension LambdaService {
             timeout: input.timeout ?? 3, memorySize: input.memorySize ?? 128, environment: env, codeSha256: sha,
             codeSize: Int64(zip.count), lastModified: Self.lastModified(now()), revisionId: UUID().uuidString.lowercased(),
             tags: input.tags ?? [:], statements: [], deadLetterTarget: input.deadLetterConfig?.targetArn,
-            creatorKey: c.principal?.accessKeyId)
+            creatorKey: c.principal?.accessKeyId, changeId: UUID().uuidString.lowercased())
         let row = FunctionRow(account: c.account, region: c.region, name: name, createdAtMillis: nowMillis,
                               doc: Array(try JSONEncoder().encode(record)))
         guard try await repository.create(row, code: zip) else {
             throw Lambda.Errors.resourceConflictException("Function already exist: \(name)")
         }
+        if input.publish == true {
+            // Version 1 is published with the function; the answer describes it under the function's ARN (as AWS
+            // answers, LocalStack's recording TestLambdaAlias::test_notfound_and_invalid_routingconfigs).
+            let (n, v, _) = try await withFunction(name, c) { row, r in try await publish(row, r, c) }
+            return configuration(row, v, c, version: String(n))
+        }
         return configuration(row, record, c)
     }
 
     func getFunction(_ input: Lambda.GetFunctionRequest, context c: RequestContext) async throws -> Lambda.GetFunctionResponse {
-        if let q = input.qualifier, q != "$LATEST" { throw Self.notFound(Self.functionArn(c, try Self.name(input.functionName, c)) + ":" + q) }
-        let (row, r) = try await load(input.functionName, c)
-        return Lambda.GetFunctionResponse(configuration: configuration(row, r, c), code: Lambda.FunctionCodeLocation(repositoryType: "S3"),
-                                          tags: r.tags.isEmpty ? nil : r.tags)
+        let t = try await resolve(input.functionName, qualifier: input.qualifier, c)
+        // A qualified request answers under the qualified ARN (the alias's, when it named an alias) with the version.
+        return Lambda.GetFunctionResponse(configuration: configuration(t.row, t.record, c, version: t.version,
+                                                                       arn: t.qualifier.map { _ in t.arn(c) }),
+                                          code: Lambda.FunctionCodeLocation(repositoryType: "S3"),
+                                          tags: t.latest.tags.isEmpty ? nil : t.latest.tags)
     }
 
     func getFunctionConfiguration(_ input: Lambda.GetFunctionConfigurationRequest, context c: RequestContext) async throws -> Lambda.FunctionConfiguration {
-        if let q = input.qualifier, q != "$LATEST" { throw Self.notFound(Self.functionArn(c, try Self.name(input.functionName, c)) + ":" + q) }
-        let (row, r) = try await load(input.functionName, c)
-        return configuration(row, r, c)
+        let t = try await resolve(input.functionName, qualifier: input.qualifier, c)
+        return configuration(t.row, t.record, c, version: t.version, arn: t.qualifier.map { _ in t.arn(c) })
     }
 
     func listFunctions(_ input: Lambda.ListFunctionsRequest, context c: RequestContext) async throws -> Lambda.ListFunctionsResponse {
@@ -298,7 +310,6 @@ extension LambdaService {
     }
 
     func updateFunctionCode(_ input: Lambda.UpdateFunctionCodeRequest, context c: RequestContext) async throws -> Lambda.FunctionConfiguration {
-        if input.publish == true { throw Self.invalid("Publishing versions is not implemented by Warden yet.") }
         // The running instances retire after the lock is released.
         let (config, changed) = try await withFunction(input.functionName, c) { (row, r) async throws -> (Lambda.FunctionConfiguration, String?) in
             var (row, r) = (row, r)
@@ -309,8 +320,14 @@ extension LambdaService {
             r.codeSize = Int64(zip.count)
             r.lastModified = Self.lastModified(now())
             r.revisionId = UUID().uuidString.lowercased()
+            r.changeId = UUID().uuidString.lowercased()
             try await save(row, r, code: zip)
             row.doc = Array(try JSONEncoder().encode(r))
+            if input.publish == true {
+                // Publish: the new code becomes the next version, and the answer describes that version.
+                let (n, v, _) = try await publish(row, r, c)
+                return (configuration(row, v, c, version: String(n), arn: Self.functionArn(c, row.name) + ":\(n)"), Self.functionArn(c, row.name))
+            }
             return (configuration(row, r, c), Self.functionArn(c, row.name))
         }
         if let changed { await runner?.retire(functionArn: changed) }
@@ -335,6 +352,7 @@ extension LambdaService {
             r.handler = handler
             r.lastModified = Self.lastModified(now())
             r.revisionId = UUID().uuidString.lowercased()
+            r.changeId = UUID().uuidString.lowercased()
             try await save(row, r)
             row.doc = Array(try JSONEncoder().encode(r))
             return (configuration(row, r, c), Self.functionArn(c, row.name))
@@ -344,12 +362,24 @@ extension LambdaService {
     }
 
     func deleteFunction(_ input: Lambda.DeleteFunctionRequest, context c: RequestContext) async throws -> Lambda.DeleteFunctionResponse {
-        if let q = input.qualifier, q != "$LATEST" { throw Self.invalid("Deleting versions is not implemented by Warden yet.") }
-        let name = try Self.name(input.functionName, c)
-        guard try await repository.delete(account: c.account, region: c.region, name: name) else {
-            throw Self.notFound(Self.functionArn(c, name))
+        let (name, qualifier) = try Self.qualified(input.functionName, input.qualifier, c)
+        if let qualifier {
+            // One version ($LATEST only goes with the function).
+            try await deleteVersion(name: name, qualifier: qualifier, c)
+            return Lambda.DeleteFunctionResponse(statusCode: 204)
+        }
+        // The function with its versions, aliases and invocation settings (one transaction), under the function's
+        // lock like every change that adds to what it owns (PublishVersion, CreateAlias, Put…EventInvokeConfig); then
+        // every version's processes stop.
+        let versions = try await repository.db.withLock(Self.lockName(c.account, c.region, name)) { () async throws -> [Int64] in
+            let versions = try await versionNumbers(c.account, c.region, name)
+            guard try await repository.delete(account: c.account, region: c.region, name: name) else {
+                throw Self.notFound(Self.functionArn(c, name))
+            }
+            return versions
         }
         await runner?.retire(functionArn: Self.functionArn(c, name))
+        for n in versions { await runner?.retire(functionArn: Self.functionArn(c, name) + ":\(n)") }
         return Lambda.DeleteFunctionResponse(statusCode: 204)
     }
 

@@ -22,7 +22,7 @@ extension SNSService {
     /// Protocols whose deliveries leave the process (and may be slow).
     static func isRemote(_ doc: DeliveryDoc) -> Bool {
         guard let p = doc.protocol else { return false }
-        return p == "http" || p == "https" || p == "sms" || p.hasPrefix("email")
+        return p == "http" || p == "https" || p == "sms" || p.hasPrefix("email") || p == "application"
     }
 
     /// Delivers what is due; returns how many copies were delivered inline. Safe to run concurrently with publishes;
@@ -39,7 +39,7 @@ extension SNSService {
             var order: [String] = []
             for item in due {
                 if live[item.subscriptionArn] == nil {
-                    live[item.subscriptionArn] = item.subscriptionArn == "direct-sms"
+                    live[item.subscriptionArn] = item.subscriptionArn.hasPrefix("direct-")
                         ? true : try await repository.subscription(arn: item.subscriptionArn) != nil
                 }
                 guard let doc = try? JSONDecoder().decode(DeliveryDoc.self, from: Data(item.doc.utf8)), live[item.subscriptionArn] == true else {
@@ -59,10 +59,16 @@ extension SNSService {
                 lanes[key, default: []].append((item, doc))
             }
             var remote: [[(DeliveryItem, DeliveryDoc)]] = []
+            var queued: [[(DeliveryItem, DeliveryDoc)]] = []
             for key in order {
                 guard let lane = lanes[key], let first = lane.first else { continue }
                 if Self.isRemote(first.1) {
                     remote.append(lane)
+                    continue
+                }
+                if first.1.protocol == nil {
+                    // SQS: delivered below, many copies per transaction.
+                    queued.append(lane)
                     continue
                 }
                 progressed = true
@@ -70,6 +76,10 @@ extension SNSService {
                     guard try await attempt(item, doc) else { break }
                     delivered += 1
                 }
+            }
+            if !queued.isEmpty {
+                progressed = true
+                delivered += try await deliverToQueues(queued)
             }
             // A node shutting down leases no more: the copies stay due, for this node after a restart or another node.
             let started = remote.prefix(background.isShuttingDown ? 0 : max(0, slots.free))
@@ -124,7 +134,10 @@ extension SNSService {
             if let proto = doc.protocol, proto == "http" || proto == "https" {
                 try await post(item, doc)
             } else if doc.protocol == "sms" {
+                try await checkSandboxDelivery(doc)  // SNSService+Sandbox.swift
                 try await sendSMS(item, doc)
+            } else if doc.protocol == "application" {
+                try await deliverPush(item, doc)
             } else if doc.protocol == "lambda", let functions {
                 // An asynchronous invocation with SNS's event; the function's own retries and DLQ take it from there.
                 try await functions.invokeEvent(functionArn: doc.endpoint, payload: Self.lambdaEvent(item, doc),

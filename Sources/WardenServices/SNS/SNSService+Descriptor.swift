@@ -65,7 +65,7 @@ extension SNSService {
                              setSubscriptionAttributes),
                 AnyOperation(Ops.Publish.self, traits: Self.traits("Publish", readOnly: false, data: true), publish),
                 AnyOperation(Ops.PublishBatch.self, traits: Self.traits("Publish", readOnly: false, data: true), publishBatch),
-            ])
+            ] + platformOperations + sandboxOperations + dataProtectionOperations)
         d.authority = SNSAuthority(sns: self)
         return d
     }

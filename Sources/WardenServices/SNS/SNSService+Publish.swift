@@ -85,7 +85,9 @@ extension SNSService {
         var out: [Attribute] = []
         var size = 0
         for (name, v) in input ?? [:] {
-            guard (1...256).contains(name.utf8.count), !name.lowercased().hasPrefix("aws."), !name.lowercased().hasPrefix("amazon."),
+            // AWS.SNS.MOBILE.* are the reserved attributes of mobile push (TTL, APNs push type, priority …).
+            guard (1...256).contains(name.utf8.count), !name.lowercased().hasPrefix("aws.") || name.hasPrefix("AWS.SNS.MOBILE."),
+                  !name.lowercased().hasPrefix("amazon."),
                   !name.hasPrefix("."), !name.hasSuffix("."), !name.contains("..") else {
                 throw invalid("The message attribute name '\(name)' is invalid.")
             }
@@ -208,14 +210,18 @@ extension SNSService {
                 throw Self.invalid("Subject")
             }
         }
-        let perProtocol = try Self.perProtocol(message, structure)
         let messageId = replay?.messageId ?? UUID().uuidString.lowercased()
+        // Message data protection (SNSService+DataProtection.swift): Inbound statements deny, de-identify or audit the
+        // message; Outbound Deny statements leave out the subscriptions whose principal they name.
+        let protection = try await protect(topicArn: topicArn, record: record, message: message, messageId: messageId, replay: replay != nil, c)
+        let message = protection.message
+        let perProtocol = try Self.perProtocol(message, structure)
         let stamp = replay?.timestamp ?? Self.timestamp(now())
         let version = record.attributes["SignatureVersion"] ?? "1"
         let scheme = c.tls == nil ? "http" : "https"
         let host = c.host ?? "localhost:4566"
         var items: [DeliveryItem] = []
-        for sub in try await repository.subscriptions(topicArn: topicArn) {
+        for sub in protection.subscriptions(try await repository.subscriptions(topicArn: topicArn)) {
             if let replay, sub.arn != replay.subscriptionArn { continue }
             guard let s = try? SubscriptionRecord.decode(sub.doc), s.confirmed else { continue }
             let text = perProtocol[s.protocol] ?? perProtocol["default"] ?? message
@@ -225,6 +231,11 @@ extension SNSService {
                 } else {
                     guard policy.matches(attributes: Self.filterValues(attrs)) else { continue }
                 }
+            }
+            if s.protocol == "application" {
+                items.append(try pushItem(subscription: sub.arn, endpoint: s.endpoint, perProtocol: perProtocol, message: message,
+                                      attributes: attrs, messageId: messageId, topicArn: topicArn))
+                continue
             }
             if s.protocol == "sms" {
                 let arnParts = topicArn.split(separator: ":")
@@ -356,6 +367,7 @@ extension SNSService {
             guard input.topicArn == nil && input.targetArn == nil else {
                 throw Self.invalid("TopicArn or TargetArn Reason: Only one of TopicArn, TargetArn or PhoneNumber may be specified")
             }
+            try await checkSandboxDestination(phone, c)  // SNSService+Sandbox.swift
             return try await publishSMS(phone, input, c)
         }
         if input.topicArn != nil && input.targetArn != nil {
@@ -365,8 +377,7 @@ extension SNSService {
             throw Self.invalid("TopicArn or TargetArn Reason: no value for required parameter")
         }
         if input.topicArn == nil, let target = ARN(topicArn), target.resource.hasPrefix("endpoint/") {
-            // Platform endpoints (mobile push) are not served yet, so none exists (recorded text for a missing one).
-            throw Self.invalid("TargetArn Reason: No endpoint found for the target arn specified")
+            return try await publishToEndpoint(topicArn, input, c)
         }
         let (_, record) = try await topic(topicArn, c)
         let r = try await publishOne(topicArn: topicArn, record: record, message: input.message, subject: input.subject,

@@ -12,6 +12,8 @@ public protocol QueueDelivery: Sendable {
     /// The queue's `Policy` attribute (nil when unset), which decides what other services may send it; throws
     /// QueueDoesNotExist for a queue that is not there.
     func queuePolicy(queueArn: String) async throws -> String?
+    /// Several messages into one queue, in order (see SQSService+Fanout.swift).
+    func deliver(queueArn: String, _ deliveries: [SQSService.Delivery], senderId: String) async throws
 }
 
 extension SQSService: QueueDelivery {}
@@ -45,11 +47,14 @@ public struct SNSService: Sendable {
     let access: ServiceAccess
     /// Remote deliveries and replays run here (a graceful shutdown waits for them).
     let background: BackgroundTasks
+    /// Mobile push: the push services' URLs, provider tokens, certificate clients and the delivery status log sink.
+    public let push: PushSupport
 
     public init(repository: TopicRepository, queues: any QueueDelivery, signer: LazyNotificationSigner, http: OutboundHTTP,
                 keys: (any DataKeyProvider)? = nil, functions: (any FunctionInvoker)? = nil, smtp: SMTPSettings? = nil,
                 sms: URL? = nil, access: ServiceAccess = ServiceAccess(enforced: false), background: BackgroundTasks,
-                now: @escaping @Sendable () -> Date = { Date() }) {
+                push: PushSupport = PushSupport(), now: @escaping @Sendable () -> Date = { Date() }) {
+        self.push = push
         self.access = access
         self.background = background
         self.keys = keys
@@ -70,6 +75,8 @@ public struct SNSService: Sendable {
 struct TopicRecord: Codable, Sendable {
     var attributes: [String: String]
     var tags: [[String]]
+    /// The message data protection policy, as put (SNSService+DataProtection.swift).
+    var dataProtectionPolicy: String?
     func encoded() -> String { (try? JSONEncoder().encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}" }
     static func decode(_ doc: String) throws -> TopicRecord { try JSONDecoder().decode(TopicRecord.self, from: Data(doc.utf8)) }
 }
@@ -185,9 +192,9 @@ extension SNSService {
         // SNS does not keep an explicit FifoTopic=false: the topic shows no FifoTopic attribute, and the same name
         // created again without it is no conflict.
         if attributes["FifoTopic"] == "false" { attributes["FifoTopic"] = nil }
-        if input.dataProtectionPolicy != nil { throw Self.invalid("DataProtectionPolicy is not implemented by Warden yet.") }
+        let protection = try Self.checkedDataProtectionPolicy(input.dataProtectionPolicy)
         let tags = try Self.mergedTags([], (input.tags ?? []).map { [$0.key, $0.value] })
-        var record = TopicRecord(attributes: attributes, tags: tags)
+        var record = TopicRecord(attributes: attributes, tags: tags, dataProtectionPolicy: protection)
         if let policy = attributes["ArchivePolicy"], try Self.archiveRetentionDays(policy) != nil {
             record.attributes[Self.archiveSinceKey] = String(nowMillis)
         }
@@ -345,8 +352,8 @@ extension SNSService {
     func subscribe(_ input: SNS.SubscribeInput, context c: RequestContext) async throws -> SNS.SubscribeResponse {
         let (_, topicRecord) = try await topic(input.topicArn, c)
         let proto = input.protocol
-        guard ["sqs", "http", "https", "email", "email-json", "sms", "lambda"].contains(proto) else {
-            if ["application", "firehose"].contains(proto) {
+        guard ["sqs", "http", "https", "email", "email-json", "sms", "lambda", "application"].contains(proto) else {
+            if ["firehose"].contains(proto) {
                 throw Self.invalid("Protocol: \(proto) subscriptions are not implemented by Warden yet.")
             }
             throw Self.invalid("Amazon SNS does not support this protocol string: \(proto)")
@@ -355,7 +362,9 @@ extension SNSService {
         if input.topicArn.hasSuffix(".fifo") && proto != "sqs" {
             throw Self.invalid("Invalid protocol type: \(proto) for FIFO topics (only sqs)")
         }
-        if proto == "lambda" {
+        if proto == "application" {
+            try await checkApplicationEndpoint(endpoint, c)
+        } else if proto == "lambda" {
             // Functions arrive with a later feature: the subscription is accepted and its deliveries wait for it.
             guard let arn = ARN(endpoint), arn.service == "lambda", arn.resource.hasPrefix("function:") else {
                 throw Self.invalid("Lambda endpoint ARN")
@@ -405,7 +414,7 @@ extension SNSService {
             }
             let subArn = "\(input.topicArn):\(UUID().uuidString.lowercased())"
             // SQS and SMS endpoints need no confirmation handshake; HTTP(S) and email endpoints get one to answer.
-            let needsConfirmation = proto != "sqs" && proto != "sms" && proto != "lambda"
+            let needsConfirmation = proto != "sqs" && proto != "sms" && proto != "lambda" && proto != "application"
             let token = needsConfirmation ? (0..<4).map { _ in UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased() }.joined() : nil
             var record = SubscriptionRecord(topicArn: input.topicArn, protocol: proto, endpoint: endpoint, owner: c.account,
                                             attributes: attributes, confirmed: !needsConfirmation, token: token)

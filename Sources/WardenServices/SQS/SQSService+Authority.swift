@@ -27,6 +27,13 @@ struct SQSAuthority: ResourceAuthority {
         case "GetQueueUrl":
             guard let name = fields["QueueName"]?.stringValue else { return AuthorizationFacts(conditions: conditions) }
             target = try await queue(account: fields["QueueOwnerAWSAccountId"]?.stringValue ?? c.account, name: name, c)
+        case "StartMessageMoveTask", "ListMessageMoveTasks", "CancelMessageMoveTask":
+            // The dead-letter queue, by its ARN (in the request or inside the task handle). An ARN of another region
+            // names no queue this endpoint serves: the operation reports it.
+            guard let arn = SQSService.moveTaskSource(fields), arn.service == "sqs", arn.region == c.region else {
+                return AuthorizationFacts(conditions: conditions)
+            }
+            target = try await queue(account: arn.account, name: arn.resource, c)
         default:
             guard let url = fields["QueueUrl"]?.stringValue, let ref = Self.queueRef(url, c) else {
                 return AuthorizationFacts(conditions: conditions)

@@ -12,9 +12,19 @@ extension SQSService {
             if parts.count >= 2, parts[parts.count - 2] == Substring(c.account) { name = parts.last.map(String.init) }
         } else if case .string(let n)? = fields["QueueName"] {
             name = n
+        } else if let arn = moveTaskSource(fields), arn.account == c.account, arn.region == c.region {
+            // Message move tasks name their dead-letter queue by ARN (or inside the task handle).
+            name = arn.resource
         }
         guard let name, isValidQueueName(name) else { return [] }
         return [AuditResource(type: "AWS::SQS::Queue", arn: queueArn(c, name), account: c.account)]
+    }
+
+    /// The dead-letter queue a message move task call names: `SourceArn`, or the one inside `TaskHandle`.
+    static func moveTaskSource(_ fields: [String: AWSValue]) -> ARN? {
+        if case .string(let text)? = fields["SourceArn"] { return ARN(text) }
+        if case .string(let handle)? = fields["TaskHandle"] { return MoveTaskHandle.decode(handle).flatMap { ARN($0.sourceArn) } }
+        return nil
     }
 
     static func traits(_ action: String, readOnly: Bool, data: Bool = false) -> OperationTraits {
@@ -49,6 +59,16 @@ extension SQSService {
                              changeMessageVisibility),
                 AnyOperation(Ops.ChangeMessageVisibilityBatch.self, traits: Self.traits("ChangeMessageVisibility", readOnly: false, data: true),
                              changeMessageVisibilityBatch),
+                AnyOperation(Ops.AddPermission.self, traits: Self.traits("AddPermission", readOnly: false), addPermission),
+                AnyOperation(Ops.RemovePermission.self, traits: Self.traits("RemovePermission", readOnly: false), removePermission),
+                AnyOperation(Ops.ListDeadLetterSourceQueues.self, traits: Self.traits("ListDeadLetterSourceQueues", readOnly: true),
+                             listDeadLetterSourceQueues),
+                AnyOperation(Ops.StartMessageMoveTask.self, traits: Self.traits("StartMessageMoveTask", readOnly: false),
+                             startMessageMoveTask),
+                AnyOperation(Ops.ListMessageMoveTasks.self, traits: Self.traits("ListMessageMoveTasks", readOnly: true),
+                             listMessageMoveTasks),
+                AnyOperation(Ops.CancelMessageMoveTask.self, traits: Self.traits("CancelMessageMoveTask", readOnly: false),
+                             cancelMessageMoveTask),
             ],
             queryCompatible: true, errorTypePrefix: "com.amazonaws.sqs#", missingParameter: { Self.missingParameter($0) },
             jsonOmitsEmptyCollections: true)

@@ -30,6 +30,9 @@ struct MessageDoc: Codable, Sendable {
     var kmsDataKey: String?
     /// The queue ARN bound into the data key's encryption context (a redriven message keeps its original queue's).
     var kmsQueueArn: String?
+    /// The message id the SSE-KMS body is bound to, when it is not the message's own: a message a move task moved is a
+    /// new message with a new id, its body still sealed under the original's data key and id.
+    var kmsAad: String? = nil
 
     func encoded() -> String { (try? JSONEncoder().encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}" }
 }
@@ -623,7 +626,7 @@ extension SQSService {
                 throw Self.kmsError(error)
             }
             guard let opened = try? AES.GCM.open(AES.GCM.SealedBox(combined: out[i].body), using: SymmetricKey(data: plaintext),
-                                                 authenticating: Array(out[i].messageId.utf8)) else {
+                                                 authenticating: Array((doc.kmsAad ?? out[i].messageId).utf8)) else {
                 throw AWSError.internalFailure("A message body could not be decrypted.")
             }
             out[i].body = Array(opened)

@@ -15,6 +15,8 @@ public struct SQSService: Sendable {
     let keys: (any DataKeyProvider)?
     /// Data keys reused for KmsDataKeyReusePeriodSeconds, per queue and key: (plaintext, KMS blob, key ARN, until).
     let dataKeys = DataKeyCache()
+    /// The pace of running message move tasks with a rate (this process's token buckets).
+    let moveRates = MoveRates()
 
     public init(repository: QueueRepository, keys: (any DataKeyProvider)? = nil, now: @escaping @Sendable () -> Date = { Date() }) {
         self.repository = repository
